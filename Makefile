@@ -1,0 +1,120 @@
+# ircserv: one non-recursive Makefile.
+#   make            build ./ircserv
+#   make test       unit + integration + end-to-end tests (installs test tools if missing)
+#   make asan       build and run unit + integration tests under ASan + UBSan
+#   make clean / fclean / re
+#   V=1             show full commands
+
+NAME    := ircserv
+CC      ?= cc
+SAN     ?= 0
+V       ?= 0
+
+CSTD    := -std=c17 -D_XOPEN_SOURCE=700
+WARN    := -Wall -Wextra -Werror -pedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+
+ifeq ($(SAN),1)
+BUILD   := build/asan
+CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   := build/release
+endif
+
+ALL_CFLAGS := $(CSTD) $(WARN) $(CFLAGS) -Iinclude -MMD -MP
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+SRC      := $(wildcard src/*.c)
+OBJ      := $(SRC:src/%.c=$(BUILD)/src/%.o)
+CORE_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
+BIN      := $(BUILD)/$(NAME)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_LIB := $(BUILD)/tests/fake.o
+
+ITEST_SRC := $(wildcard tests/integration/test_*.c)
+ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
+ITEST_LIB := $(BUILD)/itests/itest.o
+
+DEP := $(OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
+
+.PHONY: all clean fclean re test unit integration e2e asan deps
+
+all: $(NAME)
+
+# The release binary is copied to the top level, where README says to run it.
+ifeq ($(SAN),1)
+$(NAME): $(BIN)
+else
+$(NAME): $(BIN)
+	$(Q)cp $(BIN) $(NAME)
+endif
+
+$(BIN): $(OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Tests link every core object except main.o, plus cmocka.
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB) $(CORE_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+$(BUILD)/itests/%.o: tests/integration/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/integration -c -o $@ $<
+
+$(BUILD)/itests/test_%: $(BUILD)/itests/test_%.o $(ITEST_LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+# Install what the tests need on Debian when it is missing (CI runs as root).
+deps:
+	$(Q)sh tests/deps.sh
+
+unit: deps $(UNIT_BIN)
+	$(Q)sh tests/run-unit.sh $(UNIT_BIN)
+
+integration: deps $(BIN) $(ITEST_BIN)
+	$(Q)IRCSERV_BIN=$(BIN) sh tests/run-unit.sh $(ITEST_BIN)
+
+e2e: deps $(BIN)
+	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
+
+# The whole suite: release build (unit, integration, e2e), then unit and
+# integration again under ASan + UBSan.
+test: deps
+	$(Q)$(MAKE) --no-print-directory unit integration e2e
+	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration
+
+asan:
+	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration
+
+clean:
+	$(Q)rm -rf build
+
+fclean: clean
+	$(Q)rm -f $(NAME)
+
+re: fclean
+	$(Q)$(MAKE) --no-print-directory all
+
+-include $(DEP)

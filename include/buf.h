@@ -1,0 +1,62 @@
+/*
+ * Byte buffer with a read cursor, used for receive queues and send queues.
+ * Invariant: start <= end <= cap, and end - start <= limit. Bytes are
+ * appended at end and consumed from start; the buffer compacts only when it
+ * needs room at the end, and releases its storage whenever it empties, so an
+ * idle client holds no buffer memory.
+ */
+#ifndef IRCSERV_BUF_H
+#define IRCSERV_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct buf {
+	char    *data;          /* owned; NULL while empty */
+	size_t   start;         /* first unread byte */
+	size_t   end;           /* one past the last byte */
+	size_t   cap;
+	size_t   limit;         /* most bytes it may hold; 0 = no limit */
+	size_t   scan;          /* bytes after start known to hold no line end */
+	bool     discard;       /* dropping the rest of an over-long line */
+};
+
+enum buf_line {
+	BUF_LINE_NONE,          /* no complete line yet */
+	BUF_LINE_OK,            /* *line, *len describe one line */
+	BUF_LINE_TOOLONG        /* a line over the maximum was dropped */
+};
+
+/* Set up an empty buffer holding at most limit bytes (0: unlimited). */
+void    buf_init(struct buf *b, size_t limit);
+/* Release the storage; the buffer is empty and reusable afterwards. */
+void    buf_free(struct buf *b);
+/*
+ * Copy n bytes to the end. Returns 0, or -1 (nothing appended) when the
+ * limit would be passed or memory runs out. The caller keeps p.
+ */
+int     buf_append(struct buf *b, const void *p, size_t n);
+/* Bytes held. */
+size_t  buf_len(const struct buf *b);
+/* The unread bytes; valid until the next call that changes the buffer. */
+char   *buf_data(const struct buf *b);
+/* Drop n unread bytes from the front (n <= buf_len). */
+void    buf_consume(struct buf *b, size_t n);
+/*
+ * Make room for at least want bytes at the end, for a read() straight into
+ * the buffer; returns the space (its size in *avail) or NULL on failure.
+ * Follow with buf_commit() for the bytes actually stored.
+ */
+char   *buf_reserve(struct buf *b, size_t want, size_t *avail);
+void    buf_commit(struct buf *b, size_t n);
+/*
+ * Take the next line from the front. A line ends at "\r\n", "\n" or a bare
+ * "\r"; the terminator is not part of it and is replaced by NUL, so the line
+ * can be parsed in place. Empty lines are skipped. A line longer than max is
+ * dropped up to its end and reported once as BUF_LINE_TOOLONG; while its end
+ * has not arrived, its bytes are discarded as they come, so memory stays
+ * bounded. The line stays valid until the buffer is next changed.
+ */
+enum buf_line buf_take_line(struct buf *b, size_t max, char **line, size_t *len);
+
+#endif

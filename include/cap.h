@@ -1,0 +1,29 @@
+/*
+ * IRCv3 capabilities this server offers (ircv3.net "Capability
+ * Negotiation"). Only capabilities that are implemented completely are in
+ * the table: clients request everything they are offered.
+ */
+#ifndef IRCSERV_CAP_H
+#define IRCSERV_CAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAP_CAP_NOTIFY          (1u << 0)
+#define CAP_MULTI_PREFIX        (1u << 1)
+#define CAP_USERHOST_IN_NAMES   (1u << 2)
+#define CAP_AWAY_NOTIFY         (1u << 3)
+#define CAP_ECHO_MESSAGE        (1u << 4)
+#define CAP_INVITE_NOTIFY       (1u << 5)
+
+struct cap {
+	const char *name;
+	uint32_t    bit;
+};
+
+/* The offered capabilities, in the order CAP LS lists them. */
+const struct cap *cap_table(size_t *n);
+/* The capability called name (exact, case-sensitive per spec), or NULL. */
+const struct cap *cap_find(const char *name);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * Channel registry and membership. channel.c owns struct channel and struct
+ * membership. A membership belongs to its channel and is linked from both
+ * the channel's member list and the client's channel list; channel_part()
+ * removes both links, and frees the channel when its last member leaves.
+ */
+#ifndef IRCSERV_CHANNEL_H
+#define IRCSERV_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "irc.h"
+
+struct server;
+struct client;
+
+/* Membership prefixes, highest first. */
+#define MEMBER_OP       (1u << 0)       /* @ */
+#define MEMBER_VOICE    (1u << 1)       /* + */
+
+/* Channel flag modes. */
+#define CMODE_INVITE    (1u << 0)       /* i */
+#define CMODE_MODERATED (1u << 1)       /* m */
+#define CMODE_NOEXTERNAL (1u << 2)      /* n */
+#define CMODE_PRIVATE   (1u << 3)       /* p */
+#define CMODE_SECRET    (1u << 4)       /* s */
+#define CMODE_TOPIC     (1u << 5)       /* t */
+
+struct membership {
+	struct client     *cli;
+	struct channel    *chan;
+	unsigned           prefix;      /* MEMBER_* bits */
+	struct membership *chan_prev, *chan_next;
+	struct membership *cli_prev, *cli_next;
+};
+
+/* One entry of a list mode (b, e, I). */
+struct mask_entry {
+	char   *mask;                   /* owned */
+	char   *set_by;                 /* owned */
+	time_t  set_at;
+};
+
+struct mask_list {
+	struct mask_entry *v;
+	size_t  n, cap;
+};
+
+struct channel {
+	char               name[IRC_CHANNELLEN + 1];
+	char              *topic;       /* owned; NULL when unset */
+	char              *topic_by;    /* owned */
+	time_t             topic_at;
+	time_t             created;
+	unsigned           modes;       /* CMODE_* bits */
+	char               key[IRC_KEYLEN + 1];  /* "" when no +k */
+	unsigned           limit;       /* 0 when no +l */
+	struct membership *members, *members_tail;
+	unsigned           nmembers;
+	struct mask_list   bans, excepts, invexes;
+	uint64_t          *invites;     /* client ids invited, bounded */
+	size_t             ninvites;
+};
+
+struct channel *channel_find(struct server *srv, const char *name);
+/* Create and register an empty channel. NULL when out of memory. */
+struct channel *channel_create(struct server *srv, const char *name);
+/* Add cli to chan with prefix. NULL when out of memory. */
+struct membership *channel_join(struct channel *chan, struct client *cli, unsigned prefix);
+/* Remove a membership; frees the channel if it became empty. */
+void    channel_part(struct server *srv, struct membership *m);
+/* cli's membership in chan, or NULL. Costs O(channels of cli). */
+struct membership *channel_member(const struct channel *chan, const struct client *cli);
+/* Free a channel that has no members, unregistering it. */
+void    channel_free(struct server *srv, struct channel *chan);
+
+/* Highest prefix symbol ("@", "+" or ""), or all of them when all is set. */
+const char *channel_prefix(unsigned prefix, bool all, char out[4]);
+/* True when cli matches a ban and no ban exception. */
+bool    channel_is_banned(const struct channel *chan, const struct client *cli);
+/* True when cli was invited or matches an invite exception. */
+bool    channel_is_invited(const struct channel *chan, const struct client *cli);
+/* Remember (bounded) or forget an invitation. */
+void    channel_invite_add(struct server *srv, struct channel *chan, const struct client *cli);
+void    channel_invite_del(struct channel *chan, const struct client *cli);
+/* Secret or private: hidden from non-members in LIST, WHOIS, NAMES. */
+bool    channel_is_hidden(const struct channel *chan);
+
+/* List-mode helpers: add returns 1 added, 0 already present, -1 full/OOM. */
+int     mask_list_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max);
+/* Returns 1 removed, 0 not present. */
+int     mask_list_del(struct mask_list *l, const char *mask);
+bool    mask_list_match(const struct mask_list *l, const struct client *cli);
+void    mask_list_free(struct mask_list *l);
+
+#endif

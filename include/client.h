@@ -1,0 +1,108 @@
+/*
+ * User registry: struct client, the nick map, registration state, the send
+ * path and the deferred close. client.c owns struct client; the server frees
+ * a client only in server_reap_next(), after the dispatch round, so pointers
+ * held during a handler or a broadcast stay valid.
+ */
+#ifndef IRCSERV_CLIENT_H
+#define IRCSERV_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "irc.h"
+
+struct server;
+struct membership;
+
+enum client_state {
+	CLIENT_UNREGISTERED,
+	CLIENT_REGISTERED,
+	CLIENT_CLOSING          /* marked by client_close(), freed at reap */
+};
+
+/* User modes, one bit each. */
+#define UMODE_INVISIBLE (1u << 0)       /* i */
+#define UMODE_OPER      (1u << 1)       /* o */
+#define UMODE_WALLOPS   (1u << 2)       /* w */
+
+struct client {
+	struct server   *srv;
+	int              fd;            /* -1 for a fake client in tests */
+	uint64_t         id;            /* unique for the server's lifetime */
+	enum client_state state;
+	bool             was_registered;
+	bool             pass_ok;
+	bool             cap_negotiating;       /* CAP seen, no CAP END yet */
+	bool             got_user;
+	unsigned         cap_version;   /* 302 after CAP LS 302 */
+	uint32_t         caps;          /* enabled capabilities, cap.h bits */
+	unsigned         umodes;
+
+	char             nick[IRC_NICKLEN + 1];     /* "" until NICK */
+	char             user[IRC_USERLEN + 1];
+	char             host[IRC_HOSTLEN + 1];     /* peer IP address */
+	char            *realname;      /* owned */
+	char            *away;          /* owned; NULL when not away */
+	char            *close_reason;  /* owned; set by client_close() */
+
+	struct buf       recvq;         /* unprocessed input */
+	struct buf       sendq;         /* output not yet written */
+
+	struct membership *channels;    /* this client's memberships */
+	unsigned         nchannels;
+
+	time_t           signon;        /* wall clock, for WHOIS 317 */
+	time_t           last_message;  /* wall clock of last PRIVMSG, for idle */
+	int64_t          connected_ms;  /* monotonic, for timers */
+	int64_t          last_active_ms;
+	int64_t          ping_sent_ms;  /* 0: no PING outstanding */
+	size_t           timer_index;   /* position in the server's timer heap */
+	int64_t          timer_at;      /* deadline snapshot the heap orders on */
+
+	uint32_t         serial;        /* last broadcast this client got */
+	bool             write_pending; /* on the server's pending-write list */
+	bool             want_write;    /* POLLOUT armed (owned by conn.c) */
+	struct client   *pending_prev, *pending_next;
+	struct client   *dead_next;
+	struct client   *prev, *next;   /* all clients */
+};
+
+/*
+ * Create an unregistered client for descriptor fd connected from ip and
+ * link it into srv. Returns NULL when out of memory. Freed by the server.
+ */
+struct client *client_new(struct server *srv, int fd, const char *ip);
+/* Release a client that the server has unlinked (server_reap_next()). */
+void    client_free(struct client *cli);
+
+bool    client_is_registered(const struct client *cli);
+bool    client_is_closing(const struct client *cli);
+/* "nick", or "*" before NICK: the target of numerics. */
+const char *client_name(const struct client *cli);
+/* Write "nick!user@host" into out (size outsz). */
+void    client_prefix(const struct client *cli, char *out, size_t outsz);
+
+/*
+ * Queue bytes for the client and put it on the pending-write list. Bytes
+ * for a closing client are dropped. When the SendQ limit would be passed,
+ * the client is marked with client_close("SendQ exceeded"); nothing is
+ * freed, so this is safe in the middle of a broadcast.
+ */
+void    client_send(struct client *cli, const char *p, size_t n);
+/*
+ * Mark the client for closing with reason (what others see in QUIT): queue
+ * "ERROR :Closing Link: host (reason)", stop sending it anything else, and
+ * hand it to the reaper. Idempotent. Never frees.
+ */
+void    client_close(struct client *cli, const char *reason);
+
+/* Look up a client by nick (registered or reserving it). */
+struct client *client_find_nick(struct server *srv, const char *nick);
+/* Set or change the nick and its map entry. Returns 0 or -1 (no memory). */
+int     client_set_nick(struct client *cli, const char *nick);
+
+#endif

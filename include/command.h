@@ -1,0 +1,61 @@
+/*
+ * Command dispatch: one table row per command {name, min params, needs
+ * registration, handler}. command_dispatch() answers 421, 451 and 461
+ * centrally, so handlers see only well-formed calls. Handlers live in
+ * cmd_<family>.c and are declared here, grouped by family.
+ */
+#ifndef IRCSERV_COMMAND_H
+#define IRCSERV_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct server;
+struct client;
+struct channel;
+struct msg;
+
+typedef void cmd_handler(struct server *, struct client *, const struct msg *);
+
+struct command {
+	const char  *name;
+	int          min_params;
+	bool         needs_registration;
+	cmd_handler *handler;
+};
+
+/* The row for name (upper case), or NULL. */
+const struct command *command_find(const char *name);
+/* The table and its length, sorted by name (for STATS m and tests). */
+const struct command *command_table(size_t *n);
+/* Check and run msg for cli. */
+void    command_dispatch(struct server *srv, struct client *cli, const struct msg *msg);
+
+/* Split the next comma-separated item off *cursor (like strsep). */
+char   *command_next_item(char **cursor);
+
+/* cmd_register.c */
+cmd_handler cmd_cap, cmd_nick, cmd_pass, cmd_ping, cmd_pong, cmd_quit, cmd_user;
+/* Complete registration if NICK, USER and CAP END are all in. */
+void    register_try_complete(struct server *srv, struct client *cli);
+
+/* cmd_channel.c */
+cmd_handler cmd_invite, cmd_join, cmd_kick, cmd_list, cmd_names, cmd_part, cmd_topic;
+/* Send NAMES (353/366) for one channel. */
+void    channel_send_names(struct server *srv, struct client *cli, struct channel *chan);
+
+/* cmd_message.c */
+cmd_handler cmd_notice, cmd_privmsg;
+
+/* cmd_mode.c */
+cmd_handler cmd_mode;
+
+/* cmd_query.c */
+cmd_handler cmd_admin, cmd_away, cmd_help, cmd_info, cmd_ison, cmd_links,
+	    cmd_lusers, cmd_motd, cmd_stats, cmd_summon, cmd_time, cmd_userhost,
+	    cmd_users, cmd_version, cmd_who, cmd_whois, cmd_whowas;
+void    query_send_isupport(struct server *srv, struct client *cli);
+void    query_send_lusers(struct server *srv, struct client *cli);
+void    query_send_motd(struct server *srv, struct client *cli);
+
+#endif

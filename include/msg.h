@@ -1,0 +1,43 @@
+/*
+ * IRC message parsing and IRCv3 tag handling. Pure: no I/O, no allocation.
+ * Grammar: RFC 1459/2812 section 2.3 plus IRCv3 message-tags:
+ *   ['@' tags ' '] [':' source ' '] command *(' ' param) [' :' trailing]
+ */
+#ifndef IRCSERV_MSG_H
+#define IRCSERV_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "irc.h"
+
+/*
+ * A parsed message. Every pointer borrows from the line given to
+ * msg_parse(), which it modifies in place; the message is valid only while
+ * that line is (for the server: during one dispatch). Copy what you keep.
+ */
+struct msg {
+	char    *tags;          /* raw tag section without '@', or NULL */
+	size_t   tags_len;      /* its length including '@' and the space */
+	char    *source;        /* source without ':', or NULL */
+	char    *command;       /* upper-cased in place */
+	char    *params[IRC_PARAMS_MAX];
+	int      nparams;
+	bool     trailing;      /* the last parameter was given with ':' */
+};
+
+/*
+ * Parse the NUL-terminated line (no CR LF) of length len into *m. Returns 0,
+ * or -1 when the line holds no command (empty, only tags/source, or a
+ * source or tag section that is not followed by anything).
+ */
+int     msg_parse(char *line, size_t len, struct msg *m);
+
+/*
+ * Find tag key in a raw tag section (as in struct msg) and unescape its
+ * value into val (size valsz, always NUL-terminated). Returns 1 if the tag
+ * is present, 0 if not.
+ */
+int     msg_tag_get(const char *tags, const char *key, char *val, size_t valsz);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * The sans-I/O core. struct server owns every client, channel and setting,
+ * and server_free() releases all of it. The I/O shell feeds it whole lines
+ * (server_on_line), tells it the time (server_set_clock), runs its timers
+ * (server_tick), collects clients with output (server_pop_pending) and
+ * frees closed ones after each round (server_reap_next). Nothing here
+ * touches a socket.
+ */
+#ifndef IRCSERV_SERVER_H
+#define IRCSERV_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+struct client;
+struct hmap;
+struct whowas;
+
+#define SERVER_ISUPPORT_MAX 40
+
+struct server {
+	struct config    cfg;           /* owned */
+	struct hmap     *nicks;         /* nick -> struct client */
+	struct hmap     *channels;      /* name -> struct channel */
+	struct whowas   *whowas;        /* nicks that left or changed */
+	struct client   *clients;       /* every connection */
+	unsigned         nclients;      /* connections, registered or not */
+	unsigned         nusers;        /* registered */
+	unsigned         ninvisible;
+	unsigned         nopers;
+	unsigned         max_users;     /* highest nusers seen */
+
+	struct client   *pending;       /* clients with output to write */
+	struct client   *dead;          /* clients marked by client_close() */
+	struct client  **timers;        /* min-heap on client_deadline() */
+	size_t           ntimers, timers_cap;
+
+	time_t           now;           /* wall clock, seconds */
+	int64_t          now_ms;        /* monotonic clock, milliseconds */
+	time_t           started;
+	char             created[64];   /* for RPL_CREATED */
+	uint32_t         serial;        /* broadcast stamp, see server_next_serial() */
+	uint64_t         next_id;
+
+	char            *isupport[SERVER_ISUPPORT_MAX];  /* "TOKEN=value", owned */
+	size_t           nisupport;
+	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
+	unsigned long   *cmd_bytes;
+};
+
+/*
+ * Create a server with a copy of cfg (the caller keeps cfg). now/now_ms
+ * seed the clock. Caller frees with server_free(). NULL on failure.
+ */
+struct server *server_new(const struct config *cfg, time_t now, int64_t now_ms);
+/* Free every client (without I/O), channel and setting. Accepts NULL. */
+void    server_free(struct server *srv);
+/* Set the clocks for the coming round. */
+void    server_set_clock(struct server *srv, time_t now, int64_t now_ms);
+
+/* A new connection: see client_new(). Starts its registration timer. */
+struct client *server_add_client(struct server *srv, int fd, const char *ip);
+/*
+ * Handle one complete line (no terminator, NUL-terminated, modifiable) from
+ * cli. May queue output to any client and mark clients closed.
+ */
+void    server_on_line(struct server *srv, struct client *cli, char *line, size_t len);
+/* The client sent a line longer than the limit: answer 417. */
+void    server_on_line_too_long(struct server *srv, struct client *cli);
+
+/*
+ * Run the timers that are due (PING idle clients, close timed-out ones).
+ * Returns the milliseconds until the next one, or -1 when none is armed.
+ */
+int     server_tick(struct server *srv);
+
+/* Next client with pending output, removed from the list; NULL when none. */
+struct client *server_pop_pending(struct server *srv);
+/*
+ * Next client marked closed: its QUIT is announced to everyone sharing a
+ * channel, it leaves every channel and registry, and it is returned,
+ * unlinked, for the shell to flush and close; free it with client_free().
+ * NULL when none is left.
+ */
+struct client *server_reap_next(struct server *srv);
+/* Mark every client closed with reason (server shutdown). */
+void    server_shutdown(struct server *srv, const char *reason);
+
+/* A fresh stamp for "send to each client at most once" broadcasts. */
+uint32_t server_next_serial(struct server *srv);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * Byte buffers: append at the end, consume from a read cursor, compact only
+ * when room is needed, free storage when empty. Line splitting lives here
+ * because it is the one way receive buffers are consumed.
+ */
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BUF_MIN_CAP 256
+
+void
+buf_init(struct buf *b, size_t limit)
+{
+	memset(b, 0, sizeof(*b));
+	b->limit = limit;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->start = b->end = b->cap = b->scan = 0;
+}
+
+size_t
+buf_len(const struct buf *b)
+{
+	return b->end - b->start;
+}
+
+char *
+buf_data(const struct buf *b)
+{
+	return b->data + b->start;
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+	b->start += n;
+	b->scan = b->scan > n ? b->scan - n : 0;
+	if (b->start == b->end)
+		buf_free(b);
+}
+
+/* Ensure room for n more bytes at the end: compact first, then grow. */
+static int
+buf_room(struct buf *b, size_t n)
+{
+	size_t len = buf_len(b), need, cap;
+	char *p;
+
+	if (b->cap - b->end >= n)
+		return 0;
+	if (b->start > 0 && b->cap - len >= n) {
+		memmove(b->data, b->data + b->start, len);
+		b->start = 0;
+		b->end = len;
+		return 0;
+	}
+	need = len + n;
+	cap = b->cap ? b->cap : BUF_MIN_CAP;
+	while (cap < need)
+		cap *= 2;
+	if (b->start > 0) {
+		memmove(b->data, b->data + b->start, len);
+		b->start = 0;
+		b->end = len;
+	}
+	if ((p = realloc(b->data, cap)) == NULL)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (b->limit && n > b->limit - buf_len(b))
+		return -1;
+	if (buf_room(b, n) == -1)
+		return -1;
+	memcpy(b->data + b->end, p, n);
+	b->end += n;
+	return 0;
+}
+
+char *
+buf_reserve(struct buf *b, size_t want, size_t *avail)
+{
+	if (b->limit) {
+		size_t left = b->limit - buf_len(b);
+		if (left == 0)
+			return NULL;
+		if (want > left)
+			want = left;
+	}
+	if (buf_room(b, want) == -1)
+		return NULL;
+	*avail = b->cap - b->end;
+	if (b->limit && *avail > b->limit - buf_len(b))
+		*avail = b->limit - buf_len(b);
+	return b->data + b->end;
+}
+
+void
+buf_commit(struct buf *b, size_t n)
+{
+	b->end += n;
+	if (b->start == b->end)
+		buf_free(b);
+}
+
+/* Index of the first '\r' or '\n' at or after from, or len if none. */
+static size_t
+find_eol(const char *p, size_t from, size_t len)
+{
+	for (size_t i = from; i < len; i++)
+		if (p[i] == '\n' || p[i] == '\r')
+			return i;
+	return len;
+}
+
+enum buf_line
+buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
+{
+	for (;;) {
+		size_t n = buf_len(b), eol;
+		char *p;
+
+		if (n == 0) {
+			buf_free(b);
+			return BUF_LINE_NONE;
+		}
+		p = buf_data(b);
+		eol = find_eol(p, b->scan, n);
+		if (eol == n) {
+			/* No terminator yet: keep at most max bytes of it. */
+			if (b->discard) {
+				buf_consume(b, n);
+				return BUF_LINE_NONE;
+			}
+			if (n > max) {
+				b->discard = true;
+				buf_consume(b, n);
+				return BUF_LINE_TOOLONG;
+			}
+			b->scan = n;
+			return BUF_LINE_NONE;
+		}
+		p[eol] = '\0';
+		b->scan = 0;
+		if (b->discard) {
+			b->discard = false;
+			buf_consume(b, eol + 1);
+			continue;
+		}
+		if (eol > max) {
+			buf_consume(b, eol + 1);
+			return BUF_LINE_TOOLONG;
+		}
+		if (eol == 0) {
+			buf_consume(b, 1);
+			continue;
+		}
+		/*
+		 * Consume through the terminator now; the bytes stay in place
+		 * until the buffer is next changed, which is the documented
+		 * lifetime of *line. A "\r\n" leaves its "\n" behind as an
+		 * empty line, skipped on the next call.
+		 */
+		*line = p;
+		*len = eol;
+		b->start += eol + 1;
+		b->scan = 0;
+		return BUF_LINE_OK;
+	}
+}

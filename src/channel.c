@@ -1,0 +1,250 @@
+/*
+ * Channels: the registry keyed on casefolded names, memberships linked from
+ * both sides, list modes and invitations. A channel exists while it has
+ * members; the last channel_part() frees it.
+ */
+#include "channel.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "casemap.h"
+#include "client.h"
+#include "hmap.h"
+#include "server.h"
+
+struct channel *
+channel_find(struct server *srv, const char *name)
+{
+	return hmap_get(srv->channels, name);
+}
+
+struct channel *
+channel_create(struct server *srv, const char *name)
+{
+	struct channel *chan = calloc(1, sizeof(*chan));
+
+	if (chan == NULL)
+		return NULL;
+	memcpy(chan->name, name, strnlen(name, IRC_CHANNELLEN));
+	chan->created = srv->now;
+	if (hmap_put(srv->channels, chan->name, chan) == -1) {
+		free(chan);
+		return NULL;
+	}
+	return chan;
+}
+
+void
+channel_free(struct server *srv, struct channel *chan)
+{
+	hmap_del(srv->channels, chan->name);
+	free(chan->topic);
+	free(chan->topic_by);
+	mask_list_free(&chan->bans);
+	mask_list_free(&chan->excepts);
+	mask_list_free(&chan->invexes);
+	free(chan->invites);
+	free(chan);
+}
+
+struct membership *
+channel_join(struct channel *chan, struct client *cli, unsigned prefix)
+{
+	struct membership *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cli = cli;
+	m->chan = chan;
+	m->prefix = prefix;
+	/* Members in join order, for NAMES. */
+	m->chan_prev = chan->members_tail;
+	if (chan->members_tail)
+		chan->members_tail->chan_next = m;
+	else
+		chan->members = m;
+	chan->members_tail = m;
+	chan->nmembers++;
+	m->cli_next = cli->channels;
+	if (cli->channels)
+		cli->channels->cli_prev = m;
+	cli->channels = m;
+	cli->nchannels++;
+	return m;
+}
+
+void
+channel_part(struct server *srv, struct membership *m)
+{
+	struct channel *chan = m->chan;
+	struct client *cli = m->cli;
+
+	if (m->chan_prev)
+		m->chan_prev->chan_next = m->chan_next;
+	else
+		chan->members = m->chan_next;
+	if (m->chan_next)
+		m->chan_next->chan_prev = m->chan_prev;
+	else
+		chan->members_tail = m->chan_prev;
+	chan->nmembers--;
+	if (m->cli_prev)
+		m->cli_prev->cli_next = m->cli_next;
+	else
+		cli->channels = m->cli_next;
+	if (m->cli_next)
+		m->cli_next->cli_prev = m->cli_prev;
+	cli->nchannels--;
+	free(m);
+	if (chan->nmembers == 0)
+		channel_free(srv, chan);
+}
+
+struct membership *
+channel_member(const struct channel *chan, const struct client *cli)
+{
+	for (struct membership *m = cli->channels; m; m = m->cli_next)
+		if (m->chan == chan)
+			return m;
+	return NULL;
+}
+
+const char *
+channel_prefix(unsigned prefix, bool all, char out[4])
+{
+	size_t n = 0;
+
+	if (prefix & MEMBER_OP)
+		out[n++] = '@';
+	if ((prefix & MEMBER_VOICE) && (all || n == 0))
+		out[n++] = '+';
+	out[n] = '\0';
+	return out;
+}
+
+bool
+channel_is_hidden(const struct channel *chan)
+{
+	return (chan->modes & (CMODE_SECRET | CMODE_PRIVATE)) != 0;
+}
+
+bool
+channel_is_banned(const struct channel *chan, const struct client *cli)
+{
+	return mask_list_match(&chan->bans, cli) && !mask_list_match(&chan->excepts, cli);
+}
+
+bool
+channel_is_invited(const struct channel *chan, const struct client *cli)
+{
+	for (size_t i = 0; i < chan->ninvites; i++)
+		if (chan->invites[i] == cli->id)
+			return true;
+	return mask_list_match(&chan->invexes, cli);
+}
+
+void
+channel_invite_add(struct server *srv, struct channel *chan, const struct client *cli)
+{
+	size_t max = srv->cfg.max_invites;
+	uint64_t *v;
+
+	for (size_t i = 0; i < chan->ninvites; i++)
+		if (chan->invites[i] == cli->id)
+			return;
+	if (max == 0)
+		return;
+	if (chan->ninvites == max) {
+		/* Full: forget the oldest invitation. */
+		memmove(chan->invites, chan->invites + 1, (max - 1) * sizeof(*v));
+		chan->invites[max - 1] = cli->id;
+		return;
+	}
+	if ((v = realloc(chan->invites, (chan->ninvites + 1) * sizeof(*v))) == NULL)
+		return;
+	v[chan->ninvites++] = cli->id;
+	chan->invites = v;
+}
+
+void
+channel_invite_del(struct channel *chan, const struct client *cli)
+{
+	for (size_t i = 0; i < chan->ninvites; i++) {
+		if (chan->invites[i] == cli->id) {
+			chan->invites[i] = chan->invites[--chan->ninvites];
+			return;
+		}
+	}
+}
+
+int
+mask_list_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max)
+{
+	struct mask_entry *e;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (casemap_cmp(l->v[i].mask, mask) == 0)
+			return 0;
+	if (l->n >= max)
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+
+		if ((e = realloc(l->v, cap * sizeof(*e))) == NULL)
+			return -1;
+		l->v = e;
+		l->cap = cap;
+	}
+	e = &l->v[l->n];
+	e->mask = strdup(mask);
+	e->set_by = strdup(by);
+	e->set_at = at;
+	if (e->mask == NULL || e->set_by == NULL) {
+		free(e->mask);
+		free(e->set_by);
+		return -1;
+	}
+	l->n++;
+	return 1;
+}
+
+int
+mask_list_del(struct mask_list *l, const char *mask)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (casemap_cmp(l->v[i].mask, mask) == 0) {
+			free(l->v[i].mask);
+			free(l->v[i].set_by);
+			memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(l->v[0]));
+			l->n--;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+bool
+mask_list_match(const struct mask_list *l, const struct client *cli)
+{
+	char full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+
+	if (l->n == 0)
+		return false;
+	client_prefix(cli, full, sizeof(full));
+	for (size_t i = 0; i < l->n; i++)
+		if (casemap_match(l->v[i].mask, full))
+			return true;
+	return false;
+}
+
+void
+mask_list_free(struct mask_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].mask);
+		free(l->v[i].set_by);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,153 @@
+/*
+ * Clients: creation, the nick map, the send path with its SendQ limit, and
+ * the deferred close. Closing only marks a client and queues ERROR; the
+ * server unlinks and frees it after the round (server_reap_next()).
+ */
+#include "client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hmap.h"
+#include "log.h"
+#include "reply.h"
+#include "server.h"
+
+struct client *
+client_new(struct server *srv, int fd, const char *ip)
+{
+	struct client *cli = calloc(1, sizeof(*cli));
+
+	if (cli == NULL)
+		return NULL;
+	cli->srv = srv;
+	cli->fd = fd;
+	cli->id = ++srv->next_id;
+	cli->state = CLIENT_UNREGISTERED;
+	snprintf(cli->host, sizeof(cli->host), "%s", ip);
+	buf_init(&cli->recvq, srv->cfg.recvq);
+	buf_init(&cli->sendq, srv->cfg.sendq);
+	cli->signon = srv->now;
+	cli->last_message = srv->now;
+	cli->connected_ms = srv->now_ms;
+	cli->last_active_ms = srv->now_ms;
+	cli->next = srv->clients;
+	if (srv->clients)
+		srv->clients->prev = cli;
+	srv->clients = cli;
+	srv->nclients++;
+	return cli;
+}
+
+void
+client_free(struct client *cli)
+{
+	if (cli == NULL)
+		return;
+	buf_free(&cli->recvq);
+	buf_free(&cli->sendq);
+	free(cli->realname);
+	free(cli->away);
+	free(cli->close_reason);
+	free(cli);
+}
+
+bool
+client_is_registered(const struct client *cli)
+{
+	return cli->state == CLIENT_REGISTERED;
+}
+
+bool
+client_is_closing(const struct client *cli)
+{
+	return cli->state == CLIENT_CLOSING;
+}
+
+const char *
+client_name(const struct client *cli)
+{
+	return cli->nick[0] ? cli->nick : "*";
+}
+
+void
+client_prefix(const struct client *cli, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s!%s@%s", client_name(cli),
+	    cli->user[0] ? cli->user : "*", cli->host);
+}
+
+static void
+mark_pending(struct client *cli)
+{
+	if (cli->write_pending)
+		return;
+	cli->write_pending = true;
+	cli->pending_prev = NULL;
+	cli->pending_next = cli->srv->pending;
+	if (cli->pending_next)
+		cli->pending_next->pending_prev = cli;
+	cli->srv->pending = cli;
+}
+
+void
+client_send(struct client *cli, const char *p, size_t n)
+{
+	if (client_is_closing(cli))
+		return;
+	if (buf_append(&cli->sendq, p, n) == -1) {
+		client_close(cli, "SendQ exceeded");
+		return;
+	}
+	mark_pending(cli);
+}
+
+void
+client_close(struct client *cli, const char *reason)
+{
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (client_is_closing(cli))
+		return;
+	cli->was_registered = client_is_registered(cli);
+	cli->state = CLIENT_CLOSING;
+	cli->close_reason = strdup(reason);
+	/*
+	 * The ERROR goes out even when the SendQ is full: the limit exists
+	 * to bound memory, and one more line is bounded.
+	 */
+	n = reply_format(line, "ERROR :Closing Link: %s (%s)", cli->host, reason);
+	cli->sendq.limit = 0;
+	if (buf_append(&cli->sendq, line, n) == 0)
+		mark_pending(cli);
+	cli->dead_next = cli->srv->dead;
+	cli->srv->dead = cli;
+	log_msg(LOG_INFO, "closing %s (%s): %s", client_name(cli), cli->host, reason);
+}
+
+struct client *
+client_find_nick(struct server *srv, const char *nick)
+{
+	return hmap_get(srv->nicks, nick);
+}
+
+int
+client_set_nick(struct client *cli, const char *nick)
+{
+	struct hmap *nicks = cli->srv->nicks;
+	char old[sizeof(cli->nick)];
+
+	memcpy(old, cli->nick, sizeof(old));
+	if (cli->nick[0])
+		hmap_del(nicks, cli->nick);
+	snprintf(cli->nick, sizeof(cli->nick), "%s", nick);
+	if (hmap_put(nicks, cli->nick, cli) == -1) {
+		memcpy(cli->nick, old, sizeof(old));
+		if (old[0])
+			hmap_put(nicks, cli->nick, cli);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,450 @@
+/*
+ * Channel family: JOIN, PART, TOPIC, NAMES, LIST, INVITE, KICK. Each
+ * handler checks, applies through channel.c, then announces; every
+ * announcement is formatted once and fanned out with reply_channel().
+ */
+#include "command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cap.h"
+#include "casemap.h"
+#include "channel.h"
+#include "client.h"
+#include "hmap.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
+
+static bool
+is_op(const struct channel *chan, const struct client *cli)
+{
+	const struct membership *m = channel_member(chan, cli);
+
+	return m != NULL && (m->prefix & MEMBER_OP);
+}
+
+static void
+send_topic(struct server *srv, struct client *cli, const struct channel *chan)
+{
+	if (chan->topic == NULL) {
+		reply_numeric(srv, cli, RPL_NOTOPIC, chan->name);
+		return;
+	}
+	reply_numeric(srv, cli, RPL_TOPIC, chan->name, chan->topic);
+	reply_numeric(srv, cli, RPL_TOPICWHOTIME, chan->name, chan->topic_by,
+	    (long)chan->topic_at);
+}
+
+/* One NAMES entry: prefixes, then nick or nick!user@host. */
+static size_t
+names_entry(char *out, size_t outsz, const struct membership *m, uint32_t caps)
+{
+	char pfx[4], full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+
+	channel_prefix(m->prefix, (caps & CAP_MULTI_PREFIX) != 0, pfx);
+	if (caps & CAP_USERHOST_IN_NAMES)
+		client_prefix(m->cli, full, sizeof(full));
+	else
+		snprintf(full, sizeof(full), "%s", m->cli->nick);
+	return (size_t)snprintf(out, outsz, "%s%s", pfx, full);
+}
+
+/* 353 lines for chan, split to fit the line limit; no 366. */
+static void
+send_names_lines(struct server *srv, struct client *cli, struct channel *chan)
+{
+	char list[IRC_LINE_MAX], entry[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 8];
+	/* Room left for ":server 353 nick = #chan :" around the list. */
+	size_t room = IRC_LINE_MAX - 2 - 16 - strlen(srv->cfg.server_name) -
+	    strlen(cli->nick) - strlen(chan->name), len = 0;
+	char sym = (chan->modes & CMODE_SECRET) ? '@' :
+	    (chan->modes & CMODE_PRIVATE) ? '*' : '=';
+	bool member = channel_member(chan, cli) != NULL;
+
+	for (struct membership *m = chan->members; m; m = m->chan_next) {
+		size_t n;
+
+		/* RFC 2812 3.2.5: invisible users are hidden from outsiders. */
+		if (!member && (m->cli->umodes & UMODE_INVISIBLE))
+			continue;
+		n = names_entry(entry, sizeof(entry), m, cli->caps);
+		if (len > 0 && len + 1 + n > room) {
+			reply_numeric(srv, cli, RPL_NAMREPLY, sym, chan->name, list);
+			len = 0;
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len ? " " : "", entry);
+	}
+	if (len > 0)
+		reply_numeric(srv, cli, RPL_NAMREPLY, sym, chan->name, list);
+}
+
+void
+channel_send_names(struct server *srv, struct client *cli, struct channel *chan)
+{
+	send_names_lines(srv, cli, chan);
+	reply_numeric(srv, cli, RPL_ENDOFNAMES, chan->name);
+}
+
+/* Whether cli may see chan in NAMES, LIST and WHOIS. */
+static bool
+can_see(const struct channel *chan, const struct client *cli)
+{
+	return !channel_is_hidden(chan) || channel_member(chan, cli) != NULL;
+}
+
+/* The checks of RFC 2812 3.2.1 for joining an existing channel. */
+static const char *
+join_refusal(const struct channel *chan, const struct client *cli, const char *key)
+{
+	bool invited = channel_is_invited(chan, cli);
+
+	if (channel_is_banned(chan, cli) && !invited)
+		return ERR_BANNEDFROMCHAN;
+	if ((chan->modes & CMODE_INVITE) && !invited)
+		return ERR_INVITEONLYCHAN;
+	if (chan->key[0] && (key == NULL || strcmp(key, chan->key) != 0))
+		return ERR_BADCHANNELKEY;
+	if (chan->limit && chan->nmembers >= chan->limit && !invited)
+		return ERR_CHANNELISFULL;
+	return NULL;
+}
+
+static void
+join_one(struct server *srv, struct client *cli, const char *name, const char *key)
+{
+	struct channel *chan;
+	const char *refusal;
+	bool created = false;
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (!name_is_channel(name)) {
+		reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, name);
+		return;
+	}
+	if (!name_channel_is_valid(name, IRC_CHANNELLEN)) {
+		reply_numeric(srv, cli, ERR_BADCHANMASK, name);
+		return;
+	}
+	chan = channel_find(srv, name);
+	if (chan != NULL && channel_member(chan, cli) != NULL)
+		return;
+	if (cli->nchannels >= srv->cfg.chanlimit) {
+		reply_numeric(srv, cli, ERR_TOOMANYCHANNELS, name);
+		return;
+	}
+	if (chan == NULL) {
+		if ((chan = channel_create(srv, name)) == NULL) {
+			client_close(cli, "Out of memory");
+			return;
+		}
+		/* Like most servers, new channels start +nt. */
+		chan->modes = CMODE_NOEXTERNAL | CMODE_TOPIC;
+		created = true;
+	} else if ((refusal = join_refusal(chan, cli, key)) != NULL) {
+		reply_numeric(srv, cli, refusal, chan->name);
+		return;
+	}
+	if (channel_join(chan, cli, created ? MEMBER_OP : 0) == NULL) {
+		if (created)
+			channel_free(srv, chan);
+		client_close(cli, "Out of memory");
+		return;
+	}
+	channel_invite_del(chan, cli);
+	n = reply_format_from(line, cli, "JOIN %s", chan->name);
+	reply_channel(chan, NULL, line, n);
+	if (chan->topic)
+		send_topic(srv, cli, chan);
+	channel_send_names(srv, cli, chan);
+}
+
+static void
+part_all(struct server *srv, struct client *cli)
+{
+	char line[IRC_LINE_MAX];
+
+	while (cli->channels) {
+		struct membership *m = cli->channels;
+		size_t n = reply_format_from(line, cli, "PART %s", m->chan->name);
+
+		reply_channel(m->chan, NULL, line, n);
+		channel_part(srv, m);
+	}
+}
+
+void
+cmd_join(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char *names = msg->params[0], *keys = msg->nparams > 1 ? msg->params[1] : NULL;
+	char *name;
+
+	/* RFC 2812 3.2.1: "JOIN 0" leaves every channel. */
+	if (strcmp(names, "0") == 0) {
+		part_all(srv, cli);
+		return;
+	}
+	while ((name = command_next_item(&names)) != NULL && !client_is_closing(cli)) {
+		char *key = command_next_item(&keys);
+
+		if (*name == '\0')
+			continue;
+		join_one(srv, cli, name, key);
+	}
+}
+
+void
+cmd_part(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char *names = msg->params[0], *name;
+	const char *reason = msg->nparams > 1 ? msg->params[1] : NULL;
+	char line[IRC_LINE_MAX];
+
+	while ((name = command_next_item(&names)) != NULL) {
+		struct channel *chan = channel_find(srv, name);
+		struct membership *m;
+		size_t n;
+
+		if (chan == NULL) {
+			reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, name);
+			continue;
+		}
+		if ((m = channel_member(chan, cli)) == NULL) {
+			reply_numeric(srv, cli, ERR_NOTONCHANNEL, chan->name);
+			continue;
+		}
+		if (reason && reason[0])
+			n = reply_format_from(line, cli, "PART %s :%s", chan->name, reason);
+		else
+			n = reply_format_from(line, cli, "PART %s", chan->name);
+		reply_channel(chan, NULL, line, n);
+		channel_part(srv, m);
+	}
+}
+
+void
+cmd_topic(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct channel *chan = channel_find(srv, msg->params[0]);
+	struct membership *m;
+	char line[IRC_LINE_MAX], prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+	size_t n;
+
+	if (chan == NULL) {
+		reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, msg->params[0]);
+		return;
+	}
+	m = channel_member(chan, cli);
+	if (msg->nparams < 2) {
+		if (m == NULL && channel_is_hidden(chan))
+			reply_numeric(srv, cli, ERR_NOTONCHANNEL, chan->name);
+		else
+			send_topic(srv, cli, chan);
+		return;
+	}
+	if (m == NULL) {
+		reply_numeric(srv, cli, ERR_NOTONCHANNEL, chan->name);
+		return;
+	}
+	if ((chan->modes & CMODE_TOPIC) && !(m->prefix & MEMBER_OP)) {
+		reply_numeric(srv, cli, ERR_CHANOPRIVSNEEDED, chan->name);
+		return;
+	}
+	free(chan->topic);
+	free(chan->topic_by);
+	chan->topic = chan->topic_by = NULL;
+	client_prefix(cli, prefix, sizeof(prefix));
+	if (msg->params[1][0] != '\0') {
+		chan->topic = strndup(msg->params[1], IRC_TOPICLEN);
+		chan->topic_by = strdup(prefix);
+		if (chan->topic == NULL || chan->topic_by == NULL) {
+			free(chan->topic);
+			free(chan->topic_by);
+			chan->topic = chan->topic_by = NULL;
+		}
+		chan->topic_at = srv->now;
+	}
+	n = reply_format_from(line, cli, "TOPIC %s :%s", chan->name,
+	    chan->topic ? chan->topic : "");
+	reply_channel(chan, NULL, line, n);
+}
+
+void
+cmd_names(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char *names, *name;
+	struct channel *chan;
+	size_t it = 0;
+
+	if (msg->nparams == 0) {
+		/* Every channel the user may see, then one end marker. */
+		while ((chan = hmap_next(srv->channels, &it, NULL)) != NULL)
+			if (can_see(chan, cli))
+				send_names_lines(srv, cli, chan);
+		reply_numeric(srv, cli, RPL_ENDOFNAMES, "*");
+		return;
+	}
+	names = msg->params[0];
+	while ((name = command_next_item(&names)) != NULL) {
+		chan = channel_find(srv, name);
+		if (chan != NULL && can_see(chan, cli))
+			channel_send_names(srv, cli, chan);
+		else
+			reply_numeric(srv, cli, RPL_ENDOFNAMES, name);
+	}
+}
+
+/* LIST filters (ISUPPORT ELIST=MNU): "<n", ">n", "mask", "!mask". */
+static bool
+list_match(const struct channel *chan, const char *filter)
+{
+	if (filter[0] == '<')
+		return chan->nmembers < (unsigned)strtoul(filter + 1, NULL, 10);
+	if (filter[0] == '>')
+		return chan->nmembers > (unsigned)strtoul(filter + 1, NULL, 10);
+	if (filter[0] == '!')
+		return !casemap_match(filter + 1, chan->name);
+	return casemap_match(filter, chan->name);
+}
+
+static bool
+list_filters_match(const struct channel *chan, const char *filters)
+{
+	char copy[IRC_LINE_MAX], *p = copy, *f;
+
+	snprintf(copy, sizeof(copy), "%s", filters);
+	while ((f = command_next_item(&p)) != NULL)
+		if (*f && !list_match(chan, f))
+			return false;
+	return true;
+}
+
+void
+cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const char *filters = msg->nparams > 0 ? msg->params[0] : "";
+	struct channel *chan;
+	size_t it = 0;
+
+	reply_numeric(srv, cli, RPL_LISTSTART);
+	while ((chan = hmap_next(srv->channels, &it, NULL)) != NULL) {
+		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
+		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
+			continue;
+		if (!list_filters_match(chan, filters))
+			continue;
+		reply_numeric(srv, cli, RPL_LIST, chan->name, chan->nmembers,
+		    chan->topic && can_see(chan, cli) ? chan->topic : "");
+	}
+	reply_numeric(srv, cli, RPL_LISTEND);
+}
+
+/* invite-notify: tell members who could have invited too. */
+static void
+invite_notify(struct channel *chan, const struct client *from,
+    const struct client *target)
+{
+	char line[IRC_LINE_MAX];
+	size_t n = reply_format_from(line, from, "INVITE %s %s", target->nick, chan->name);
+
+	for (struct membership *m = chan->members; m; m = m->chan_next) {
+		if (m->cli == from || !(m->cli->caps & CAP_INVITE_NOTIFY))
+			continue;
+		if ((chan->modes & CMODE_INVITE) && !(m->prefix & MEMBER_OP))
+			continue;
+		client_send(m->cli, line, n);
+	}
+}
+
+void
+cmd_invite(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct client *target = client_find_nick(srv, msg->params[0]);
+	struct channel *chan = channel_find(srv, msg->params[1]);
+
+	if (target == NULL || !client_is_registered(target)) {
+		reply_numeric(srv, cli, ERR_NOSUCHNICK, msg->params[0]);
+		return;
+	}
+	if (chan == NULL) {
+		reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, msg->params[1]);
+		return;
+	}
+	if (channel_member(chan, cli) == NULL) {
+		reply_numeric(srv, cli, ERR_NOTONCHANNEL, chan->name);
+		return;
+	}
+	if (channel_member(chan, target) != NULL) {
+		reply_numeric(srv, cli, ERR_USERONCHANNEL, target->nick, chan->name);
+		return;
+	}
+	if ((chan->modes & CMODE_INVITE) && !is_op(chan, cli)) {
+		reply_numeric(srv, cli, ERR_CHANOPRIVSNEEDED, chan->name);
+		return;
+	}
+	channel_invite_add(srv, chan, target);
+	reply_numeric(srv, cli, RPL_INVITING, target->nick, chan->name);
+	if (target->away)
+		reply_numeric(srv, cli, RPL_AWAY, target->nick, target->away);
+	reply_from(target, cli, "INVITE %s :%s", target->nick, chan->name);
+	invite_notify(chan, cli, target);
+}
+
+static void
+kick_one(struct server *srv, struct client *cli, struct channel *chan,
+    const char *nick, const char *reason)
+{
+	struct client *target = client_find_nick(srv, nick);
+	struct membership *m;
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (target == NULL) {
+		reply_numeric(srv, cli, ERR_NOSUCHNICK, nick);
+		return;
+	}
+	if ((m = channel_member(chan, target)) == NULL) {
+		reply_numeric(srv, cli, ERR_USERNOTINCHANNEL, target->nick, chan->name);
+		return;
+	}
+	n = reply_format_from(line, cli, "KICK %s %s :%.*s", chan->name,
+	    target->nick, IRC_KICKLEN, reason);
+	reply_channel(chan, NULL, line, n);
+	channel_part(srv, m);
+}
+
+void
+cmd_kick(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char *chans = msg->params[0], *nicks = msg->params[1], *name, *nick;
+	const char *reason = msg->nparams > 2 && msg->params[2][0] ? msg->params[2] : cli->nick;
+	char *one = strchr(chans, ',') ? NULL : chans;
+	int count = 0;
+
+	/* RFC 2812 3.2.8: one channel and many users, or pairs. */
+	while ((nick = command_next_item(&nicks)) != NULL && count++ < IRC_MAXTARGETS) {
+		struct channel *chan;
+
+		name = one ? one : command_next_item(&chans);
+		if (name == NULL)
+			break;
+		if ((chan = channel_find(srv, name)) == NULL) {
+			reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, name);
+			continue;
+		}
+		if (channel_member(chan, cli) == NULL) {
+			reply_numeric(srv, cli, ERR_NOTONCHANNEL, chan->name);
+			continue;
+		}
+		if (!is_op(chan, cli)) {
+			reply_numeric(srv, cli, ERR_CHANOPRIVSNEEDED, chan->name);
+			continue;
+		}
+		kick_one(srv, cli, chan, nick, reason);
+	}
+}

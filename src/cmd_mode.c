@@ -1,0 +1,373 @@
+/*
+ * MODE: channel modes (query 324/329, list modes b/e/I, k, l, o, v and the
+ * flags i m n p s t) and user modes (i, o, w). Changes are parsed by
+ * mode_parse(), checked and applied one by one here, and exactly what was
+ * applied is announced once, as one MODE line.
+ */
+#include "command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casemap.h"
+#include "channel.h"
+#include "client.h"
+#include "mode.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
+
+#define MODE_MASKLEN (IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3)
+
+/* The applied changes, collected for the announcement. */
+struct mode_result {
+	char    modes[2 * 64 + 1];
+	size_t  nmodes;
+	char    sign;
+	char    args[IRC_LINE_MAX];
+	size_t  nargs;
+};
+
+static void
+result_add(struct mode_result *r, bool add, char letter, const char *arg)
+{
+	char sign = add ? '+' : '-';
+
+	if (r->nmodes + 2 >= sizeof(r->modes))
+		return;
+	if (r->sign != sign)
+		r->modes[r->nmodes++] = r->sign = sign;
+	r->modes[r->nmodes++] = letter;
+	r->modes[r->nmodes] = '\0';
+	if (arg)
+		r->nargs += (size_t)snprintf(r->args + r->nargs, sizeof(r->args) - r->nargs,
+		    " %s", arg);
+}
+
+/* Complete a ban-style mask to nick!user@host form. */
+static void
+normalize_mask(const char *in, char *out, size_t outsz)
+{
+	const char *bang = strchr(in, '!'), *at = strchr(in, '@');
+
+	if (bang == NULL && at == NULL)
+		snprintf(out, outsz, "%s!*@*", in);
+	else if (bang == NULL)
+		snprintf(out, outsz, "*!%s", in);
+	else if (at == NULL)
+		snprintf(out, outsz, "%s@*", in);
+	else
+		snprintf(out, outsz, "%s", in);
+}
+
+static void
+send_mask_list(struct server *srv, struct client *cli, struct channel *chan, char letter)
+{
+	const struct mask_list *l = letter == 'b' ? &chan->bans :
+	    letter == 'e' ? &chan->excepts : &chan->invexes;
+	const char *item = letter == 'b' ? RPL_BANLIST :
+	    letter == 'e' ? RPL_EXCEPTLIST : RPL_INVITELIST;
+
+	for (size_t i = 0; i < l->n; i++)
+		reply_numeric(srv, cli, item, chan->name, l->v[i].mask,
+		    l->v[i].set_by, (long)l->v[i].set_at);
+	if (letter == 'b')
+		reply_numeric(srv, cli, RPL_ENDOFBANLIST, chan->name);
+	else if (letter == 'e')
+		reply_numeric(srv, cli, RPL_ENDOFEXCEPTLIST, chan->name);
+	else
+		reply_numeric(srv, cli, RPL_ENDOFINVITELIST, chan->name);
+}
+
+/* "+ntk key" style string of chan's modes; the key only for members. */
+static void
+channel_modes_string(const struct channel *chan, bool show_key, char *out, size_t outsz)
+{
+	static const struct { unsigned bit; char letter; } flags[] = {
+		{ CMODE_INVITE, 'i' }, { CMODE_MODERATED, 'm' },
+		{ CMODE_NOEXTERNAL, 'n' }, { CMODE_PRIVATE, 'p' },
+		{ CMODE_SECRET, 's' }, { CMODE_TOPIC, 't' },
+	};
+	size_t n = 0;
+
+	out[n++] = '+';
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (chan->modes & flags[i].bit)
+			out[n++] = flags[i].letter;
+	if (chan->key[0])
+		out[n++] = 'k';
+	if (chan->limit)
+		out[n++] = 'l';
+	out[n] = '\0';
+	if (chan->key[0] && show_key)
+		n += (size_t)snprintf(out + n, outsz - n, " %s", chan->key);
+	if (chan->limit)
+		snprintf(out + n, outsz - n, " %u", chan->limit);
+}
+
+struct mode_ctx {
+	struct server   *srv;
+	struct client   *cli;
+	struct channel  *chan;
+	struct mode_result res;
+	bool             op;
+	bool             denied;        /* some change needed channel-op */
+	int              nparam;        /* changes with a parameter so far */
+	unsigned         listed;        /* list modes already sent (1 bit each) */
+};
+
+static void
+apply_list(struct mode_ctx *x, const struct mode_change *c)
+{
+	struct mask_list *l = c->letter == 'b' ? &x->chan->bans :
+	    c->letter == 'e' ? &x->chan->excepts : &x->chan->invexes;
+	char mask[MODE_MASKLEN], by[MODE_MASKLEN];
+	int r;
+
+	normalize_mask(c->arg, mask, sizeof(mask));
+	if (c->add) {
+		client_prefix(x->cli, by, sizeof(by));
+		r = mask_list_add(l, mask, by, x->srv->now, x->srv->cfg.maxlist);
+		if (r == -1)
+			reply_numeric(x->srv, x->cli, ERR_BANLISTFULL, x->chan->name, c->letter);
+	} else {
+		r = mask_list_del(l, mask);
+	}
+	if (r == 1)
+		result_add(&x->res, c->add, c->letter, mask);
+}
+
+static void
+apply_prefix(struct mode_ctx *x, const struct mode_change *c)
+{
+	struct client *target = client_find_nick(x->srv, c->arg);
+	struct membership *m;
+	unsigned bit = c->letter == 'o' ? MEMBER_OP : MEMBER_VOICE;
+
+	if (target == NULL || !client_is_registered(target)) {
+		reply_numeric(x->srv, x->cli, ERR_NOSUCHNICK, c->arg);
+		return;
+	}
+	if ((m = channel_member(x->chan, target)) == NULL) {
+		reply_numeric(x->srv, x->cli, ERR_USERNOTINCHANNEL, target->nick, x->chan->name);
+		return;
+	}
+	if (c->add == ((m->prefix & bit) != 0))
+		return;
+	m->prefix = c->add ? m->prefix | bit : m->prefix & ~bit;
+	result_add(&x->res, c->add, c->letter, target->nick);
+}
+
+static void
+apply_key(struct mode_ctx *x, const struct mode_change *c)
+{
+	struct channel *chan = x->chan;
+
+	if (!c->add) {
+		if (chan->key[0] == '\0')
+			return;
+		chan->key[0] = '\0';
+		result_add(&x->res, false, 'k', "*");
+		return;
+	}
+	if (c->arg[0] == '\0' || strpbrk(c->arg, ", :") != NULL) {
+		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, chan->name, 'k',
+		    c->arg, "Invalid key");
+		return;
+	}
+	if (chan->key[0]) {
+		reply_numeric(x->srv, x->cli, ERR_KEYSET, chan->name);
+		return;
+	}
+	snprintf(chan->key, sizeof(chan->key), "%s", c->arg);
+	result_add(&x->res, true, 'k', chan->key);
+}
+
+static void
+apply_limit(struct mode_ctx *x, const struct mode_change *c)
+{
+	char *end, num[16];
+	long v;
+
+	if (!c->add) {
+		if (x->chan->limit == 0)
+			return;
+		x->chan->limit = 0;
+		result_add(&x->res, false, 'l', NULL);
+		return;
+	}
+	v = strtol(c->arg, &end, 10);
+	if (*end != '\0' || end == c->arg || v <= 0 || v > 1000000) {
+		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, 'l',
+		    c->arg, "Invalid limit");
+		return;
+	}
+	if ((unsigned)v == x->chan->limit)
+		return;
+	x->chan->limit = (unsigned)v;
+	snprintf(num, sizeof(num), "%u", x->chan->limit);
+	result_add(&x->res, true, 'l', num);
+}
+
+static void
+apply_flag(struct mode_ctx *x, const struct mode_change *c)
+{
+	static const char letters[] = "imnpst";
+	static const unsigned bits[] = {
+		CMODE_INVITE, CMODE_MODERATED, CMODE_NOEXTERNAL,
+		CMODE_PRIVATE, CMODE_SECRET, CMODE_TOPIC,
+	};
+	unsigned bit = bits[strchr(letters, c->letter) - letters];
+
+	if (c->add == ((x->chan->modes & bit) != 0))
+		return;
+	x->chan->modes = c->add ? x->chan->modes | bit : x->chan->modes & ~bit;
+	result_add(&x->res, c->add, c->letter, NULL);
+}
+
+/* Check one change and apply it, answering the numeric when refused. */
+static void
+apply_change(struct mode_ctx *x, const struct mode_change *c)
+{
+	if (c->kind == MODE_KIND_UNKNOWN) {
+		reply_numeric(x->srv, x->cli, ERR_UNKNOWNMODE, c->letter);
+		return;
+	}
+	if (c->kind == MODE_KIND_LIST && c->arg == NULL) {
+		unsigned bit = c->letter == 'b' ? 1 : c->letter == 'e' ? 2 : 4;
+
+		if (!(x->listed & bit))
+			send_mask_list(x->srv, x->cli, x->chan, c->letter);
+		x->listed |= bit;
+		return;
+	}
+	if (!x->op) {
+		x->denied = true;
+		return;
+	}
+	if (c->kind == MODE_KIND_FLAG) {
+		apply_flag(x, c);
+		return;
+	}
+	/* Removing k or l needs no parameter; everything else here does. */
+	if (c->arg == NULL && (c->add || c->kind == MODE_KIND_PREFIX)) {
+		reply_numeric(x->srv, x->cli, ERR_NEEDMOREPARAMS, "MODE");
+		return;
+	}
+	/* ISUPPORT MODES: at most IRC_MODES changes with a parameter. */
+	if (++x->nparam > IRC_MODES)
+		return;
+	if (c->kind == MODE_KIND_LIST)
+		apply_list(x, c);
+	else if (c->kind == MODE_KIND_PREFIX)
+		apply_prefix(x, c);
+	else if (c->kind == MODE_KIND_ALWAYS)
+		apply_key(x, c);
+	else
+		apply_limit(x, c);
+}
+
+static void
+channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct mode_ctx x = { .srv = srv, .cli = cli };
+	struct mode_change changes[64];
+	struct membership *m;
+	char line[IRC_LINE_MAX], modes[IRC_LINE_MAX];
+	int n;
+
+	if ((x.chan = channel_find(srv, msg->params[0])) == NULL) {
+		reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, msg->params[0]);
+		return;
+	}
+	m = channel_member(x.chan, cli);
+	if (msg->nparams == 1) {
+		channel_modes_string(x.chan, m != NULL, modes, sizeof(modes));
+		reply_numeric(srv, cli, RPL_CHANNELMODEIS, x.chan->name, modes);
+		reply_numeric(srv, cli, RPL_CREATIONTIME, x.chan->name, (long)x.chan->created);
+		return;
+	}
+	x.op = m != NULL && (m->prefix & MEMBER_OP);
+	n = mode_parse(msg->params[1], (char *const *)msg->params + 2, msg->nparams - 2,
+	    changes, 64);
+	for (int i = 0; i < n; i++)
+		apply_change(&x, &changes[i]);
+	if (x.denied)
+		reply_numeric(srv, cli, m ? ERR_CHANOPRIVSNEEDED : ERR_NOTONCHANNEL,
+		    x.chan->name);
+	if (x.res.nmodes == 0)
+		return;
+	n = (int)reply_format_from(line, cli, "MODE %s %s%s", x.chan->name,
+	    x.res.modes, x.res.args);
+	reply_channel(x.chan, NULL, line, (size_t)n);
+}
+
+static void
+set_umode(struct server *srv, struct client *cli, unsigned bit, bool add,
+    struct mode_result *res, char letter)
+{
+	if (add == ((cli->umodes & bit) != 0))
+		return;
+	cli->umodes = add ? cli->umodes | bit : cli->umodes & ~bit;
+	if (bit == UMODE_INVISIBLE)
+		srv->ninvisible += add ? 1 : (unsigned)-1;
+	if (bit == UMODE_OPER)
+		srv->nopers--;
+	result_add(res, add, letter, NULL);
+}
+
+static void
+user_mode(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct client *target = client_find_nick(srv, msg->params[0]);
+	struct mode_result res = { .sign = 0 };
+	bool add = true, unknown = false;
+
+	if (target == NULL) {
+		reply_numeric(srv, cli, ERR_NOSUCHNICK, msg->params[0]);
+		return;
+	}
+	if (target != cli) {
+		reply_numeric(srv, cli, ERR_USERSDONTMATCH);
+		return;
+	}
+	if (msg->nparams == 1) {
+		char modes[8];
+
+		snprintf(modes, sizeof(modes), "+%s%s%s",
+		    (cli->umodes & UMODE_INVISIBLE) ? "i" : "",
+		    (cli->umodes & UMODE_OPER) ? "o" : "",
+		    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
+		reply_numeric(srv, cli, RPL_UMODEIS, modes);
+		return;
+	}
+	for (const char *p = msg->params[1]; *p; p++) {
+		if (*p == '+' || *p == '-')
+			add = *p == '+';
+		else if (*p == 'i')
+			set_umode(srv, cli, UMODE_INVISIBLE, add, &res, 'i');
+		else if (*p == 'w')
+			set_umode(srv, cli, UMODE_WALLOPS, add, &res, 'w');
+		else if (*p == 'o') {
+			/* RFC 2812 3.1.5: +o only through OPER. */
+			if (!add)
+				set_umode(srv, cli, UMODE_OPER, false, &res, 'o');
+		} else
+			unknown = true;
+	}
+	if (unknown)
+		reply_numeric(srv, cli, ERR_UMODEUNKNOWNFLAG);
+	if (res.nmodes)
+		reply_from(cli, cli, "MODE %s :%s", cli->nick, res.modes);
+}
+
+void
+cmd_mode(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	if (name_is_channel(msg->params[0]))
+		channel_mode(srv, cli, msg);
+	else
+		user_mode(srv, cli, msg);
+}

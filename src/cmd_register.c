@@ -1,0 +1,292 @@
+/*
+ * Registration family: PASS, NICK, USER, CAP, PING, PONG, QUIT, and the
+ * welcome burst. A client registers once it has a nick, a USER line and no
+ * CAP negotiation in progress; the password must be right by then.
+ */
+#include "command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cap.h"
+#include "casemap.h"
+#include "channel.h"
+#include "client.h"
+#include "log.h"
+#include "mode.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
+#include "whowas.h"
+
+/* Compare secrets in time that depends only on the attempt's length. */
+static bool
+secret_equal(const char *attempt, const char *secret)
+{
+	size_t n = strlen(attempt), m = strlen(secret);
+	unsigned char diff = (unsigned char)(n != m);
+
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned char)(attempt[i] ^ secret[i % (m ? m : 1)]);
+	return diff == 0 && m > 0;
+}
+
+static void
+send_welcome(struct server *srv, struct client *cli)
+{
+	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+
+	client_prefix(cli, prefix, sizeof(prefix));
+	reply_numeric(srv, cli, RPL_WELCOME, srv->cfg.network, prefix);
+	reply_numeric(srv, cli, RPL_YOURHOST, srv->cfg.server_name, IRCSERV_VERSION);
+	reply_numeric(srv, cli, RPL_CREATED, srv->created);
+	reply_numeric(srv, cli, RPL_MYINFO, srv->cfg.server_name, IRCSERV_VERSION,
+	    MODE_USER_LETTERS, MODE_CHANNEL_LETTERS, MODE_CHANNEL_PARAM_LETTERS);
+	query_send_isupport(srv, cli);
+	query_send_lusers(srv, cli);
+	query_send_motd(srv, cli);
+	if (cli->umodes)
+		reply_from(cli, cli, "MODE %s :+%s%s", cli->nick,
+		    (cli->umodes & UMODE_INVISIBLE) ? "i" : "",
+		    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
+}
+
+void
+register_try_complete(struct server *srv, struct client *cli)
+{
+	if (cli->state != CLIENT_UNREGISTERED || cli->nick[0] == '\0' ||
+	    !cli->got_user || cli->cap_negotiating)
+		return;
+	if (!cli->pass_ok) {
+		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
+		client_close(cli, "Bad password");
+		return;
+	}
+	cli->state = CLIENT_REGISTERED;
+	srv->nusers++;
+	if (cli->umodes & UMODE_INVISIBLE)
+		srv->ninvisible++;
+	if (srv->nusers > srv->max_users)
+		srv->max_users = srv->nusers;
+	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
+	send_welcome(srv, cli);
+}
+
+void
+cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	if (cli->state != CLIENT_UNREGISTERED) {
+		reply_numeric(srv, cli, ERR_ALREADYREGISTERED);
+		return;
+	}
+	cli->pass_ok = secret_equal(msg->params[0], srv->cfg.password);
+}
+
+void
+cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const char *nick = msg->nparams > 0 ? msg->params[0] : "";
+	struct client *other;
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (nick[0] == '\0') {
+		reply_numeric(srv, cli, ERR_NONICKNAMEGIVEN);
+		return;
+	}
+	if (!name_nick_is_valid(nick, IRC_NICKLEN)) {
+		reply_numeric(srv, cli, ERR_ERRONEUSNICKNAME, nick);
+		return;
+	}
+	other = client_find_nick(srv, nick);
+	if (other != NULL && other != cli) {
+		reply_numeric(srv, cli, ERR_NICKNAMEINUSE, nick);
+		return;
+	}
+	if (strcmp(cli->nick, nick) == 0)
+		return;
+	if (!client_is_registered(cli)) {
+		if (client_set_nick(cli, nick) == -1)
+			client_close(cli, "Out of memory");
+		register_try_complete(srv, cli);
+		return;
+	}
+	/* Announce with the old prefix, to the user and each peer once. */
+	n = reply_format_from(line, cli, "NICK :%s", nick);
+	whowas_add(srv->whowas, cli, srv->now);
+	if (client_set_nick(cli, nick) == -1) {
+		client_close(cli, "Out of memory");
+		return;
+	}
+	reply_common(srv, cli, true, line, n);
+}
+
+void
+cmd_user(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	long mode;
+
+	if (cli->state != CLIENT_UNREGISTERED || cli->got_user) {
+		reply_numeric(srv, cli, ERR_ALREADYREGISTERED);
+		return;
+	}
+	if (name_user_clean(cli->user, sizeof(cli->user), msg->params[0], IRC_USERLEN) == 0) {
+		reply_numeric(srv, cli, ERR_NEEDMOREPARAMS, "USER");
+		return;
+	}
+	free(cli->realname);
+	cli->realname = strndup(msg->params[3], IRC_REALNAMELEN);
+	if (cli->realname == NULL) {
+		client_close(cli, "Out of memory");
+		return;
+	}
+	/* RFC 2812 3.1.3: bit 2 asks for +w, bit 3 for +i. */
+	mode = strtol(msg->params[1], NULL, 10);
+	if (mode & 4)
+		cli->umodes |= UMODE_WALLOPS;
+	if (mode & 8)
+		cli->umodes |= UMODE_INVISIBLE;
+	cli->got_user = true;
+	register_try_complete(srv, cli);
+}
+
+void
+cmd_ping(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
+		reply_numeric(srv, cli, ERR_NOORIGIN);
+		return;
+	}
+	reply_send(cli, ":%s PONG %s :%s", srv->cfg.server_name,
+	    srv->cfg.server_name, msg->params[0]);
+}
+
+void
+cmd_pong(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	/* Any line counts as activity; server_on_line() has reset the timer. */
+	(void)srv;
+	(void)cli;
+	(void)msg;
+}
+
+void
+cmd_quit(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char reason[IRC_LINE_MAX];
+
+	(void)srv;
+	if (msg->nparams > 0 && msg->params[0][0] != '\0')
+		snprintf(reason, sizeof(reason), "Quit: %s", msg->params[0]);
+	else
+		snprintf(reason, sizeof(reason), "Quit");
+	client_close(cli, reason);
+}
+
+/*
+ * CAP LS: one line when it fits; with 302, continuation lines carry "*"
+ * before the list (ircv3.net capability negotiation, "Multiline replies").
+ */
+static void
+cap_ls(struct server *srv, struct client *cli, const char *sub)
+{
+	size_t n, len = 0;
+	const struct cap *caps = cap_table(&n);
+	char list[400];
+
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t w = strlen(caps[i].name);
+
+		if (len + w + 1 >= sizeof(list) && cli->cap_version >= 302) {
+			reply_send(cli, ":%s CAP %s %s * :%s", srv->cfg.server_name,
+			    client_name(cli), sub, list);
+			len = 0;
+			list[0] = '\0';
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len ? " " : "", caps[i].name);
+	}
+	reply_send(cli, ":%s CAP %s %s :%s", srv->cfg.server_name,
+	    client_name(cli), sub, list);
+}
+
+static void
+cap_list(struct server *srv, struct client *cli)
+{
+	size_t n, len = 0;
+	const struct cap *caps = cap_table(&n);
+	char list[400];
+
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (cli->caps & caps[i].bit)
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+			    len ? " " : "", caps[i].name);
+	reply_send(cli, ":%s CAP %s LIST :%s", srv->cfg.server_name,
+	    client_name(cli), list);
+}
+
+/* CAP REQ: all or nothing (ircv3.net: "the whole request MUST be NAKed"). */
+static void
+cap_req(struct server *srv, struct client *cli, const char *req)
+{
+	uint32_t add = 0, del = 0;
+	char copy[IRC_LINE_MAX], *p = copy, *word;
+	bool ok = true;
+
+	snprintf(copy, sizeof(copy), "%s", req);
+	while (ok && (word = strtok_r(p, " ", &p)) != NULL) {
+		bool remove = word[0] == '-';
+		const struct cap *cap = cap_find(word + remove);
+
+		if (cap == NULL)
+			ok = false;
+		else if (remove)
+			del |= cap->bit;
+		else
+			add |= cap->bit;
+	}
+	/* With 302, cap-notify is on implicitly and cannot be turned off. */
+	if (cli->cap_version >= 302 && (del & CAP_CAP_NOTIFY))
+		ok = false;
+	if (!ok || (add | del) == 0) {
+		reply_send(cli, ":%s CAP %s NAK :%s", srv->cfg.server_name,
+		    client_name(cli), req);
+		return;
+	}
+	cli->caps = (cli->caps | add) & ~del;
+	reply_send(cli, ":%s CAP %s ACK :%s", srv->cfg.server_name,
+	    client_name(cli), req);
+}
+
+void
+cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const char *sub = msg->params[0];
+
+	if (strcmp(sub, "LS") == 0) {
+		if (!client_is_registered(cli))
+			cli->cap_negotiating = true;
+		if (msg->nparams > 1 && atoi(msg->params[1]) >= 302) {
+			cli->cap_version = 302;
+			cli->caps |= CAP_CAP_NOTIFY;
+		}
+		cap_ls(srv, cli, "LS");
+	} else if (strcmp(sub, "LIST") == 0) {
+		cap_list(srv, cli);
+	} else if (strcmp(sub, "REQ") == 0) {
+		if (!client_is_registered(cli))
+			cli->cap_negotiating = true;
+		cap_req(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
+	} else if (strcmp(sub, "END") == 0) {
+		if (!client_is_registered(cli)) {
+			cli->cap_negotiating = false;
+			register_try_complete(srv, cli);
+		}
+	} else {
+		reply_numeric(srv, cli, ERR_INVALIDCAPCMD, sub);
+	}
+}

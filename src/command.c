@@ -1,0 +1,111 @@
+/*
+ * Command table and dispatch. The table is sorted by name and searched with
+ * bsearch; arity and registration are checked here, once, so no handler
+ * repeats 451/461 logic. Command names arrive upper-cased from msg_parse().
+ */
+#include "command.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
+
+static const struct command commands[] = {
+	{ "ADMIN",    0, true,  cmd_admin },
+	{ "AWAY",     0, true,  cmd_away },
+	{ "CAP",      1, false, cmd_cap },
+	{ "HELP",     0, true,  cmd_help },
+	{ "INFO",     0, true,  cmd_info },
+	{ "INVITE",   2, true,  cmd_invite },
+	{ "ISON",     1, true,  cmd_ison },
+	{ "JOIN",     1, true,  cmd_join },
+	{ "KICK",     2, true,  cmd_kick },
+	{ "LINKS",    0, true,  cmd_links },
+	{ "LIST",     0, true,  cmd_list },
+	{ "LUSERS",   0, true,  cmd_lusers },
+	{ "MODE",     1, true,  cmd_mode },
+	{ "MOTD",     0, true,  cmd_motd },
+	{ "NAMES",    0, true,  cmd_names },
+	{ "NICK",     0, false, cmd_nick },
+	{ "NOTICE",   0, true,  cmd_notice },
+	{ "PART",     1, true,  cmd_part },
+	{ "PASS",     1, false, cmd_pass },
+	{ "PING",     0, false, cmd_ping },
+	{ "PONG",     0, false, cmd_pong },
+	{ "PRIVMSG",  0, true,  cmd_privmsg },
+	{ "QUIT",     0, false, cmd_quit },
+	{ "STATS",    0, true,  cmd_stats },
+	{ "SUMMON",   0, true,  cmd_summon },
+	{ "TIME",     0, true,  cmd_time },
+	{ "TOPIC",    1, true,  cmd_topic },
+	{ "USER",     4, false, cmd_user },
+	{ "USERHOST", 1, true,  cmd_userhost },
+	{ "USERS",    0, true,  cmd_users },
+	{ "VERSION",  0, true,  cmd_version },
+	{ "WHO",      0, true,  cmd_who },
+	{ "WHOIS",    0, true,  cmd_whois },
+	{ "WHOWAS",   0, true,  cmd_whowas },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static int
+compare_name(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct command *)elem)->name);
+}
+
+const struct command *
+command_find(const char *name)
+{
+	return bsearch(name, commands, NCOMMANDS, sizeof(commands[0]), compare_name);
+}
+
+const struct command *
+command_table(size_t *n)
+{
+	*n = NCOMMANDS;
+	return commands;
+}
+
+void
+command_dispatch(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const struct command *cmd = command_find(msg->command);
+
+	if (cmd == NULL) {
+		reply_numeric(srv, cli, ERR_UNKNOWNCOMMAND, msg->command);
+		return;
+	}
+	srv->cmd_counts[cmd - commands]++;
+	if (cmd->needs_registration && !client_is_registered(cli)) {
+		reply_numeric(srv, cli, ERR_NOTREGISTERED);
+		return;
+	}
+	if (msg->nparams < cmd->min_params) {
+		reply_numeric(srv, cli, ERR_NEEDMOREPARAMS, cmd->name);
+		return;
+	}
+	cmd->handler(srv, cli, msg);
+}
+
+char *
+command_next_item(char **cursor)
+{
+	char *item = *cursor, *comma;
+
+	if (item == NULL)
+		return NULL;
+	comma = strchr(item, ',');
+	if (comma) {
+		*comma = '\0';
+		*cursor = comma + 1;
+	} else {
+		*cursor = NULL;
+	}
+	return item;
+}

@@ -1,0 +1,402 @@
+/*
+ * The socket side of connections. Reads go straight into the client's
+ * receive queue; complete lines go to server_on_line(). Writes happen once
+ * per client per round (plus on POLLOUT), so many queued messages leave in
+ * one send(). Errors close only the connection they happen on.
+ */
+#include "conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "client.h"
+#include "irc.h"
+#include "log.h"
+#include "loop.h"
+#include "server.h"
+
+/* Bytes read per readable event: large, but bounded per client per round. */
+#define CONN_READ_CHUNK 16384
+
+struct conn {
+	struct server   *srv;
+	struct loop     *loop;
+	int              listen_fd;
+	int              spare_fd;      /* reserve descriptor for EMFILE */
+	struct client  **by_fd;         /* fd -> client */
+	size_t           nby_fd;
+};
+
+static int
+set_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int
+conn_listen(unsigned port, char *err, size_t errlen)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_ANY);
+	sa.sin_port = htons((unsigned short)port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, 4096) == -1 || set_nonblocking(fd) == -1) {
+		snprintf(err, errlen, "cannot listen on port %u: %s", port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void on_listen(void *ud, int fd, short revents);
+static void on_client(void *ud, int fd, short revents);
+
+struct conn *
+conn_new(struct server *srv, struct loop *lp, int listen_fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->srv = srv;
+	c->loop = lp;
+	c->listen_fd = listen_fd;
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (loop_add(lp, listen_fd, POLLIN, on_listen, c) == -1) {
+		conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->listen_fd >= 0) {
+		loop_del(c->loop, c->listen_fd);
+		close(c->listen_fd);
+	}
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
+	free(c->by_fd);
+	free(c);
+}
+
+static int
+map_fd(struct conn *c, int fd, struct client *cli)
+{
+	if ((size_t)fd >= c->nby_fd) {
+		size_t n = c->nby_fd ? c->nby_fd : 64;
+		struct client **v;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((v = realloc(c->by_fd, n * sizeof(*v))) == NULL)
+			return -1;
+		memset(v + c->nby_fd, 0, (n - c->nby_fd) * sizeof(*v));
+		c->by_fd = v;
+		c->nby_fd = n;
+	}
+	c->by_fd[fd] = cli;
+	return 0;
+}
+
+/* Best effort: tell a refused connection why, then close it. */
+static void
+refuse(int fd, const char *why)
+{
+	char line[128];
+	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s\r\n", why);
+	ssize_t w = write(fd, line, (size_t)n);
+
+	(void)w;
+	close(fd);
+}
+
+/*
+ * Out of descriptors: give back the spare one, accept and refuse the
+ * waiting connection, take the spare again. Without this, the listener
+ * stays readable and poll() spins.
+ */
+static void
+accept_when_full(struct conn *c)
+{
+	int fd;
+
+	if (c->spare_fd >= 0) {
+		close(c->spare_fd);
+		c->spare_fd = -1;
+	}
+	if ((fd = accept(c->listen_fd, NULL, NULL)) >= 0)
+		refuse(fd, "Server is full");
+	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	log_msg(LOG_WARN, "out of file descriptors: refused a connection");
+}
+
+static void
+add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
+{
+	char ip[INET6_ADDRSTRLEN] = "unknown";
+	struct client *cli;
+
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, sizeof(ip));
+	if (set_nonblocking(fd) == -1) {
+		close(fd);
+		return;
+	}
+	if (c->srv->nclients >= c->srv->cfg.max_clients) {
+		refuse(fd, "Server is full");
+		return;
+	}
+	if ((cli = server_add_client(c->srv, fd, ip)) == NULL ||
+	    map_fd(c, fd, cli) == -1 || loop_add(c->loop, fd, POLLIN, on_client, c) == -1) {
+		/* Out of memory: drop this connection only. */
+		if (cli)
+			client_close(cli, "Out of memory");
+		else
+			close(fd);
+		return;
+	}
+	log_msg(LOG_INFO, "connection from %s (fd %d)", ip, fd);
+}
+
+static void
+on_listen(void *ud, int fd, short revents)
+{
+	struct conn *c = ud;
+
+	(void)revents;
+	/* Accept until EAGAIN: a burst of connects is one event. */
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int cfd = accept(fd, (struct sockaddr *)&ss, &len);
+
+		if (cfd >= 0) {
+			add_client(c, cfd, &ss);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE) {
+			accept_when_full(c);
+			if (c->spare_fd < 0)
+				return;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_msg(LOG_ERROR, "accept: %s", strerror(errno));
+		return;
+	}
+}
+
+/* Feed every complete line in cli's receive queue to the core. */
+static void
+process_input(struct server *srv, struct client *cli)
+{
+	char *line;
+	size_t len;
+	enum buf_line r;
+
+	while (!client_is_closing(cli) &&
+	    (r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len)) != BUF_LINE_NONE) {
+		if (r == BUF_LINE_OK)
+			server_on_line(srv, cli, line, len);
+		else
+			server_on_line_too_long(srv, cli);
+	}
+}
+
+static void
+read_client(struct conn *c, struct client *cli)
+{
+	size_t avail;
+	char *p = buf_reserve(&cli->recvq, CONN_READ_CHUNK, &avail);
+	ssize_t n;
+
+	if (p == NULL) {
+		client_close(cli, "RecvQ exceeded");
+		return;
+	}
+	do
+		n = read(cli->fd, p, avail);
+	while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		buf_commit(&cli->recvq, (size_t)n);
+		process_input(c->srv, cli);
+	} else if (n == 0) {
+		buf_commit(&cli->recvq, 0);
+		client_close(cli, "Connection closed");
+	} else {
+		buf_commit(&cli->recvq, 0);
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			char reason[128];
+
+			snprintf(reason, sizeof(reason), "Read error: %s", strerror(errno));
+			client_close(cli, reason);
+		}
+	}
+}
+
+/* One write of everything queued; arm POLLOUT only if bytes remain. */
+static void
+write_client(struct conn *c, struct client *cli)
+{
+	ssize_t n;
+	bool want;
+
+	if (buf_len(&cli->sendq) > 0) {
+		do
+			n = write(cli->fd, buf_data(&cli->sendq), buf_len(&cli->sendq));
+		while (n == -1 && errno == EINTR);
+		if (n > 0) {
+			buf_consume(&cli->sendq, (size_t)n);
+		} else if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			char reason[128];
+
+			snprintf(reason, sizeof(reason), "Write error: %s", strerror(errno));
+			/* Nothing more can be written: drop the queue. */
+			client_close(cli, reason);
+			buf_free(&cli->sendq);
+			return;
+		}
+	}
+	want = buf_len(&cli->sendq) > 0;
+	if (want != cli->want_write) {
+		cli->want_write = want;
+		loop_set_events(c->loop, cli->fd, want ? POLLIN | POLLOUT : POLLIN);
+	}
+}
+
+static void
+on_client(void *ud, int fd, short revents)
+{
+	struct conn *c = ud;
+	struct client *cli = (size_t)fd < c->nby_fd ? c->by_fd[fd] : NULL;
+
+	if (cli == NULL || client_is_closing(cli))
+		return;
+	if (revents & POLLNVAL) {
+		client_close(cli, "Connection closed");
+		return;
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		read_client(c, cli);
+	if ((revents & POLLOUT) && !client_is_closing(cli))
+		write_client(c, cli);
+}
+
+/* Unmap, write the last bytes once (the ERROR line), close, free. */
+static void
+close_client(struct conn *c, struct client *cli)
+{
+	if (cli->fd >= 0) {
+		if (buf_len(&cli->sendq) > 0) {
+			ssize_t n = write(cli->fd, buf_data(&cli->sendq), buf_len(&cli->sendq));
+
+			(void)n;
+		}
+		loop_del(c->loop, cli->fd);
+		if ((size_t)cli->fd < c->nby_fd)
+			c->by_fd[cli->fd] = NULL;
+		close(cli->fd);
+	}
+	client_free(cli);
+}
+
+void
+conn_settle(struct conn *c)
+{
+	struct client *cli;
+
+	while ((cli = server_reap_next(c->srv)) != NULL)
+		close_client(c, cli);
+	while ((cli = server_pop_pending(c->srv)) != NULL)
+		if (cli->fd >= 0)
+			write_client(c, cli);
+	/* A write error closes a client: free it now rather than next round. */
+	while ((cli = server_reap_next(c->srv)) != NULL)
+		close_client(c, cli);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write what is queued to each client, waiting up to drain_ms for slow ones. */
+static void
+drain(struct conn *c, int drain_ms)
+{
+	int64_t deadline = mono_ms() + drain_ms;
+	struct pollfd *pfds = calloc(c->srv->nclients + 1, sizeof(*pfds));
+
+	if (pfds == NULL)
+		return;
+	for (;;) {
+		nfds_t n = 0;
+		int64_t left = deadline - mono_ms();
+
+		for (struct client *cli = c->srv->clients; cli; cli = cli->next) {
+			if (cli->fd < 0 || buf_len(&cli->sendq) == 0)
+				continue;
+			ssize_t w = write(cli->fd, buf_data(&cli->sendq), buf_len(&cli->sendq));
+
+			if (w > 0)
+				buf_consume(&cli->sendq, (size_t)w);
+			else if (w == -1 && errno != EAGAIN && errno != EINTR)
+				buf_free(&cli->sendq);
+			if (buf_len(&cli->sendq) > 0) {
+				pfds[n].fd = cli->fd;
+				pfds[n++].events = POLLOUT;
+			}
+		}
+		if (n == 0 || left <= 0)
+			break;
+		poll(pfds, n, (int)left);
+	}
+	free(pfds);
+}
+
+void
+conn_shutdown(struct conn *c, const char *reason, int drain_ms)
+{
+	struct client *cli;
+
+	server_shutdown(c->srv, reason);
+	drain(c, drain_ms);
+	while ((cli = server_reap_next(c->srv)) != NULL)
+		close_client(c, cli);
+}

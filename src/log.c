@@ -1,0 +1,38 @@
+/*
+ * Levelled logging to stderr with ISO-8601 UTC timestamps. One write per
+ * line so lines from a crash or a redirect never interleave.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+static enum log_level log_level = LOG_INFO;
+
+void
+log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	static const char *names[] = { "error", "warn", "info", "debug" };
+	char line[1024];
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t n;
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	gmtime_r(&now, &tm);
+	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "%s: ", names[level]);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s\n", line);
+}

@@ -1,0 +1,125 @@
+/*
+ * Message parser: splits a line in place into tags, source, command and at
+ * most 15 parameters, following RFC 2812 2.3.1 (the 15th parameter takes the
+ * rest of the line). It never allocates; pointers borrow from the line.
+ */
+#include "msg.h"
+
+#include <string.h>
+
+static char *
+skip_spaces(char *p)
+{
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/* Cut the word at p: NUL-terminate it and return what follows. */
+static char *
+cut_word(char *p)
+{
+	char *sp = strchr(p, ' ');
+
+	if (sp == NULL)
+		return p + strlen(p);
+	*sp = '\0';
+	return sp + 1;
+}
+
+int
+msg_parse(char *line, size_t len, struct msg *m)
+{
+	char *p = line;
+
+	(void)len;
+	memset(m, 0, sizeof(*m));
+	p = skip_spaces(p);
+	if (*p == '@') {
+		m->tags = p + 1;
+		p = cut_word(p);
+		m->tags_len = (size_t)(p - (m->tags - 1));
+		p = skip_spaces(p);
+	}
+	if (*p == ':') {
+		m->source = p + 1;
+		p = cut_word(p);
+		p = skip_spaces(p);
+	}
+	if (*p == '\0')
+		return -1;
+	m->command = p;
+	p = cut_word(p);
+	for (char *c = m->command; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+
+	for (;;) {
+		p = skip_spaces(p);
+		if (*p == '\0')
+			break;
+		if (*p == ':') {
+			m->params[m->nparams++] = p + 1;
+			m->trailing = true;
+			break;
+		}
+		if (m->nparams == IRC_PARAMS_MAX - 1) {
+			/* RFC 2812 2.3.1: the 15th parameter is the rest. */
+			m->params[m->nparams++] = p;
+			m->trailing = true;
+			break;
+		}
+		m->params[m->nparams++] = p;
+		p = cut_word(p);
+	}
+	return 0;
+}
+
+/* IRCv3 message-tags: unescape one value ("\:" ";", "\s" " ", ...). */
+static void
+unescape_value(const char *v, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < outsz; i++) {
+		char c = v[i];
+
+		if (c == '\\') {
+			if (++i == n)
+				break;
+			switch (v[i]) {
+			case ':': c = ';'; break;
+			case 's': c = ' '; break;
+			case 'r': c = '\r'; break;
+			case 'n': c = '\n'; break;
+			default: c = v[i]; break;
+			}
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+}
+
+int
+msg_tag_get(const char *tags, const char *key, char *val, size_t valsz)
+{
+	size_t klen = strlen(key);
+	const char *p = tags;
+
+	if (valsz)
+		val[0] = '\0';
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		size_t kn = eq ? (size_t)(eq - p) : n;
+
+		if (kn == klen && memcmp(p, key, klen) == 0) {
+			if (eq && valsz)
+				unescape_value(eq + 1, n - kn - 1, val, valsz);
+			return 1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}

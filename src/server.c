@@ -1,0 +1,454 @@
+/*
+ * The core: owns the registries, the clock, the timer heap and the lists of
+ * clients with pending output and clients to reap. Entry points are called
+ * by the I/O shell once per poll round; nothing here does I/O.
+ */
+#include "server.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "client.h"
+#include "command.h"
+#include "hmap.h"
+#include "irc.h"
+#include "log.h"
+#include "mode.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "whowas.h"
+
+static int
+add_isupport(struct server *srv, const char *fmt, ...) REPLY_PRINTF(2, 3);
+
+static int
+add_isupport(struct server *srv, const char *fmt, ...)
+{
+	char tok[256];
+	va_list ap;
+
+	if (srv->nisupport == SERVER_ISUPPORT_MAX)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(tok, sizeof(tok), fmt, ap);
+	va_end(ap);
+	if ((srv->isupport[srv->nisupport] = strdup(tok)) == NULL)
+		return -1;
+	srv->nisupport++;
+	return 0;
+}
+
+/* ISUPPORT tokens (modern.ircdocs.horse, "Feature Advertisement"). */
+static int
+build_isupport(struct server *srv)
+{
+	const struct config *c = &srv->cfg;
+	int r = 0;
+
+	r |= add_isupport(srv, "AWAYLEN=%d", IRC_AWAYLEN);
+	r |= add_isupport(srv, "CASEMAPPING=%s", IRC_CASEMAPPING);
+	r |= add_isupport(srv, "CHANLIMIT=%s:%u", IRC_CHANTYPES, c->chanlimit);
+	r |= add_isupport(srv, "CHANMODES=%s", MODE_CHANMODES);
+	r |= add_isupport(srv, "CHANNELLEN=%d", IRC_CHANNELLEN);
+	r |= add_isupport(srv, "CHANTYPES=%s", IRC_CHANTYPES);
+	r |= add_isupport(srv, "ELIST=MNU");
+	r |= add_isupport(srv, "EXCEPTS=e");
+	r |= add_isupport(srv, "HOSTLEN=%d", IRC_HOSTLEN);
+	r |= add_isupport(srv, "INVEX=I");
+	r |= add_isupport(srv, "KEYLEN=%d", IRC_KEYLEN);
+	r |= add_isupport(srv, "KICKLEN=%d", IRC_KICKLEN);
+	r |= add_isupport(srv, "LINELEN=%d", IRC_LINE_MAX);
+	r |= add_isupport(srv, "MAXLIST=beI:%u", c->maxlist);
+	r |= add_isupport(srv, "MAXTARGETS=%d", IRC_MAXTARGETS);
+	r |= add_isupport(srv, "MODES=%d", IRC_MODES);
+	r |= add_isupport(srv, "NETWORK=%s", c->network);
+	r |= add_isupport(srv, "NICKLEN=%d", IRC_NICKLEN);
+	r |= add_isupport(srv, "PREFIX=(ov)@+");
+	r |= add_isupport(srv, "SAFELIST");
+	r |= add_isupport(srv, "STATUSMSG=@+");
+	r |= add_isupport(srv, "TARGMAX=JOIN:,KICK:%d,NAMES:1,NOTICE:%d,PART:,"
+	    "PRIVMSG:%d,WHOIS:%d", IRC_MAXTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS,
+	    IRC_MAXTARGETS);
+	r |= add_isupport(srv, "TOPICLEN=%d", IRC_TOPICLEN);
+	r |= add_isupport(srv, "USERLEN=%d", IRC_USERLEN);
+	r |= add_isupport(srv, "WHOX");
+	return r ? -1 : 0;
+}
+
+static int
+copy_config(struct config *dst, const struct config *src)
+{
+	*dst = *src;
+	dst->server_name = dst->network = dst->description = NULL;
+	dst->admin_loc1 = dst->admin_loc2 = dst->admin_email = NULL;
+	dst->motd = dst->password = NULL;
+	if (config_set_string(&dst->server_name, src->server_name) == -1 ||
+	    config_set_string(&dst->network, src->network) == -1 ||
+	    config_set_string(&dst->description, src->description) == -1 ||
+	    config_set_string(&dst->admin_loc1, src->admin_loc1) == -1 ||
+	    config_set_string(&dst->admin_loc2, src->admin_loc2) == -1 ||
+	    config_set_string(&dst->admin_email, src->admin_email) == -1 ||
+	    config_set_string(&dst->motd, src->motd) == -1 ||
+	    config_set_string(&dst->password, src->password) == -1)
+		return -1;
+	return 0;
+}
+
+struct server *
+server_new(const struct config *cfg, time_t now, int64_t now_ms)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+	size_t ncmds;
+	struct tm tm;
+
+	if (srv == NULL)
+		return NULL;
+	command_table(&ncmds);
+	srv->nicks = hmap_new();
+	srv->channels = hmap_new();
+	srv->whowas = whowas_new(cfg->whowas_max);
+	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
+	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
+	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
+	    srv->cmd_counts == NULL ||
+	    srv->cmd_bytes == NULL || copy_config(&srv->cfg, cfg) == -1 ||
+	    build_isupport(srv) == -1) {
+		server_free(srv);
+		return NULL;
+	}
+	srv->now = now;
+	srv->now_ms = now_ms;
+	srv->started = now;
+	gmtime_r(&now, &tm);
+	strftime(srv->created, sizeof(srv->created), "%a %b %d %Y at %H:%M:%S UTC", &tm);
+	return srv;
+}
+
+void
+server_free(struct server *srv)
+{
+	struct client *cli, *next;
+	size_t it = 0;
+	struct channel *chan;
+
+	if (srv == NULL)
+		return;
+	for (cli = srv->clients; cli; cli = next) {
+		next = cli->next;
+		while (cli->channels)
+			channel_part(srv, cli->channels);
+		client_free(cli);
+	}
+	/* Channels always have members, but free any left defensively. */
+	while (srv->channels && (it = 0, chan = hmap_next(srv->channels, &it, NULL)))
+		channel_free(srv, chan);
+	hmap_free(srv->nicks);
+	hmap_free(srv->channels);
+	whowas_free(srv->whowas);
+	free(srv->timers);
+	for (size_t i = 0; i < srv->nisupport; i++)
+		free(srv->isupport[i]);
+	free(srv->cmd_counts);
+	free(srv->cmd_bytes);
+	config_free(&srv->cfg);
+	free(srv);
+}
+
+void
+server_set_clock(struct server *srv, time_t now, int64_t now_ms)
+{
+	srv->now = now;
+	srv->now_ms = now_ms;
+}
+
+uint32_t
+server_next_serial(struct server *srv)
+{
+	/* Skip 0, the value new clients start with. */
+	if (++srv->serial == 0)
+		srv->serial = 1;
+	return srv->serial;
+}
+
+/*
+ * Timers: one min-heap entry per client, ordered on a deadline snapshot.
+ * Activity only moves a client's real deadline later, so the heap is not
+ * touched per line: when an entry comes due, the real deadline is worked
+ * out again and the entry is pushed back if it has moved (lazy timers).
+ */
+static int64_t
+client_deadline(const struct server *srv, const struct client *cli)
+{
+	const struct config *c = &srv->cfg;
+
+	if (cli->state == CLIENT_UNREGISTERED)
+		return cli->connected_ms + (int64_t)c->reg_timeout_s * 1000;
+	if (cli->ping_sent_ms)
+		return cli->ping_sent_ms + (int64_t)c->ping_timeout_s * 1000;
+	return cli->last_active_ms + (int64_t)c->ping_freq_s * 1000;
+}
+
+static int64_t
+heap_key(const struct client *cli)
+{
+	return cli->timer_at;
+}
+
+static void
+heap_swap(struct server *srv, size_t a, size_t b)
+{
+	struct client *t = srv->timers[a];
+
+	srv->timers[a] = srv->timers[b];
+	srv->timers[b] = t;
+	srv->timers[a]->timer_index = a;
+	srv->timers[b]->timer_index = b;
+}
+
+static void
+heap_up(struct server *srv, size_t i)
+{
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (heap_key(srv->timers[parent]) <= heap_key(srv->timers[i]))
+			break;
+		heap_swap(srv, i, parent);
+		i = parent;
+	}
+}
+
+static void
+heap_down(struct server *srv, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, min = i;
+
+		if (l < srv->ntimers && heap_key(srv->timers[l]) < heap_key(srv->timers[min]))
+			min = l;
+		if (r < srv->ntimers && heap_key(srv->timers[r]) < heap_key(srv->timers[min]))
+			min = r;
+		if (min == i)
+			return;
+		heap_swap(srv, i, min);
+		i = min;
+	}
+}
+
+static int
+timer_add(struct server *srv, struct client *cli)
+{
+	if (srv->ntimers == srv->timers_cap) {
+		size_t cap = srv->timers_cap ? srv->timers_cap * 2 : 64;
+		struct client **v = realloc(srv->timers, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		srv->timers = v;
+		srv->timers_cap = cap;
+	}
+	cli->timer_at = client_deadline(srv, cli);
+	cli->timer_index = srv->ntimers;
+	srv->timers[srv->ntimers++] = cli;
+	heap_up(srv, cli->timer_index);
+	return 0;
+}
+
+static void
+timer_del(struct server *srv, struct client *cli)
+{
+	size_t i = cli->timer_index;
+
+	if (i >= srv->ntimers || srv->timers[i] != cli)
+		return;
+	srv->ntimers--;
+	if (i != srv->ntimers) {
+		heap_swap(srv, i, srv->ntimers);
+		heap_down(srv, i);
+		heap_up(srv, i);
+	}
+	cli->timer_index = SIZE_MAX;
+}
+
+static void
+timer_fire(struct server *srv, struct client *cli)
+{
+	char reason[64];
+
+	if (cli->state == CLIENT_UNREGISTERED) {
+		timer_del(srv, cli);
+		client_close(cli, "Registration timeout");
+	} else if (cli->ping_sent_ms == 0) {
+		reply_send(cli, "PING :%s", srv->cfg.server_name);
+		cli->ping_sent_ms = srv->now_ms;
+		cli->timer_at = client_deadline(srv, cli);
+		heap_down(srv, cli->timer_index);
+	} else {
+		timer_del(srv, cli);
+		snprintf(reason, sizeof(reason), "Ping timeout: %u seconds",
+		    srv->cfg.ping_freq_s + srv->cfg.ping_timeout_s);
+		client_close(cli, reason);
+	}
+}
+
+int
+server_tick(struct server *srv)
+{
+	while (srv->ntimers > 0) {
+		struct client *cli = srv->timers[0];
+		int64_t due;
+
+		if (client_is_closing(cli)) {
+			timer_del(srv, cli);
+			continue;
+		}
+		if (cli->timer_at > srv->now_ms)
+			break;
+		due = client_deadline(srv, cli);
+		if (due > srv->now_ms) {
+			cli->timer_at = due;
+			heap_down(srv, 0);
+			continue;
+		}
+		timer_fire(srv, cli);
+	}
+	if (srv->ntimers == 0)
+		return -1;
+	return (int)(srv->timers[0]->timer_at - srv->now_ms);
+}
+
+struct client *
+server_add_client(struct server *srv, int fd, const char *ip)
+{
+	struct client *cli = client_new(srv, fd, ip);
+
+	if (cli == NULL)
+		return NULL;
+	if (timer_add(srv, cli) == -1) {
+		srv->clients = cli->next;
+		if (cli->next)
+			cli->next->prev = NULL;
+		srv->nclients--;
+		client_free(cli);
+		return NULL;
+	}
+	return cli;
+}
+
+void
+server_on_line_too_long(struct server *srv, struct client *cli)
+{
+	if (!client_is_closing(cli))
+		reply_numeric(srv, cli, ERR_INPUTTOOLONG);
+}
+
+void
+server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
+{
+	struct msg msg;
+	size_t body = len;
+
+	if (client_is_closing(cli))
+		return;
+	cli->last_active_ms = srv->now_ms;
+	cli->ping_sent_ms = 0;
+	/* IRCv3 message-tags: tags and the rest have separate limits. */
+	if (line[0] == '@') {
+		const char *sp = memchr(line, ' ', len);
+		size_t tags = sp ? (size_t)(sp - line) + 1 : len;
+
+		if (tags > IRC_CLIENT_TAGS_MAX) {
+			server_on_line_too_long(srv, cli);
+			return;
+		}
+		body = len - tags;
+	}
+	if (body > IRC_LINE_MAX - 2) {
+		server_on_line_too_long(srv, cli);
+		return;
+	}
+	if (msg_parse(line, len, &msg) == -1)
+		return;
+	command_dispatch(srv, cli, &msg);
+}
+
+struct client *
+server_pop_pending(struct server *srv)
+{
+	struct client *cli = srv->pending;
+
+	if (cli == NULL)
+		return NULL;
+	srv->pending = cli->pending_next;
+	if (srv->pending)
+		srv->pending->pending_prev = NULL;
+	cli->pending_next = NULL;
+	cli->write_pending = false;
+	return cli;
+}
+
+static void
+unlink_pending(struct server *srv, struct client *cli)
+{
+	if (!cli->write_pending)
+		return;
+	if (cli->pending_prev)
+		cli->pending_prev->pending_next = cli->pending_next;
+	else
+		srv->pending = cli->pending_next;
+	if (cli->pending_next)
+		cli->pending_next->pending_prev = cli->pending_prev;
+	cli->pending_next = cli->pending_prev = NULL;
+	cli->write_pending = false;
+}
+
+struct client *
+server_reap_next(struct server *srv)
+{
+	struct client *cli = srv->dead;
+	char line[IRC_LINE_MAX];
+
+	if (cli == NULL)
+		return NULL;
+	srv->dead = cli->dead_next;
+	cli->dead_next = NULL;
+	if (cli->was_registered) {
+		/* RFC 2812 3.1.7: a closed connection is announced as a QUIT. */
+		size_t n = reply_format_from(line, cli, "QUIT :%s", cli->close_reason);
+
+		reply_common(srv, cli, false, line, n);
+		whowas_add(srv->whowas, cli, srv->now);
+		srv->nusers--;
+		if (cli->umodes & UMODE_INVISIBLE)
+			srv->ninvisible--;
+		if (cli->umodes & UMODE_OPER)
+			srv->nopers--;
+	}
+	while (cli->channels)
+		channel_part(srv, cli->channels);
+	if (cli->nick[0] && client_find_nick(srv, cli->nick) == cli)
+		hmap_del(srv->nicks, cli->nick);
+	timer_del(srv, cli);
+	unlink_pending(srv, cli);
+	if (cli->prev)
+		cli->prev->next = cli->next;
+	else
+		srv->clients = cli->next;
+	if (cli->next)
+		cli->next->prev = cli->prev;
+	cli->prev = cli->next = NULL;
+	srv->nclients--;
+	return cli;
+}
+
+void
+server_shutdown(struct server *srv, const char *reason)
+{
+	for (struct client *cli = srv->clients; cli; cli = cli->next)
+		client_close(cli, reason);
+}
