@@ -47,6 +47,8 @@ ITEST_LIB := $(BUILD)/itests/itest.o
 DEP := $(OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
 .PHONY: all clean fclean re test unit integration e2e asan deps
+# Keep intermediate test objects between builds.
+.SECONDARY:
 
 all: $(NAME)
 

@@ -24,6 +24,7 @@ struct msg {
 	char    *params[IRC_PARAMS_MAX];
 	int      nparams;
 	bool     trailing;      /* the last parameter was given with ':' */
+	size_t   len;           /* length of the whole line */
 };
 
 /*
@@ -32,6 +33,12 @@ struct msg {
  * source or tag section that is not followed by anything).
  */
 int     msg_parse(char *line, size_t len, struct msg *m);
+
+/*
+ * Split the next space-separated word off *cursor, skipping runs of
+ * spaces, NUL-terminating it in place. Returns NULL at the end.
+ */
+char   *msg_next_word(char **cursor);
 
 /*
  * Find tag key in a raw tag section (as in struct msg) and unescape its

@@ -70,6 +70,11 @@ struct client *server_add_client(struct server *srv, int fd, const char *ip);
 void    server_on_line(struct server *srv, struct client *cli, char *line, size_t len);
 /* The client sent a line longer than the limit: answer 417. */
 void    server_on_line_too_long(struct server *srv, struct client *cli);
+/*
+ * Bytes arrived in cli->recvq: handle the complete lines in it, as many as
+ * flood control allows now; the rest wait for a later round.
+ */
+void    server_on_input(struct server *srv, struct client *cli);
 
 /*
  * Run the timers that are due (PING idle clients, close timed-out ones).

@@ -5,6 +5,7 @@
  */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,8 @@ buf_room(struct buf *b, size_t n)
 		b->end = len;
 		return 0;
 	}
+	if (n > SIZE_MAX / 2 - len)
+		return -1;
 	need = len + n;
 	cap = b->cap ? b->cap : BUF_MIN_CAP;
 	while (cap < need)

@@ -21,20 +21,39 @@
 
 #define MODE_MASKLEN (IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3)
 
-/* The applied changes, collected for the announcement. */
+/*
+ * The applied changes, collected for the announcement. When the next
+ * change would not fit in one line, flush announces what is collected.
+ */
 struct mode_result {
 	char    modes[2 * 64 + 1];
 	size_t  nmodes;
 	char    sign;
 	char    args[IRC_LINE_MAX];
 	size_t  nargs;
+	size_t  room;           /* bytes modes and args may take in one line */
+	void  (*flush)(void *, struct mode_result *);
+	void   *ud;
 };
+
+static void
+result_reset(struct mode_result *r)
+{
+	r->nmodes = r->nargs = 0;
+	r->sign = 0;
+	r->modes[0] = r->args[0] = '\0';
+}
 
 static void
 result_add(struct mode_result *r, bool add, char letter, const char *arg)
 {
 	char sign = add ? '+' : '-';
+	size_t need = 2 + (arg ? strlen(arg) + 1 : 0);
 
+	if (r->flush && r->nmodes > 0 && r->nmodes + r->nargs + need > r->room) {
+		r->flush(r->ud, r);
+		result_reset(r);
+	}
 	if (r->nmodes + 2 >= sizeof(r->modes))
 		return;
 	if (r->sign != sign)
@@ -126,10 +145,14 @@ apply_list(struct mode_ctx *x, const struct mode_change *c)
 	char mask[MODE_MASKLEN], by[MODE_MASKLEN];
 	int r;
 
+	/* ISUPPORT MAXLIST=beI:n: one limit shared by the three lists. */
+	size_t used = x->chan->bans.n + x->chan->excepts.n + x->chan->invexes.n;
+	size_t max = x->srv->cfg.maxlist > used - l->n ? x->srv->cfg.maxlist - (used - l->n) : 0;
+
 	normalize_mask(c->arg, mask, sizeof(mask));
 	if (c->add) {
 		client_prefix(x->cli, by, sizeof(by));
-		r = mask_list_add(l, mask, by, x->srv->now, x->srv->cfg.maxlist);
+		r = mask_list_add(l, mask, by, x->srv->now, max);
 		if (r == -1)
 			reply_numeric(x->srv, x->cli, ERR_BANLISTFULL, x->chan->name, c->letter);
 	} else {
@@ -269,13 +292,25 @@ apply_change(struct mode_ctx *x, const struct mode_change *c)
 		apply_limit(x, c);
 }
 
+/* Announce the collected changes to the whole channel as one MODE line. */
+static void
+announce(void *ud, struct mode_result *r)
+{
+	struct mode_ctx *x = ud;
+	char line[IRC_LINE_MAX];
+	size_t n = reply_format_from(line, x->cli, "MODE %s %s%s", x->chan->name,
+	    r->modes, r->args);
+
+	reply_channel(x->chan, NULL, line, n);
+}
+
 static void
 channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	struct mode_ctx x = { .srv = srv, .cli = cli };
 	struct mode_change changes[64];
 	struct membership *m;
-	char line[IRC_LINE_MAX], modes[IRC_LINE_MAX];
+	char modes[IRC_LINE_MAX], prefix[MODE_MASKLEN];
 	int n;
 
 	if ((x.chan = channel_find(srv, msg->params[0])) == NULL) {
@@ -290,6 +325,11 @@ channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	x.op = m != NULL && (m->prefix & MEMBER_OP);
+	/* ":prefix MODE #chan " and CR LF around the modes and arguments. */
+	client_prefix(cli, prefix, sizeof(prefix));
+	x.res.room = IRC_LINE_MAX - 2 - (1 + strlen(prefix) + 6 + strlen(x.chan->name) + 1);
+	x.res.flush = announce;
+	x.res.ud = &x;
 	n = mode_parse(msg->params[1], (char *const *)msg->params + 2, msg->nparams - 2,
 	    changes, 64);
 	for (int i = 0; i < n; i++)
@@ -297,11 +337,8 @@ channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
 	if (x.denied)
 		reply_numeric(srv, cli, m ? ERR_CHANOPRIVSNEEDED : ERR_NOTONCHANNEL,
 		    x.chan->name);
-	if (x.res.nmodes == 0)
-		return;
-	n = (int)reply_format_from(line, cli, "MODE %s %s%s", x.chan->name,
-	    x.res.modes, x.res.args);
-	reply_channel(x.chan, NULL, line, (size_t)n);
+	if (x.res.nmodes > 0)
+		announce(&x, &x.res);
 }
 
 static void

@@ -103,7 +103,8 @@ find_user(struct server *srv, const char *nick)
  * parameter at index i is absent or leads to us.
  */
 static bool
-target_is_us(struct server *srv, struct client *cli, const struct msg *msg, int i)
+target_is_us(struct server *srv, struct client *cli, const struct msg *msg,
+    int i)
 {
 	const char *t;
 
@@ -136,26 +137,6 @@ join_params(const struct msg *msg, int from, char *out, size_t outsz)
 	}
 }
 
-/* Split the next space-separated word off *cursor; NULL at the end. */
-static char *
-next_word(char **cursor)
-{
-	char *w = *cursor, *end;
-
-	while (*w == ' ')
-		w++;
-	if (*w == '\0')
-		return NULL;
-	end = strchr(w, ' ');
-	if (end) {
-		*end = '\0';
-		*cursor = end + 1;
-	} else {
-		*cursor = w + strlen(w);
-	}
-	return w;
-}
-
 /*
  * Stamp every client sharing a channel with cli with a fresh serial and
  * return it: afterwards "shares a channel" is one comparison per user.
@@ -181,7 +162,8 @@ channel_is_visible_to(const struct channel *chan, const struct client *cli)
 /* ISUPPORT */
 
 static void
-isupport_flush(struct server *srv, struct client *cli, struct wordbuf *w, size_t room)
+isupport_flush(struct server *srv, struct client *cli, struct wordbuf *w,
+    size_t room)
 {
 	if (w->nwords > 0)
 		reply_numeric(srv, cli, RPL_ISUPPORT, w->text);
@@ -215,7 +197,7 @@ query_send_lusers(struct server *srv, struct client *cli)
 	unsigned unknown = srv->nclients - srv->nusers;
 	unsigned nchannels = (unsigned)hmap_count(srv->channels);
 
-	/* RFC 2812 3.4.2: 251 and 255 always, the counts only when non-zero. */
+	/* RFC 2812 5.1 (251-255): 251 and 255 always, the rest only if non-zero. */
 	reply_numeric(srv, cli, RPL_LUSERCLIENT, srv->nusers - srv->ninvisible,
 	    srv->ninvisible);
 	if (srv->nopers > 0)
@@ -612,7 +594,7 @@ cmd_ison(struct server *srv, struct client *cli, const struct msg *msg)
 	join_params(msg, 0, list, sizeof(list));
 	wordbuf_init(&w, numeric_room(srv, cli, 1));
 	/* RFC 2812 4.9: the online ones, spelled as the server has them. */
-	while ((nick = next_word(&cursor)) != NULL)
+	while ((nick = msg_next_word(&cursor)) != NULL)
 		if ((who = find_user(srv, nick)) != NULL && !wordbuf_add(&w, who->nick))
 			break;
 	reply_numeric(srv, cli, RPL_ISON, w.text);
@@ -629,7 +611,7 @@ cmd_userhost(struct server *srv, struct client *cli, const struct msg *msg)
 
 	join_params(msg, 0, list, sizeof(list));
 	wordbuf_init(&w, numeric_room(srv, cli, 1));
-	while (asked++ < QUERY_USERHOST_MAX && (nick = next_word(&cursor)) != NULL) {
+	while (asked++ < QUERY_USERHOST_MAX && (nick = msg_next_word(&cursor)) != NULL) {
 		if ((who = find_user(srv, nick)) == NULL)
 			continue;
 		/* RFC 2812 5.1 RPL_USERHOST: nick ["*"] "=" ("+" / "-") host. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cap.h"
 #include "casemap.h"
@@ -238,7 +239,7 @@ cap_req(struct server *srv, struct client *cli, const char *req)
 	bool ok = true;
 
 	snprintf(copy, sizeof(copy), "%s", req);
-	while (ok && (word = strtok_r(p, " ", &p)) != NULL) {
+	while (ok && (word = msg_next_word(&p)) != NULL) {
 		bool remove = word[0] == '-';
 		const struct cap *cap = cap_find(word + remove);
 
@@ -267,7 +268,7 @@ cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	const char *sub = msg->params[0];
 
-	if (strcmp(sub, "LS") == 0) {
+	if (strcasecmp(sub, "LS") == 0) {
 		if (!client_is_registered(cli))
 			cli->cap_negotiating = true;
 		if (msg->nparams > 1 && atoi(msg->params[1]) >= 302) {
@@ -275,13 +276,13 @@ cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
 			cli->caps |= CAP_CAP_NOTIFY;
 		}
 		cap_ls(srv, cli, "LS");
-	} else if (strcmp(sub, "LIST") == 0) {
+	} else if (strcasecmp(sub, "LIST") == 0) {
 		cap_list(srv, cli);
-	} else if (strcmp(sub, "REQ") == 0) {
+	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (!client_is_registered(cli))
 			cli->cap_negotiating = true;
 		cap_req(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
-	} else if (strcmp(sub, "END") == 0) {
+	} else if (strcasecmp(sub, "END") == 0) {
 		if (!client_is_registered(cli)) {
 			cli->cap_negotiating = false;
 			register_try_complete(srv, cli);

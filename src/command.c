@@ -82,6 +82,7 @@ command_dispatch(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	srv->cmd_counts[cmd - commands]++;
+	srv->cmd_bytes[cmd - commands] += msg->len;
 	if (cmd->needs_registration && !client_is_registered(cli)) {
 		reply_numeric(srv, cli, ERR_NOTREGISTERED);
 		return;

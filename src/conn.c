@@ -218,23 +218,6 @@ on_listen(void *ud, int fd, short revents)
 	}
 }
 
-/* Feed every complete line in cli's receive queue to the core. */
-static void
-process_input(struct server *srv, struct client *cli)
-{
-	char *line;
-	size_t len;
-	enum buf_line r;
-
-	while (!client_is_closing(cli) &&
-	    (r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len)) != BUF_LINE_NONE) {
-		if (r == BUF_LINE_OK)
-			server_on_line(srv, cli, line, len);
-		else
-			server_on_line_too_long(srv, cli);
-	}
-}
-
 static void
 read_client(struct conn *c, struct client *cli)
 {
@@ -251,7 +234,7 @@ read_client(struct conn *c, struct client *cli)
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		buf_commit(&cli->recvq, (size_t)n);
-		process_input(c->srv, cli);
+		server_on_input(c->srv, cli);
 	} else if (n == 0) {
 		buf_commit(&cli->recvq, 0);
 		client_close(cli, "Connection closed");

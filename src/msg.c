@@ -32,8 +32,8 @@ msg_parse(char *line, size_t len, struct msg *m)
 {
 	char *p = line;
 
-	(void)len;
 	memset(m, 0, sizeof(*m));
+	m->len = len;
 	p = skip_spaces(p);
 	if (*p == '@') {
 		m->tags = p + 1;
@@ -73,6 +73,25 @@ msg_parse(char *line, size_t len, struct msg *m)
 		p = cut_word(p);
 	}
 	return 0;
+}
+
+char *
+msg_next_word(char **cursor)
+{
+	char *w = *cursor, *end;
+
+	while (*w == ' ')
+		w++;
+	if (*w == '\0')
+		return NULL;
+	end = strchr(w, ' ');
+	if (end) {
+		*end = '\0';
+		*cursor = end + 1;
+	} else {
+		*cursor = w + strlen(w);
+	}
+	return w;
 }
 
 /* IRCv3 message-tags: unescape one value ("\:" ";", "\s" " ", ...). */

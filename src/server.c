@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "channel.h"
 #include "client.h"
 #include "command.h"
@@ -275,6 +276,17 @@ timer_del(struct server *srv, struct client *cli)
 	cli->timer_index = SIZE_MAX;
 }
 
+/* The real deadline moved earlier (registration): reposition the entry. */
+static void
+timer_rekey(struct server *srv, struct client *cli)
+{
+	if (cli->timer_index >= srv->ntimers || srv->timers[cli->timer_index] != cli)
+		return;
+	cli->timer_at = client_deadline(srv, cli);
+	heap_up(srv, cli->timer_index);
+	heap_down(srv, cli->timer_index);
+}
+
 static void
 timer_fire(struct server *srv, struct client *cli)
 {
@@ -351,15 +363,16 @@ void
 server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 {
 	struct msg msg;
-	size_t body = len;
+	size_t body = len, lead = strspn(line, " ");
+	enum client_state before = cli->state;
 
 	if (client_is_closing(cli))
 		return;
 	cli->last_active_ms = srv->now_ms;
 	cli->ping_sent_ms = 0;
 	/* IRCv3 message-tags: tags and the rest have separate limits. */
-	if (line[0] == '@') {
-		const char *sp = memchr(line, ' ', len);
+	if (line[lead] == '@') {
+		const char *sp = memchr(line + lead, ' ', len - lead);
 		size_t tags = sp ? (size_t)(sp - line) + 1 : len;
 
 		if (tags > IRC_CLIENT_TAGS_MAX) {
@@ -375,6 +388,28 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 	if (msg_parse(line, len, &msg) == -1)
 		return;
 	command_dispatch(srv, cli, &msg);
+	/*
+	 * Registering can bring the deadline forward (ping_freq_s may be
+	 * shorter than reg_timeout_s); the lazy heap only handles later ones.
+	 */
+	if (before == CLIENT_UNREGISTERED && cli->state == CLIENT_REGISTERED)
+		timer_rekey(srv, cli);
+}
+
+void
+server_on_input(struct server *srv, struct client *cli)
+{
+	char *line;
+	size_t len;
+	enum buf_line r;
+
+	while (!client_is_closing(cli) &&
+	    (r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len)) != BUF_LINE_NONE) {
+		if (r == BUF_LINE_OK)
+			server_on_line(srv, cli, line, len);
+		else
+			server_on_line_too_long(srv, cli);
+	}
 }
 
 struct client *
