@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install what the tests need on Debian 12 when it is missing: cmocka for the
+# unit tests, irssi, weechat-headless and tmux for the end-to-end client
+# tests, python3 to drive them. Silent when everything is present, so CI
+# (root, no stdin) pays nothing after the first run.
+set -eu
+
+missing=""
+
+# Headers have no command to look up, so check the file the tests include.
+[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
+
+for cmd in irssi weechat-headless tmux python3; do
+	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing test dependencies:$missing" >&2
+	echo "deps.sh: run as root, or install them with:" >&2
+	echo "    sudo apt-get install$missing" >&2
+	exit 1
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps.sh: missing:$missing, and no apt-get to install them" >&2
+	exit 1
+fi
+
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Stdin is closed so that nothing can stop to ask a question in CI.
+apt-get update -q </dev/null >/dev/null
+# shellcheck disable=SC2086 # one word per package
+apt-get install -y -q $missing </dev/null
