@@ -320,14 +320,18 @@ conn_settle(struct conn *c)
 {
 	struct client *cli;
 
-	while ((cli = server_reap_next(c->srv)) != NULL)
-		close_client(c, cli);
-	while ((cli = server_pop_pending(c->srv)) != NULL)
-		if (cli->fd >= 0)
-			write_client(c, cli);
-	/* A write error closes a client: free it now rather than next round. */
-	while ((cli = server_reap_next(c->srv)) != NULL)
-		close_client(c, cli);
+	/*
+	 * Reaping queues QUITs for peers, and a failed write closes a client:
+	 * repeat until no client is left to reap. Each pass frees at least
+	 * one client, so this ends.
+	 */
+	do {
+		while ((cli = server_reap_next(c->srv)) != NULL)
+			close_client(c, cli);
+		while ((cli = server_pop_pending(c->srv)) != NULL)
+			if (cli->fd >= 0)
+				write_client(c, cli);
+	} while (c->srv->dead != NULL);
 }
 
 static int64_t
