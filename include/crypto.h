@@ -1,0 +1,104 @@
+/*
+ * Password hashing with libc only: SHA-256 (FIPS 180-4), HMAC-SHA256
+ * (RFC 2104) and PBKDF2-HMAC-SHA256 (RFC 8018), plus constant-time
+ * comparisons. Operator and account passwords are stored as
+ *
+ *	$pbkdf2-sha256$<iterations>$<salt>$<hash>
+ *
+ * where salt and hash are standard base64 (RFC 4648 section 4) without
+ * '=' padding, the PHC string format's convention. When decoding, '.' is
+ * also read as '+', so hashes made by Python passlib ("ab64") verify too.
+ */
+#ifndef IRCSERV_CRYPTO_H
+#define IRCSERV_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRYPTO_SHA256_LEN       32
+#define CRYPTO_SHA256_BLOCK     64
+
+/*
+ * 200000 iterations take 0.09 s (-O2) on the 2-core Xeon this server was
+ * developed on: slow enough that a stolen configuration file costs an
+ * attacker dearly per guess, fast enough that an OPER or SASL login
+ * stalls the single-threaded server only briefly. (OWASP's 2023 advice
+ * for PBKDF2-HMAC-SHA256 is 600000, which we judged too long a stall.)
+ */
+#define CRYPTO_PBKDF2_ITERATIONS        200000u
+/*
+ * Iterations accepted when verifying: a hash in the configuration with
+ * more than this would stall the server for seconds on every OPER.
+ */
+#define CRYPTO_PBKDF2_MAX_ITERATIONS    10000000u
+/* Bytes of random salt and of derived key in a new hash. */
+#define CRYPTO_SALT_LEN         16
+#define CRYPTO_KEY_LEN          32
+/* Room for any hash crypto_hash_password() writes, NUL included. */
+#define CRYPTO_HASH_MAX         128
+/* The prefix every stored password hash starts with. */
+#define CRYPTO_HASH_PREFIX      "$pbkdf2-sha256$"
+
+/* Incremental SHA-256; the fields are private to crypto.c. */
+struct crypto_sha256 {
+	uint32_t h[8];
+	uint64_t nbytes;
+	uint8_t  block[CRYPTO_SHA256_BLOCK];
+	size_t   nblock;
+};
+
+void    crypto_sha256_init(struct crypto_sha256 *ctx);
+void    crypto_sha256_update(struct crypto_sha256 *ctx, const void *data,
+	    size_t len);
+/* Write the digest to out and wipe ctx. */
+void    crypto_sha256_final(struct crypto_sha256 *ctx,
+	    uint8_t out[CRYPTO_SHA256_LEN]);
+/* One-shot SHA-256 of data. */
+void    crypto_sha256(const void *data, size_t len,
+	    uint8_t out[CRYPTO_SHA256_LEN]);
+
+/* HMAC-SHA256 (RFC 2104) of msg under key; any key length. */
+void    crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
+	    size_t msglen, uint8_t out[CRYPTO_SHA256_LEN]);
+
+/*
+ * PBKDF2 (RFC 8018 section 5.2) with HMAC-SHA256: derive outlen bytes
+ * from the password and salt. iterations must be at least 1. Byte
+ * strings, so both may contain NUL.
+ */
+void    crypto_pbkdf2_sha256(const void *password, size_t passlen,
+	    const void *salt, size_t saltlen, unsigned iterations,
+	    uint8_t *out, size_t outlen);
+
+/*
+ * Hash password with a 16-byte salt from /dev/urandom into out as
+ * "$pbkdf2-sha256$<iterations>$<salt>$<hash>". iterations 0 means
+ * CRYPTO_PBKDF2_ITERATIONS. Returns 0, or -1 if iterations exceeds
+ * CRYPTO_PBKDF2_MAX_ITERATIONS, the salt cannot be read or out is
+ * smaller than needed (CRYPTO_HASH_MAX is always enough).
+ */
+int     crypto_hash_password(const char *password, unsigned iterations,
+	    char *out, size_t outsz);
+/*
+ * Whether encoded is a well-formed hash this module can verify: the
+ * prefix, 1..CRYPTO_PBKDF2_MAX_ITERATIONS iterations, a salt of 8..64
+ * bytes and a hash of 16..64 bytes. Does not hash anything.
+ */
+bool    crypto_hash_is_valid(const char *encoded);
+/*
+ * Whether password matches the stored hash. False on any malformed hash,
+ * whatever its content. Takes as long as the hash's iteration count.
+ */
+bool    crypto_verify_password(const char *password, const char *encoded);
+
+/* Whether n bytes of a and b are equal, in time that depends only on n. */
+bool    crypto_equal(const void *a, const void *b, size_t n);
+/*
+ * Whether the two strings are equal, in time that depends only on the
+ * length of attempt: the secret's length is never measured, so a client
+ * guessing a password learns nothing from how long a refusal took.
+ */
+bool    crypto_str_equal(const char *attempt, const char *secret);
+
+#endif
