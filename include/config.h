@@ -1,13 +1,49 @@
 /*
  * Server settings. config_defaults() gives everything needed to serve
- * with no file; a configuration file only overrides fields.
- * Ownership: struct config owns every string it points to; config_free()
- * releases them.
+ * with no file; a configuration file (format: conf/ircserv.conf) only
+ * overrides fields. Ownership: struct config owns every string and array
+ * it points to; config_free() releases them all.
  */
 #ifndef IRCSERV_CONFIG_H
 #define IRCSERV_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* Largest configuration or MOTD file read, and longest line in it. */
+#define CONFIG_FILE_MAX         (1024 * 1024)
+#define CONFIG_LINE_MAX         4096
+
+/* Address families, kept free of <sys/socket.h>: conn.c maps them to AF_*. */
+#define CONFIG_INET4            4
+#define CONFIG_INET6            6
+
+/* A list of strings: v[0] .. v[n - 1]. */
+struct config_strv {
+	char   **v;
+	size_t   n;
+};
+
+/* One "listen = <address>:<port> [proxy]" line. */
+struct config_listen {
+	char    *addr;                  /* numeric, IPv6 without brackets */
+	unsigned port;
+	int      family;                /* CONFIG_INET4 or CONFIG_INET6 */
+	bool     proxy;                 /* peers send a PROXY protocol header */
+};
+
+/* An "oper <name> { ... }" block: who may OPER, with which password. */
+struct config_oper {
+	char    *name;
+	char    *hash;                  /* "$pbkdf2-sha256$..." (crypto.h) */
+	struct config_strv hosts;       /* user@host masks, at least one */
+};
+
+/* An "account <name> { ... }" block: a SASL PLAIN login. */
+struct config_account {
+	char    *name;
+	char    *hash;                  /* "$pbkdf2-sha256$..." (crypto.h) */
+};
 
 struct config {
 	char    *server_name;
@@ -18,7 +54,7 @@ struct config {
 	char    *admin_email;
 	char    *motd;                  /* MOTD text, lines separated by '\n' */
 	char    *password;              /* connection password, never logged */
-	unsigned port;
+	unsigned port;                  /* used when listens is empty */
 
 	unsigned max_clients;
 	unsigned chanlimit;             /* channels one user may be in */
@@ -31,13 +67,55 @@ struct config {
 	unsigned reg_timeout_s;         /* to complete registration */
 	unsigned ping_freq_s;           /* idle time before the server PINGs */
 	unsigned ping_timeout_s;        /* time to answer that PING */
+
+	unsigned max_per_ip;            /* connections from one IP; 0: no limit */
+	unsigned connect_rate;          /* new connections per IP a minute; 0: no limit */
+	unsigned flood_burst;           /* lines taken at once before slowing down */
+	unsigned flood_rate;            /* lines per second, sustained */
+	unsigned flood_max;             /* lines held back before "Excess Flood" */
+	struct config_strv flood_exempt; /* IP masks exempt from flood control */
+
+	int      log_level;             /* an enum log_level (log.h) */
+	char    *log_file;              /* NULL: log to stderr */
+	char    *motd_file;             /* NULL: the built-in motd */
+
+	struct config_listen *listens;  /* empty: 0.0.0.0 at port */
+	size_t   nlistens;
+	struct config_oper *opers;
+	size_t   nopers;
+	struct config_account *accounts;
+	size_t   naccounts;
 };
 
 /* Fill *cfg with the defaults; strings are allocated. Returns 0 or -1. */
 int     config_defaults(struct config *cfg);
-/* Release the strings of *cfg. Accepts a zeroed config. */
+/* Release everything *cfg owns and zero it. Accepts a zeroed config. */
 void    config_free(struct config *cfg);
 /* Replace *field by a copy of value. Returns 0 or -1 (out of memory). */
 int     config_set_string(char **field, const char *value);
+/*
+ * Make *dst a deep copy of *src. *dst is overwritten, not freed. Returns
+ * 0, or -1 (out of memory) with *dst zeroed and nothing leaked.
+ */
+int     config_copy(struct config *dst, const struct config *src);
+
+/*
+ * Apply the settings in text on top of *cfg. The first listen,
+ * flood_exempt, oper or account in text replaces the list *cfg had;
+ * later ones add to it. Touches no files: motd_file is only recorded.
+ * Returns 0, or -1 with *cfg unchanged and "<filename>:<line>: <problem>"
+ * in err.
+ */
+int     config_parse_string(struct config *cfg, const char *text,
+	    const char *filename, char *err, size_t errlen);
+/*
+ * Read the file at path (at most CONFIG_FILE_MAX bytes) and apply it like
+ * config_parse_string(). Relative motd_file and log_file paths are taken
+ * from the configuration file's directory and stored resolved; the MOTD
+ * file is then read into cfg->motd. Returns 0, or -1 with *cfg unchanged
+ * and an error naming the file (and line, when there is one) in err.
+ */
+int     config_load_file(struct config *cfg, const char *path, char *err,
+	    size_t errlen);
 
 #endif

@@ -1,0 +1,814 @@
+/*
+ * Unit tests for config.c: each setting of a good file lands in its field
+ * (sizes, lists, blocks, comments, CR LF); each bad file gets its exact
+ * "file:line: problem" and leaves the config as it was; deep copies;
+ * loading files and the MOTD from disk; and conf/ircserv.conf itself.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+
+/* "change-me" at 1000 iterations: cheap to verify in a test. */
+#define HASH    "$pbkdf2-sha256$1000$ZK5owaJuJKhZ7tBYTE9Zew$" \
+		"3CO9C1Qb10p2is/HzsryCmbUq+7PrSCA3xfSd+gMgXs"
+
+/* What the failing files below start from: one of every list. */
+static const char base_text[] =
+    "listen = 127.0.0.1:7000\n"
+    "flood_exempt = 10.1.*\n"
+    "oper root {\n"
+    "\tpassword = " HASH "\n"
+    "\thost = *@10.0.0.1\n"
+    "}\n"
+    "account carol {\n"
+    "\tpassword = " HASH "\n"
+    "}\n";
+
+static bool
+str_same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static bool
+strv_same(const struct config_strv *a, const struct config_strv *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		if (!str_same(a->v[i], b->v[i]))
+			return false;
+	}
+	return true;
+}
+
+static bool
+lists_same(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->nlistens != b->nlistens || a->nopers != b->nopers ||
+	    a->naccounts != b->naccounts ||
+	    !strv_same(&a->flood_exempt, &b->flood_exempt))
+		return false;
+	for (i = 0; i < a->nlistens; i++) {
+		if (!str_same(a->listens[i].addr, b->listens[i].addr) ||
+		    a->listens[i].port != b->listens[i].port ||
+		    a->listens[i].family != b->listens[i].family ||
+		    a->listens[i].proxy != b->listens[i].proxy)
+			return false;
+	}
+	for (i = 0; i < a->nopers; i++) {
+		if (!str_same(a->opers[i].name, b->opers[i].name) ||
+		    !str_same(a->opers[i].hash, b->opers[i].hash) ||
+		    !strv_same(&a->opers[i].hosts, &b->opers[i].hosts))
+			return false;
+	}
+	for (i = 0; i < a->naccounts; i++) {
+		if (!str_same(a->accounts[i].name, b->accounts[i].name) ||
+		    !str_same(a->accounts[i].hash, b->accounts[i].hash))
+			return false;
+	}
+	return true;
+}
+
+/* Field by field, so that a failed parse is seen to change nothing. */
+static bool
+config_same(const struct config *a, const struct config *b)
+{
+	return str_same(a->server_name, b->server_name) &&
+	    str_same(a->network, b->network) &&
+	    str_same(a->description, b->description) &&
+	    str_same(a->admin_loc1, b->admin_loc1) &&
+	    str_same(a->admin_loc2, b->admin_loc2) &&
+	    str_same(a->admin_email, b->admin_email) &&
+	    str_same(a->motd, b->motd) && str_same(a->password, b->password) &&
+	    str_same(a->log_file, b->log_file) &&
+	    str_same(a->motd_file, b->motd_file) &&
+	    a->port == b->port && a->max_clients == b->max_clients &&
+	    a->chanlimit == b->chanlimit && a->maxlist == b->maxlist &&
+	    a->max_invites == b->max_invites &&
+	    a->whowas_max == b->whowas_max && a->sendq == b->sendq &&
+	    a->recvq == b->recvq && a->reg_timeout_s == b->reg_timeout_s &&
+	    a->ping_freq_s == b->ping_freq_s &&
+	    a->ping_timeout_s == b->ping_timeout_s &&
+	    a->max_per_ip == b->max_per_ip &&
+	    a->connect_rate == b->connect_rate &&
+	    a->flood_burst == b->flood_burst &&
+	    a->flood_rate == b->flood_rate && a->flood_max == b->flood_max &&
+	    a->log_level == b->log_level && lists_same(a, b);
+}
+
+/* Defaults, then text, which must parse. */
+static void
+parse_ok(struct config *cfg, const char *text)
+{
+	char err[512] = "";
+
+	assert_int_equal(config_defaults(cfg), 0);
+	if (config_parse_string(cfg, text, "t.conf", err, sizeof(err)) != 0)
+		fail_msg("unexpected error: %s\nin: %s", err, text);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_string_equal(cfg.server_name, "irc.local");
+	assert_int_equal(cfg.port, 6667);
+	assert_int_equal(cfg.max_per_ip, 50);
+	assert_int_equal(cfg.connect_rate, 20);
+	assert_int_equal(cfg.flood_burst, 10);
+	assert_int_equal(cfg.flood_rate, 2);
+	assert_int_equal(cfg.flood_max, 100);
+	assert_int_equal(cfg.log_level, LOG_INFO);
+	assert_null(cfg.log_file);
+	assert_null(cfg.motd_file);
+	assert_int_equal(cfg.nlistens, 0);
+	assert_int_equal(cfg.nopers, 0);
+	assert_int_equal(cfg.naccounts, 0);
+	assert_int_equal(cfg.flood_exempt.n, 0);
+	config_free(&cfg);
+	assert_null(cfg.server_name);
+	/* Freeing twice, or a zeroed config, is harmless. */
+	config_free(&cfg);
+}
+
+enum field_kind { UINT, SIZE, STR, INT };
+
+static void
+check_field(const struct config *cfg, size_t offset, enum field_kind kind,
+    unsigned long long num, const char *str)
+{
+	const char *base = (const char *)cfg + offset;
+
+	switch (kind) {
+	case UINT:
+		assert_int_equal(*(const unsigned *)(const void *)base, num);
+		break;
+	case SIZE:
+		assert_int_equal(*(const size_t *)(const void *)base, num);
+		break;
+	case INT:
+		assert_int_equal(*(const int *)(const void *)base, num);
+		break;
+	case STR:
+		assert_string_equal(*(char *const *)(const void *)base, str);
+		break;
+	}
+}
+
+#define F(field)        offsetof(struct config, field)
+
+/* One line each: the value lands in its field. */
+static void
+test_settings(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t offset;
+		enum field_kind kind;
+		unsigned long long num;
+		const char *str;
+	} v[] = {
+		{ "server_name = irc.example.net", F(server_name), STR, 0, "irc.example.net" },
+		{ "network = ExampleNet", F(network), STR, 0, "ExampleNet" },
+		{ "description = A friendly IRC server", F(description), STR, 0,
+		  "A friendly IRC server" },
+		{ "admin_location = Somewhere", F(admin_loc1), STR, 0, "Somewhere" },
+		{ "admin_location2 = Run by someone", F(admin_loc2), STR, 0,
+		  "Run by someone" },
+		{ "admin_email = admin@example.net", F(admin_email), STR, 0,
+		  "admin@example.net" },
+		{ "motd_file = motd.txt", F(motd_file), STR, 0, "motd.txt" },
+		{ "log_file = /var/log/ircserv.log", F(log_file), STR, 0,
+		  "/var/log/ircserv.log" },
+		{ "max_clients = 500", F(max_clients), UINT, 500, NULL },
+		{ "max_per_ip = 0", F(max_per_ip), UINT, 0, NULL },
+		{ "connect_rate = 7", F(connect_rate), UINT, 7, NULL },
+		{ "channels_per_user = 20", F(chanlimit), UINT, 20, NULL },
+		{ "maxlist = 42", F(maxlist), UINT, 42, NULL },
+		{ "max_invites = 9", F(max_invites), UINT, 9, NULL },
+		{ "whowas = 0", F(whowas_max), UINT, 0, NULL },
+		{ "registration_timeout = 30", F(reg_timeout_s), UINT, 30, NULL },
+		{ "ping_frequency = 1", F(ping_freq_s), UINT, 1, NULL },
+		{ "ping_frequency = 86400", F(ping_freq_s), UINT, 86400, NULL },
+		{ "ping_timeout = 45", F(ping_timeout_s), UINT, 45, NULL },
+		{ "flood_burst = 5", F(flood_burst), UINT, 5, NULL },
+		{ "flood_rate = 3", F(flood_rate), UINT, 3, NULL },
+		{ "flood_max = 1000", F(flood_max), UINT, 1000, NULL },
+		{ "log_level = error", F(log_level), INT, LOG_ERROR, NULL },
+		{ "log_level = warn", F(log_level), INT, LOG_WARN, NULL },
+		{ "log_level = info", F(log_level), INT, LOG_INFO, NULL },
+		{ "log_level = debug", F(log_level), INT, LOG_DEBUG, NULL },
+		/* Sizes: plain, K and M in either case, at both limits. */
+		{ "sendq = 4K", F(sendq), SIZE, 4096, NULL },
+		{ "sendq = 4k", F(sendq), SIZE, 4096, NULL },
+		{ "sendq = 64M", F(sendq), SIZE, 64u << 20, NULL },
+		{ "sendq = 2m", F(sendq), SIZE, 2u << 20, NULL },
+		{ "sendq = 100000", F(sendq), SIZE, 100000, NULL },
+		{ "recvq = 9K", F(recvq), SIZE, 9216, NULL },
+		{ "recvq = 9216", F(recvq), SIZE, 9216, NULL },
+		/* Layout: spaces, tabs, comments, '#' inside values, CR LF. */
+		{ "  network\t=\tFoo  \t", F(network), STR, 0, "Foo" },
+		{ "network=Foo", F(network), STR, 0, "Foo" },
+		{ "network = Foo # the name", F(network), STR, 0, "Foo" },
+		{ "network = Foo\t# the name", F(network), STR, 0, "Foo" },
+		{ "network = Foo#bar", F(network), STR, 0, "Foo#bar" },
+		{ "description = Join us on #help", F(description), STR, 0,
+		  "Join us on" },
+		{ "description = x = y", F(description), STR, 0, "x = y" },
+		{ "description = Caf\xc3\xa9 {", F(description), STR, 0,
+		  "Caf\xc3\xa9 {" },
+		{ "# only a comment\nmax_clients = 3 # three", F(max_clients),
+		  UINT, 3, NULL },
+		{ "max_clients = 3\r\n", F(max_clients), UINT, 3, NULL },
+		{ "max_clients = 0003", F(max_clients), UINT, 3, NULL },
+	};
+	struct config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		parse_ok(&cfg, v[i].text);
+		check_field(&cfg, v[i].offset, v[i].kind, v[i].num, v[i].str);
+		config_free(&cfg);
+	}
+}
+
+/* Settings not named in a file keep what the config had. */
+static void
+test_settings_kept(void **state)
+{
+	struct config cfg, before;
+
+	(void)state;
+	parse_ok(&cfg, base_text);
+	assert_int_equal(config_copy(&before, &cfg), 0);
+	assert_int_equal(config_parse_string(&cfg, "", "t.conf", NULL, 0), 0);
+	assert_true(config_same(&cfg, &before));
+	assert_int_equal(config_parse_string(&cfg,
+	    "\n\n# nothing\r\n   \t\n\t# indented\n", "t.conf", NULL, 0), 0);
+	assert_true(config_same(&cfg, &before));
+	assert_int_equal(config_parse_string(&cfg, "max_clients = 7",
+	    "t.conf", NULL, 0), 0);
+	assert_int_equal(cfg.max_clients, 7);
+	before.max_clients = 7;
+	assert_true(config_same(&cfg, &before));
+	config_free(&cfg);
+	config_free(&before);
+}
+
+static void
+test_listen(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	parse_ok(&cfg,
+	    "listen = 0.0.0.0:6667\n"
+	    "listen = [::]:6667\n"
+	    "listen = 127.0.0.1:6670 proxy\n"
+	    "listen = [2001:db8::1]:65535   proxy   # behind haproxy\n");
+	assert_int_equal(cfg.nlistens, 4);
+	assert_string_equal(cfg.listens[0].addr, "0.0.0.0");
+	assert_int_equal(cfg.listens[0].port, 6667);
+	assert_int_equal(cfg.listens[0].family, CONFIG_INET4);
+	assert_false(cfg.listens[0].proxy);
+	assert_string_equal(cfg.listens[1].addr, "::");
+	assert_int_equal(cfg.listens[1].port, 6667);
+	assert_int_equal(cfg.listens[1].family, CONFIG_INET6);
+	assert_false(cfg.listens[1].proxy);
+	assert_string_equal(cfg.listens[2].addr, "127.0.0.1");
+	assert_int_equal(cfg.listens[2].port, 6670);
+	assert_true(cfg.listens[2].proxy);
+	assert_string_equal(cfg.listens[3].addr, "2001:db8::1");
+	assert_int_equal(cfg.listens[3].port, 65535);
+	assert_int_equal(cfg.listens[3].family, CONFIG_INET6);
+	assert_true(cfg.listens[3].proxy);
+	config_free(&cfg);
+}
+
+/* Address forms through "listen = <addr>:1", against RFC 4291 2.2. */
+static void
+test_listen_addresses(void **state)
+{
+	static const struct {
+		const char *addr;
+		bool ok;
+	} v[] = {
+		{ "0.0.0.0", true }, { "255.255.255.255", true },
+		{ "10.0.0.1", true }, { "256.0.0.1", false }, { "1.2.3", false },
+		{ "1.2.3.4.5", false }, { "01.2.3.4", false }, { "1..3.4", false },
+		{ "1.2.3.", false }, { "a.b.c.d", false }, { "localhost", false },
+		{ "", false },
+		{ "[::]", true }, { "[::1]", true }, { "[1::]", true },
+		{ "[1:2:3:4:5:6:7:8]", true }, { "[1:2:3:4:5:6:7::]", true },
+		{ "[::2:3:4:5:6:7:8]", true }, { "[fe80::1:2]", true },
+		{ "[FFFF:abcd::]", true }, { "[::ffff:192.0.2.1]", true },
+		{ "[64:ff9b::192.0.2.33]", true }, { "[1:2:3:4:5:6:1.2.3.4]", true },
+		{ "[1:2:3:4:5:6:7:1.2.3.4]", false }, { "[::1.2.3]", false },
+		{ "[1.2.3.4::]", false }, { "[1:2:3:4:5:6:7:8:9]", false },
+		{ "[1:2:3:4:5:6:7]", false }, { "[1:2:3:4:5:6::7:8]", false },
+		{ "[1::2::3]", false }, { "[:::]", false }, { "[:1::]", false },
+		{ "[1::2:]", false }, { "[1:]", false }, { "[12345::]", false },
+		{ "[g::]", false }, { "[]", false }, { "[fe80::1%eth0]", false },
+	};
+	struct config cfg;
+	char text[128], err[256];
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(text, sizeof(text), "listen = %s:1", v[i].addr);
+		assert_int_equal(config_defaults(&cfg), 0);
+		rc = config_parse_string(&cfg, text, "t.conf", err, sizeof(err));
+		if ((rc == 0) != v[i].ok)
+			fail_msg("\"%s\": expected %s, got %s", text,
+			    v[i].ok ? "success" : "an error", rc == 0 ? "success" : err);
+		config_free(&cfg);
+	}
+}
+
+static void
+test_blocks(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	parse_ok(&cfg,
+	    "oper alice {\n"
+	    "\tpassword = " HASH "\n"
+	    "\thost = *@127.0.0.1   # local\n"
+	    "\thost = ~al@*.example.net *@::1\n"
+	    "}\n"
+	    "oper bob{\n"
+	    "password=" HASH "\n"
+	    "host = *@*\n"
+	    "}   # end of bob\n"
+	    "account carol {\r\n"
+	    "  password = " HASH "\r\n"
+	    "}\r\n"
+	    "account dave {\n"
+	    "\tpassword = " HASH "\n"
+	    "}\n");
+	assert_int_equal(cfg.nopers, 2);
+	assert_string_equal(cfg.opers[0].name, "alice");
+	assert_string_equal(cfg.opers[0].hash, HASH);
+	assert_int_equal(cfg.opers[0].hosts.n, 3);
+	assert_string_equal(cfg.opers[0].hosts.v[0], "*@127.0.0.1");
+	assert_string_equal(cfg.opers[0].hosts.v[1], "~al@*.example.net");
+	assert_string_equal(cfg.opers[0].hosts.v[2], "*@::1");
+	assert_string_equal(cfg.opers[1].name, "bob");
+	assert_int_equal(cfg.opers[1].hosts.n, 1);
+	assert_int_equal(cfg.naccounts, 2);
+	assert_string_equal(cfg.accounts[0].name, "carol");
+	assert_string_equal(cfg.accounts[0].hash, HASH);
+	assert_string_equal(cfg.accounts[1].name, "dave");
+	assert_true(crypto_verify_password("change-me", cfg.opers[0].hash));
+	config_free(&cfg);
+}
+
+/*
+ * The first list entry in a file replaces the list the config had; later
+ * ones add to it; a file that names none keeps it.
+ */
+static void
+test_lists_replace(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	parse_ok(&cfg, base_text);
+	assert_int_equal(config_parse_string(&cfg,
+	    "flood_exempt = 127.0.0.1 ::1\n"
+	    "listen = 0.0.0.0:6667\n"
+	    "flood_exempt = 192.168.?.*\n"
+	    "listen = 0.0.0.0:6697\n", "t.conf", NULL, 0), 0);
+	assert_int_equal(cfg.nlistens, 2);
+	assert_int_equal(cfg.listens[0].port, 6667);
+	assert_int_equal(cfg.listens[1].port, 6697);
+	assert_int_equal(cfg.flood_exempt.n, 3);
+	assert_string_equal(cfg.flood_exempt.v[0], "127.0.0.1");
+	assert_string_equal(cfg.flood_exempt.v[1], "::1");
+	assert_string_equal(cfg.flood_exempt.v[2], "192.168.?.*");
+	/* Opers and accounts came from base_text and were not named. */
+	assert_int_equal(cfg.nopers, 1);
+	assert_string_equal(cfg.opers[0].name, "root");
+	assert_int_equal(cfg.naccounts, 1);
+	assert_int_equal(config_parse_string(&cfg,
+	    "oper admin {\n password = " HASH "\n host = *@*\n}\n",
+	    "t.conf", NULL, 0), 0);
+	assert_int_equal(cfg.nopers, 1);
+	assert_string_equal(cfg.opers[0].name, "admin");
+	assert_int_equal(cfg.naccounts, 1);
+	assert_int_equal(cfg.nlistens, 2);
+	config_free(&cfg);
+}
+
+/* Each bad file: its exact error, and the config left as it was. */
+static void
+test_bad_files(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *err;
+	} v[] = {
+		/* Lines. */
+		{ "foo = 1", "t.conf:1: unknown setting \"foo\"" },
+		{ "\n\nserver_name irc.x.net\n",
+		  "t.conf:3: expected \"<setting> = <value>\" (this line has no '=')" },
+		{ "# c\r\n\r\nbar\r\n",
+		  "t.conf:3: expected \"<setting> = <value>\" (this line has no '=')" },
+		{ "= 5", "t.conf:1: missing setting name before '='" },
+		{ "max clients = 5", "t.conf:1: \"max clients\" is not a setting name" },
+		{ "network =", "t.conf:1: network has no value after '='" },
+		{ "network = # nothing", "t.conf:1: network has no value after '='" },
+		{ "network = a\x01z", "t.conf:1: control character (0x01) in line" },
+		{ "network = a\rz", "t.conf:1: control character (0x0d) in line" },
+		{ "network = a\x7fz", "t.conf:1: control character (0x7f) in line" },
+		{ "server_name = a.b\nserver_name = c.d",
+		  "t.conf:2: server_name is already set on line 1" },
+		/* Strings. */
+		{ "server_name = irc", "t.conf:1: server_name \"irc\" is not a host "
+		  "name with a dot, like irc.example.net" },
+		{ "server_name = irc_1.net", "t.conf:1: server_name \"irc_1.net\" is "
+		  "not a host name with a dot, like irc.example.net" },
+		{ "server_name = .x", "t.conf:1: server_name must be 3 to 63 "
+		  "characters long" },
+		{ "server_name = a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		  "t.conf:1: server_name must be 3 to 63 characters long" },
+		{ "network = Example Net",
+		  "t.conf:1: network must be one word, without spaces" },
+		/* Numbers and sizes. */
+		{ "max_clients = abc", "t.conf:1: max_clients: \"abc\" is not a number" },
+		{ "max_clients = -5", "t.conf:1: max_clients: \"-5\" is not a number" },
+		{ "max_clients = 5 6", "t.conf:1: max_clients: \"5 6\" is not a number" },
+		{ "max_clients = 5K", "t.conf:1: max_clients: \"5K\" is not a number" },
+		{ "max_clients = 0",
+		  "t.conf:1: max_clients must be between 1 and 1000000" },
+		{ "ping_frequency = 86401",
+		  "t.conf:1: ping_frequency must be between 1 and 86400" },
+		{ "ping_frequency = 0",
+		  "t.conf:1: ping_frequency must be between 1 and 86400" },
+		{ "ping_frequency = 99999999999999999999999999",
+		  "t.conf:1: ping_frequency must be between 1 and 86400" },
+		{ "ping_timeout = 4294967297",
+		  "t.conf:1: ping_timeout must be between 1 and 86400" },
+		{ "sendq = 3K", "t.conf:1: sendq must be between 4K and 64M" },
+		{ "sendq = 4095", "t.conf:1: sendq must be between 4K and 64M" },
+		{ "sendq = 65M", "t.conf:1: sendq must be between 4K and 64M" },
+		{ "sendq = 99999999999999999999M",
+		  "t.conf:1: sendq must be between 4K and 64M" },
+		{ "sendq = 1G", "t.conf:1: sendq: \"1G\" is not a size (a number, "
+		  "then optionally K or M)" },
+		{ "sendq = 1 M", "t.conf:1: sendq: \"1 M\" is not a size (a number, "
+		  "then optionally K or M)" },
+		{ "sendq = K", "t.conf:1: sendq: \"K\" is not a size (a number, "
+		  "then optionally K or M)" },
+		{ "recvq = 8K", "t.conf:1: recvq must be between 9K and 64M" },
+		{ "log_level = verbose",
+		  "t.conf:1: log_level must be error, warn, info or debug" },
+		{ "log_level = INFO",
+		  "t.conf:1: log_level must be error, warn, info or debug" },
+		/* Listen. */
+		{ "listen = 6667", "t.conf:1: listen: expected <address>:<port>, "
+		  "like 0.0.0.0:6667" },
+		{ "listen = 0.0.0.0:0",
+		  "t.conf:1: listen: the port must be a number from 1 to 65535" },
+		{ "listen = 0.0.0.0:65536",
+		  "t.conf:1: listen: the port must be a number from 1 to 65535" },
+		{ "listen = 0.0.0.0:",
+		  "t.conf:1: listen: the port must be a number from 1 to 65535" },
+		{ "listen = 0.0.0.0:irc",
+		  "t.conf:1: listen: the port must be a number from 1 to 65535" },
+		{ "listen = 256.0.0.1:6667",
+		  "t.conf:1: listen: \"256.0.0.1\" is not a numeric IPv4 address" },
+		{ "listen = localhost:6667",
+		  "t.conf:1: listen: \"localhost\" is not a numeric IPv4 address" },
+		{ "listen = ::1:6667", "t.conf:1: listen: put IPv6 addresses in "
+		  "brackets, like [::1]:6667" },
+		{ "listen = [::1:6667", "t.conf:1: listen: expected [<IPv6 address>]"
+		  ":<port>, like [::]:6667" },
+		{ "listen = [::1]6667", "t.conf:1: listen: expected [<IPv6 address>]"
+		  ":<port>, like [::]:6667" },
+		{ "listen = [1::2::3]:6667",
+		  "t.conf:1: listen: \"1::2::3\" is not a numeric IPv6 address" },
+		{ "listen = 127.0.0.1:6667 tls", "t.conf:1: listen: unknown option "
+		  "\"tls\" (the only one is proxy)" },
+		{ "listen = 127.0.0.1:6667\nlisten = 127.0.0.1:6667 proxy",
+		  "t.conf:2: listen: 127.0.0.1 port 6667 is given twice" },
+		/* Masks. */
+		{ "flood_exempt = 10.0.0.0/8", "t.conf:1: flood_exempt: \"10.0.0.0/8\" "
+		  "is not an IP address or a glob like 10.0.*" },
+		{ "flood_exempt = 127.0.0.1 localhost", "t.conf:1: flood_exempt: "
+		  "\"localhost\" is not an IP address or a glob like 10.0.*" },
+		/* Blocks. */
+		{ "oper alice {\n\tpassword = hunter2\n\thost = *@*\n}",
+		  "t.conf:2: password must be a $pbkdf2-sha256$ hash, not plain "
+		  "text: make one with \"ircserv --mkpasswd\"" },
+		{ "oper alice {\n\tpassword = $pbkdf2-sha256$1000$abc$def\n}",
+		  "t.conf:2: password is a malformed $pbkdf2-sha256$ hash: make a "
+		  "new one with \"ircserv --mkpasswd\"" },
+		{ "oper alice {\n\tpassword = " HASH "\n\tpassword = " HASH "\n}",
+		  "t.conf:3: password is already set in this block" },
+		{ "\noper alice {\n\thost = *@*\n}",
+		  "t.conf:2: oper \"alice\" has no password" },
+		{ "oper alice {\n\tpassword = " HASH "\n}",
+		  "t.conf:1: oper \"alice\" has no host (for local users only: "
+		  "host = *@127.0.0.1)" },
+		{ "oper alice {\n\tpassword = " HASH "\n\thost = 127.0.0.1\n}",
+		  "t.conf:3: host: \"127.0.0.1\" is not a user@host mask like "
+		  "*@127.0.0.1" },
+		{ "oper alice {\n\thost = a@b@c\n}", "t.conf:2: host: \"a@b@c\" is "
+		  "not a user@host mask like *@127.0.0.1" },
+		{ "oper alice {\n\tpassword = " HASH "\n\thost = *@*\n}\n"
+		  "oper Alice {\n", "t.conf:5: oper \"Alice\" is defined twice" },
+		{ "account bob {\n\tpassword = " HASH "\n}\n"
+		  "account BOB {\n", "t.conf:4: account \"BOB\" is defined twice" },
+		{ "account bob {\n}", "t.conf:1: account \"bob\" has no password" },
+		{ "account bob {\n\thost = *@*\n}",
+		  "t.conf:2: unknown setting \"host\" in an account block" },
+		{ "oper alice {\n\tflags = all\n}",
+		  "t.conf:2: unknown setting \"flags\" in an oper block" },
+		{ "oper alice {\n\tpassword = " HASH "\n",
+		  "t.conf:1: the oper block opened here has no '}'" },
+		{ "x = y\n}", "t.conf:1: unknown setting \"x\"" },
+		{ "network = a\n}", "t.conf:2: '}' without a block to close" },
+		{ "oper a {\noper b {", "t.conf:2: blocks cannot be nested (the oper "
+		  "block opened on line 1 has no '}')" },
+		{ "listen x {",
+		  "t.conf:1: expected \"oper <name> {\" or \"account <name> {\"" },
+		{ "{", "t.conf:1: expected \"oper <name> {\" or \"account <name> {\"" },
+		{ "oper {", "t.conf:1: expected \"oper <name> {\"" },
+		{ "oper a b {", "t.conf:1: expected \"oper <name> {\"" },
+		{ "oper a*b {", "t.conf:1: oper name \"a*b\" must be 1 to 30 letters, "
+		  "digits or -_.[]\\`^|" },
+		{ "account aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa {", "t.conf:1: account name "
+		  "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" must be 1 to 30 letters, digits "
+		  "or -_.[]\\`^|" },
+		{ "oper a {\n\tnetwork = x\n}",
+		  "t.conf:2: unknown setting \"network\" in an oper block" },
+		/* The problem is found after good lines: nothing is applied. */
+		{ "server_name = a.b\nmax_clients = 9\nlisten = 1.2.3.4:5\n"
+		  "flood_exempt = 1.1.1.1\noper new {\n\tpassword = " HASH "\n\t"
+		  "host = *@*\n}\nmax_clients = 0",
+		  "t.conf:9: max_clients is already set on line 2" },
+	};
+	struct config cfg, before;
+	char err[512];
+
+	(void)state;
+	parse_ok(&cfg, base_text);
+	assert_int_equal(config_copy(&before, &cfg), 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		memset(err, 'X', sizeof(err));
+		if (config_parse_string(&cfg, v[i].text, "t.conf", err,
+		    sizeof(err)) != -1)
+			fail_msg("accepted: %s", v[i].text);
+		if (strcmp(err, v[i].err) != 0)
+			fail_msg("for: %s\nexpected: %s\n     got: %s", v[i].text,
+			    v[i].err, err);
+		assert_true(config_same(&cfg, &before));
+	}
+	config_free(&cfg);
+	config_free(&before);
+}
+
+/* Lines up to 4096 bytes are read; a longer one is an error. */
+static void
+test_line_length(void **state)
+{
+	size_t n = CONFIG_LINE_MAX + 2;
+	char *text = malloc(n + 16), err[256];
+	struct config cfg;
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, ' ', n + 16);
+	text[0] = '#';
+	strcpy(text + CONFIG_LINE_MAX, "\r\n");
+	parse_ok(&cfg, text);
+	text[CONFIG_LINE_MAX] = 'x';
+	strcpy(text + CONFIG_LINE_MAX + 1, "\r\nnetwork = x\n");
+	assert_int_equal(config_parse_string(&cfg, text, "t.conf", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:1: line longer than 4096 bytes");
+	assert_string_equal(cfg.network, "ircserv");
+	config_free(&cfg);
+	free(text);
+}
+
+/* A short err buffer gets a truncated, terminated message. */
+static void
+test_error_truncated(void **state)
+{
+	struct config cfg;
+	char err[12];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	memset(err, 'X', sizeof(err));
+	assert_int_equal(config_parse_string(&cfg, "foo = 1", "t.conf", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:1: u");
+	memset(err, 'X', sizeof(err));
+	assert_int_equal(config_parse_string(&cfg, "foo = 1",
+	    "a-very-long-file-name.conf", err, sizeof(err)), -1);
+	assert_string_equal(err, "a-very-long");
+	assert_int_equal(config_parse_string(&cfg, "foo = 1", "t.conf", NULL,
+	    0), -1);
+	config_free(&cfg);
+}
+
+static void
+test_copy(void **state)
+{
+	struct config cfg, copy;
+
+	(void)state;
+	parse_ok(&cfg, base_text);
+	assert_int_equal(config_set_string(&cfg.log_file, "x.log"), 0);
+	assert_int_equal(config_copy(&copy, &cfg), 0);
+	assert_true(config_same(&copy, &cfg));
+	/* Deep: nothing is shared. */
+	assert_ptr_not_equal(copy.server_name, cfg.server_name);
+	assert_ptr_not_equal(copy.opers[0].hosts.v[0], cfg.opers[0].hosts.v[0]);
+	assert_ptr_not_equal(copy.listens, cfg.listens);
+	config_free(&cfg);
+	assert_string_equal(copy.opers[0].hosts.v[0], "*@10.0.0.1");
+	assert_string_equal(copy.log_file, "x.log");
+	assert_null(copy.motd_file);
+	config_free(&copy);
+}
+
+/* Files on disk, in a private temporary directory. */
+
+struct tmpdir {
+	char dir[64];
+	char paths[8][128];
+	int npaths;
+};
+
+static const char *
+tmp_write(struct tmpdir *t, const char *name, const char *data, size_t len)
+{
+	char *path = t->paths[t->npaths++];
+	FILE *f;
+
+	assert_true((size_t)t->npaths <= sizeof(t->paths) / sizeof(t->paths[0]));
+	strcpy(path, t->dir);
+	strcat(path, "/");
+	strcat(path, name);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static void
+tmp_cleanup(struct tmpdir *t)
+{
+	for (int i = 0; i < t->npaths; i++)
+		unlink(t->paths[i]);
+	rmdir(t->dir);
+}
+
+static void
+test_load_file(void **state)
+{
+	static const char motd[] = "Hello\r\n\r\n  there \x02" "bold\x02\r\n\n";
+	struct tmpdir t = { "/tmp/ircserv-test-XXXXXX", { "" }, 0 };
+	char text[256], want[128], err[512];
+	const char *conf;
+	struct config cfg;
+
+	(void)state;
+	assert_non_null(mkdtemp(t.dir));
+	tmp_write(&t, "motd.txt", motd, sizeof(motd) - 1);
+	snprintf(text, sizeof(text), "network = Disk\nmotd_file = motd.txt\n"
+	    "log_file = logs/ircserv.log\n");
+	conf = tmp_write(&t, "ircserv.conf", text, strlen(text));
+	assert_int_equal(config_defaults(&cfg), 0);
+	if (config_load_file(&cfg, conf, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.network, "Disk");
+	/* CR dropped, trailing newlines dropped, formatting codes kept. */
+	assert_string_equal(cfg.motd, "Hello\n\n  there \x02" "bold\x02");
+	/* Relative names are taken from the configuration file's directory. */
+	snprintf(want, sizeof(want), "%s/motd.txt", t.dir);
+	assert_string_equal(cfg.motd_file, want);
+	snprintf(want, sizeof(want), "%s/logs/ircserv.log", t.dir);
+	assert_string_equal(cfg.log_file, want);
+	config_free(&cfg);
+	tmp_cleanup(&t);
+}
+
+static void
+test_load_errors(void **state)
+{
+	struct tmpdir t = { "/tmp/ircserv-test-XXXXXX", { "" }, 0 };
+	char want[512], err[512], *big;
+	const char *conf, *nul, *large, *bad;
+	struct config cfg, before;
+
+	(void)state;
+	assert_non_null(mkdtemp(t.dir));
+	conf = tmp_write(&t, "a.conf", "network = A\n\nmotd_file = /nonexistent/motd\n",
+	    strlen("network = A\n\nmotd_file = /nonexistent/motd\n"));
+	nul = tmp_write(&t, "nul.conf", "network = A\0B\n", 14);
+	bad = tmp_write(&t, "bad.conf", "network = A\nnetwork = B\n", 24);
+	assert_non_null(big = malloc(CONFIG_FILE_MAX + 1));
+	memset(big, '\n', CONFIG_FILE_MAX + 1);
+	large = tmp_write(&t, "large.conf", big, CONFIG_FILE_MAX + 1);
+	free(big);
+	parse_ok(&cfg, base_text);
+	assert_int_equal(config_copy(&before, &cfg), 0);
+
+	assert_int_equal(config_load_file(&cfg, conf, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3: motd_file \"/nonexistent/motd\": %s",
+	    conf, strerror(ENOENT));
+	assert_string_equal(err, want);
+	assert_int_equal(config_load_file(&cfg, nul, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: contains a NUL byte", nul);
+	assert_string_equal(err, want);
+	assert_int_equal(config_load_file(&cfg, bad, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: network is already set on line 1", bad);
+	assert_string_equal(err, want);
+	assert_int_equal(config_load_file(&cfg, large, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: larger than %d bytes", large,
+	    CONFIG_FILE_MAX);
+	assert_string_equal(err, want);
+	snprintf(want, sizeof(want), "%s/missing.conf", t.dir);
+	assert_int_equal(config_load_file(&cfg, want, err, sizeof(err)), -1);
+	snprintf(want + strlen(want), sizeof(want) - strlen(want), ": %s",
+	    strerror(ENOENT));
+	assert_string_equal(err, want);
+	assert_true(config_same(&cfg, &before));
+	config_free(&cfg);
+	config_free(&before);
+	tmp_cleanup(&t);
+}
+
+/* The shipped example parses, and its oper's password is "change-me". */
+static void
+test_example_conf(void **state)
+{
+	struct config cfg;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	if (config_load_file(&cfg, "conf/ircserv.conf", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_string_equal(cfg.server_name, "irc.example.net");
+	assert_string_equal(cfg.network, "ExampleNet");
+	assert_int_equal(cfg.nlistens, 1);
+	assert_int_equal(cfg.listens[0].port, 6667);
+	/* Commented-out settings keep their defaults. */
+	assert_int_equal(cfg.max_clients, 10000);
+	assert_int_equal(cfg.sendq, 1024 * 1024);
+	assert_int_equal(cfg.nopers, 1);
+	assert_string_equal(cfg.opers[0].name, "alice");
+	assert_true(crypto_verify_password("change-me", cfg.opers[0].hash));
+	assert_false(crypto_verify_password("change-you", cfg.opers[0].hash));
+	assert_int_equal(cfg.naccounts, 0);
+	config_free(&cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_settings_kept),
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_listen_addresses),
+		cmocka_unit_test(test_blocks),
+		cmocka_unit_test(test_lists_replace),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_line_length),
+		cmocka_unit_test(test_error_truncated),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_example_conf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
