@@ -62,6 +62,9 @@ struct client {
 	int64_t          ping_sent_ms;  /* 0: no PING outstanding */
 	size_t           timer_index;   /* position in the server's timer heap */
 	int64_t          timer_at;      /* deadline snapshot the heap orders on */
+	int64_t          flood_at_ms;   /* message timer (RFC 1459 8.10) */
+	bool             flood_exempt;
+	bool             throttled;     /* lines wait in recvq for flood_at_ms */
 
 	uint32_t         serial;        /* last broadcast this client got */
 	bool             write_pending; /* on the server's pending-write list */

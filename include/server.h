@@ -9,6 +9,7 @@
 #ifndef IRCSERV_SERVER_H
 #define IRCSERV_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -49,6 +50,8 @@ struct server {
 	size_t           nisupport;
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
+	char            *config_path;   /* owned; NULL when started without -c */
+	bool             stop;          /* DIE asked the server to shut down */
 };
 
 /*
@@ -91,6 +94,17 @@ struct client *server_pop_pending(struct server *srv);
  * NULL when none is left.
  */
 struct client *server_reap_next(struct server *srv);
+/*
+ * Reload the configuration file (REHASH, SIGHUP): read config_path on top
+ * of the defaults, keeping the connection password. On success the new
+ * settings apply to everyone at once and clients stay connected; on
+ * failure the running configuration stays and err says why (file:line).
+ * Listeners are not changed. Returns 0 or -1.
+ */
+int     server_rehash(struct server *srv, char *err, size_t errlen);
+/* Keep path (copied) as the file server_rehash() reads. Returns 0 or -1. */
+int     server_set_config_path(struct server *srv, const char *path);
+
 /* Mark every client closed with reason (server shutdown). */
 void    server_shutdown(struct server *srv, const char *reason);
 

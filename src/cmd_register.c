@@ -14,6 +14,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "crypto.h"
 #include "log.h"
 #include "mode.h"
 #include "msg.h"
@@ -21,18 +22,6 @@
 #include "reply.h"
 #include "server.h"
 #include "whowas.h"
-
-/* Compare secrets in time that depends only on the attempt's length. */
-static bool
-secret_equal(const char *attempt, const char *secret)
-{
-	size_t n = strlen(attempt), m = strlen(secret);
-	unsigned char diff = (unsigned char)(n != m);
-
-	for (size_t i = 0; i < n; i++)
-		diff |= (unsigned char)(attempt[i] ^ secret[i % (m ? m : 1)]);
-	return diff == 0 && m > 0;
-}
 
 static void
 send_welcome(struct server *srv, struct client *cli)
@@ -82,7 +71,9 @@ cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_ALREADYREGISTERED);
 		return;
 	}
-	cli->pass_ok = secret_equal(msg->params[0], srv->cfg.password);
+	/* An empty configured password matches nothing. */
+	cli->pass_ok = srv->cfg.password[0] != '\0' &&
+	    crypto_str_equal(msg->params[0], srv->cfg.password);
 }
 
 void

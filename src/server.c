@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "casemap.h"
 #include "channel.h"
 #include "client.h"
 #include "command.h"
@@ -81,23 +82,12 @@ build_isupport(struct server *srv)
 	return r ? -1 : 0;
 }
 
-static int
-copy_config(struct config *dst, const struct config *src)
+static void
+free_isupport(struct server *srv)
 {
-	*dst = *src;
-	dst->server_name = dst->network = dst->description = NULL;
-	dst->admin_loc1 = dst->admin_loc2 = dst->admin_email = NULL;
-	dst->motd = dst->password = NULL;
-	if (config_set_string(&dst->server_name, src->server_name) == -1 ||
-	    config_set_string(&dst->network, src->network) == -1 ||
-	    config_set_string(&dst->description, src->description) == -1 ||
-	    config_set_string(&dst->admin_loc1, src->admin_loc1) == -1 ||
-	    config_set_string(&dst->admin_loc2, src->admin_loc2) == -1 ||
-	    config_set_string(&dst->admin_email, src->admin_email) == -1 ||
-	    config_set_string(&dst->motd, src->motd) == -1 ||
-	    config_set_string(&dst->password, src->password) == -1)
-		return -1;
-	return 0;
+	for (size_t i = 0; i < srv->nisupport; i++)
+		free(srv->isupport[i]);
+	srv->nisupport = 0;
 }
 
 struct server *
@@ -117,7 +107,7 @@ server_new(const struct config *cfg, time_t now, int64_t now_ms)
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
 	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
 	    srv->cmd_counts == NULL ||
-	    srv->cmd_bytes == NULL || copy_config(&srv->cfg, cfg) == -1 ||
+	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
 	    build_isupport(srv) == -1) {
 		server_free(srv);
 		return NULL;
@@ -152,10 +142,10 @@ server_free(struct server *srv)
 	hmap_free(srv->channels);
 	whowas_free(srv->whowas);
 	free(srv->timers);
-	for (size_t i = 0; i < srv->nisupport; i++)
-		free(srv->isupport[i]);
+	free_isupport(srv);
 	free(srv->cmd_counts);
 	free(srv->cmd_bytes);
+	free(srv->config_path);
 	config_free(&srv->cfg);
 	free(srv);
 }
@@ -182,16 +172,41 @@ server_next_serial(struct server *srv)
  * touched per line: when an entry comes due, the real deadline is worked
  * out again and the entry is pushed back if it has moved (lazy timers).
  */
+/* Milliseconds one line costs, and the time a burst may run ahead. */
+static int64_t
+flood_interval_ms(const struct server *srv)
+{
+	return 1000 / (srv->cfg.flood_rate ? srv->cfg.flood_rate : 1);
+}
+
+static int64_t
+flood_window_ms(const struct server *srv)
+{
+	return (int64_t)srv->cfg.flood_burst * flood_interval_ms(srv);
+}
+
+/* When a throttled client may send its next line. */
+static int64_t
+flood_resume_ms(const struct server *srv, const struct client *cli)
+{
+	return cli->flood_at_ms - flood_window_ms(srv) + 1;
+}
+
 static int64_t
 client_deadline(const struct server *srv, const struct client *cli)
 {
 	const struct config *c = &srv->cfg;
+	int64_t due;
 
 	if (cli->state == CLIENT_UNREGISTERED)
-		return cli->connected_ms + (int64_t)c->reg_timeout_s * 1000;
-	if (cli->ping_sent_ms)
-		return cli->ping_sent_ms + (int64_t)c->ping_timeout_s * 1000;
-	return cli->last_active_ms + (int64_t)c->ping_freq_s * 1000;
+		due = cli->connected_ms + (int64_t)c->reg_timeout_s * 1000;
+	else if (cli->ping_sent_ms)
+		due = cli->ping_sent_ms + (int64_t)c->ping_timeout_s * 1000;
+	else
+		due = cli->last_active_ms + (int64_t)c->ping_freq_s * 1000;
+	if (cli->throttled && flood_resume_ms(srv, cli) < due)
+		due = flood_resume_ms(srv, cli);
+	return due;
 }
 
 static int64_t
@@ -292,6 +307,13 @@ timer_fire(struct server *srv, struct client *cli)
 {
 	char reason[64];
 
+	if (cli->throttled && flood_resume_ms(srv, cli) <= srv->now_ms) {
+		cli->throttled = false;
+		server_on_input(srv, cli);
+		if (!client_is_closing(cli))
+			timer_rekey(srv, cli);
+		return;
+	}
 	if (cli->state == CLIENT_UNREGISTERED) {
 		timer_del(srv, cli);
 		client_close(cli, "Registration timeout");
@@ -334,6 +356,15 @@ server_tick(struct server *srv)
 	return (int)(srv->timers[0]->timer_at - srv->now_ms);
 }
 
+static bool
+is_flood_exempt(const struct server *srv, const char *ip)
+{
+	for (size_t i = 0; i < srv->cfg.flood_exempt.n; i++)
+		if (casemap_match(srv->cfg.flood_exempt.v[i], ip))
+			return true;
+	return false;
+}
+
 struct client *
 server_add_client(struct server *srv, int fd, const char *ip)
 {
@@ -341,6 +372,7 @@ server_add_client(struct server *srv, int fd, const char *ip)
 
 	if (cli == NULL)
 		return NULL;
+	cli->flood_exempt = is_flood_exempt(srv, ip);
 	if (timer_add(srv, cli) == -1) {
 		srv->clients = cli->next;
 		if (cli->next)
@@ -396,6 +428,49 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 		timer_rekey(srv, cli);
 }
 
+/*
+ * Flood control, after RFC 1459 8.10: each line advances the client's
+ * message timer by 1/flood_rate s; while the timer runs more than
+ * flood_burst lines ahead of now, lines wait in the receive queue and the
+ * client is resumed from the timer heap. Nothing is dropped.
+ */
+static bool
+flood_allows(struct server *srv, struct client *cli)
+{
+	if (cli->flood_exempt)
+		return true;
+	if (cli->flood_at_ms < srv->now_ms)
+		cli->flood_at_ms = srv->now_ms;
+	return cli->flood_at_ms - srv->now_ms < flood_window_ms(srv);
+}
+
+/* Lines held back in the receive queue (bounded by the RecvQ size). */
+static size_t
+held_lines(const struct client *cli)
+{
+	const char *p = buf_data(&cli->recvq), *end = p + buf_len(&cli->recvq);
+	size_t n = 0;
+
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static void
+throttle(struct server *srv, struct client *cli)
+{
+	if (held_lines(cli) > srv->cfg.flood_max) {
+		client_close(cli, "Excess Flood");
+		return;
+	}
+	if (!cli->throttled) {
+		cli->throttled = true;
+		timer_rekey(srv, cli);
+	}
+}
+
 void
 server_on_input(struct server *srv, struct client *cli)
 {
@@ -403,8 +478,22 @@ server_on_input(struct server *srv, struct client *cli)
 	size_t len;
 	enum buf_line r;
 
-	while (!client_is_closing(cli) &&
-	    (r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len)) != BUF_LINE_NONE) {
+	cli->last_active_ms = srv->now_ms;
+	cli->ping_sent_ms = 0;
+	if (cli->throttled) {
+		throttle(srv, cli);
+		return;
+	}
+	while (!client_is_closing(cli)) {
+		if (buf_len(&cli->recvq) > 0 && !flood_allows(srv, cli)) {
+			throttle(srv, cli);
+			return;
+		}
+		r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len);
+		if (r == BUF_LINE_NONE)
+			return;
+		if (!cli->flood_exempt)
+			cli->flood_at_ms += flood_interval_ms(srv);
 		if (r == BUF_LINE_OK)
 			server_on_line(srv, cli, line, len);
 		else
@@ -479,6 +568,55 @@ server_reap_next(struct server *srv)
 	cli->prev = cli->next = NULL;
 	srv->nclients--;
 	return cli;
+}
+
+int
+server_set_config_path(struct server *srv, const char *path)
+{
+	return config_set_string(&srv->config_path, path);
+}
+
+int
+server_rehash(struct server *srv, char *err, size_t errlen)
+{
+	struct config cfg, old;
+
+	if (srv->config_path == NULL) {
+		snprintf(err, errlen, "no configuration file was given (-c FILE)");
+		return -1;
+	}
+	if (config_defaults(&cfg) == -1 ||
+	    config_set_string(&cfg.password, srv->cfg.password) == -1) {
+		config_free(&cfg);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cfg.port = srv->cfg.port;
+	if (config_load_file(&cfg, srv->config_path, err, errlen) == -1) {
+		config_free(&cfg);
+		return -1;
+	}
+	old = srv->cfg;
+	srv->cfg = cfg;
+	free_isupport(srv);
+	if (build_isupport(srv) == -1) {
+		free_isupport(srv);
+		config_free(&srv->cfg);
+		srv->cfg = old;
+		build_isupport(srv);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	config_free(&old);
+	log_set_level((enum log_level)srv->cfg.log_level);
+	/* Timeouts may be shorter now: re-key every timer. */
+	for (struct client *cli = srv->clients; cli; cli = cli->next) {
+		cli->flood_exempt = is_flood_exempt(srv, cli->host);
+		cli->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
+		cli->recvq.limit = srv->cfg.recvq;
+		timer_rekey(srv, cli);
+	}
+	return 0;
 }
 
 void
