@@ -50,6 +50,9 @@ cmd_handler cmd_notice, cmd_privmsg;
 /* cmd_mode.c */
 cmd_handler cmd_mode;
 
+/* cmd_oper.c */
+cmd_handler cmd_die, cmd_kill, cmd_oper, cmd_rehash, cmd_wallops;
+
 /* cmd_query.c */
 cmd_handler cmd_admin, cmd_away, cmd_help, cmd_info, cmd_ison, cmd_links,
 	    cmd_lusers, cmd_motd, cmd_stats, cmd_summon, cmd_time, cmd_userhost,

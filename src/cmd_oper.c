@@ -1,0 +1,156 @@
+/*
+ * Operator family: OPER, KILL, WALLOPS, DIE, REHASH. Operators come only
+ * from "oper" blocks of the configuration file; with no file there are
+ * none. A password check costs a slow hash, so the host is checked first
+ * and every attempt costs the client flood allowance.
+ */
+#include "command.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "casemap.h"
+#include "channel.h"
+#include "client.h"
+#include "config.h"
+#include "crypto.h"
+#include "log.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
+
+/* Seconds of flood allowance one OPER attempt costs (one slow hash). */
+#define OPER_PENALTY_MS 5000
+
+static const struct config_oper *
+find_oper(const struct server *srv, const char *name)
+{
+	for (size_t i = 0; i < srv->cfg.nopers; i++)
+		if (casemap_cmp(srv->cfg.opers[i].name, name) == 0)
+			return &srv->cfg.opers[i];
+	return NULL;
+}
+
+static bool
+oper_host_matches(const struct config_oper *op, const struct client *cli)
+{
+	char userhost[IRC_USERLEN + IRC_HOSTLEN + 2];
+
+	snprintf(userhost, sizeof(userhost), "%s@%s", cli->user, cli->host);
+	for (size_t i = 0; i < op->hosts.n; i++)
+		if (casemap_match(op->hosts.v[i], userhost))
+			return true;
+	return false;
+}
+
+static bool
+require_oper(struct server *srv, struct client *cli)
+{
+	if (cli->umodes & UMODE_OPER)
+		return true;
+	reply_numeric(srv, cli, ERR_NOPRIVILEGES);
+	return false;
+}
+
+void
+cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const struct config_oper *op = find_oper(srv, msg->params[0]);
+
+	cli->flood_at_ms += OPER_PENALTY_MS;
+	/* RFC 2812 3.1.4: no block for this name and host -> 491. */
+	if (op == NULL || !oper_host_matches(op, cli)) {
+		reply_numeric(srv, cli, ERR_NOOPERHOST);
+		log_msg(LOG_WARN, "failed OPER %s by %s (%s): no matching block",
+		    msg->params[0], client_name(cli), cli->host);
+		return;
+	}
+	if (!crypto_verify_password(msg->params[1], op->hash)) {
+		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
+		log_msg(LOG_WARN, "failed OPER %s by %s (%s): bad password",
+		    op->name, client_name(cli), cli->host);
+		return;
+	}
+	if (!(cli->umodes & UMODE_OPER)) {
+		cli->umodes |= UMODE_OPER;
+		srv->nopers++;
+		reply_from(cli, cli, "MODE %s :+o", cli->nick);
+	}
+	reply_numeric(srv, cli, RPL_YOUREOPER);
+	log_msg(LOG_INFO, "OPER %s by %s!%s@%s", op->name, cli->nick, cli->user, cli->host);
+}
+
+void
+cmd_kill(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct client *victim;
+	char reason[IRC_LINE_MAX];
+	const char *why = msg->nparams > 1 && msg->params[1][0] ? msg->params[1] : cli->nick;
+
+	if (!require_oper(srv, cli))
+		return;
+	if (casemap_cmp(msg->params[0], srv->cfg.server_name) == 0) {
+		reply_numeric(srv, cli, ERR_CANTKILLSERVER);
+		return;
+	}
+	victim = client_find_nick(srv, msg->params[0]);
+	if (victim == NULL || !client_is_registered(victim)) {
+		reply_numeric(srv, cli, ERR_NOSUCHNICK, msg->params[0]);
+		return;
+	}
+	/* What the victim and everyone sharing a channel see as the reason. */
+	snprintf(reason, sizeof(reason), "Killed (%s (%s))", cli->nick, why);
+	reply_from(victim, cli, "KILL %s :%s", victim->nick, why);
+	log_msg(LOG_INFO, "KILL %s by %s: %s", victim->nick, cli->nick, why);
+	client_close(victim, reason);
+}
+
+void
+cmd_wallops(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (!require_oper(srv, cli))
+		return;
+	n = reply_format_from(line, cli, "WALLOPS :%s", msg->params[0]);
+	/* Rare and operator-only, so a walk over every client is fine. */
+	for (struct client *c = srv->clients; c; c = c->next)
+		if (client_is_registered(c) && (c->umodes & UMODE_WALLOPS))
+			client_send(c, line, n);
+}
+
+void
+cmd_die(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	(void)msg;
+	if (!require_oper(srv, cli))
+		return;
+	log_msg(LOG_INFO, "DIE by %s!%s@%s", cli->nick, cli->user, cli->host);
+	srv->stop = true;
+}
+
+void
+cmd_rehash(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char err[512];
+
+	(void)msg;
+	if (!require_oper(srv, cli))
+		return;
+	if (srv->config_path == NULL) {
+		reply_send(cli, ":%s NOTICE %s :REHASH: nothing to reload "
+		    "(the server was started without -c FILE)",
+		    srv->cfg.server_name, cli->nick);
+		return;
+	}
+	reply_numeric(srv, cli, RPL_REHASHING, srv->config_path);
+	if (server_rehash(srv, err, sizeof(err)) == -1) {
+		reply_send(cli, ":%s NOTICE %s :REHASH failed, configuration kept: %s",
+		    srv->cfg.server_name, cli->nick, err);
+		log_msg(LOG_ERROR, "REHASH by %s failed: %s", cli->nick, err);
+		return;
+	}
+	log_msg(LOG_INFO, "REHASH by %s: configuration reloaded", cli->nick);
+}
