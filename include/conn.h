@@ -14,13 +14,17 @@ struct loop;
 struct conn;
 
 /*
- * Open the listening socket on port (all IPv4 interfaces), non-blocking.
- * Returns the descriptor, or -1 with a reason in err.
+ * Open a non-blocking listening socket on addr (numeric; NULL: every IPv4
+ * interface) and port; family is CONFIG_INET4 or CONFIG_INET6. Returns the
+ * descriptor, or -1 with a reason naming the address and port in err.
  */
-int     conn_listen(unsigned port, char *err, size_t errlen);
-/* Serve srv's clients on listen_fd through lp. Caller frees with conn_free(). */
-struct conn *conn_new(struct server *srv, struct loop *lp, int listen_fd);
-/* Close the listener and free the shell state (not the server). Accepts NULL. */
+int     conn_listen(const char *addr, int family, unsigned port, char *err,
+	    size_t errlen);
+/* Serve srv's clients through lp. Caller frees with conn_free(). */
+struct conn *conn_new(struct server *srv, struct loop *lp);
+/* Accept clients on listen_fd, which conn now owns. Returns 0 or -1. */
+int     conn_add_listener(struct conn *c, int listen_fd);
+/* Close the listeners and free the shell state (not the server). Accepts NULL. */
 void    conn_free(struct conn *c);
 /*
  * End of a poll round: free closed clients (writing their last bytes once),

@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "config.h"
 #include "irc.h"
 #include "log.h"
 #include "loop.h"
@@ -28,10 +29,13 @@
 /* Bytes read per readable event: large, but bounded per client per round. */
 #define CONN_READ_CHUNK 16384
 
+#define CONN_LISTENERS_MAX 16
+
 struct conn {
 	struct server   *srv;
 	struct loop     *loop;
-	int              listen_fd;
+	int              listen_fds[CONN_LISTENERS_MAX];
+	size_t           nlisten;
 	int              spare_fd;      /* reserve descriptor for EMFILE */
 	struct client  **by_fd;         /* fd -> client */
 	size_t           nby_fd;
@@ -48,34 +52,57 @@ set_nonblocking(int fd)
 }
 
 int
-conn_listen(unsigned port, char *err, size_t errlen)
+conn_listen(const char *addr, int family, unsigned port, char *err, size_t errlen)
 {
-	struct sockaddr_in sa;
-	int fd, one = 1;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd, one = 1, af = family == CONFIG_INET6 ? AF_INET6 : AF_INET;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET6) {
+		struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_port = htons((unsigned short)port);
+		sslen = sizeof(*sa6);
+		if (addr && inet_pton(AF_INET6, addr, &sa6->sin6_addr) != 1)
+			goto bad_addr;
+	} else {
+		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons((unsigned short)port);
+		sa->sin_addr.s_addr = htonl(INADDR_ANY);
+		sslen = sizeof(*sa);
+		if (addr && inet_pton(AF_INET, addr, &sa->sin_addr) != 1)
+			goto bad_addr;
+	}
+	if ((fd = socket(af, SOCK_STREAM, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_ANY);
-	sa.sin_port = htons((unsigned short)port);
+	/* An IPv6 listener serves IPv6 only, so [::] and 0.0.0.0 can coexist. */
+	if (af == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
 	    listen(fd, 4096) == -1 || set_nonblocking(fd) == -1) {
-		snprintf(err, errlen, "cannot listen on port %u: %s", port, strerror(errno));
+		snprintf(err, errlen, "cannot listen on %s port %u: %s",
+		    addr ? addr : "0.0.0.0", port, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	return fd;
+bad_addr:
+	snprintf(err, errlen, "bad listen address %s", addr);
+	return -1;
 }
 
 static void on_listen(void *ud, int fd, short revents);
 static void on_client(void *ud, int fd, short revents);
 
 struct conn *
-conn_new(struct server *srv, struct loop *lp, int listen_fd)
+conn_new(struct server *srv, struct loop *lp)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -83,13 +110,18 @@ conn_new(struct server *srv, struct loop *lp, int listen_fd)
 		return NULL;
 	c->srv = srv;
 	c->loop = lp;
-	c->listen_fd = listen_fd;
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (loop_add(lp, listen_fd, POLLIN, on_listen, c) == -1) {
-		conn_free(c);
-		return NULL;
-	}
 	return c;
+}
+
+int
+conn_add_listener(struct conn *c, int listen_fd)
+{
+	if (c->nlisten == CONN_LISTENERS_MAX ||
+	    loop_add(c->loop, listen_fd, POLLIN, on_listen, c) == -1)
+		return -1;
+	c->listen_fds[c->nlisten++] = listen_fd;
+	return 0;
 }
 
 void
@@ -97,9 +129,9 @@ conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->listen_fd >= 0) {
-		loop_del(c->loop, c->listen_fd);
-		close(c->listen_fd);
+	for (size_t i = 0; i < c->nlisten; i++) {
+		loop_del(c->loop, c->listen_fds[i]);
+		close(c->listen_fds[i]);
 	}
 	if (c->spare_fd >= 0)
 		close(c->spare_fd);
@@ -144,7 +176,7 @@ refuse(int fd, const char *why)
  * stays readable and poll() spins.
  */
 static void
-accept_when_full(struct conn *c)
+accept_when_full(struct conn *c, int listen_fd)
 {
 	int fd;
 
@@ -152,7 +184,7 @@ accept_when_full(struct conn *c)
 		close(c->spare_fd);
 		c->spare_fd = -1;
 	}
-	if ((fd = accept(c->listen_fd, NULL, NULL)) >= 0)
+	if ((fd = accept(listen_fd, NULL, NULL)) >= 0)
 		refuse(fd, "Server is full");
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	log_msg(LOG_WARN, "out of file descriptors: refused a connection");
@@ -207,7 +239,7 @@ on_listen(void *ud, int fd, short revents)
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno == EMFILE || errno == ENFILE) {
-			accept_when_full(c);
+			accept_when_full(c, fd);
 			if (c->spare_fd < 0)
 				return;
 			continue;

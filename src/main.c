@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "crypto.h"
 #include "irc.h"
 #include "conn.h"
 #include "log.h"
@@ -38,8 +40,9 @@ on_signal(int sig)
 }
 
 struct run_state {
-	int     pipe_rd;
-	bool    stop;
+	int             pipe_rd;
+	bool            stop;
+	struct server  *srv;
 };
 
 static void
@@ -47,13 +50,20 @@ on_signal_pipe(void *ud, int fd, short revents)
 {
 	struct run_state *st = ud;
 	unsigned char sigs[16];
+	char err[512];
 	ssize_t n;
 
 	(void)revents;
-	while ((n = read(fd, sigs, sizeof(sigs))) > 0)
-		for (ssize_t i = 0; i < n; i++)
+	while ((n = read(fd, sigs, sizeof(sigs))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
 			if (sigs[i] == SIGINT || sigs[i] == SIGTERM)
 				st->stop = true;
+			else if (sigs[i] == SIGHUP && server_rehash(st->srv, err, sizeof(err)) == -1)
+				log_msg(LOG_ERROR, "rehash failed, configuration kept: %s", err);
+			else if (sigs[i] == SIGHUP)
+				log_msg(LOG_INFO, "configuration reloaded on SIGHUP");
+		}
+	}
 }
 
 static int
@@ -74,7 +84,8 @@ setup_signals(struct run_state *st)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
 		return -1;
 	/* A peer that vanishes mid-write must cost an EPIPE, not the process. */
 	sa.sa_handler = SIG_IGN;
@@ -93,10 +104,52 @@ mono_ms(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ircserv <port> <password>\n"
+	fprintf(stderr,
+	    "usage: ircserv [-c FILE] <port> <password>\n"
+	    "       ircserv --configtest -c FILE\n"
+	    "       ircserv --mkpasswd\n"
 	    "  port      TCP port to listen on, 1-65535\n"
-	    "  password  connection password: non-empty, no spaces, CR or LF\n");
+	    "  password  connection password: non-empty, no spaces, CR or LF\n"
+	    "  -c FILE   configuration file (see conf/ircserv.conf)\n");
 	exit(2);
+}
+
+struct options {
+	const char *config;
+	const char *port;
+	const char *password;
+	bool        configtest;
+	bool        mkpasswd;
+};
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	int npos = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			o->config = argv[++i];
+		else if (strcmp(argv[i], "--configtest") == 0)
+			o->configtest = true;
+		else if (strcmp(argv[i], "--mkpasswd") == 0)
+			o->mkpasswd = true;
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			usage();
+		else if (npos == 0 && ++npos)
+			o->port = argv[i];
+		else if (npos == 1 && ++npos)
+			o->password = argv[i];
+		else
+			usage();
+	}
+	if (o->mkpasswd && (o->configtest || o->config || npos))
+		usage();
+	if (o->configtest && (o->config == NULL || npos))
+		usage();
+	if (!o->mkpasswd && !o->configtest && npos != 2)
+		usage();
 }
 
 static unsigned
@@ -119,6 +172,39 @@ check_password(const char *s)
 		usage();
 }
 
+/* --mkpasswd: read one password line, print its hash for the config file. */
+static int
+mkpasswd(void)
+{
+	char pw[1024], hash[CRYPTO_HASH_MAX];
+	struct termios t, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t) == 0;
+
+	if (tty) {
+		fprintf(stderr, "Password: ");
+		quiet = t;
+		quiet.c_lflag &= (tcflag_t)~ECHO;
+		tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+	}
+	if (fgets(pw, sizeof(pw), stdin) == NULL)
+		pw[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+		fprintf(stderr, "\n");
+	}
+	pw[strcspn(pw, "\r\n")] = '\0';
+	if (pw[0] == '\0') {
+		fprintf(stderr, "ircserv: empty password\n");
+		return 1;
+	}
+	if (crypto_hash_password(pw, CRYPTO_PBKDF2_ITERATIONS, hash, sizeof(hash)) == -1) {
+		fprintf(stderr, "ircserv: cannot hash: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("%s\n", hash);
+	return 0;
+}
+
 /* As many descriptors as the hard limit allows: each client needs one. */
 static void
 raise_fd_limit(void)
@@ -131,22 +217,45 @@ raise_fd_limit(void)
 	}
 }
 
+/* The port from argv on every IPv4 interface, then each "listen" line. */
 static int
-serve(struct server *srv, int listen_fd, struct run_state *st)
+open_listeners(const struct config *cfg, struct conn *c)
 {
-	struct loop *lp = loop_new();
-	struct conn *c = lp ? conn_new(srv, lp, listen_fd) : NULL;
+	char err[256];
+	int fd;
+
+	if ((fd = conn_listen(NULL, CONFIG_INET4, cfg->port, err, sizeof(err))) == -1 ||
+	    conn_add_listener(c, fd) == -1)
+		goto fail;
+	for (size_t i = 0; i < cfg->nlistens; i++) {
+		const struct config_listen *l = &cfg->listens[i];
+
+		if (l->proxy) {
+			snprintf(err, sizeof(err), "listen %s:%u: PROXY protocol "
+			    "listeners are not supported by this version", l->addr, l->port);
+			goto fail;
+		}
+		if ((fd = conn_listen(l->addr, l->family, l->port, err, sizeof(err))) == -1 ||
+		    conn_add_listener(c, fd) == -1)
+			goto fail;
+		log_msg(LOG_INFO, "listening on %s port %u", l->addr, l->port);
+	}
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	fprintf(stderr, "ircserv: %s\n", err);
+	return -1;
+}
+
+static int
+serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
+{
 	int timeout, rc = 0;
 
-	if (c == NULL || loop_add(lp, st->pipe_rd, POLLIN, on_signal_pipe, st) == -1) {
-		log_msg(LOG_ERROR, "out of memory at start");
-		conn_free(c);
-		loop_free(lp);
-		return 1;
-	}
 	server_set_clock(srv, time(NULL), mono_ms());
 	timeout = server_tick(srv);
-	while (!st->stop) {
+	while (!st->stop && !srv->stop) {
 		if (loop_poll(lp, timeout) == -1) {
 			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
 			rc = 1;
@@ -158,48 +267,103 @@ serve(struct server *srv, int listen_fd, struct run_state *st)
 	}
 	log_msg(LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);
+	return rc;
+}
+
+static int
+load_config(struct config *cfg, const struct options *o)
+{
+	char err[512];
+
+	if (config_defaults(cfg) == -1)
+		return -1;
+	if (o->config && config_load_file(cfg, o->config, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ircserv: %s\n", err);
+		config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Send log lines to the configured file instead of the terminal. */
+static int
+open_log_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd == -1 || dup2(fd, STDERR_FILENO) == -1) {
+		fprintf(stderr, "ircserv: log file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+run(struct config *cfg, const struct options *o)
+{
+	struct run_state st = { -1, false, NULL };
+	struct loop *lp = loop_new();
+	struct server *srv = server_new(cfg, time(NULL), mono_ms());
+	struct conn *c = srv && lp ? conn_new(srv, lp) : NULL;
+	int rc = 1;
+
+	if (c == NULL || (o->config && server_set_config_path(srv, o->config) == -1)) {
+		fprintf(stderr, "ircserv: out of memory\n");
+		goto out;
+	}
+	st.srv = srv;
+	if (open_listeners(cfg, c) == -1)
+		goto out;
+	if (setup_signals(&st) == -1 ||
+	    loop_add(lp, st.pipe_rd, POLLIN, on_signal_pipe, &st) == -1) {
+		fprintf(stderr, "ircserv: signals: %s\n", strerror(errno));
+		goto out;
+	}
+	if (cfg->log_file && open_log_file(cfg->log_file) == -1)
+		goto out;
+	log_msg(LOG_INFO, "%s listening on port %u", IRCSERV_VERSION, cfg->port);
+	rc = serve(srv, c, lp, &st);
+out:
 	conn_free(c);
 	loop_free(lp);
+	server_free(srv);
+	if (st.pipe_rd >= 0) {
+		close(st.pipe_rd);
+		close(signal_fd);
+	}
 	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct options o;
 	struct config cfg;
-	struct server *srv;
-	struct run_state st = { -1, false };
-	char err[256];
-	int listen_fd, rc;
+	int rc;
 
-	if (argc != 3)
-		usage();
-	if (config_defaults(&cfg) == -1)
-		return 1;
-	cfg.port = parse_port(argv[1]);
-	check_password(argv[2]);
-	if (config_set_string(&cfg.password, argv[2]) == -1)
-		return 1;
-	raise_fd_limit();
-	if (setup_signals(&st) == -1) {
-		fprintf(stderr, "ircserv: signals: %s\n", strerror(errno));
-		return 1;
+	parse_options(argc, argv, &o);
+	if (o.mkpasswd)
+		return mkpasswd();
+	if (!o.configtest) {
+		parse_port(o.port);
+		check_password(o.password);
 	}
-	if ((listen_fd = conn_listen(cfg.port, err, sizeof(err))) == -1) {
-		fprintf(stderr, "ircserv: %s\n", err);
+	if (load_config(&cfg, &o) == -1)
+		return 1;
+	if (o.configtest) {
+		printf("ircserv: %s: configuration OK\n", o.config);
+		config_free(&cfg);
+		return 0;
+	}
+	cfg.port = parse_port(o.port);
+	if (config_set_string(&cfg.password, o.password) == -1) {
 		config_free(&cfg);
 		return 1;
 	}
-	srv = server_new(&cfg, time(NULL), mono_ms());
-	if (srv == NULL) {
-		fprintf(stderr, "ircserv: out of memory\n");
-		return 1;
-	}
-	log_msg(LOG_INFO, "%s listening on port %u", IRCSERV_VERSION, cfg.port);
+	log_set_level((enum log_level)cfg.log_level);
+	raise_fd_limit();
+	rc = run(&cfg, &o);
 	config_free(&cfg);
-	rc = serve(srv, listen_fd, &st);
-	server_free(srv);
-	close(st.pipe_rd);
-	close(signal_fd);
 	return rc;
 }

@@ -279,14 +279,19 @@ fail:
 static pid_t
 spawn_server(struct itest_server *s, const char *bin)
 {
-	char portstr[16], *argv[4];
+	char portstr[16], *argv[6];
 	pid_t pid;
+	int n = 0;
 
 	snprintf(portstr, sizeof(portstr), "%d", s->port);
-	argv[0] = (char *)bin;
-	argv[1] = portstr;
-	argv[2] = s->password;
-	argv[3] = NULL;
+	argv[n++] = (char *)bin;
+	if (s->conf_path[0]) {
+		argv[n++] = "-c";
+		argv[n++] = s->conf_path;
+	}
+	argv[n++] = portstr;
+	argv[n++] = s->password;
+	argv[n] = NULL;
 	fflush(NULL);
 	if ((pid = fork()) == 0)
 		child_exec(argv, s->log_path, s->log_path);
@@ -332,8 +337,31 @@ server_track(struct itest_server *s, bool add)
 	}
 }
 
+void
+itest_server_write_conf(struct itest_server *s, const char *conf)
+{
+	FILE *f = fopen(s->conf_path, "w");
+
+	if (f == NULL || fputs(conf, f) == EOF || fclose(f) == EOF)
+		fprintf(stderr, "itest: cannot write %s: %s\n", s->conf_path, strerror(errno));
+}
+
+static struct itest_server *server_start(const char *password, const char *conf);
+
 struct itest_server *
 itest_server_start(const char *password)
+{
+	return server_start(password, NULL);
+}
+
+struct itest_server *
+itest_server_start_conf(const char *password, const char *conf)
+{
+	return server_start(password, conf);
+}
+
+static struct itest_server *
+server_start(const char *password, const char *conf)
 {
 	const char *bin = getenv("IRCSERV_BIN"), *dir;
 	struct itest_server *s;
@@ -346,6 +374,11 @@ itest_server_start(const char *password)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	snprintf(s->password, sizeof(s->password), "%s", password);
+	if (conf != NULL) {
+		snprintf(s->conf_path, sizeof(s->conf_path), "%s/ircserv-%u.conf", dir,
+		    ++harness.seq);
+		itest_server_write_conf(s, conf);
+	}
 	/* The port may be taken between probing and binding: try again. */
 	for (int attempt = 0; attempt < 3; attempt++) {
 		s->port = itest_free_port();
@@ -499,6 +532,18 @@ itest_server_nfds(const struct itest_server *s)
 			n++;
 	closedir(d);
 	return n;
+}
+
+int
+itest_group_setup_fast(void **state)
+{
+	struct itest_server *s = itest_server_start_conf(ITEST_PASSWORD, ITEST_CONF_FAST);
+
+	*state = s;
+	if (s == NULL)
+		return -1;
+	s->shared = true;
+	return 0;
 }
 
 int

@@ -36,6 +36,7 @@ struct itest_server {
 	int      status;        /* waitpid() status, valid once pid is 0 */
 	char     password[64];
 	char     log_path[512]; /* the server's stdout and stderr */
+	char     conf_path[512]; /* "-c" file, "" when started without one */
 	bool     shared;        /* the group's server, outlives each test */
 };
 
@@ -76,6 +77,15 @@ struct itest_client {
  * server if needed and frees it; the log stays until itest_finish().
  */
 struct itest_server *itest_server_start(const char *password);
+/*
+ * Like itest_server_start(), with conf written to a file in the harness's
+ * temporary directory and given to the server as "-c FILE".
+ */
+struct itest_server *itest_server_start_conf(const char *password, const char *conf);
+/* Replace the server's configuration file (for REHASH / SIGHUP tests). */
+void    itest_server_write_conf(struct itest_server *s, const char *conf);
+/* The configuration that exempts loopback from flood control. */
+#define ITEST_CONF_FAST "flood_exempt = 127.0.0.1\n"
 int     itest_server_stop(struct itest_server *s);
 void    itest_server_free(struct itest_server *s);
 /* Send sig; then itest_server_wait() for up to timeout_ms (-1: still running). */
@@ -95,6 +105,8 @@ int     itest_server_nfds(const struct itest_server *s);
  * server exits with status 0 on SIGTERM.
  */
 int     itest_group_setup(void **state);
+/* The same, for tests that send at full speed: ITEST_CONF_FAST. */
+int     itest_group_setup_fast(void **state);
 int     itest_group_teardown(void **state);
 /*
  * Per-test teardown: closes the clients and stops the dedicated servers a

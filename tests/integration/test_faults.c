@@ -259,6 +259,6 @@ main(void)
 		itest_unit_test(test_connection_churn),
 	};
 
-	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup,
+	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
 	    itest_group_teardown));
 }
