@@ -63,7 +63,8 @@ struct client {
 	size_t           timer_index;   /* position in the server's timer heap */
 	int64_t          timer_at;      /* deadline snapshot the heap orders on */
 	int64_t          flood_at_ms;   /* message timer (RFC 1459 8.10) */
-	bool             flood_exempt;
+	bool             flood_exempt;  /* trusted: no flood or per-IP limits */
+	bool             ip_counted;    /* counted in the server's per-IP limits */
 	bool             throttled;     /* lines wait in recvq for flood_at_ms */
 
 	uint32_t         serial;        /* last broadcast this client got */

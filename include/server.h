@@ -19,6 +19,7 @@
 struct client;
 struct hmap;
 struct whowas;
+struct limits;
 
 #define SERVER_ISUPPORT_MAX 40
 
@@ -27,6 +28,7 @@ struct server {
 	struct hmap     *nicks;         /* nick -> struct client */
 	struct hmap     *channels;      /* name -> struct channel */
 	struct whowas   *whowas;        /* nicks that left or changed */
+	struct limits   *limits;        /* connections per IP */
 	struct client   *clients;       /* every connection */
 	unsigned         nclients;      /* connections, registered or not */
 	unsigned         nusers;        /* registered */
@@ -64,8 +66,14 @@ void    server_free(struct server *srv);
 /* Set the clocks for the coming round. */
 void    server_set_clock(struct server *srv, time_t now, int64_t now_ms);
 
-/* A new connection: see client_new(). Starts its registration timer. */
-struct client *server_add_client(struct server *srv, int fd, const char *ip);
+/*
+ * A new connection from ip: see client_new(). Checks max_clients and the
+ * per-IP limits (addresses in flood_exempt are trusted and not limited),
+ * then starts the registration timer. Returns NULL with the reason to give
+ * the peer in *why when the connection is refused.
+ */
+struct client *server_add_client(struct server *srv, int fd, const char *ip,
+	    const char **why);
 /*
  * Handle one complete line (no terminator, NUL-terminated, modifiable) from
  * cli. May queue output to any client and mark clients closed.

@@ -160,10 +160,10 @@ map_fd(struct conn *c, int fd, struct client *cli)
 
 /* Best effort: tell a refused connection why, then close it. */
 static void
-refuse(int fd, const char *why)
+refuse(int fd, const char *ip, const char *why)
 {
-	char line[128];
-	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s\r\n", why);
+	char line[256];
+	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", ip, why);
 	ssize_t w = write(fd, line, (size_t)n);
 
 	(void)w;
@@ -185,7 +185,7 @@ accept_when_full(struct conn *c, int listen_fd)
 		c->spare_fd = -1;
 	}
 	if ((fd = accept(listen_fd, NULL, NULL)) >= 0)
-		refuse(fd, "Server is full");
+		refuse(fd, "*", "Server is full");
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	log_msg(LOG_WARN, "out of file descriptors: refused a connection");
 }
@@ -195,6 +195,7 @@ add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
 {
 	char ip[INET6_ADDRSTRLEN] = "unknown";
 	struct client *cli;
+	const char *why;
 
 	if (ss->ss_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
@@ -204,17 +205,14 @@ add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	if (c->srv->nclients >= c->srv->cfg.max_clients) {
-		refuse(fd, "Server is full");
+	if ((cli = server_add_client(c->srv, fd, ip, &why)) == NULL) {
+		log_msg(LOG_INFO, "refused %s: %s", ip, why);
+		refuse(fd, ip, why);
 		return;
 	}
-	if ((cli = server_add_client(c->srv, fd, ip)) == NULL ||
-	    map_fd(c, fd, cli) == -1 || loop_add(c->loop, fd, POLLIN, on_client, c) == -1) {
+	if (map_fd(c, fd, cli) == -1 || loop_add(c->loop, fd, POLLIN, on_client, c) == -1) {
 		/* Out of memory: drop this connection only. */
-		if (cli)
-			client_close(cli, "Out of memory");
-		else
-			close(fd);
+		client_close(cli, "Out of memory");
 		return;
 	}
 	log_msg(LOG_INFO, "connection from %s (fd %d)", ip, fd);

@@ -18,6 +18,7 @@
 #include "command.h"
 #include "hmap.h"
 #include "irc.h"
+#include "limit.h"
 #include "log.h"
 #include "mode.h"
 #include "msg.h"
@@ -103,9 +104,11 @@ server_new(const struct config *cfg, time_t now, int64_t now_ms)
 	srv->nicks = hmap_new();
 	srv->channels = hmap_new();
 	srv->whowas = whowas_new(cfg->whowas_max);
+	srv->limits = limits_new();
 	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
 	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
+	    srv->limits == NULL ||
 	    srv->cmd_counts == NULL ||
 	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
 	    build_isupport(srv) == -1) {
@@ -141,6 +144,7 @@ server_free(struct server *srv)
 	hmap_free(srv->nicks);
 	hmap_free(srv->channels);
 	whowas_free(srv->whowas);
+	limits_free(srv->limits);
 	free(srv->timers);
 	free_isupport(srv);
 	free(srv->cmd_counts);
@@ -366,21 +370,34 @@ is_flood_exempt(const struct server *srv, const char *ip)
 }
 
 struct client *
-server_add_client(struct server *srv, int fd, const char *ip)
+server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 {
-	struct client *cli = client_new(srv, fd, ip);
+	bool trusted = is_flood_exempt(srv, ip);
+	struct client *cli;
 
-	if (cli == NULL)
-		return NULL;
-	cli->flood_exempt = is_flood_exempt(srv, ip);
-	if (timer_add(srv, cli) == -1) {
-		srv->clients = cli->next;
-		if (cli->next)
-			cli->next->prev = NULL;
-		srv->nclients--;
-		client_free(cli);
+	*why = "Out of memory";
+	if (srv->nclients >= srv->cfg.max_clients) {
+		*why = "Server is full";
 		return NULL;
 	}
+	if (!trusted && (*why = limits_admit(srv->limits, ip, srv->cfg.max_per_ip,
+	    srv->cfg.connect_rate, srv->now_ms)) != NULL)
+		return NULL;
+	if ((cli = client_new(srv, fd, ip)) == NULL || timer_add(srv, cli) == -1) {
+		if (cli != NULL) {
+			srv->clients = cli->next;
+			if (cli->next)
+				cli->next->prev = NULL;
+			srv->nclients--;
+			client_free(cli);
+		}
+		if (!trusted)
+			limits_release(srv->limits, ip, srv->now_ms);
+		*why = "Out of memory";
+		return NULL;
+	}
+	cli->flood_exempt = trusted;
+	cli->ip_counted = !trusted;
 	return cli;
 }
 
@@ -559,6 +576,8 @@ server_reap_next(struct server *srv)
 		hmap_del(srv->nicks, cli->nick);
 	timer_del(srv, cli);
 	unlink_pending(srv, cli);
+	if (cli->ip_counted)
+		limits_release(srv->limits, cli->host, srv->now_ms);
 	if (cli->prev)
 		cli->prev->next = cli->next;
 	else

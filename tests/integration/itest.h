@@ -84,7 +84,7 @@ struct itest_server *itest_server_start(const char *password);
 struct itest_server *itest_server_start_conf(const char *password, const char *conf);
 /* Replace the server's configuration file (for REHASH / SIGHUP tests). */
 void    itest_server_write_conf(struct itest_server *s, const char *conf);
-/* The configuration that exempts loopback from flood control. */
+/* The configuration that trusts loopback: no flood control, no per-IP limits. */
 #define ITEST_CONF_FAST "flood_exempt = 127.0.0.1\n"
 int     itest_server_stop(struct itest_server *s);
 void    itest_server_free(struct itest_server *s);

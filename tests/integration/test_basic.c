@@ -748,6 +748,6 @@ main(void)
 		itest_unit_test(test_sigpipe_does_not_kill),
 	};
 
-	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup,
+	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
 	    itest_group_teardown));
 }

@@ -32,6 +32,9 @@ fake_server(void)
 	log_set_level(LOG_WARN);
 	assert_int_equal(config_defaults(&cfg), 0);
 	assert_int_equal(config_set_string(&cfg.password, FAKE_PASSWORD), 0);
+	/* Many fake clients share 127.0.0.1: no per-IP limits by default. */
+	cfg.max_per_ip = 0;
+	cfg.connect_rate = 0;
 	srv = server_new(&cfg, FAKE_NOW, FAKE_NOW_MS);
 	config_free(&cfg);
 	assert_non_null(srv);
@@ -47,9 +50,11 @@ fake_free(struct server *srv)
 struct client *
 fake_client(struct server *srv, const char *ip)
 {
-	struct client *cli = server_add_client(srv, -1, ip);
+	const char *why = NULL;
+	struct client *cli = server_add_client(srv, -1, ip, &why);
 
-	assert_non_null(cli);
+	if (cli == NULL)
+		fail_msg("fake_client(%s) refused: %s", ip, why ? why : "?");
 	return cli;
 }
 

@@ -22,7 +22,8 @@ struct client;
 #define FAKE_PASSWORD   "secret"
 
 /*
- * A server with the default configuration, password FAKE_PASSWORD and the
+ * A server with the default configuration (but no per-IP limits),
+ * password FAKE_PASSWORD and the
  * clock at FAKE_NOW / FAKE_NOW_MS. Logging is turned down to warnings.
  * Fails the test when it cannot be created. Free with fake_free().
  */
