@@ -102,10 +102,9 @@ e2e: deps $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
 
 # The whole suite: release build (unit, integration, e2e), then unit and
-# integration again under ASan + UBSan.
-test: deps
-	$(Q)$(MAKE) --no-print-directory unit integration e2e
-	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration
+# integration again under ASan + UBSan; one total at the end.
+test:
+	$(Q)MAKE="$(MAKE)" sh tests/run-all.sh
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration

@@ -15,6 +15,8 @@
 #define CAP_AWAY_NOTIFY         (1u << 3)
 #define CAP_ECHO_MESSAGE        (1u << 4)
 #define CAP_INVITE_NOTIFY       (1u << 5)
+#define CAP_MESSAGE_TAGS        (1u << 6)
+#define CAP_SERVER_TIME         (1u << 7)
 
 struct cap {
 	const char *name;

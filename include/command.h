@@ -45,7 +45,7 @@ cmd_handler cmd_invite, cmd_join, cmd_kick, cmd_list, cmd_names, cmd_part, cmd_t
 void    channel_send_names(struct server *srv, struct client *cli, struct channel *chan);
 
 /* cmd_message.c */
-cmd_handler cmd_notice, cmd_privmsg;
+cmd_handler cmd_notice, cmd_privmsg, cmd_tagmsg;
 
 /* cmd_mode.c */
 cmd_handler cmd_mode;

@@ -19,7 +19,8 @@
 #define IRC_NICKLEN             30
 #define IRC_USERLEN             10
 #define IRC_HOSTLEN             63
-#define IRC_REALNAMELEN         100
+/* Realnames are kept as sent; this only bounds what one line can carry. */
+#define IRC_REALNAMELEN         390
 #define IRC_CHANNELLEN          50
 #define IRC_TOPICLEN            390
 #define IRC_KICKLEN             390

@@ -47,4 +47,12 @@ char   *msg_next_word(char **cursor);
  */
 int     msg_tag_get(const char *tags, const char *key, char *val, size_t valsz);
 
+/*
+ * Copy the client-only tags ("+key" or "+key=value", IRCv3 message-tags)
+ * of a raw tag section into out (size outsz) as "+a=b;+c", values left
+ * escaped as sent. Other tags and malformed keys are dropped. Returns the
+ * length written (0: none).
+ */
+size_t  msg_client_tags(const char *tags, char *out, size_t outsz);
+
 #endif

@@ -41,7 +41,33 @@ void    reply_from(struct client *to, const struct client *from, const char *fmt
 size_t  reply_format_from(char *out, const struct client *from, const char *fmt, ...)
 	    REPLY_PRINTF(3, 4);
 
-/* Append line to every member of chan except "except" (may be NULL). */
+/*
+ * A message from a user on its way to one or more clients. IRCv3 tags are
+ * added per recipient from its capabilities: server-time gets "time=",
+ * message-tags gets "msgid=" and the sender's client-only tags. Each of the
+ * few tag variants is formatted once, on first use, and its bytes are then
+ * appended to every recipient that wants it.
+ */
+struct relay {
+	struct server   *srv;
+	const char      *line;          /* ":prefix COMMAND ...\r\n", borrowed */
+	size_t           len;
+	const char      *client_tags;   /* "+a=b;+c", borrowed; NULL if none */
+	char             tags[64];      /* "time=...;msgid=..." */
+	size_t           time_len;      /* "time=..." is tags[0 .. time_len) */
+	char            *variant[4];    /* by (message-tags, server-time), owned */
+	size_t           variant_len[4];
+};
+
+/* Start a relay of line (which must outlive it). client_tags may be NULL. */
+void    relay_init(struct relay *r, struct server *srv, const char *line, size_t len,
+	    const char *client_tags);
+/* Queue the message for to, in the form its capabilities ask for. */
+void    relay_send(struct relay *r, struct client *to);
+/* Release what relay_init() and relay_send() allocated. */
+void    relay_done(struct relay *r);
+
+/* Relay line to every member of chan except "except" (may be NULL). */
 void    reply_channel(struct channel *chan, const struct client *except,
 	    const char *line, size_t len);
 /*

@@ -43,6 +43,8 @@ struct server {
 
 	time_t           now;           /* wall clock, seconds */
 	int64_t          now_ms;        /* monotonic clock, milliseconds */
+	int64_t          now_wall_ms;   /* wall clock, milliseconds (server-time) */
+	uint64_t         msgid_seq;     /* last IRCv3 msgid handed out */
 	time_t           started;
 	char             created[64];   /* for RPL_CREATED */
 	uint32_t         serial;        /* broadcast stamp, see server_next_serial() */
@@ -57,14 +59,18 @@ struct server {
 };
 
 /*
- * Create a server with a copy of cfg (the caller keeps cfg). now/now_ms
- * seed the clock. Caller frees with server_free(). NULL on failure.
+ * Create a server with a copy of cfg (the caller keeps cfg). wall_ms and
+ * now_ms seed the clocks (see server_set_clock()). Caller frees with
+ * server_free(). NULL on failure.
  */
-struct server *server_new(const struct config *cfg, time_t now, int64_t now_ms);
+struct server *server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms);
 /* Free every client (without I/O), channel and setting. Accepts NULL. */
 void    server_free(struct server *srv);
-/* Set the clocks for the coming round. */
-void    server_set_clock(struct server *srv, time_t now, int64_t now_ms);
+/*
+ * Set the clocks for the coming round: wall-clock milliseconds (for
+ * displayed times) and monotonic milliseconds (for timers).
+ */
+void    server_set_clock(struct server *srv, int64_t wall_ms, int64_t now_ms);
 
 /*
  * A new connection from ip: see client_new(). Checks max_clients and the

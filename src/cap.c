@@ -12,7 +12,9 @@ static const struct cap caps[] = {
 	{ "cap-notify",         CAP_CAP_NOTIFY },
 	{ "echo-message",       CAP_ECHO_MESSAGE },
 	{ "invite-notify",      CAP_INVITE_NOTIFY },
+	{ "message-tags",       CAP_MESSAGE_TAGS },
 	{ "multi-prefix",       CAP_MULTI_PREFIX },
+	{ "server-time",        CAP_SERVER_TIME },
 	{ "userhost-in-names",  CAP_USERHOST_IN_NAMES },
 };
 

@@ -1,8 +1,9 @@
 /*
- * Message family: PRIVMSG and NOTICE to nicks, channels and status
- * prefixes (@#chan, +#chan). A channel message is formatted once and
- * appended to each recipient; NOTICE never triggers an error reply
- * (RFC 2812 3.3.2).
+ * Message family: PRIVMSG, NOTICE and TAGMSG to nicks, channels and status
+ * prefixes (@#chan, +#chan). A message is formatted once and relayed to
+ * each recipient with the IRCv3 tags its capabilities ask for; NOTICE
+ * never triggers an error reply (RFC 2812 3.3.2), and TAGMSG reaches only
+ * clients with message-tags.
  */
 #include "command.h"
 
@@ -20,9 +21,11 @@
 struct delivery {
 	struct server   *srv;
 	struct client   *from;
-	const char      *cmd;           /* "PRIVMSG" or "NOTICE" */
-	const char      *text;
-	bool             notice;
+	const char      *cmd;           /* "PRIVMSG", "NOTICE" or "TAGMSG" */
+	const char      *text;          /* NULL for TAGMSG */
+	bool             notice;        /* no error replies */
+	bool             tagmsg;        /* only for message-tags clients */
+	char             tags[IRC_CLIENT_TAGS_MAX];  /* sender's client-only tags */
 };
 
 /* Whether cli may speak in chan (RFC 2812 3.3.1; otherwise 404). */
@@ -39,6 +42,21 @@ can_send(const struct channel *chan, const struct client *cli)
 	return !(chan->modes & CMODE_MODERATED) && !channel_is_banned(chan, cli);
 }
 
+/* Format the relayed line: ":prefix CMD target[ :text]". */
+static size_t
+format_line(const struct delivery *d, char *line, const char *target)
+{
+	if (d->text == NULL)
+		return reply_format_from(line, d->from, "%s %s", d->cmd, target);
+	return reply_format_from(line, d->from, "%s %s :%s", d->cmd, target, d->text);
+}
+
+static bool
+wants(const struct delivery *d, const struct client *to)
+{
+	return !d->tagmsg || (to->caps & CAP_MESSAGE_TAGS);
+}
+
 static void
 to_channel(struct delivery *d, const char *target)
 {
@@ -46,7 +64,7 @@ to_channel(struct delivery *d, const char *target)
 	const char *name = target;
 	struct channel *chan;
 	char line[IRC_LINE_MAX];
-	size_t n;
+	struct relay r;
 
 	/* STATUSMSG=@+: "@#chan" reaches ops, "+#chan" voiced users and ops. */
 	if (*name == '@' || *name == '+') {
@@ -63,15 +81,16 @@ to_channel(struct delivery *d, const char *target)
 			reply_numeric(d->srv, d->from, ERR_CANNOTSENDTOCHAN, chan->name);
 		return;
 	}
-	n = reply_format_from(line, d->from, "%s %s%s :%s", d->cmd,
-	    need ? (need == MEMBER_OP ? "@" : "+") : "", chan->name, d->text);
+	relay_init(&r, d->srv, line, 0, d->tags);
+	r.len = format_line(d, line, need ? target : chan->name);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
-		if (m->cli == d->from || (need && !(m->prefix & need)))
+		if (m->cli == d->from || (need && !(m->prefix & need)) || !wants(d, m->cli))
 			continue;
-		client_send(m->cli, line, n);
+		relay_send(&r, m->cli);
 	}
-	if (d->from->caps & CAP_ECHO_MESSAGE)
-		client_send(d->from, line, n);
+	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
+		relay_send(&r, d->from);
+	relay_done(&r);
 }
 
 static void
@@ -79,66 +98,93 @@ to_nick(struct delivery *d, const char *target)
 {
 	struct client *to = client_find_nick(d->srv, target);
 	char line[IRC_LINE_MAX];
-	size_t n;
+	struct relay r;
 
 	if (to == NULL || !client_is_registered(to)) {
 		if (!d->notice)
 			reply_numeric(d->srv, d->from, ERR_NOSUCHNICK, target);
 		return;
 	}
-	n = reply_format_from(line, d->from, "%s %s :%s", d->cmd, to->nick, d->text);
-	client_send(to, line, n);
-	if (d->from->caps & CAP_ECHO_MESSAGE)
-		client_send(d->from, line, n);
-	if (!d->notice && to->away)
+	relay_init(&r, d->srv, line, 0, d->tags);
+	r.len = format_line(d, line, to->nick);
+	if (wants(d, to))
+		relay_send(&r, to);
+	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
+		relay_send(&r, d->from);
+	relay_done(&r);
+	if (!d->notice && !d->tagmsg && to->away)
 		reply_numeric(d->srv, d->from, RPL_AWAY, to->nick, to->away);
 }
 
-static void
-deliver(struct server *srv, struct client *cli, const struct msg *msg, bool notice)
+/* Check the parameters; false when an error was answered (or not, for NOTICE). */
+static bool
+check_params(struct delivery *d, const struct msg *msg)
 {
-	struct delivery d = { srv, cli, notice ? "NOTICE" : "PRIVMSG", NULL, notice };
+	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
+		if (!d->notice)
+			reply_numeric(d->srv, d->from, ERR_NORECIPIENT, d->cmd);
+		return false;
+	}
+	if (d->tagmsg)
+		return true;
+	if (msg->nparams < 2 || msg->params[1][0] == '\0') {
+		if (!d->notice)
+			reply_numeric(d->srv, d->from, ERR_NOTEXTTOSEND);
+		return false;
+	}
+	d->text = msg->params[1];
+	return true;
+}
+
+static void
+deliver(struct delivery *d, const struct msg *msg)
+{
 	char *targets, *target;
 	int count = 0;
 
-	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
-		if (!notice)
-			reply_numeric(srv, cli, ERR_NORECIPIENT, d.cmd);
+	if (!check_params(d, msg))
 		return;
-	}
-	if (msg->nparams < 2 || msg->params[1][0] == '\0') {
-		if (!notice)
-			reply_numeric(srv, cli, ERR_NOTEXTTOSEND);
-		return;
-	}
-	d.text = msg->params[1];
-	cli->last_message = srv->now;
+	if (msg->tags)
+		msg_client_tags(msg->tags, d->tags, sizeof(d->tags));
+	d->from->last_message = d->srv->now;
 	targets = msg->params[0];
 	while ((target = command_next_item(&targets)) != NULL) {
 		if (*target == '\0')
 			continue;
 		/* ISUPPORT TARGMAX: the rest of the list is refused. */
 		if (++count > IRC_MAXTARGETS) {
-			if (!notice)
-				reply_numeric(srv, cli, ERR_TOOMANYTARGETS, target);
+			if (!d->notice)
+				reply_numeric(d->srv, d->from, ERR_TOOMANYTARGETS, target);
 			break;
 		}
 		if (name_is_channel(target) ||
 		    ((target[0] == '@' || target[0] == '+') && name_is_channel(target + 1)))
-			to_channel(&d, target);
+			to_channel(d, target);
 		else
-			to_nick(&d, target);
+			to_nick(d, target);
 	}
 }
 
 void
 cmd_privmsg(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	deliver(srv, cli, msg, false);
+	struct delivery d = { .srv = srv, .from = cli, .cmd = "PRIVMSG" };
+
+	deliver(&d, msg);
 }
 
 void
 cmd_notice(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	deliver(srv, cli, msg, true);
+	struct delivery d = { .srv = srv, .from = cli, .cmd = "NOTICE", .notice = true };
+
+	deliver(&d, msg);
+}
+
+void
+cmd_tagmsg(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct delivery d = { .srv = srv, .from = cli, .cmd = "TAGMSG", .tagmsg = true };
+
+	deliver(&d, msg);
 }

@@ -452,6 +452,8 @@ static const struct help helps[] = {
 	  "Server statistics: m for command counts, u for uptime." },
 	{ "SUMMON", "SUMMON <user>",
 	  "Disabled: there are no local logins to summon." },
+	{ "TAGMSG", "TAGMSG <target>{,<target>}",
+	  "Send only IRCv3 tags (typing notices, reactions) to users or channels." },
 	{ "TIME", "TIME [<server>]",
 	  "Show the server's time." },
 	{ "TOPIC", "TOPIC <channel> [:<topic>]",

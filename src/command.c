@@ -44,6 +44,7 @@ static const struct command commands[] = {
 	{ "REHASH",   0, true,  cmd_rehash },
 	{ "STATS",    0, true,  cmd_stats },
 	{ "SUMMON",   0, true,  cmd_summon },
+	{ "TAGMSG",   0, true,  cmd_tagmsg },
 	{ "TIME",     0, true,  cmd_time },
 	{ "TOPIC",    1, true,  cmd_topic },
 	{ "USER",     4, false, cmd_user },

@@ -101,6 +101,15 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void
 usage(void)
 {
@@ -253,7 +262,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 {
 	int timeout, rc = 0;
 
-	server_set_clock(srv, time(NULL), mono_ms());
+	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
 	while (!st->stop && !srv->stop) {
 		if (loop_poll(lp, timeout) == -1) {
@@ -261,7 +270,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 			rc = 1;
 			break;
 		}
-		server_set_clock(srv, time(NULL), mono_ms());
+		server_set_clock(srv, wall_ms(), mono_ms());
 		timeout = server_tick(srv);
 		conn_settle(c);
 	}
@@ -304,7 +313,7 @@ run(struct config *cfg, const struct options *o)
 {
 	struct run_state st = { -1, false, NULL };
 	struct loop *lp = loop_new();
-	struct server *srv = server_new(cfg, time(NULL), mono_ms());
+	struct server *srv = server_new(cfg, wall_ms(), mono_ms());
 	struct conn *c = srv && lp ? conn_new(srv, lp) : NULL;
 	int rc = 1;
 

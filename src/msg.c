@@ -5,6 +5,7 @@
  */
 #include "msg.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static char *
@@ -141,4 +142,46 @@ msg_tag_get(const char *tags, const char *key, char *val, size_t valsz)
 		p = end ? end + 1 : NULL;
 	}
 	return 0;
+}
+
+/* IRCv3 message-tags: key = ['+'] [vendor '/'] 1*(alnum / '-' / '.'). */
+static bool
+tag_key_is_valid(const char *k, size_t n)
+{
+	if (n < 2 || k[0] != '+')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = k[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '/'))
+			return false;
+	}
+	return true;
+}
+
+size_t
+msg_client_tags(const char *tags, char *out, size_t outsz)
+{
+	size_t len = 0;
+	const char *p = tags;
+
+	if (outsz)
+		out[0] = '\0';
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		size_t kn = eq ? (size_t)(eq - p) : n;
+
+		if (tag_key_is_valid(p, kn) && len + n + 2 <= outsz) {
+			if (len)
+				out[len++] = ';';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return len;
 }

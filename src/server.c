@@ -92,8 +92,9 @@ free_isupport(struct server *srv)
 }
 
 struct server *
-server_new(const struct config *cfg, time_t now, int64_t now_ms)
+server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 {
+	time_t now = (time_t)(wall_ms / 1000);
 	struct server *srv = calloc(1, sizeof(*srv));
 	size_t ncmds;
 	struct tm tm;
@@ -115,8 +116,7 @@ server_new(const struct config *cfg, time_t now, int64_t now_ms)
 		server_free(srv);
 		return NULL;
 	}
-	srv->now = now;
-	srv->now_ms = now_ms;
+	server_set_clock(srv, wall_ms, now_ms);
 	srv->started = now;
 	gmtime_r(&now, &tm);
 	strftime(srv->created, sizeof(srv->created), "%a %b %d %Y at %H:%M:%S UTC", &tm);
@@ -155,9 +155,10 @@ server_free(struct server *srv)
 }
 
 void
-server_set_clock(struct server *srv, time_t now, int64_t now_ms)
+server_set_clock(struct server *srv, int64_t wall_ms, int64_t now_ms)
 {
-	srv->now = now;
+	srv->now = (time_t)(wall_ms / 1000);
+	srv->now_wall_ms = wall_ms;
 	srv->now_ms = now_ms;
 }
 

@@ -35,7 +35,7 @@ fake_server(void)
 	/* Many fake clients share 127.0.0.1: no per-IP limits by default. */
 	cfg.max_per_ip = 0;
 	cfg.connect_rate = 0;
-	srv = server_new(&cfg, FAKE_NOW, FAKE_NOW_MS);
+	srv = server_new(&cfg, (int64_t)FAKE_NOW * 1000, FAKE_NOW_MS);
 	config_free(&cfg);
 	assert_non_null(srv);
 	return srv;
@@ -228,6 +228,6 @@ fake_reap(struct server *srv)
 void
 fake_advance(struct server *srv, unsigned s)
 {
-	server_set_clock(srv, srv->now + (time_t)s,
+	server_set_clock(srv, srv->now_wall_ms + (int64_t)s * 1000,
 	    srv->now_ms + (int64_t)s * 1000);
 }

@@ -37,7 +37,7 @@
 	":irc.local 376 bob :End of /MOTD command\r\n"
 
 #define CAP_ALL "away-notify cap-notify echo-message invite-notify " \
-	"multi-prefix userhost-in-names"
+	"message-tags multi-prefix server-time userhost-in-names"
 
 static int
 setup(void **state)
