@@ -23,9 +23,14 @@ void    loop_set_events(struct loop *lp, int fd, short events);
 /* Stop watching fd; safe inside a callback. */
 void    loop_del(struct loop *lp, int fd);
 /*
- * Wait up to timeout_ms (-1: no limit) and run the callbacks of ready
- * descriptors. Returns 0, or -1 when poll() failed other than with EINTR.
+ * Wait up to timeout_ms (-1: no limit) for ready descriptors. Returns 0,
+ * or -1 when poll() failed other than with EINTR.
  */
-int     loop_poll(struct loop *lp, int timeout_ms);
+int     loop_wait(struct loop *lp, int timeout_ms);
+/*
+ * Run the callbacks of the descriptors loop_wait() found ready. Separate,
+ * so the caller can read the clock after the wait and before handlers run.
+ */
+void    loop_dispatch(struct loop *lp);
 
 #endif

@@ -21,6 +21,7 @@ struct loop {
 	int            *slot;           /* fd -> index, -1 when not watched */
 	size_t          nslots;
 	size_t          holes;
+	int             ready;          /* descriptors poll() reported, not yet run */
 };
 
 struct loop *
@@ -134,25 +135,31 @@ compact(struct loop *lp)
 }
 
 int
-loop_poll(struct loop *lp, int timeout_ms)
+loop_wait(struct loop *lp, int timeout_ms)
 {
-	size_t n;
-	int ready;
-
 	compact(lp);
-	ready = poll(lp->pfds, (nfds_t)lp->n, timeout_ms);
-	if (ready == -1)
+	lp->ready = poll(lp->pfds, (nfds_t)lp->n, timeout_ms);
+	if (lp->ready == -1) {
+		lp->ready = 0;
 		return errno == EINTR ? 0 : -1;
+	}
+	return 0;
+}
+
+void
+loop_dispatch(struct loop *lp)
+{
 	/* Entries added by callbacks have no events yet: stop at n. */
-	n = lp->n;
-	for (size_t i = 0; i < n && ready > 0; i++) {
+	size_t n = lp->n;
+
+	for (size_t i = 0; i < n && lp->ready > 0; i++) {
 		short rev = lp->pfds[i].revents;
 
 		if (rev == 0 || lp->pfds[i].fd < 0)
 			continue;
-		ready--;
+		lp->ready--;
 		lp->pfds[i].revents = 0;
 		lp->handlers[i].proc(lp->handlers[i].ud, lp->pfds[i].fd, rev);
 	}
-	return 0;
+	lp->ready = 0;
 }

@@ -265,12 +265,14 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
 	while (!st->stop && !srv->stop) {
-		if (loop_poll(lp, timeout) == -1) {
+		if (loop_wait(lp, timeout) == -1) {
 			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
 			rc = 1;
 			break;
 		}
+		/* Handlers must see the time after the wait, not before it. */
 		server_set_clock(srv, wall_ms(), mono_ms());
+		loop_dispatch(lp);
 		timeout = server_tick(srv);
 		conn_settle(c);
 	}
