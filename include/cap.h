@@ -6,6 +6,7 @@
 #ifndef IRCSERV_CAP_H
 #define IRCSERV_CAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,15 +18,29 @@
 #define CAP_INVITE_NOTIFY       (1u << 5)
 #define CAP_MESSAGE_TAGS        (1u << 6)
 #define CAP_SERVER_TIME         (1u << 7)
+#define CAP_SASL                (1u << 8)
+#define CAP_EXTENDED_JOIN       (1u << 9)
+#define CAP_ACCOUNT_NOTIFY      (1u << 10)
+#define CAP_ACCOUNT_TAG         (1u << 11)
+
+struct server;
 
 struct cap {
 	const char *name;
 	uint32_t    bit;
+	const char *value;      /* shown to CAP LS 302 clients, or NULL */
 };
 
 /* The offered capabilities, in the order CAP LS lists them. */
 const struct cap *cap_table(size_t *n);
 /* The capability called name (exact, case-sensitive per spec), or NULL. */
 const struct cap *cap_find(const char *name);
+/*
+ * Whether srv offers cap now: sasl only while the configuration has
+ * accounts to log in to. A change is announced with cap-notify.
+ */
+bool    cap_is_offered(const struct server *srv, const struct cap *cap);
+/* The bits of every capability srv offers now. */
+uint32_t cap_offered(const struct server *srv);
 
 #endif

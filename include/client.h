@@ -48,6 +48,10 @@ struct client {
 	char            *realname;      /* owned */
 	char            *away;          /* owned; NULL when not away */
 	char            *close_reason;  /* owned; set by client_close() */
+	char             account[IRC_ACCOUNTLEN + 1];  /* "" until SASL login */
+	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
+	size_t           sasl_len;
+	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */

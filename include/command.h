@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct server;
 struct client;
@@ -38,6 +39,13 @@ char   *command_next_item(char **cursor);
 cmd_handler cmd_cap, cmd_nick, cmd_pass, cmd_ping, cmd_pong, cmd_quit, cmd_user;
 /* Complete registration if NICK, USER and CAP END are all in. */
 void    register_try_complete(struct server *srv, struct client *cli);
+/* Tell cap-notify clients that capabilities were added or removed. */
+void    cap_notify(struct server *srv, uint32_t added, uint32_t removed);
+
+/* cmd_sasl.c */
+cmd_handler cmd_authenticate;
+/* Abandon a SASL exchange in progress, answering 906 (CAP END during it). */
+void    sasl_abort(struct server *srv, struct client *cli);
 
 /* cmd_channel.c */
 cmd_handler cmd_invite, cmd_join, cmd_kick, cmd_list, cmd_names, cmd_part, cmd_topic;

@@ -101,4 +101,11 @@ bool    crypto_equal(const void *a, const void *b, size_t n);
  */
 bool    crypto_str_equal(const char *attempt, const char *secret);
 
+/*
+ * Decode standard base64 (RFC 4648, '=' padding allowed) of length len
+ * into out (max bytes). Returns the byte count, or -1 on malformed input
+ * or when it does not fit.
+ */
+int     crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t max);
+
 #endif

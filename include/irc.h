@@ -26,6 +26,7 @@
 #define IRC_KICKLEN             390
 #define IRC_AWAYLEN             200
 #define IRC_KEYLEN              23
+#define IRC_ACCOUNTLEN          IRC_NICKLEN
 /* Channel modes with a parameter applied by one MODE command. */
 #define IRC_MODES               6
 /* Targets accepted by one PRIVMSG/NOTICE/KICK/WHOIS. */

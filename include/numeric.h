@@ -129,4 +129,13 @@
 #define ERR_HELPNOTFOUND        "524 %s :No help available on this topic"
 #define ERR_INVALIDMODEPARAM    "696 %s %c %s :%s"
 
+/* IRCv3 SASL (ircv3.net "sasl-3.1", modern "Numerics"). */
+#define RPL_LOGGEDIN            "900 %s %s :You are now logged in as %s"
+#define RPL_SASLSUCCESS         "903 :SASL authentication successful"
+#define ERR_SASLFAIL            "904 :SASL authentication failed"
+#define ERR_SASLTOOLONG         "905 :SASL message too long"
+#define ERR_SASLABORTED         "906 :SASL authentication aborted"
+#define ERR_SASLALREADY         "907 :You have already authenticated using SASL"
+#define RPL_SASLMECHS           "908 %s :are available SASL mechanisms"
+
 #endif

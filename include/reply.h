@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "irc.h"
 
@@ -44,7 +45,8 @@ size_t  reply_format_from(char *out, const struct client *from, const char *fmt,
 /*
  * A message from a user on its way to one or more clients. IRCv3 tags are
  * added per recipient from its capabilities: server-time gets "time=",
- * message-tags gets "msgid=" and the sender's client-only tags. Each of the
+ * message-tags gets "msgid=" and the sender's client-only tags,
+ * account-tag gets "account=" when the sender is logged in. Each of the
  * few tag variants is formatted once, on first use, and its bytes are then
  * appended to every recipient that wants it.
  */
@@ -53,27 +55,35 @@ struct relay {
 	const char      *line;          /* ":prefix COMMAND ...\r\n", borrowed */
 	size_t           len;
 	const char      *client_tags;   /* "+a=b;+c", borrowed; NULL if none */
-	char             tags[64];      /* "time=...;msgid=..." */
-	size_t           time_len;      /* "time=..." is tags[0 .. time_len) */
-	char            *variant[4];    /* by (message-tags, server-time), owned */
-	size_t           variant_len[4];
+	const char      *account;       /* sender's account, borrowed; NULL if none */
+	char             time[40];      /* "time=..." */
+	char             msgid[40];     /* "msgid=..." */
+	char            *variant[8];    /* by the three capabilities, owned */
+	size_t           variant_len[8];
 };
 
-/* Start a relay of line (which must outlive it). client_tags may be NULL. */
-void    relay_init(struct relay *r, struct server *srv, const char *line, size_t len,
-	    const char *client_tags);
+/*
+ * Start a relay of line (which must outlive it) sent by from (NULL for
+ * the server). client_tags may be NULL.
+ */
+void    relay_init(struct relay *r, struct server *srv, const struct client *from,
+	    const char *line, size_t len, const char *client_tags);
 /* Queue the message for to, in the form its capabilities ask for. */
 void    relay_send(struct relay *r, struct client *to);
 /* Release what relay_init() and relay_send() allocated. */
 void    relay_done(struct relay *r);
 
-/* Relay line to every member of chan except "except" (may be NULL). */
-void    reply_channel(struct channel *chan, const struct client *except,
-	    const char *line, size_t len);
+/* Relay line from "from" to every member of chan except "except" (may be NULL). */
+void    reply_channel(struct channel *chan, const struct client *from,
+	    const struct client *except, const char *line, size_t len);
 /*
- * Append line once to every client sharing a channel with cli, and to cli
- * itself when self is true.
+ * Relay line from cli once to every client sharing a channel with it, and
+ * to cli itself when self is true; with cap non-zero, only to clients that
+ * have that capability.
  */
+void    reply_common_cap(struct server *srv, struct client *cli, bool self,
+	    uint32_t cap, const char *line, size_t len);
+/* reply_common_cap() to everyone. */
 void    reply_common(struct server *srv, struct client *cli, bool self,
 	    const char *line, size_t len);
 

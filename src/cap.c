@@ -1,5 +1,5 @@
 /*
- * The table of offered IRCv3 capabilities. Negotiation itself (CAP LS, REQ,
+ * The table of IRCv3 capabilities and which of them are offered now. Negotiation itself (CAP LS, REQ,
  * LIST, END) is in cmd_register.c; each capability's effect is in the
  * handler family it changes.
  */
@@ -7,15 +7,21 @@
 
 #include <string.h>
 
+#include "server.h"
+
 static const struct cap caps[] = {
-	{ "away-notify",        CAP_AWAY_NOTIFY },
-	{ "cap-notify",         CAP_CAP_NOTIFY },
-	{ "echo-message",       CAP_ECHO_MESSAGE },
-	{ "invite-notify",      CAP_INVITE_NOTIFY },
-	{ "message-tags",       CAP_MESSAGE_TAGS },
-	{ "multi-prefix",       CAP_MULTI_PREFIX },
-	{ "server-time",        CAP_SERVER_TIME },
-	{ "userhost-in-names",  CAP_USERHOST_IN_NAMES },
+	{ "account-notify",     CAP_ACCOUNT_NOTIFY, NULL },
+	{ "account-tag",        CAP_ACCOUNT_TAG, NULL },
+	{ "away-notify",        CAP_AWAY_NOTIFY, NULL },
+	{ "cap-notify",         CAP_CAP_NOTIFY, NULL },
+	{ "echo-message",       CAP_ECHO_MESSAGE, NULL },
+	{ "extended-join",      CAP_EXTENDED_JOIN, NULL },
+	{ "invite-notify",      CAP_INVITE_NOTIFY, NULL },
+	{ "message-tags",       CAP_MESSAGE_TAGS, NULL },
+	{ "multi-prefix",       CAP_MULTI_PREFIX, NULL },
+	{ "sasl",               CAP_SASL, "PLAIN" },
+	{ "server-time",        CAP_SERVER_TIME, NULL },
+	{ "userhost-in-names",  CAP_USERHOST_IN_NAMES, NULL },
 };
 
 const struct cap *
@@ -32,4 +38,23 @@ cap_find(const char *name)
 		if (strcmp(caps[i].name, name) == 0)
 			return &caps[i];
 	return NULL;
+}
+
+bool
+cap_is_offered(const struct server *srv, const struct cap *cap)
+{
+	if (cap->bit == CAP_SASL)
+		return srv->cfg.naccounts > 0;
+	return true;
+}
+
+uint32_t
+cap_offered(const struct server *srv)
+{
+	uint32_t bits = 0;
+
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (cap_is_offered(srv, &caps[i]))
+			bits |= caps[i].bit;
+	return bits;
 }

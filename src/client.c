@@ -50,6 +50,7 @@ client_free(struct client *cli)
 	free(cli->realname);
 	free(cli->away);
 	free(cli->close_reason);
+	free(cli->sasl_buf);
 	free(cli);
 }
 

@@ -114,14 +114,30 @@ join_refusal(const struct channel *chan, const struct client *cli, const char *k
 	return NULL;
 }
 
+/* IRCv3 extended-join adds the account ("*": none) and the realname. */
+static void
+announce_join(struct server *srv, struct channel *chan, struct client *cli)
+{
+	char plain[IRC_LINE_MAX], ext[IRC_LINE_MAX];
+	struct relay rp, re;
+
+	relay_init(&rp, srv, cli, plain, reply_format_from(plain, cli, "JOIN %s",
+	    chan->name), NULL);
+	relay_init(&re, srv, cli, ext, reply_format_from(ext, cli, "JOIN %s %s :%s",
+	    chan->name, cli->account[0] ? cli->account : "*",
+	    cli->realname ? cli->realname : ""), NULL);
+	for (struct membership *m = chan->members; m; m = m->chan_next)
+		relay_send((m->cli->caps & CAP_EXTENDED_JOIN) ? &re : &rp, m->cli);
+	relay_done(&rp);
+	relay_done(&re);
+}
+
 static void
 join_one(struct server *srv, struct client *cli, const char *name, const char *key)
 {
 	struct channel *chan;
 	const char *refusal;
 	bool created = false;
-	char line[IRC_LINE_MAX];
-	size_t n;
 
 	if (!name_is_channel(name)) {
 		reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, name);
@@ -157,8 +173,7 @@ join_one(struct server *srv, struct client *cli, const char *name, const char *k
 		return;
 	}
 	channel_invite_del(chan, cli);
-	n = reply_format_from(line, cli, "JOIN %s", chan->name);
-	reply_channel(chan, NULL, line, n);
+	announce_join(srv, chan, cli);
 	if (chan->topic)
 		send_topic(srv, cli, chan);
 	channel_send_names(srv, cli, chan);
@@ -173,7 +188,7 @@ part_all(struct server *srv, struct client *cli)
 		struct membership *m = cli->channels;
 		size_t n = reply_format_from(line, cli, "PART %s", m->chan->name);
 
-		reply_channel(m->chan, NULL, line, n);
+		reply_channel(m->chan, cli, NULL, line, n);
 		channel_part(srv, m);
 	}
 }
@@ -222,7 +237,7 @@ cmd_part(struct server *srv, struct client *cli, const struct msg *msg)
 			n = reply_format_from(line, cli, "PART %s :%s", chan->name, reason);
 		else
 			n = reply_format_from(line, cli, "PART %s", chan->name);
-		reply_channel(chan, NULL, line, n);
+		reply_channel(chan, cli, NULL, line, n);
 		channel_part(srv, m);
 	}
 }
@@ -271,7 +286,7 @@ cmd_topic(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	n = reply_format_from(line, cli, "TOPIC %s :%s", chan->name,
 	    chan->topic ? chan->topic : "");
-	reply_channel(chan, NULL, line, n);
+	reply_channel(chan, cli, NULL, line, n);
 }
 
 void
@@ -414,7 +429,7 @@ kick_one(struct server *srv, struct client *cli, struct channel *chan,
 	}
 	n = reply_format_from(line, cli, "KICK %s %s :%.*s", chan->name,
 	    target->nick, IRC_KICKLEN, reason);
-	reply_channel(chan, NULL, line, n);
+	reply_channel(chan, cli, NULL, line, n);
 	channel_part(srv, m);
 }
 

@@ -81,7 +81,7 @@ to_channel(struct delivery *d, const char *target)
 			reply_numeric(d->srv, d->from, ERR_CANNOTSENDTOCHAN, chan->name);
 		return;
 	}
-	relay_init(&r, d->srv, line, 0, d->tags);
+	relay_init(&r, d->srv, d->from, line, 0, d->tags);
 	r.len = format_line(d, line, need ? target : chan->name);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli == d->from || (need && !(m->prefix & need)) || !wants(d, m->cli))
@@ -105,7 +105,7 @@ to_nick(struct delivery *d, const char *target)
 			reply_numeric(d->srv, d->from, ERR_NOSUCHNICK, target);
 		return;
 	}
-	relay_init(&r, d->srv, line, 0, d->tags);
+	relay_init(&r, d->srv, d->from, line, 0, d->tags);
 	r.len = format_line(d, line, to->nick);
 	if (wants(d, to))
 		relay_send(&r, to);

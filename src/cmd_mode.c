@@ -301,7 +301,7 @@ announce(void *ud, struct mode_result *r)
 	size_t n = reply_format_from(line, x->cli, "MODE %s %s%s", x->chan->name,
 	    r->modes, r->args);
 
-	reply_channel(x->chan, NULL, line, n);
+	reply_channel(x->chan, x->cli, NULL, line, n);
 }
 
 static void

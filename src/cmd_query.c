@@ -396,6 +396,8 @@ struct help {
 static const struct help helps[] = {
 	{ "ADMIN", "ADMIN [<server>]",
 	  "Show who runs the server and how to reach them." },
+	{ "AUTHENTICATE", "AUTHENTICATE PLAIN | <base64> | *",
+	  "Log in to an account with SASL PLAIN (after CAP REQ :sasl)." },
 	{ "AWAY", "AWAY [:<message>]",
 	  "Mark yourself away with a message; without one, mark yourself back." },
 	{ "CAP", "CAP LS [302] | LIST | REQ :<caps> | END",
@@ -549,23 +551,13 @@ static void
 away_notify(struct server *srv, struct client *cli)
 {
 	char line[IRC_LINE_MAX];
-	uint32_t serial = server_next_serial(srv);
 	size_t n;
 
 	if (cli->away)
 		n = reply_format_from(line, cli, "AWAY :%s", cli->away);
 	else
 		n = reply_format_from(line, cli, "AWAY");
-	cli->serial = serial;
-	for (struct membership *m = cli->channels; m; m = m->cli_next) {
-		for (struct membership *p = m->chan->members; p; p = p->chan_next) {
-			if (p->cli->serial == serial)
-				continue;
-			p->cli->serial = serial;
-			if (p->cli->caps & CAP_AWAY_NOTIFY)
-				client_send(p->cli, line, n);
-		}
-	}
+	reply_common_cap(srv, cli, false, CAP_AWAY_NOTIFY, line, n);
 }
 
 void
@@ -697,7 +689,7 @@ whox_value(struct server *srv, const struct who_query *q, char f,
 	case 'l':
 		snprintf(num, 24, "%lld", (long long)(srv->now - t->last_message));
 		return num;
-	case 'a': return "0";
+	case 'a': return t->account[0] ? t->account : "0";
 	case 'o': return "n/a";
 	default: return NULL;
 	}
@@ -875,6 +867,8 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_WHOISOPERATOR, t->nick);
 	if (t->away)
 		reply_numeric(srv, cli, RPL_AWAY, t->nick, t->away);
+	if (t->account[0])
+		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, t->account);
 	reply_numeric(srv, cli, RPL_WHOISIDLE, t->nick,
 	    (long)(srv->now - t->last_message), (long)t->signon);
 }

@@ -178,47 +178,51 @@ cmd_quit(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 /*
- * CAP LS: one line when it fits; with 302, continuation lines carry "*"
- * before the list (ircv3.net capability negotiation, "Multiline replies").
+ * Send "CAP <nick> <sub> :<names>" for the capabilities in bits, with
+ * values when asked; 302 clients get long lists split, every line but the
+ * last carrying "*" (ircv3.net capability negotiation, "Multiline replies").
  */
 static void
-cap_ls(struct server *srv, struct client *cli, const char *sub)
+cap_send_list(struct server *srv, struct client *cli, const char *sub,
+    uint32_t bits, bool values)
 {
 	size_t n, len = 0;
 	const struct cap *caps = cap_table(&n);
-	char list[400];
+	char list[400], word[64];
 
 	list[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		size_t w = strlen(caps[i].name);
-
-		if (len + w + 1 >= sizeof(list) && cli->cap_version >= 302) {
+		if (!(bits & caps[i].bit))
+			continue;
+		snprintf(word, sizeof(word), "%s%s%s", caps[i].name,
+		    values && caps[i].value ? "=" : "",
+		    values && caps[i].value ? caps[i].value : "");
+		if (len + strlen(word) + 1 >= sizeof(list) && cli->cap_version >= 302) {
 			reply_send(cli, ":%s CAP %s %s * :%s", srv->cfg.server_name,
 			    client_name(cli), sub, list);
 			len = 0;
 			list[0] = '\0';
 		}
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len ? " " : "", caps[i].name);
+		    len ? " " : "", word);
 	}
 	reply_send(cli, ":%s CAP %s %s :%s", srv->cfg.server_name,
 	    client_name(cli), sub, list);
 }
 
-static void
-cap_list(struct server *srv, struct client *cli)
+void
+cap_notify(struct server *srv, uint32_t added, uint32_t removed)
 {
-	size_t n, len = 0;
-	const struct cap *caps = cap_table(&n);
-	char list[400];
-
-	list[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		if (cli->caps & caps[i].bit)
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-			    len ? " " : "", caps[i].name);
-	reply_send(cli, ":%s CAP %s LIST :%s", srv->cfg.server_name,
-	    client_name(cli), list);
+	for (struct client *cli = srv->clients; cli; cli = cli->next) {
+		if (client_is_closing(cli) || !(cli->caps & CAP_CAP_NOTIFY))
+			continue;
+		if (added)
+			cap_send_list(srv, cli, "NEW", added, cli->cap_version >= 302);
+		if (removed) {
+			cap_send_list(srv, cli, "DEL", removed, false);
+			cli->caps &= ~removed;
+		}
+	}
 }
 
 /* CAP REQ: all or nothing (ircv3.net: "the whole request MUST be NAKed"). */
@@ -234,7 +238,7 @@ cap_req(struct server *srv, struct client *cli, const char *req)
 		bool remove = word[0] == '-';
 		const struct cap *cap = cap_find(word + remove);
 
-		if (cap == NULL)
+		if (cap == NULL || (!remove && !cap_is_offered(srv, cap)))
 			ok = false;
 		else if (remove)
 			del |= cap->bit;
@@ -266,15 +270,16 @@ cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
 			cli->cap_version = 302;
 			cli->caps |= CAP_CAP_NOTIFY;
 		}
-		cap_ls(srv, cli, "LS");
+		cap_send_list(srv, cli, "LS", cap_offered(srv), cli->cap_version >= 302);
 	} else if (strcasecmp(sub, "LIST") == 0) {
-		cap_list(srv, cli);
+		cap_send_list(srv, cli, "LIST", cli->caps, false);
 	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (!client_is_registered(cli))
 			cli->cap_negotiating = true;
 		cap_req(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
 	} else if (strcasecmp(sub, "END") == 0) {
 		if (!client_is_registered(cli)) {
+			sasl_abort(srv, cli);
 			cli->cap_negotiating = false;
 			register_try_complete(srv, cli);
 		}

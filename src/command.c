@@ -16,6 +16,7 @@
 
 static const struct command commands[] = {
 	{ "ADMIN",    0, true,  cmd_admin },
+	{ "AUTHENTICATE", 1, false, cmd_authenticate },
 	{ "AWAY",     0, true,  cmd_away },
 	{ "CAP",      1, false, cmd_cap },
 	{ "DIE",      0, true,  cmd_die },

@@ -505,3 +505,18 @@ crypto_hash_password(const char *password, unsigned iterations, char *out,
 	}
 	return 0;
 }
+
+int
+crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
+{
+	size_t pad = 0;
+
+	/* RFC 4648: padded input comes in whole quads with at most two '='. */
+	while (pad < 2 && len > 0 && in[len - 1] == '=') {
+		len--;
+		pad++;
+	}
+	if (pad > 0 && (len + pad) % 4 != 0)
+		return -1;
+	return b64_decode(in, len, out, max);
+}

@@ -101,8 +101,8 @@ reply_format_from(char *out, const struct client *from, const char *fmt, ...)
 }
 
 void
-relay_init(struct relay *r, struct server *srv, const char *line, size_t len,
-    const char *client_tags)
+relay_init(struct relay *r, struct server *srv, const struct client *from,
+    const char *line, size_t len, const char *client_tags)
 {
 	int64_t ms = srv->now_wall_ms;
 	time_t secs = (time_t)(ms / 1000);
@@ -114,52 +114,70 @@ relay_init(struct relay *r, struct server *srv, const char *line, size_t len,
 	r->line = line;
 	r->len = len;
 	r->client_tags = client_tags && *client_tags ? client_tags : NULL;
+	r->account = from && from->account[0] ? from->account : NULL;
 	/* IRCv3 server-time: UTC with milliseconds. */
 	gmtime_r(&secs, &tm);
-	n = strftime(r->tags, sizeof(r->tags), "time=%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(r->tags + n, sizeof(r->tags) - n, ".%03dZ", (int)(ms % 1000));
-	r->time_len = n;
+	n = strftime(r->time, sizeof(r->time), "time=%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(r->time + n, sizeof(r->time) - n, ".%03dZ", (int)(ms % 1000));
 	/* IRCv3 msgid: unique for the server's lifetime and across restarts. */
-	snprintf(r->tags + n, sizeof(r->tags) - n, ";msgid=%lx-%llx",
+	snprintf(r->msgid, sizeof(r->msgid), "msgid=%lx-%llx",
 	    (unsigned long)srv->started, (unsigned long long)++srv->msgid_seq);
 }
 
-/* Build "@tags " + line for one combination of capabilities. */
-static char *
-relay_variant(struct relay *r, bool mtags, bool stime, size_t *lenp)
+/* Append ";part" (or "part" first) to the tag section being built. */
+static size_t
+add_tag(char *out, size_t len, size_t cap, const char *part)
 {
-	const char *tags = stime ? r->tags : r->tags + r->time_len + 1;
-	size_t tlen = mtags ? strlen(tags) : r->time_len;
-	size_t ctlen = mtags && r->client_tags ? strlen(r->client_tags) + 1 : 0;
-	char *v = malloc(2 + tlen + ctlen + r->len);
+	int n = snprintf(out + len, cap - len, "%s%s", len > 1 ? ";" : "", part);
 
-	if (v == NULL)
-		return NULL;
-	v[0] = '@';
-	memcpy(v + 1, tags, tlen);
-	if (ctlen) {
-		v[1 + tlen] = ';';
-		memcpy(v + 2 + tlen, r->client_tags, ctlen - 1);
+	return n < 0 || (size_t)n >= cap - len ? len : len + (size_t)n;
+}
+
+/* Build "@tags line" for variant k (bit 1 message-tags, 2 server-time, 4 account-tag). */
+static char *
+relay_variant(struct relay *r, int k, size_t *lenp)
+{
+	char tags[IRC_SERVER_TAGS_MAX + 1];
+	size_t n = 1;
+	char *v;
+
+	tags[0] = '@';
+	tags[1] = '\0';
+	if (k & 2)
+		n = add_tag(tags, n, sizeof(tags), r->time);
+	if (k & 1)
+		n = add_tag(tags, n, sizeof(tags), r->msgid);
+	if ((k & 4) && r->account) {
+		char acct[IRC_ACCOUNTLEN + 16];
+
+		snprintf(acct, sizeof(acct), "account=%s", r->account);
+		n = add_tag(tags, n, sizeof(tags), acct);
 	}
-	v[1 + tlen + ctlen] = ' ';
-	memcpy(v + 2 + tlen + ctlen, r->line, r->len);
-	*lenp = 2 + tlen + ctlen + r->len;
+	if ((k & 1) && r->client_tags)
+		n = add_tag(tags, n, sizeof(tags), r->client_tags);
+	/* Every k that relay_send() picks adds at least one tag above. */
+	if ((v = malloc(n + 1 + r->len)) == NULL)
+		return NULL;
+	memcpy(v, tags, n);
+	v[n] = ' ';
+	memcpy(v + n + 1, r->line, r->len);
+	*lenp = n + 1 + r->len;
 	return v;
 }
 
 void
 relay_send(struct relay *r, struct client *to)
 {
-	bool mtags = (to->caps & CAP_MESSAGE_TAGS) != 0;
-	bool stime = (to->caps & CAP_SERVER_TIME) != 0;
-	int k = (mtags ? 1 : 0) | (stime ? 2 : 0);
+	int k = ((to->caps & CAP_MESSAGE_TAGS) ? 1 : 0) |
+	    ((to->caps & CAP_SERVER_TIME) ? 2 : 0) |
+	    ((to->caps & CAP_ACCOUNT_TAG) && r->account ? 4 : 0);
 
 	if (k == 0) {
 		client_send(to, r->line, r->len);
 		return;
 	}
 	if (r->variant[k] == NULL &&
-	    (r->variant[k] = relay_variant(r, mtags, stime, &r->variant_len[k])) == NULL) {
+	    (r->variant[k] = relay_variant(r, k, &r->variant_len[k])) == NULL) {
 		client_close(to, "Out of memory");
 		return;
 	}
@@ -169,7 +187,7 @@ relay_send(struct relay *r, struct client *to)
 void
 relay_done(struct relay *r)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 8; i++)
 		free(r->variant[i]);
 }
 
@@ -184,20 +202,20 @@ reply_from(struct client *to, const struct client *from, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vformat_from(line, from, fmt, ap);
 	va_end(ap);
-	relay_init(&r, to->srv, line, n, NULL);
+	relay_init(&r, to->srv, from, line, n, NULL);
 	relay_send(&r, to);
 	relay_done(&r);
 }
 
 void
-reply_channel(struct channel *chan, const struct client *except,
-    const char *line, size_t len)
+reply_channel(struct channel *chan, const struct client *from,
+    const struct client *except, const char *line, size_t len)
 {
 	struct relay r;
 
 	if (chan->members == NULL)
 		return;
-	relay_init(&r, chan->members->cli->srv, line, len, NULL);
+	relay_init(&r, chan->members->cli->srv, from, line, len, NULL);
 	for (struct membership *m = chan->members; m; m = m->chan_next)
 		if (m->cli != except)
 			relay_send(&r, m->cli);
@@ -205,24 +223,32 @@ reply_channel(struct channel *chan, const struct client *except,
 }
 
 void
-reply_common(struct server *srv, struct client *cli, bool self,
+reply_common_cap(struct server *srv, struct client *cli, bool self, uint32_t cap,
     const char *line, size_t len)
 {
 	uint32_t serial = server_next_serial(srv);
 	struct relay r;
 
-	relay_init(&r, srv, line, len, NULL);
+	relay_init(&r, srv, cli, line, len, NULL);
 	/* Each peer once, however many channels it shares with cli. */
 	cli->serial = serial;
-	if (self)
+	if (self && (cap == 0 || (cli->caps & cap)))
 		relay_send(&r, cli);
 	for (struct membership *m = cli->channels; m; m = m->cli_next) {
 		for (struct membership *p = m->chan->members; p; p = p->chan_next) {
 			if (p->cli->serial == serial)
 				continue;
 			p->cli->serial = serial;
-			relay_send(&r, p->cli);
+			if (cap == 0 || (p->cli->caps & cap))
+				relay_send(&r, p->cli);
 		}
 	}
 	relay_done(&r);
+}
+
+void
+reply_common(struct server *srv, struct client *cli, bool self,
+    const char *line, size_t len)
+{
+	reply_common_cap(srv, cli, self, 0, line, len);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cap.h"
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
@@ -600,6 +601,7 @@ int
 server_rehash(struct server *srv, char *err, size_t errlen)
 {
 	struct config cfg, old;
+	uint32_t offered = cap_offered(srv);
 
 	if (srv->config_path == NULL) {
 		snprintf(err, errlen, "no configuration file was given (-c FILE)");
@@ -629,6 +631,9 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 	}
 	config_free(&old);
 	log_set_level((enum log_level)srv->cfg.log_level);
+	/* IRCv3 cap-notify: e.g. sasl comes and goes with configured accounts. */
+	if (cap_offered(srv) != offered)
+		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));
 	/* Timeouts may be shorter now: re-key every timer. */
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
 		cli->flood_exempt = is_flood_exempt(srv, cli->host);
