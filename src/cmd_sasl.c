@@ -79,7 +79,31 @@ login(struct server *srv, struct client *cli, const struct config_account *acct)
 		announce_account(srv, cli);
 }
 
-/* RFC 4616: authzid NUL authcid NUL passwd; authzid empty or the same. */
+/* The account that authzid NUL authcid NUL passwd logs in to, or NULL. */
+static const struct config_account *
+plain_check(struct server *srv, const char *data, size_t n)
+{
+	const char *authzid = data, *authcid, *pass;
+	const struct config_account *acct;
+
+	/* RFC 4616: exactly two NULs, none in the password. */
+	if ((authcid = memchr(data, '\0', n)) == NULL)
+		return NULL;
+	authcid++;
+	if ((pass = memchr(authcid, '\0', n - (size_t)(authcid - data))) == NULL)
+		return NULL;
+	pass++;
+	if (memchr(pass, '\0', n - (size_t)(pass - data)) != NULL)
+		return NULL;
+	/* The authorization identity, when given, must be the same account. */
+	if (*authzid != '\0' && casemap_cmp(authzid, authcid) != 0)
+		return NULL;
+	if ((acct = find_account(srv, authcid)) == NULL ||
+	    !crypto_verify_password(pass, acct->hash))
+		return NULL;
+	return acct;
+}
+
 static void
 sasl_plain(struct server *srv, struct client *cli)
 {
@@ -87,20 +111,16 @@ sasl_plain(struct server *srv, struct client *cli)
 	int n = crypto_base64_decode(cli->sasl_buf ? cli->sasl_buf : "", cli->sasl_len,
 	    data, sizeof(data) - 1);
 	const struct config_account *acct = NULL;
-	const char *authzid = (const char *)data, *authcid, *pass;
 
 	sasl_reset(cli);
 	cli->flood_at_ms += SASL_PENALTY_MS;
 	if (n > 0) {
 		data[n] = '\0';
-		authcid = memchr(data, '\0', (size_t)n);
-		pass = authcid ? memchr(authcid + 1, '\0', (size_t)n - (size_t)(authcid + 1 - authzid)) : NULL;
-		if (authcid && pass && (*authzid == '\0' || casemap_cmp(authzid, authcid + 1) == 0) &&
-		    (acct = find_account(srv, authcid + 1)) != NULL &&
-		    crypto_verify_password(pass + 1, acct->hash)) {
-			login(srv, cli, acct);
-			return;
-		}
+		acct = plain_check(srv, (const char *)data, (size_t)n);
+	}
+	if (acct != NULL) {
+		login(srv, cli, acct);
+		return;
 	}
 	reply_numeric(srv, cli, ERR_SASLFAIL);
 	log_msg(LOG_WARN, "SASL login failed for %s (%s)", client_name(cli), cli->host);

@@ -1,0 +1,342 @@
+/*
+ * SASL PLAIN and the account capabilities through the core: negotiation,
+ * every AUTHENTICATE numeric, and how a login shows in WHOIS, WHOX,
+ * extended-join, account-notify and account-tag. Also cap-notify when a
+ * rehash adds or removes the accounts that make sasl available.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "config.h"
+#include "crypto.h"
+#include "fake.h"
+#include "server.h"
+
+static char conf_text[512];
+
+/* A server whose configuration has the account "bob" with password "pw". */
+static int
+setup(void **state)
+{
+	struct server *srv = fake_server();
+	char hash[CRYPTO_HASH_MAX], err[256];
+
+	/* Few iterations: the test is about the protocol, not the hash. */
+	assert_int_equal(crypto_hash_password("pw", 1000, hash, sizeof(hash)), 0);
+	snprintf(conf_text, sizeof(conf_text), "account bob {\n\tpassword = %s\n}\n", hash);
+	if (config_parse_string(&srv->cfg, conf_text, "test.conf", err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	*state = srv;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fake_free(*state);
+	return 0;
+}
+
+static void
+b64(const char *in, size_t n, char *out)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)(unsigned char)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (uint32_t)(unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? a[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* A client that negotiated sasl (and caps), not yet registered. */
+static struct client *
+sasl_client(struct server *srv, const char *caps)
+{
+	struct client *cli = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, cli, "CAP LS 302");
+	fake_linef(srv, cli, "CAP REQ :%s", caps);
+	fake_expect_has(cli, " ACK :");
+	return cli;
+}
+
+static void
+authenticate(struct server *srv, struct client *cli, const char *user, const char *pw)
+{
+	char plain[128], enc[256];
+	int n = snprintf(plain, sizeof(plain), "%c%s%c%s", '\0', user, '\0', pw);
+
+	b64(plain, (size_t)n, enc);
+	fake_line(srv, cli, "AUTHENTICATE PLAIN");
+	fake_expect(cli, "AUTHENTICATE +\r\n");
+	fake_linef(srv, cli, "AUTHENTICATE %s", enc);
+}
+
+static void
+finish_registration(struct server *srv, struct client *cli, const char *nick)
+{
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
+	fake_linef(srv, cli, "NICK %s", nick);
+	fake_line(srv, cli, "USER u 0 * :Real Name");
+	fake_line(srv, cli, "CAP END");
+	fake_expect_has(cli, " 001 ");
+}
+
+static void
+test_sasl_advertised(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = fake_client(srv, "127.0.0.1");
+	struct client *b = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, a, "CAP LS 302");
+	fake_expect_has(a, " sasl=PLAIN ");
+	/* The version a client announced sticks (ircv3.net: CAP LS 302). */
+	fake_line(srv, a, "CAP LS");
+	fake_expect_has(a, " sasl=PLAIN ");
+	/* 3.1 clients get names without values. */
+	fake_line(srv, b, "CAP LS");
+	fake_expect_has(b, " sasl ");
+}
+
+static void
+test_sasl_not_offered_without_accounts(void **state)
+{
+	struct server *srv = fake_server();
+	struct client *a = fake_client(srv, "127.0.0.1");
+	char *out;
+
+	(void)state;
+	fake_line(srv, a, "CAP LS 302");
+	out = fake_take_output(a);
+	assert_null(strstr(out, "sasl"));
+	free(out);
+	fake_line(srv, a, "CAP REQ :sasl");
+	fake_expect(a, ":irc.local CAP * NAK :sasl\r\n");
+	fake_free(srv);
+}
+
+static void
+test_sasl_plain_success(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+
+	authenticate(srv, a, "bob", "pw");
+	fake_expect(a,
+	    ":irc.local 900 * *!*@127.0.0.1 bob :You are now logged in as bob\r\n"
+	    ":irc.local 903 * :SASL authentication successful\r\n");
+	assert_string_equal(a->account, "bob");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_expect(a, ":irc.local 907 * :You have already authenticated using SASL\r\n");
+	finish_registration(srv, a, "robert");
+	fake_line(srv, a, "WHOIS robert");
+	fake_expect_has(a, ":irc.local 330 robert robert bob :is logged in as\r\n");
+	fake_line(srv, a, "WHO robert %na");
+	fake_expect_has(a, ":irc.local 354 robert robert bob\r\n");
+}
+
+static void
+test_sasl_failures(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+	struct client *plain = fake_client(srv, "127.0.0.1");
+	char big[402];
+
+	authenticate(srv, a, "bob", "wrong");
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	authenticate(srv, a, "nobody", "pw");
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	authenticate(srv, a, "", "pw");
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
+	fake_expect(a, ":irc.local 908 * PLAIN :are available SASL mechanisms\r\n"
+	    ":irc.local 904 * :SASL authentication failed\r\n");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_line(srv, a, "AUTHENTICATE *");
+	fake_expect(a, "AUTHENTICATE +\r\n:irc.local 906 * :SASL authentication aborted\r\n");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	memset(big, 'A', 401);
+	big[401] = '\0';
+	fake_linef(srv, a, "AUTHENTICATE %s", big);
+	fake_expect(a, ":irc.local 905 * :SASL message too long\r\n");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	fake_line(srv, a, "AUTHENTICATE !!!notbase64");
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	assert_string_equal(a->account, "");
+	/* Without CAP REQ :sasl. */
+	fake_line(srv, plain, "AUTHENTICATE PLAIN");
+	fake_expect(plain, ":irc.local 904 * :SASL authentication failed\r\n");
+}
+
+static void
+test_sasl_chunked(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+	char plain[400], enc[600], chunk[401];
+	int n;
+
+	/* authzid = authcid, then a payload of exactly 400 base64 bytes + "+". */
+	memset(plain, 0, sizeof(plain));
+	n = snprintf(plain, sizeof(plain), "bob%cbob%cpw", '\0', '\0');
+	/* Pad the password side with nothing: build a 300-byte payload. */
+	b64(plain, 300, enc);
+	assert_int_equal(strlen(enc), 400);
+	(void)n;
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	memcpy(chunk, enc, 400);
+	chunk[400] = '\0';
+	fake_linef(srv, a, "AUTHENTICATE %s", chunk);
+	fake_expect(a, "");
+	fake_line(srv, a, "AUTHENTICATE +");
+	/* The password is "pw" followed by NULs: not the account's password. */
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+}
+
+static void
+test_cap_end_aborts_sasl(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+
+	fake_line(srv, a, "PASS " FAKE_PASSWORD);
+	fake_line(srv, a, "NICK carol");
+	fake_line(srv, a, "USER u 0 * :Real Name");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	fake_line(srv, a, "CAP END");
+	fake_expect_has(a, ":irc.local 906 carol :SASL authentication aborted\r\n"
+	    ":irc.local 001 carol ");
+}
+
+static void
+test_account_capabilities(void **state)
+{
+	struct server *srv = *state;
+	struct client *ext = fake_joined(srv, "ext", "#c");
+	struct client *tag = fake_joined(srv, "tag", "#c");
+	struct client *notify = fake_joined(srv, "notify", "#c");
+	struct client *a = sasl_client(srv, "sasl");
+
+	fake_line(srv, ext, "CAP REQ :extended-join");
+	fake_line(srv, tag, "CAP REQ :account-tag");
+	fake_line(srv, notify, "CAP REQ :account-notify");
+	authenticate(srv, a, "bob", "pw");
+	finish_registration(srv, a, "bobby");
+	fake_drop_all(srv);
+	fake_line(srv, a, "JOIN #c");
+	fake_expect(ext, ":bobby!u@127.0.0.1 JOIN #c bob :Real Name\r\n");
+	fake_expect(tag, "@account=bob :bobby!u@127.0.0.1 JOIN #c\r\n");
+	fake_expect(notify, ":bobby!u@127.0.0.1 JOIN #c\r\n");
+	fake_line(srv, a, "PRIVMSG #c :hi");
+	fake_expect(tag, "@account=bob :bobby!u@127.0.0.1 PRIVMSG #c :hi\r\n");
+	fake_expect(ext, ":bobby!u@127.0.0.1 PRIVMSG #c :hi\r\n");
+	/* Not logged in: "*" in extended-join, no account tag. */
+	fake_line(srv, notify, "PART #c");
+	fake_drop_all(srv);
+	fake_line(srv, notify, "JOIN #c");
+	fake_expect(ext, ":notify!u@127.0.0.1 JOIN #c * :Real Name\r\n");
+	fake_expect(tag, ":notify!u@127.0.0.1 JOIN #c\r\n");
+}
+
+static void
+test_account_notify_after_registration(void **state)
+{
+	struct server *srv = *state;
+	struct client *notify = fake_joined(srv, "notify", "#c");
+	struct client *other = fake_joined(srv, "other", "#c");
+	struct client *a = fake_joined(srv, "late", "#c");
+
+	fake_line(srv, notify, "CAP REQ :account-notify");
+	fake_line(srv, a, "CAP REQ :sasl account-notify");
+	fake_drop_all(srv);
+	authenticate(srv, a, "bob", "pw");
+	fake_expect(a, ":irc.local 900 late late!u@127.0.0.1 bob :You are now logged in as bob\r\n"
+	    ":irc.local 903 late :SASL authentication successful\r\n"
+	    ":late!u@127.0.0.1 ACCOUNT bob\r\n");
+	fake_expect(notify, ":late!u@127.0.0.1 ACCOUNT bob\r\n");
+	fake_expect(other, "");
+}
+
+static void
+test_rehash_cap_notify(void **state)
+{
+	struct server *srv = fake_server();
+	struct client *a = fake_registered(srv, "a");
+	struct client *old = fake_registered(srv, "old");
+	char path[] = "/tmp/ircserv-test-sasl-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	fake_line(srv, a, "CAP LS 302");
+	fake_line(srv, old, "CAP REQ :multi-prefix");
+	fake_drop_all(srv);
+	assert_int_equal(server_set_config_path(srv, path), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(conf_text, f);
+	fclose(f);
+	if (server_rehash(srv, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	fake_expect(a, ":irc.local CAP a NEW :sasl=PLAIN\r\n");
+	fake_expect(old, "");
+	fake_line(srv, a, "CAP REQ :sasl");
+	fake_drop_output(a);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# no accounts\n", f);
+	fclose(f);
+	assert_int_equal(server_rehash(srv, err, sizeof(err)), 0);
+	fake_expect(a, ":irc.local CAP a DEL :sasl\r\n");
+	fake_line(srv, a, "CAP LIST");
+	fake_expect(a, ":irc.local CAP a LIST :cap-notify\r\n");
+	unlink(path);
+	fake_free(srv);
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_sasl_advertised),
+		cmocka_unit_test(test_sasl_not_offered_without_accounts),
+		T(test_sasl_plain_success),
+		T(test_sasl_failures),
+		T(test_sasl_chunked),
+		T(test_cap_end_aborts_sasl),
+		T(test_account_capabilities),
+		T(test_account_notify_after_registration),
+		T(test_rehash_cap_notify),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
