@@ -40,6 +40,8 @@ int     buf_append(struct buf *b, const void *p, size_t n);
 size_t  buf_len(const struct buf *b);
 /* The unread bytes; valid until the next call that changes the buffer. */
 char   *buf_data(const struct buf *b);
+/* Keep only the first len unread bytes (len <= buf_len). */
+void    buf_truncate(struct buf *b, size_t len);
 /* Drop n unread bytes from the front (n <= buf_len). */
 void    buf_consume(struct buf *b, size_t n);
 /*

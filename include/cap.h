@@ -22,6 +22,8 @@
 #define CAP_EXTENDED_JOIN       (1u << 9)
 #define CAP_ACCOUNT_NOTIFY      (1u << 10)
 #define CAP_ACCOUNT_TAG         (1u << 11)
+#define CAP_BATCH               (1u << 12)
+#define CAP_LABELED_RESPONSE    (1u << 13)
 
 struct server;
 

@@ -29,6 +29,9 @@ size_t  reply_format(char *out, const char *fmt, ...) REPLY_PRINTF(2, 3);
 
 /* Queue one formatted line for cli. */
 void    reply_send(struct client *cli, const char *fmt, ...) REPLY_PRINTF(2, 3);
+/* Queue "@tag " and one formatted line for cli. */
+void    reply_send_tagged(struct client *cli, const char *tag, const char *fmt, ...)
+	    REPLY_PRINTF(3, 4);
 /*
  * Queue a numeric: fmt is a numeric.h literal ("NNN rest"); the line is
  * ":server NNN <target nick> rest".

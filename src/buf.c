@@ -39,6 +39,16 @@ buf_data(const struct buf *b)
 }
 
 void
+buf_truncate(struct buf *b, size_t len)
+{
+	b->end = b->start + len;
+	if (b->scan > len)
+		b->scan = len;
+	if (len == 0)
+		buf_free(b);
+}
+
+void
 buf_consume(struct buf *b, size_t n)
 {
 	b->start += n;

@@ -61,6 +61,22 @@ reply_send(struct client *cli, const char *fmt, ...)
 }
 
 void
+reply_send_tagged(struct client *cli, const char *tag, const char *fmt, ...)
+{
+	char line[IRC_LINE_MAX], out[IRC_LINE_MAX + 128];
+	va_list ap;
+	size_t n;
+	int m;
+
+	va_start(ap, fmt);
+	n = reply_vformat(line, fmt, ap);
+	va_end(ap);
+	m = snprintf(out, sizeof(out), "@%s %.*s", tag, (int)n, line);
+	if (m > 0 && (size_t)m < sizeof(out))
+		client_send(cli, out, (size_t)m);
+}
+
+void
 reply_numeric(struct server *srv, struct client *cli, const char *fmt, ...)
 {
 	char line[IRC_LINE_MAX];

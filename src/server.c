@@ -19,6 +19,7 @@
 #include "command.h"
 #include "hmap.h"
 #include "irc.h"
+#include "label.h"
 #include "limit.h"
 #include "log.h"
 #include "mode.h"
@@ -414,6 +415,7 @@ void
 server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 {
 	struct msg msg;
+	struct label label;
 	size_t body = len, lead = strspn(line, " ");
 	enum client_state before = cli->state;
 
@@ -438,7 +440,9 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 	}
 	if (msg_parse(line, len, &msg) == -1)
 		return;
+	label_begin(&label, cli, &msg);
 	command_dispatch(srv, cli, &msg);
+	label_end(&label, srv, cli);
 	/*
 	 * Registering can bring the deadline forward (ping_freq_s may be
 	 * shorter than reg_timeout_s); the lazy heap only handles later ones.

@@ -36,9 +36,9 @@
 	":irc.local 372 bob :- Type /help for the commands this server knows.\r\n" \
 	":irc.local 376 bob :End of /MOTD command\r\n"
 
-#define CAP_ALL "account-notify account-tag away-notify cap-notify " \
-	"echo-message extended-join invite-notify message-tags multi-prefix " \
-	"server-time userhost-in-names"
+#define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
+	"echo-message extended-join invite-notify labeled-response message-tags " \
+	"multi-prefix server-time userhost-in-names"
 
 static int
 setup(void **state)

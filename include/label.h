@@ -1,0 +1,31 @@
+/*
+ * IRCv3 labeled-response: the replies one command queues for its sender
+ * are tied to the command's "label" tag. With no reply the server sends
+ * ACK, one reply carries the label, several come in a labelled BATCH
+ * (ircv3.net labeled-response, batch).
+ */
+#ifndef IRCSERV_LABEL_H
+#define IRCSERV_LABEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct server;
+struct client;
+struct msg;
+
+/* The longest label accepted; a longer one is ignored. */
+#define LABEL_MAX 64
+
+struct label {
+	char    value[LABEL_MAX + 1];   /* as sent, still escaped */
+	size_t  mark;                   /* sendq length before dispatch */
+	bool    active;
+};
+
+/* Before dispatch: note msg's label if cli negotiated labeled-response. */
+void    label_begin(struct label *l, const struct client *cli, const struct msg *msg);
+/* After dispatch: label what was queued for cli since label_begin(). */
+void    label_end(struct label *l, struct server *srv, struct client *cli);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * IRCv3 batch and labeled-response through the core: ACK for a command
+ * with no reply, the label on a single reply, a labelled BATCH around
+ * several, echo-message inside the response, and clients without the
+ * capability or with a bad label getting plain replies.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "fake.h"
+#include "server.h"
+
+static int
+setup(void **state)
+{
+	*state = fake_server();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	fake_free(*state);
+	return 0;
+}
+
+static struct client *
+labeled(struct server *srv, const char *nick, const char *caps)
+{
+	struct client *cli = fake_registered(srv, nick);
+
+	fake_linef(srv, cli, "CAP REQ :%s", caps);
+	fake_expect_has(cli, " ACK :");
+	return cli;
+}
+
+static void
+test_ack_for_no_reply(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
+
+	fake_line(srv, a, "@label=abc PONG :x");
+	fake_expect(a, "@label=abc :irc.local ACK\r\n");
+}
+
+static void
+test_single_reply_labelled(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
+
+	fake_line(srv, a, "@label=q1 PING :tok");
+	fake_expect(a, "@label=q1 :irc.local PONG irc.local :tok\r\n");
+	fake_line(srv, a, "@label=q2 NICK 1bad");
+	fake_expect(a, "@label=q2 :irc.local 432 alice 1bad :Erroneous nickname\r\n");
+}
+
+static void
+test_several_replies_batched(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
+	char *out, id[32], want[1024];
+	const char *p;
+
+	fake_line(srv, a, "JOIN #c");
+	fake_drop_output(a);
+	fake_line(srv, a, "@label=m MODE #c");
+	out = fake_take_output(a);
+	p = strstr(out, "BATCH +");
+	assert_non_null(p);
+	sscanf(p + 7, "%31s", id);
+	snprintf(want, sizeof(want),
+	    "@label=m :irc.local BATCH +%s labeled-response\r\n"
+	    "@batch=%s :irc.local 324 alice #c +nt\r\n"
+	    "@batch=%s :irc.local 329 alice #c %ld\r\n"
+	    ":irc.local BATCH -%s\r\n", id, id, id, (long)FAKE_NOW, id);
+	assert_string_equal(out, want);
+	free(out);
+}
+
+static void
+test_echo_inside_response(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice",
+	    "labeled-response batch message-tags echo-message");
+	struct client *b = fake_registered(srv, "bob");
+	char *out;
+
+	fake_line(srv, a, "@label=e PRIVMSG bob :hi");
+	out = fake_take_output(a);
+	assert_non_null(strstr(out, "@label=e;msgid="));
+	assert_non_null(strstr(out, " :alice!u@127.0.0.1 PRIVMSG bob :hi\r\n"));
+	free(out);
+	/* The recipient sees no label. */
+	fake_expect(b, ":alice!u@127.0.0.1 PRIVMSG bob :hi\r\n");
+}
+
+static void
+test_no_capability_no_label(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = fake_registered(srv, "alice");
+	struct client *nb = labeled(srv, "nobatch", "labeled-response message-tags");
+
+	fake_line(srv, a, "@label=x PING :t");
+	fake_expect(a, ":irc.local PONG irc.local :t\r\n");
+	fake_line(srv, a, "@label=x PONG :t");
+	fake_expect(a, "");
+	/* Several replies without batch: sent unlabelled. */
+	fake_line(srv, nb, "JOIN #d");
+	fake_drop_output(nb);
+	fake_linef(srv, nb, "@label=y MODE #d");
+	fake_expect(nb, ":irc.local 324 nobatch #d +nt\r\n"
+	    ":irc.local 329 nobatch #d 1700000000\r\n");
+}
+
+static void
+test_bad_labels_ignored(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
+	char line[200];
+
+	fake_line(srv, a, "@label= PING :t");
+	fake_expect(a, ":irc.local PONG irc.local :t\r\n");
+	memset(line, 0, sizeof(line));
+	snprintf(line, sizeof(line), "@label=%065d PING :t", 0);
+	fake_line(srv, a, line);
+	fake_expect(a, ":irc.local PONG irc.local :t\r\n");
+	fake_line(srv, a, "@label=a\\sb PING :t");
+	fake_expect(a, ":irc.local PONG irc.local :t\r\n");
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_ack_for_no_reply),
+		T(test_single_reply_labelled),
+		T(test_several_replies_batched),
+		T(test_echo_inside_response),
+		T(test_no_capability_no_label),
+		T(test_bad_labels_ignored),
+	};
+#undef T
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
