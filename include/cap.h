@@ -24,6 +24,8 @@
 #define CAP_ACCOUNT_TAG         (1u << 11)
 #define CAP_BATCH               (1u << 12)
 #define CAP_LABELED_RESPONSE    (1u << 13)
+#define CAP_SETNAME             (1u << 14)
+#define CAP_NO_IMPLICIT_NAMES   (1u << 15)
 
 struct server;
 

@@ -28,6 +28,7 @@ enum client_state {
 #define UMODE_INVISIBLE (1u << 0)       /* i */
 #define UMODE_OPER      (1u << 1)       /* o */
 #define UMODE_WALLOPS   (1u << 2)       /* w */
+#define UMODE_BOT       (1u << 3)       /* B, IRCv3 bot mode */
 
 struct client {
 	struct server   *srv;
@@ -91,6 +92,8 @@ bool    client_is_registered(const struct client *cli);
 bool    client_is_closing(const struct client *cli);
 /* "nick", or "*" before NICK: the target of numerics. */
 const char *client_name(const struct client *cli);
+/* Write "+" and the user's mode letters (e.g. "+Biw") into out. */
+void    client_umode_string(const struct client *cli, char out[8]);
 /* Write "nick!user@host" into out (size outsz). */
 void    client_prefix(const struct client *cli, char *out, size_t outsz);
 

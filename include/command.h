@@ -36,7 +36,8 @@ void    command_dispatch(struct server *srv, struct client *cli, const struct ms
 char   *command_next_item(char **cursor);
 
 /* cmd_register.c */
-cmd_handler cmd_cap, cmd_nick, cmd_pass, cmd_ping, cmd_pong, cmd_quit, cmd_user;
+cmd_handler cmd_cap, cmd_nick, cmd_pass, cmd_ping, cmd_pong, cmd_quit, cmd_setname,
+	    cmd_user;
 /* Complete registration if NICK, USER and CAP END are all in. */
 void    register_try_complete(struct server *srv, struct client *cli);
 /* Tell cap-notify clients that capabilities were added or removed. */

@@ -41,6 +41,6 @@ int     mode_parse(const char *modestr, char *const *args, int nargs,
 #define MODE_CHANMODES      "beI,k,l,imnpst"
 #define MODE_CHANNEL_LETTERS "beIiklmnopstv"
 #define MODE_CHANNEL_PARAM_LETTERS "beIklov"
-#define MODE_USER_LETTERS   "iow"
+#define MODE_USER_LETTERS   "Biow"
 
 #endif

@@ -50,6 +50,7 @@
 #define RPL_CHANNELMODEIS       "324 %s %s"
 #define RPL_CREATIONTIME        "329 %s %ld"
 #define RPL_WHOISACCOUNT        "330 %s %s :is logged in as"
+#define RPL_WHOISBOT            "335 %s :is a bot on %s"
 #define RPL_NOTOPIC             "331 %s :No topic is set"
 #define RPL_TOPIC               "332 %s :%s"
 #define RPL_TOPICWHOTIME        "333 %s %s %ld"

@@ -49,7 +49,8 @@ size_t  reply_format_from(char *out, const struct client *from, const char *fmt,
  * A message from a user on its way to one or more clients. IRCv3 tags are
  * added per recipient from its capabilities: server-time gets "time=",
  * message-tags gets "msgid=" and the sender's client-only tags,
- * account-tag gets "account=" when the sender is logged in. Each of the
+ * account-tag gets "account=" when the sender is logged in, and
+ * message-tags clients get "bot" from a sender in bot mode. Each of the
  * few tag variants is formatted once, on first use, and its bytes are then
  * appended to every recipient that wants it.
  */
@@ -59,6 +60,7 @@ struct relay {
 	size_t           len;
 	const char      *client_tags;   /* "+a=b;+c", borrowed; NULL if none */
 	const char      *account;       /* sender's account, borrowed; NULL if none */
+	bool             bot;           /* sender has bot mode: "bot" tag */
 	char             time[40];      /* "time=..." */
 	char             msgid[40];     /* "msgid=..." */
 	char            *variant[8];    /* by the three capabilities, owned */

@@ -73,6 +73,16 @@ client_name(const struct client *cli)
 }
 
 void
+client_umode_string(const struct client *cli, char out[8])
+{
+	snprintf(out, 8, "+%s%s%s%s",
+	    (cli->umodes & UMODE_BOT) ? "B" : "",
+	    (cli->umodes & UMODE_INVISIBLE) ? "i" : "",
+	    (cli->umodes & UMODE_OPER) ? "o" : "",
+	    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
+}
+
+void
 client_prefix(const struct client *cli, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%s!%s@%s", client_name(cli),

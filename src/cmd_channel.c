@@ -130,6 +130,16 @@ announce_join(struct server *srv, struct channel *chan, struct client *cli)
 		relay_send((m->cli->caps & CAP_EXTENDED_JOIN) ? &re : &rp, m->cli);
 	relay_done(&rp);
 	relay_done(&re);
+	/* away-notify: members learn at once that the newcomer is away. */
+	if (cli->away) {
+		size_t n = reply_format_from(plain, cli, "AWAY :%s", cli->away);
+
+		relay_init(&rp, srv, cli, plain, n, NULL);
+		for (struct membership *m = chan->members; m; m = m->chan_next)
+			if (m->cli != cli && (m->cli->caps & CAP_AWAY_NOTIFY))
+				relay_send(&rp, m->cli);
+		relay_done(&rp);
+	}
 }
 
 static void
@@ -176,7 +186,9 @@ join_one(struct server *srv, struct client *cli, const char *name, const char *k
 	announce_join(srv, chan, cli);
 	if (chan->topic)
 		send_topic(srv, cli, chan);
-	channel_send_names(srv, cli, chan);
+	/* IRCv3 no-implicit-names: the client asks for NAMES when it wants them. */
+	if (!(cli->caps & CAP_NO_IMPLICIT_NAMES))
+		channel_send_names(srv, cli, chan);
 }
 
 static void
@@ -314,35 +326,40 @@ cmd_names(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 }
 
-/* LIST filters (ISUPPORT ELIST=MNU): "<n", ">n", "mask", "!mask". */
-static bool
-list_match(const struct channel *chan, const char *filter)
-{
-	if (filter[0] == '<')
-		return chan->nmembers < (unsigned)strtoul(filter + 1, NULL, 10);
-	if (filter[0] == '>')
-		return chan->nmembers > (unsigned)strtoul(filter + 1, NULL, 10);
-	if (filter[0] == '!')
-		return !casemap_match(filter + 1, chan->name);
-	return casemap_match(filter, chan->name);
-}
-
+/*
+ * LIST parameters (ISUPPORT ELIST=MNU): channel names or masks, any of
+ * which may match, and conditions that must all hold: "<n" and ">n" user
+ * counts, "!mask" names that must not match.
+ */
 static bool
 list_filters_match(const struct channel *chan, const char *filters)
 {
 	char copy[IRC_LINE_MAX], *p = copy, *f;
+	bool any_mask = false, mask_hit = false;
 
 	snprintf(copy, sizeof(copy), "%s", filters);
-	while ((f = command_next_item(&p)) != NULL)
-		if (*f && !list_match(chan, f))
+	while ((f = command_next_item(&p)) != NULL) {
+		if (*f == '\0')
+			continue;
+		if (f[0] == '<' && !(chan->nmembers < (unsigned)strtoul(f + 1, NULL, 10)))
 			return false;
-	return true;
+		if (f[0] == '>' && !(chan->nmembers > (unsigned)strtoul(f + 1, NULL, 10)))
+			return false;
+		if (f[0] == '!' && casemap_match(f + 1, chan->name))
+			return false;
+		if (f[0] != '<' && f[0] != '>' && f[0] != '!') {
+			any_mask = true;
+			mask_hit = mask_hit || casemap_match(f, chan->name);
+		}
+	}
+	return !any_mask || mask_hit;
 }
 
 void
 cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	const char *filters = msg->nparams > 0 ? msg->params[0] : "";
+	const char *conds = msg->nparams > 1 ? msg->params[1] : "";
 	struct channel *chan;
 	size_t it = 0;
 
@@ -351,7 +368,7 @@ cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
 		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
 			continue;
-		if (!list_filters_match(chan, filters))
+		if (!list_filters_match(chan, filters) || !list_filters_match(chan, conds))
 			continue;
 		reply_numeric(srv, cli, RPL_LIST, chan->name, chan->nmembers,
 		    chan->topic && can_see(chan, cli) ? chan->topic : "");

@@ -373,10 +373,7 @@ user_mode(struct server *srv, struct client *cli, const struct msg *msg)
 	if (msg->nparams == 1) {
 		char modes[8];
 
-		snprintf(modes, sizeof(modes), "+%s%s%s",
-		    (cli->umodes & UMODE_INVISIBLE) ? "i" : "",
-		    (cli->umodes & UMODE_OPER) ? "o" : "",
-		    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
+		client_umode_string(cli, modes);
 		reply_numeric(srv, cli, RPL_UMODEIS, modes);
 		return;
 	}
@@ -387,6 +384,8 @@ user_mode(struct server *srv, struct client *cli, const struct msg *msg)
 			set_umode(srv, cli, UMODE_INVISIBLE, add, &res, 'i');
 		else if (*p == 'w')
 			set_umode(srv, cli, UMODE_WALLOPS, add, &res, 'w');
+		else if (*p == 'B')
+			set_umode(srv, cli, UMODE_BOT, add, &res, 'B');
 		else if (*p == 'o') {
 			/* RFC 2812 3.1.5: +o only through OPER. */
 			if (!add)

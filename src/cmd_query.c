@@ -425,7 +425,7 @@ static const struct help helps[] = {
 	{ "LUSERS", "LUSERS",
 	  "Show how many users, operators and channels there are." },
 	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
-	  "Show or change user modes (iow) or channel modes (beIiklmnopstv)." },
+	  "Show or change user modes (Biow) or channel modes (beIiklmnopstv)." },
 	{ "MOTD", "MOTD [<server>]",
 	  "Show the message of the day." },
 	{ "NAMES", "NAMES [<channel>{,<channel>}]",
@@ -450,6 +450,8 @@ static const struct help helps[] = {
 	  "Disconnect, telling your channels why." },
 	{ "REHASH", "REHASH",
 	  "Reload the configuration file (IRC operators only)." },
+	{ "SETNAME", "SETNAME :<realname>",
+	  "Change your real name (IRCv3 setname)." },
 	{ "STATS", "STATS <letter> [<server>]",
 	  "Server statistics: m for command counts, u for uptime." },
 	{ "SUMMON", "SUMMON <user>",
@@ -668,8 +670,10 @@ who_flags(const struct client *cli, const struct client *t,
 
 	if (m)
 		channel_prefix(m->prefix, (cli->caps & CAP_MULTI_PREFIX) != 0, prefix);
-	snprintf(out, 8, "%c%s%s", t->away ? 'G' : 'H',
-	    (t->umodes & UMODE_OPER) ? "*" : "", prefix);
+	/* IRCv3 bot mode: "B" after the away and operator flags. */
+	snprintf(out, 8, "%c%s%s%s", t->away ? 'G' : 'H',
+	    (t->umodes & UMODE_OPER) ? "*" : "", (t->umodes & UMODE_BOT) ? "B" : "",
+	    prefix);
 }
 
 /* The value of WHOX field f for t, using num for numbers. */
@@ -869,6 +873,8 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_AWAY, t->nick, t->away);
 	if (t->account[0])
 		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, t->account);
+	if (t->umodes & UMODE_BOT)
+		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
 	reply_numeric(srv, cli, RPL_WHOISIDLE, t->nick,
 	    (long)(srv->now - t->last_message), (long)t->signon);
 }

@@ -37,10 +37,12 @@ send_welcome(struct server *srv, struct client *cli)
 	query_send_isupport(srv, cli);
 	query_send_lusers(srv, cli);
 	query_send_motd(srv, cli);
-	if (cli->umodes)
-		reply_from(cli, cli, "MODE %s :+%s%s", cli->nick,
-		    (cli->umodes & UMODE_INVISIBLE) ? "i" : "",
-		    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
+	if (cli->umodes) {
+		char modes[8];
+
+		client_umode_string(cli, modes);
+		reply_from(cli, cli, "MODE %s :%s", cli->nick, modes);
+	}
 }
 
 void
@@ -286,4 +288,30 @@ cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
 	} else {
 		reply_numeric(srv, cli, ERR_INVALIDCAPCMD, sub);
 	}
+}
+
+/*
+ * IRCv3 setname: change the realname; the user and everyone sharing a
+ * channel who negotiated setname see it. Errors are standard replies.
+ */
+void
+cmd_setname(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const char *name = msg->params[0];
+	char line[IRC_LINE_MAX], *copy;
+	size_t n;
+
+	if (name[0] == '\0' || strlen(name) > IRC_REALNAMELEN) {
+		reply_send(cli, ":%s FAIL SETNAME INVALID_REALNAME :Realname must be 1 to %d bytes",
+		    srv->cfg.server_name, IRC_REALNAMELEN);
+		return;
+	}
+	if ((copy = strdup(name)) == NULL) {
+		client_close(cli, "Out of memory");
+		return;
+	}
+	free(cli->realname);
+	cli->realname = copy;
+	n = reply_format_from(line, cli, "SETNAME :%s", cli->realname);
+	reply_common_cap(srv, cli, true, CAP_SETNAME, line, n);
 }

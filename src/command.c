@@ -43,6 +43,7 @@ static const struct command commands[] = {
 	{ "PRIVMSG",  0, true,  cmd_privmsg },
 	{ "QUIT",     0, false, cmd_quit },
 	{ "REHASH",   0, true,  cmd_rehash },
+	{ "SETNAME",  1, true,  cmd_setname },
 	{ "STATS",    0, true,  cmd_stats },
 	{ "SUMMON",   0, true,  cmd_summon },
 	{ "TAGMSG",   0, true,  cmd_tagmsg },

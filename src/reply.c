@@ -131,6 +131,7 @@ relay_init(struct relay *r, struct server *srv, const struct client *from,
 	r->len = len;
 	r->client_tags = client_tags && *client_tags ? client_tags : NULL;
 	r->account = from && from->account[0] ? from->account : NULL;
+	r->bot = from && (from->umodes & UMODE_BOT);
 	/* IRCv3 server-time: UTC with milliseconds. */
 	gmtime_r(&secs, &tm);
 	n = strftime(r->time, sizeof(r->time), "time=%Y-%m-%dT%H:%M:%S", &tm);
@@ -163,6 +164,8 @@ relay_variant(struct relay *r, int k, size_t *lenp)
 		n = add_tag(tags, n, sizeof(tags), r->time);
 	if (k & 1)
 		n = add_tag(tags, n, sizeof(tags), r->msgid);
+	if ((k & 1) && r->bot)
+		n = add_tag(tags, n, sizeof(tags), "bot");
 	if ((k & 4) && r->account) {
 		char acct[IRC_ACCOUNTLEN + 16];
 

@@ -56,6 +56,7 @@ build_isupport(struct server *srv)
 	int r = 0;
 
 	r |= add_isupport(srv, "AWAYLEN=%d", IRC_AWAYLEN);
+	r |= add_isupport(srv, "BOT=B");
 	r |= add_isupport(srv, "CASEMAPPING=%s", IRC_CASEMAPPING);
 	r |= add_isupport(srv, "CHANLIMIT=%s:%u", IRC_CHANTYPES, c->chanlimit);
 	r |= add_isupport(srv, "CHANMODES=%s", MODE_CHANMODES);

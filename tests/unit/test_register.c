@@ -38,7 +38,7 @@
 
 #define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
 	"echo-message extended-join invite-notify labeled-response message-tags " \
-	"multi-prefix server-time userhost-in-names"
+	"multi-prefix no-implicit-names server-time setname userhost-in-names"
 
 static int
 setup(void **state)
@@ -95,7 +95,7 @@ check_burst(const char *out, const char *user, const char *tail,
 	    ":irc.local 001 bob :Welcome to the ircserv IRC Network bob!%s@127.0.0.1\r\n"
 	    ":irc.local 002 bob :Your host is irc.local, running version ircserv-0.1\r\n"
 	    ":irc.local 003 bob :This server was created Tue Nov 14 2023 at 22:13:20 UTC\r\n"
-	    ":irc.local 004 bob irc.local ircserv-0.1 iow beIiklmnopstv beIklov\r\n",
+	    ":irc.local 004 bob irc.local ircserv-0.1 Biow beIiklmnopstv beIklov\r\n",
 	    user);
 	p = skip_prefix(out, head);
 	isupport[0] = '\0';
