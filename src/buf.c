@@ -145,6 +145,7 @@ buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
 {
 	for (;;) {
 		size_t n = buf_len(b), eol;
+		bool was_lf;
 		char *p;
 
 		if (n == 0) {
@@ -167,6 +168,7 @@ buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
 			b->scan = n;
 			return BUF_LINE_NONE;
 		}
+		was_lf = p[eol] == '\n';
 		p[eol] = '\0';
 		b->scan = 0;
 		if (b->discard) {
@@ -183,14 +185,17 @@ buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
 			continue;
 		}
 		/*
-		 * Consume through the terminator now; the bytes stay in place
-		 * until the buffer is next changed, which is the documented
-		 * lifetime of *line. A "\r\n" leaves its "\n" behind as an
-		 * empty line, skipped on the next call.
+		 * Consume through the terminator (and the "\n" of a "\r\n"
+		 * that has arrived) now; the bytes stay in place until the
+		 * buffer is next changed, which is the documented lifetime of
+		 * *line. A "\n" arriving later shows up as an empty line,
+		 * skipped on the next call.
 		 */
 		*line = p;
 		*len = eol;
 		b->start += eol + 1;
+		if (eol + 1 < n && p[eol + 1] == '\n' && !was_lf)
+			b->start++;
 		b->scan = 0;
 		return BUF_LINE_OK;
 	}

@@ -468,18 +468,33 @@ flood_allows(struct server *srv, struct client *cli)
 	return cli->flood_at_ms - srv->now_ms < flood_window_ms(srv);
 }
 
-/* Lines held back in the receive queue (bounded by the RecvQ size). */
+/*
+ * Lines held back in the receive queue (bounded by the RecvQ size): each
+ * "\n" or "\r" ends one, except the "\n" of a "\r\n".
+ */
 static size_t
 held_lines(const struct client *cli)
 {
-	const char *p = buf_data(&cli->recvq), *end = p + buf_len(&cli->recvq);
-	size_t n = 0;
+	const char *p = buf_data(&cli->recvq);
+	size_t len = buf_len(&cli->recvq), n = 0;
 
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		n++;
-		p++;
-	}
+	for (size_t i = 0; i < len; i++)
+		if (p[i] == '\r' || (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')))
+			n++;
 	return n;
+}
+
+/* Drop line ends at the front, so they do not count as waiting input. */
+static void
+skip_line_ends(struct client *cli)
+{
+	size_t n = 0, len = buf_len(&cli->recvq);
+	const char *p = buf_data(&cli->recvq);
+
+	while (n < len && (p[n] == '\r' || p[n] == '\n'))
+		n++;
+	if (n > 0)
+		buf_consume(&cli->recvq, n);
 }
 
 static void
@@ -509,6 +524,7 @@ server_on_input(struct server *srv, struct client *cli)
 		return;
 	}
 	while (!client_is_closing(cli)) {
+		skip_line_ends(cli);
 		if (buf_len(&cli->recvq) > 0 && !flood_allows(srv, cli)) {
 			throttle(srv, cli);
 			return;

@@ -378,6 +378,10 @@ server_start(const char *password, const char *conf)
 		snprintf(s->conf_path, sizeof(s->conf_path), "%s/ircserv-%u.conf", dir,
 		    ++harness.seq);
 		itest_server_write_conf(s, conf);
+		/* Removed with the logs by itest_finish(). */
+		if (harness.nlogs < MAX_LOGS)
+			snprintf(harness.logs[harness.nlogs++], sizeof(harness.logs[0]),
+			    "%s", s->conf_path);
 	}
 	/* The port may be taken between probing and binding: try again. */
 	for (int attempt = 0; attempt < 3; attempt++) {
