@@ -2,11 +2,13 @@
  * Connections: the only place sockets are read, written, accepted and
  * closed. conn reads into each client's receive queue, feeds whole lines to
  * the core, and writes each client's send queue once per round; POLLOUT is
- * armed only while a send queue is non-empty.
+ * armed only while a send queue is non-empty. On proxy listeners it first
+ * reads the PROXY header and admits the client under the address it names.
  */
 #ifndef IRCSERV_CONN_H
 #define IRCSERV_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct server;
@@ -22,15 +24,29 @@ int     conn_listen(const char *addr, int family, unsigned port, char *err,
 	    size_t errlen);
 /* Serve srv's clients through lp. Caller frees with conn_free(). */
 struct conn *conn_new(struct server *srv, struct loop *lp);
-/* Accept clients on listen_fd, which conn now owns. Returns 0 or -1. */
-int     conn_add_listener(struct conn *c, int listen_fd);
-/* Close the listeners and free the shell state (not the server). Accepts NULL. */
+/*
+ * Accept clients on listen_fd, which conn now owns. With proxy, every
+ * connection must open with a PROXY protocol header (v1 or v2) within 5 s
+ * and is refused otherwise; without, one that opens with a header is
+ * refused. Returns 0 or -1.
+ */
+int     conn_add_listener(struct conn *c, int listen_fd, bool proxy);
+/*
+ * Close the listeners and the connections still waiting for a PROXY
+ * header, and free the shell state (not the server). Accepts NULL.
+ */
 void    conn_free(struct conn *c);
 /*
- * End of a poll round: free closed clients (writing their last bytes once),
- * then write every client with pending output once.
+ * End of a poll round: close connections whose PROXY header is overdue,
+ * free closed clients (writing their last bytes once), then write every
+ * client with pending output once.
  */
 void    conn_settle(struct conn *c);
+/*
+ * The poll timeout for the next round: timeout_ms (-1: none), shortened
+ * to the first PROXY header deadline. Call after conn_settle().
+ */
+int     conn_poll_timeout(const struct conn *c, int timeout_ms);
 /*
  * Shutdown: close every client with reason, keep writing their queues for
  * at most drain_ms, then close them all.

@@ -2,7 +2,9 @@
  * The socket side of connections. Reads go straight into the client's
  * receive queue; complete lines go to server_on_line(). Writes happen once
  * per client per round (plus on POLLOUT), so many queued messages leave in
- * one send(). Errors close only the connection they happen on.
+ * one send(). Errors close only the connection they happen on. On proxy
+ * listeners a connection becomes a client only once its PROXY header
+ * (proxy.c) has named the real peer.
  */
 #include "conn.h"
 
@@ -24,6 +26,7 @@
 #include "irc.h"
 #include "log.h"
 #include "loop.h"
+#include "proxy.h"
 #include "server.h"
 
 /* Bytes read per readable event: large, but bounded per client per round. */
@@ -31,14 +34,42 @@
 
 #define CONN_LISTENERS_MAX 16
 
+/*
+ * Time a proxy's connection has to send its PROXY header. The spec asks
+ * for at least 3 s, to cover a TCP retransmit.
+ */
+#define CONN_PROXY_TIMEOUT_MS 5000
+
+/*
+ * A connection on a proxy listener whose header has not all arrived. It
+ * is not a client yet: the core first hears of it with the address the
+ * header names. Waiters are listed in arrival order, so in deadline order.
+ */
+struct proxy_wait {
+	struct conn     *c;
+	int              fd;
+	int64_t          deadline_ms;
+	char             peer[PROXY_IP_MAX];    /* the proxy's own address */
+	size_t           len;
+	unsigned char    buf[PROXY_HEADER_MAX];
+	struct proxy_wait *prev, *next;
+};
+
+struct conn_slot {
+	struct client   *cli;
+	bool             sniff;         /* first bytes not yet checked for PROXY */
+};
+
 struct conn {
 	struct server   *srv;
 	struct loop     *loop;
 	int              listen_fds[CONN_LISTENERS_MAX];
 	size_t           nlisten;
 	int              spare_fd;      /* reserve descriptor for EMFILE */
-	struct client  **by_fd;         /* fd -> client */
-	size_t           nby_fd;
+	struct conn_slot *slots;        /* fd -> client */
+	size_t           nslots;
+	struct proxy_wait *wait_head, *wait_tail;
+	size_t           nwait;
 };
 
 static int
@@ -99,7 +130,9 @@ bad_addr:
 }
 
 static void on_listen(void *ud, int fd, short revents);
+static void on_listen_proxy(void *ud, int fd, short revents);
 static void on_client(void *ud, int fd, short revents);
+static void on_proxy_wait(void *ud, int fd, short revents);
 
 struct conn *
 conn_new(struct server *srv, struct loop *lp)
@@ -115,46 +148,13 @@ conn_new(struct server *srv, struct loop *lp)
 }
 
 int
-conn_add_listener(struct conn *c, int listen_fd)
+conn_add_listener(struct conn *c, int listen_fd, bool proxy)
 {
 	if (c->nlisten == CONN_LISTENERS_MAX ||
-	    loop_add(c->loop, listen_fd, POLLIN, on_listen, c) == -1)
+	    loop_add(c->loop, listen_fd, POLLIN, proxy ? on_listen_proxy : on_listen,
+	    c) == -1)
 		return -1;
 	c->listen_fds[c->nlisten++] = listen_fd;
-	return 0;
-}
-
-void
-conn_free(struct conn *c)
-{
-	if (c == NULL)
-		return;
-	for (size_t i = 0; i < c->nlisten; i++) {
-		loop_del(c->loop, c->listen_fds[i]);
-		close(c->listen_fds[i]);
-	}
-	if (c->spare_fd >= 0)
-		close(c->spare_fd);
-	free(c->by_fd);
-	free(c);
-}
-
-static int
-map_fd(struct conn *c, int fd, struct client *cli)
-{
-	if ((size_t)fd >= c->nby_fd) {
-		size_t n = c->nby_fd ? c->nby_fd : 64;
-		struct client **v;
-
-		while (n <= (size_t)fd)
-			n *= 2;
-		if ((v = realloc(c->by_fd, n * sizeof(*v))) == NULL)
-			return -1;
-		memset(v + c->nby_fd, 0, (n - c->nby_fd) * sizeof(*v));
-		c->by_fd = v;
-		c->nby_fd = n;
-	}
-	c->by_fd[fd] = cli;
 	return 0;
 }
 
@@ -168,6 +168,71 @@ refuse(int fd, const char *ip, const char *why)
 
 	(void)w;
 	close(fd);
+}
+
+/* Forget a waiting connection: unlink and free it; its fd is not touched. */
+static void
+wait_unlink(struct conn *c, struct proxy_wait *w)
+{
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		c->wait_head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		c->wait_tail = w->prev;
+	c->nwait--;
+	free(w);
+}
+
+/* Stop waiting for a header: refuse with why (NULL: just close). */
+static void
+wait_close(struct conn *c, struct proxy_wait *w, const char *why)
+{
+	loop_del(c->loop, w->fd);
+	if (why != NULL)
+		refuse(w->fd, w->peer, why);
+	else
+		close(w->fd);
+	wait_unlink(c, w);
+}
+
+void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	while (c->wait_head != NULL)
+		wait_close(c, c->wait_head, NULL);
+	for (size_t i = 0; i < c->nlisten; i++) {
+		loop_del(c->loop, c->listen_fds[i]);
+		close(c->listen_fds[i]);
+	}
+	if (c->spare_fd >= 0)
+		close(c->spare_fd);
+	free(c->slots);
+	free(c);
+}
+
+static int
+map_fd(struct conn *c, int fd, struct client *cli, bool sniff)
+{
+	if ((size_t)fd >= c->nslots) {
+		size_t n = c->nslots ? c->nslots : 64;
+		struct conn_slot *v;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((v = realloc(c->slots, n * sizeof(*v))) == NULL)
+			return -1;
+		memset(v + c->nslots, 0, (n - c->nslots) * sizeof(*v));
+		c->slots = v;
+		c->nslots = n;
+	}
+	c->slots[fd].cli = cli;
+	c->slots[fd].sniff = sniff;
+	return 0;
 }
 
 /*
@@ -191,53 +256,113 @@ accept_when_full(struct conn *c, int listen_fd)
 }
 
 static void
-add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
+peer_text(const struct sockaddr_storage *ss, char *ip, size_t iplen)
 {
-	char ip[INET6_ADDRSTRLEN] = "unknown";
+	snprintf(ip, iplen, "unknown");
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip,
+		    (socklen_t)iplen);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip,
+		    (socklen_t)iplen);
+}
+
+/*
+ * Hand fd, connected from ip, to the core as a new client, or refuse it.
+ * sniff: its first bytes still have to be checked for a PROXY header.
+ */
+static struct client *
+admit(struct conn *c, int fd, const char *ip, bool sniff)
+{
 	struct client *cli;
 	const char *why;
 
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, ip, sizeof(ip));
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, ip, sizeof(ip));
+	if ((cli = server_add_client(c->srv, fd, ip, &why)) == NULL) {
+		log_msg(LOG_INFO, "refused %s: %s", ip, why);
+		refuse(fd, ip, why);
+		return NULL;
+	}
+	if (map_fd(c, fd, cli, sniff) == -1 ||
+	    loop_add(c->loop, fd, POLLIN, on_client, c) == -1) {
+		/* Out of memory: drop this connection only. */
+		client_close(cli, "Out of memory");
+		return NULL;
+	}
+	log_msg(LOG_INFO, "connection from %s (fd %d)", ip, fd);
+	return cli;
+}
+
+/* A connection on an ordinary listener: a client at once. */
+static void
+add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
+{
+	char ip[PROXY_IP_MAX];
+
 	if (set_nonblocking(fd) == -1) {
 		close(fd);
 		return;
 	}
-	if ((cli = server_add_client(c->srv, fd, ip, &why)) == NULL) {
-		log_msg(LOG_INFO, "refused %s: %s", ip, why);
-		refuse(fd, ip, why);
-		return;
-	}
-	if (map_fd(c, fd, cli) == -1 || loop_add(c->loop, fd, POLLIN, on_client, c) == -1) {
-		/* Out of memory: drop this connection only. */
-		client_close(cli, "Out of memory");
-		return;
-	}
-	log_msg(LOG_INFO, "connection from %s (fd %d)", ip, fd);
+	peer_text(ss, ip, sizeof(ip));
+	admit(c, fd, ip, true);
 }
 
+/*
+ * A connection on a proxy listener: wait for its header. Waiters count
+ * against max_clients with the clients, so they cannot pile up unbounded.
+ */
 static void
-on_listen(void *ud, int fd, short revents)
+add_proxy_wait(struct conn *c, int fd, const struct sockaddr_storage *ss)
 {
-	struct conn *c = ud;
+	struct proxy_wait *w;
+	char ip[PROXY_IP_MAX];
 
-	(void)revents;
-	/* Accept until EAGAIN: a burst of connects is one event. */
+	peer_text(ss, ip, sizeof(ip));
+	if (set_nonblocking(fd) == -1) {
+		close(fd);
+		return;
+	}
+	if (c->nwait + c->srv->nclients >= c->srv->cfg.max_clients) {
+		refuse(fd, ip, "Server is full");
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    loop_add(c->loop, fd, POLLIN, on_proxy_wait, w) == -1) {
+		free(w);
+		refuse(fd, ip, "Out of memory");
+		return;
+	}
+	w->c = c;
+	w->fd = fd;
+	w->deadline_ms = c->srv->now_ms + CONN_PROXY_TIMEOUT_MS;
+	memcpy(w->peer, ip, sizeof(ip));
+	w->prev = c->wait_tail;
+	if (c->wait_tail)
+		c->wait_tail->next = w;
+	else
+		c->wait_head = w;
+	c->wait_tail = w;
+	c->nwait++;
+}
+
+typedef void conn_accept_proc(struct conn *c, int fd, const struct sockaddr_storage *ss);
+
+/* Accept until EAGAIN: a burst of connects is one event. */
+static void
+accept_all(struct conn *c, int listen_fd, conn_accept_proc *proc)
+{
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
-		int cfd = accept(fd, (struct sockaddr *)&ss, &len);
+		int cfd = accept(listen_fd, (struct sockaddr *)&ss, &len);
 
 		if (cfd >= 0) {
-			add_client(c, cfd, &ss);
+			proc(c, cfd, &ss);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno == EMFILE || errno == ENFILE) {
-			accept_when_full(c, fd);
+			accept_when_full(c, listen_fd);
 			if (c->spare_fd < 0)
 				return;
 			continue;
@@ -245,6 +370,101 @@ on_listen(void *ud, int fd, short revents)
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			log_msg(LOG_ERROR, "accept: %s", strerror(errno));
 		return;
+	}
+}
+
+static void
+on_listen(void *ud, int fd, short revents)
+{
+	(void)revents;
+	accept_all(ud, fd, add_client);
+}
+
+static void
+on_listen_proxy(void *ud, int fd, short revents)
+{
+	(void)revents;
+	accept_all(ud, fd, add_proxy_wait);
+}
+
+/*
+ * The header is complete: admit the client under the address it names
+ * (the proxy's own for LOCAL and UNKNOWN), and give the core the bytes
+ * that came after it.
+ */
+static void
+proxy_done(struct conn *c, struct proxy_wait *w, const struct proxy_result *r,
+    size_t hlen)
+{
+	const char *ip = r->family == PROXY_LOCAL ? w->peer : r->src_ip;
+	struct client *cli;
+	int fd = w->fd;
+
+	log_msg(LOG_DEBUG, "fd %d: PROXY v%d header from %s names %s", fd,
+	    r->version, w->peer, ip);
+	loop_del(c->loop, fd);
+	if ((cli = admit(c, fd, ip, false)) != NULL && w->len > hlen) {
+		if (buf_append(&cli->recvq, w->buf + hlen, w->len - hlen) == -1)
+			client_close(cli, "RecvQ exceeded");
+		else
+			server_on_input(c->srv, cli);
+	}
+	wait_unlink(c, w);
+}
+
+/* Read more of a PROXY header; parse it once it may be complete. */
+static void
+on_proxy_wait(void *ud, int fd, short revents)
+{
+	struct proxy_wait *w = ud;
+	struct conn *c = w->c;
+	struct proxy_result r;
+	ssize_t n;
+	int hlen;
+
+	(void)revents;
+	do
+		n = read(fd, w->buf + w->len, sizeof(w->buf) - w->len);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		wait_close(c, w, NULL);
+		return;
+	}
+	w->len += (size_t)n;
+	/*
+	 * proxy_parse() decides within PROXY_HEADER_MAX bytes, so the buffer
+	 * never fills up while the answer is still "need more".
+	 */
+	hlen = proxy_parse(w->buf, w->len, &r);
+	if (hlen > 0) {
+		proxy_done(c, w, &r, (size_t)hlen);
+	} else if (hlen == -1) {
+		log_msg(LOG_INFO, "refused %s on a proxy port: %s", w->peer, r.error);
+		wait_close(c, w, "PROXY header required");
+	}
+}
+
+/*
+ * On an ordinary listener a PROXY header must not pass as IRC: anyone
+ * could claim any address with it, and the v2 signature reads as empty
+ * lines and a QUIT. Returns true once the first bytes are known to be
+ * something else; false while they may still be a header, or after
+ * closing the client for sending one.
+ */
+static bool
+first_bytes_ok(struct conn *c, struct client *cli)
+{
+	switch (proxy_sniff(buf_data(&cli->recvq), buf_len(&cli->recvq))) {
+	case PROXY_SNIFF_NO:
+		c->slots[cli->fd].sniff = false;
+		return true;
+	case PROXY_SNIFF_YES:
+		client_close(cli, "PROXY header on a non-proxy port");
+		return false;
+	default:
+		return false;
 	}
 }
 
@@ -264,7 +484,8 @@ read_client(struct conn *c, struct client *cli)
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		buf_commit(&cli->recvq, (size_t)n);
-		server_on_input(c->srv, cli);
+		if (!c->slots[cli->fd].sniff || first_bytes_ok(c, cli))
+			server_on_input(c->srv, cli);
 	} else if (n == 0) {
 		buf_commit(&cli->recvq, 0);
 		client_close(cli, "Connection closed");
@@ -278,7 +499,6 @@ read_client(struct conn *c, struct client *cli)
 		}
 	}
 }
-
 /* One write of everything queued; arm POLLOUT only if bytes remain. */
 static void
 write_client(struct conn *c, struct client *cli)
@@ -313,7 +533,7 @@ static void
 on_client(void *ud, int fd, short revents)
 {
 	struct conn *c = ud;
-	struct client *cli = (size_t)fd < c->nby_fd ? c->by_fd[fd] : NULL;
+	struct client *cli = (size_t)fd < c->nslots ? c->slots[fd].cli : NULL;
 
 	if (cli == NULL || client_is_closing(cli))
 		return;
@@ -338,17 +558,45 @@ close_client(struct conn *c, struct client *cli)
 			(void)n;
 		}
 		loop_del(c->loop, cli->fd);
-		if ((size_t)cli->fd < c->nby_fd)
-			c->by_fd[cli->fd] = NULL;
+		if ((size_t)cli->fd < c->nslots)
+			c->slots[cli->fd].cli = NULL;
 		close(cli->fd);
 	}
 	client_free(cli);
+}
+
+/* Close the waiting connections whose PROXY header is late. */
+static void
+expire_waiting(struct conn *c)
+{
+	struct proxy_wait *w;
+
+	while ((w = c->wait_head) != NULL && w->deadline_ms <= c->srv->now_ms) {
+		log_msg(LOG_INFO, "refused %s on a proxy port: no PROXY header in %d ms",
+		    w->peer, CONN_PROXY_TIMEOUT_MS);
+		wait_close(c, w, "PROXY header required");
+	}
+}
+
+int
+conn_poll_timeout(const struct conn *c, int timeout_ms)
+{
+	int64_t left;
+
+	if (c->wait_head == NULL)
+		return timeout_ms;
+	left = c->wait_head->deadline_ms - c->srv->now_ms;
+	if (left < 0)
+		left = 0;
+	return timeout_ms < 0 || left < timeout_ms ? (int)left : timeout_ms;
 }
 
 void
 conn_settle(struct conn *c)
 {
 	struct client *cli;
+
+	expire_waiting(c);
 
 	/*
 	 * Reaping queues QUITs for peers, and a failed write closes a client:

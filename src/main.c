@@ -226,33 +226,35 @@ raise_fd_limit(void)
 	}
 }
 
-/* The port from argv on every IPv4 interface, then each "listen" line. */
+/*
+ * The port from argv on every IPv4 interface, then each "listen" line;
+ * those marked proxy expect a PROXY protocol header on every connection.
+ */
 static int
 open_listeners(const struct config *cfg, struct conn *c)
 {
 	char err[256];
 	int fd;
 
-	if ((fd = conn_listen(NULL, CONFIG_INET4, cfg->port, err, sizeof(err))) == -1 ||
-	    conn_add_listener(c, fd) == -1)
+	if ((fd = conn_listen(NULL, CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
 		goto fail;
+	if (conn_add_listener(c, fd, false) == -1)
+		goto no_room;
 	for (size_t i = 0; i < cfg->nlistens; i++) {
 		const struct config_listen *l = &cfg->listens[i];
 
-		if (l->proxy) {
-			snprintf(err, sizeof(err), "listen %s:%u: PROXY protocol "
-			    "listeners are not supported by this version", l->addr, l->port);
+		if ((fd = conn_listen(l->addr, l->family, l->port, err, sizeof(err))) == -1)
 			goto fail;
-		}
-		if ((fd = conn_listen(l->addr, l->family, l->port, err, sizeof(err))) == -1 ||
-		    conn_add_listener(c, fd) == -1)
-			goto fail;
-		log_msg(LOG_INFO, "listening on %s port %u", l->addr, l->port);
+		if (conn_add_listener(c, fd, l->proxy) == -1)
+			goto no_room;
+		log_msg(LOG_INFO, "listening on %s port %u%s", l->addr, l->port,
+		    l->proxy ? " (PROXY protocol)" : "");
 	}
 	return 0;
+no_room:
+	close(fd);
+	snprintf(err, sizeof(err), "too many listeners, or out of memory");
 fail:
-	if (fd >= 0)
-		close(fd);
 	fprintf(stderr, "ircserv: %s\n", err);
 	return -1;
 }
@@ -275,6 +277,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		loop_dispatch(lp);
 		timeout = server_tick(srv);
 		conn_settle(c);
+		timeout = conn_poll_timeout(c, timeout);
 	}
 	log_msg(LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);

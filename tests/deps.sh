@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install what the tests need on Debian 12 when it is missing: cmocka for the
 # unit tests, irssi, weechat-headless and tmux for the end-to-end client
-# tests, python3 to drive them. Silent when everything is present, so CI
-# (root, no stdin) pays nothing after the first run.
+# tests, python3 to drive them, haproxy and openssl for the TLS-through-a-
+# PROXY-protocol test. Silent when everything is present, so CI (root, no
+# stdin) pays nothing after the first run.
 set -eu
 
 missing=""
@@ -10,9 +11,13 @@ missing=""
 # Headers have no command to look up, so check the file the tests include.
 [ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
 
-for cmd in irssi weechat-headless tmux python3; do
+for cmd in irssi weechat-headless tmux python3 openssl; do
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
 done
+
+# haproxy lives in /usr/sbin, which a non-root PATH may lack.
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ||
+	missing="$missing haproxy"
 
 [ -z "$missing" ] && exit 0
 
