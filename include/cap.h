@@ -26,6 +26,7 @@
 #define CAP_LABELED_RESPONSE    (1u << 13)
 #define CAP_SETNAME             (1u << 14)
 #define CAP_NO_IMPLICIT_NAMES   (1u << 15)
+#define CAP_EXTENDED_MONITOR    (1u << 16)
 
 struct server;
 

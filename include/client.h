@@ -53,6 +53,8 @@ struct client {
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
+	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */
+	size_t           nmonitors;
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */

@@ -62,6 +62,11 @@ cmd_handler cmd_mode;
 /* cmd_oper.c */
 cmd_handler cmd_die, cmd_kill, cmd_oper, cmd_rehash, cmd_wallops;
 
+/* cmd_monitor.c */
+cmd_handler cmd_monitor;
+/* Tell cli's watchers that it came online (730) or went offline (731). */
+void    monitor_notify(struct server *srv, struct client *cli, bool online);
+
 /* cmd_query.c */
 cmd_handler cmd_admin, cmd_away, cmd_help, cmd_info, cmd_ison, cmd_links,
 	    cmd_lusers, cmd_motd, cmd_stats, cmd_summon, cmd_time, cmd_userhost,

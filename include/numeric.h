@@ -130,6 +130,13 @@
 #define ERR_HELPNOTFOUND        "524 %s :No help available on this topic"
 #define ERR_INVALIDMODEPARAM    "696 %s %c %s :%s"
 
+/* IRCv3 MONITOR (ircv3.net monitor). */
+#define RPL_MONONLINE           "730 :%s"
+#define RPL_MONOFFLINE          "731 :%s"
+#define RPL_MONLIST             "732 :%s"
+#define RPL_ENDOFMONLIST        "733 :End of MONITOR list"
+#define ERR_MONLISTFULL         "734 %d %s :Monitor list is full"
+
 /* IRCv3 SASL (ircv3.net "sasl-3.1", modern "Numerics"). */
 #define RPL_LOGGEDIN            "900 %s %s :You are now logged in as %s"
 #define RPL_SASLSUCCESS         "903 :SASL authentication successful"

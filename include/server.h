@@ -20,6 +20,7 @@ struct client;
 struct hmap;
 struct whowas;
 struct limits;
+struct monitor;
 
 #define SERVER_ISUPPORT_MAX 40
 
@@ -29,6 +30,7 @@ struct server {
 	struct hmap     *channels;      /* name -> struct channel */
 	struct whowas   *whowas;        /* nicks that left or changed */
 	struct limits   *limits;        /* connections per IP */
+	struct monitor  *monitor;       /* MONITOR watchers */
 	struct client   *clients;       /* every connection */
 	unsigned         nclients;      /* connections, registered or not */
 	unsigned         nusers;        /* registered */

@@ -17,6 +17,7 @@ static const struct cap caps[] = {
 	{ "cap-notify",         CAP_CAP_NOTIFY, NULL },
 	{ "echo-message",       CAP_ECHO_MESSAGE, NULL },
 	{ "extended-join",      CAP_EXTENDED_JOIN, NULL },
+	{ "extended-monitor",   CAP_EXTENDED_MONITOR, NULL },
 	{ "invite-notify",      CAP_INVITE_NOTIFY, NULL },
 	{ "labeled-response",   CAP_LABELED_RESPONSE, NULL },
 	{ "message-tags",       CAP_MESSAGE_TAGS, NULL },

@@ -51,6 +51,7 @@ client_free(struct client *cli)
 	free(cli->away);
 	free(cli->close_reason);
 	free(cli->sasl_buf);
+	free(cli->monitors);
 	free(cli);
 }
 

@@ -426,6 +426,8 @@ static const struct help helps[] = {
 	  "Show how many users, operators and channels there are." },
 	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
 	  "Show or change user modes (Biow) or channel modes (beIiklmnopstv)." },
+	{ "MONITOR", "MONITOR +|- <nick>{,<nick>} | C | L | S",
+	  "Watch nicks and hear when they come online or leave." },
 	{ "MOTD", "MOTD [<server>]",
 	  "Show the message of the day." },
 	{ "NAMES", "NAMES [<channel>{,<channel>}]",

@@ -64,6 +64,7 @@ register_try_complete(struct server *srv, struct client *cli)
 		srv->max_users = srv->nusers;
 	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
 	send_welcome(srv, cli);
+	monitor_notify(srv, cli, true);
 }
 
 void
@@ -110,11 +111,13 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 	/* Announce with the old prefix, to the user and each peer once. */
 	n = reply_format_from(line, cli, "NICK :%s", nick);
 	whowas_add(srv->whowas, cli, srv->now);
+	monitor_notify(srv, cli, false);
 	if (client_set_nick(cli, nick) == -1) {
 		client_close(cli, "Out of memory");
 		return;
 	}
 	reply_common(srv, cli, true, line, n);
+	monitor_notify(srv, cli, true);
 }
 
 void

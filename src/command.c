@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "LIST",     0, true,  cmd_list },
 	{ "LUSERS",   0, true,  cmd_lusers },
 	{ "MODE",     1, true,  cmd_mode },
+	{ "MONITOR",  1, true,  cmd_monitor },
 	{ "MOTD",     0, true,  cmd_motd },
 	{ "NAMES",    0, true,  cmd_names },
 	{ "NICK",     0, false, cmd_nick },

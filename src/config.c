@@ -851,7 +851,8 @@ static int
 block_set(struct parser *p, const char *key, char *value)
 {
 	struct config *cfg = p->cfg;
-	struct config_oper *oper = &cfg->opers[cfg->nopers - 1];
+	/* Only inside an oper block is there an oper to point at. */
+	struct config_oper *oper = p->block == BLOCK_OPER ? &cfg->opers[cfg->nopers - 1] : NULL;
 
 	if (p->block == BLOCK_ACCOUNT && strcmp(key, "password") == 0)
 		return set_hash(p, &cfg->accounts[cfg->naccounts - 1].hash,

@@ -13,6 +13,7 @@
 #include "cap.h"
 #include "channel.h"
 #include "client.h"
+#include "monitor.h"
 #include "server.h"
 
 /* End the text of length n (or more, if it was cut) in out with CR LF. */
@@ -241,6 +242,21 @@ reply_channel(struct channel *chan, const struct client *from,
 	relay_done(&r);
 }
 
+static void
+relay_to_watchers(struct relay *r, const struct client *cli, uint32_t cap, uint32_t serial)
+{
+	size_t n;
+	struct client **w = monitor_watchers(r->srv->monitor, cli->nick, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (w[i]->serial == serial || !(w[i]->caps & CAP_EXTENDED_MONITOR) ||
+		    !(w[i]->caps & cap))
+			continue;
+		w[i]->serial = serial;
+		relay_send(r, w[i]);
+	}
+}
+
 void
 reply_common_cap(struct server *srv, struct client *cli, bool self, uint32_t cap,
     const char *line, size_t len)
@@ -262,6 +278,9 @@ reply_common_cap(struct server *srv, struct client *cli, bool self, uint32_t cap
 				relay_send(&r, p->cli);
 		}
 	}
+	/* extended-monitor: watchers hear these notifications too. */
+	if (cap != 0)
+		relay_to_watchers(&r, cli, cap, serial);
 	relay_done(&r);
 }
 

@@ -23,6 +23,7 @@
 #include "limit.h"
 #include "log.h"
 #include "mode.h"
+#include "monitor.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -72,6 +73,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "MAXLIST=beI:%u", c->maxlist);
 	r |= add_isupport(srv, "MAXTARGETS=%d", IRC_MAXTARGETS);
 	r |= add_isupport(srv, "MODES=%d", IRC_MODES);
+	r |= add_isupport(srv, "MONITOR=%d", MONITOR_MAX);
 	r |= add_isupport(srv, "NETWORK=%s", c->network);
 	r |= add_isupport(srv, "NICKLEN=%d", IRC_NICKLEN);
 	r |= add_isupport(srv, "PREFIX=(ov)@+");
@@ -109,10 +111,11 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	srv->channels = hmap_new();
 	srv->whowas = whowas_new(cfg->whowas_max);
 	srv->limits = limits_new();
+	srv->monitor = monitor_new();
 	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
 	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
-	    srv->limits == NULL ||
+	    srv->limits == NULL || srv->monitor == NULL ||
 	    srv->cmd_counts == NULL ||
 	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
 	    build_isupport(srv) == -1) {
@@ -148,6 +151,7 @@ server_free(struct server *srv)
 	hmap_free(srv->channels);
 	whowas_free(srv->whowas);
 	limits_free(srv->limits);
+	monitor_free(srv->monitor);
 	free(srv->timers);
 	free_isupport(srv);
 	free(srv->cmd_counts);
@@ -367,6 +371,9 @@ server_tick(struct server *srv)
 static bool
 is_flood_exempt(const struct server *srv, const char *ip)
 {
+	/* Match the address as written in the configuration, not "0::1". */
+	if (ip[0] == '0' && ip[1] == ':' && ip[2] == ':')
+		ip++;
 	for (size_t i = 0; i < srv->cfg.flood_exempt.n; i++)
 		if (casemap_match(srv->cfg.flood_exempt.v[i], ip))
 			return true;
@@ -378,7 +385,14 @@ server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 {
 	bool trusted = is_flood_exempt(srv, ip);
 	struct client *cli;
+	char host[IRC_HOSTLEN + 1];
 
+	/*
+	 * An address starting with ':' (IPv6 "::1") would read as a trailing
+	 * parameter in replies such as 311 and 352: show it as "0::1".
+	 */
+	snprintf(host, sizeof(host), "%s%s", ip[0] == ':' ? "0" : "", ip);
+	ip = host;
 	*why = "Out of memory";
 	if (srv->nclients >= srv->cfg.max_clients) {
 		*why = "Server is full";
@@ -586,6 +600,7 @@ server_reap_next(struct server *srv)
 		size_t n = reply_format_from(line, cli, "QUIT :%s", cli->close_reason);
 
 		reply_common(srv, cli, false, line, n);
+		monitor_notify(srv, cli, false);
 		whowas_add(srv->whowas, cli, srv->now);
 		srv->nusers--;
 		if (cli->umodes & UMODE_INVISIBLE)
@@ -595,6 +610,7 @@ server_reap_next(struct server *srv)
 	}
 	while (cli->channels)
 		channel_part(srv, cli->channels);
+	monitor_clear(srv->monitor, cli);
 	if (cli->nick[0] && client_find_nick(srv, cli->nick) == cli)
 		hmap_del(srv->nicks, cli->nick);
 	timer_del(srv, cli);
