@@ -93,7 +93,7 @@ static void
 monitor_plus(struct server *srv, struct client *cli, char *targets)
 {
 	struct monlist on, off;
-	char *nick;
+	char *nick, *refused = NULL;
 
 	monlist_init(&on, srv, cli, RPL_MONONLINE);
 	monlist_init(&off, srv, cli, RPL_MONOFFLINE);
@@ -101,15 +101,18 @@ monitor_plus(struct server *srv, struct client *cli, char *targets)
 		if (!name_nick_is_valid(nick, IRC_NICKLEN))
 			continue;
 		if (monitor_add(srv->monitor, cli, nick) == -1) {
-			/* The refused target and everything after it. */
-			reply_numeric(srv, cli, ERR_MONLISTFULL, MONITOR_MAX,
-			    targets ? (targets[-1] = ',', nick) : nick);
+			/* 734 names the refused target and everything after it. */
+			if (targets)
+				targets[-1] = ',';
+			refused = nick;
 			break;
 		}
 		status_add(&on, &off, nick);
 	}
 	monlist_flush(&on);
 	monlist_flush(&off);
+	if (refused)
+		reply_numeric(srv, cli, ERR_MONLISTFULL, MONITOR_MAX, refused);
 }
 
 static void
