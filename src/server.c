@@ -79,7 +79,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "PREFIX=(ov)@+");
 	r |= add_isupport(srv, "SAFELIST");
 	r |= add_isupport(srv, "STATUSMSG=@+");
-	r |= add_isupport(srv, "TARGMAX=JOIN:,KICK:%d,NAMES:1,NOTICE:%d,PART:,"
+	r |= add_isupport(srv, "TARGMAX=JOIN:,KICK:%d,NAMES:,NOTICE:%d,PART:,"
 	    "PRIVMSG:%d,WHOIS:%d", IRC_MAXTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS,
 	    IRC_MAXTARGETS);
 	r |= add_isupport(srv, "TOPICLEN=%d", IRC_TOPICLEN);
