@@ -2,6 +2,7 @@
 #   make            build ./ircserv
 #   make test       unit + integration + end-to-end tests (installs test tools if missing)
 #   make asan       build and run unit + integration tests under ASan + UBSan
+#   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
 #   make clean / fclean / re
 #   V=1             show full commands
 
@@ -117,5 +118,37 @@ fclean: clean
 
 re: fclean
 	$(Q)$(MAKE) --no-print-directory all
+
+# Installation (GNU conventions: PREFIX, and DESTDIR for staging):
+#   make install            binary, ircserv(8), example configuration
+#   make install-systemd    the above and the systemd unit, ExecStart in BINDIR
+#   make uninstall          remove all of it
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/$(NAME)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
+
+.PHONY: install install-systemd uninstall
+
+install: $(BIN)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/$(NAME)
+	$(INSTALL) -m 0644 docs/ircserv.8 $(DESTDIR)$(MANDIR)/man8/ircserv.8
+	$(INSTALL) -m 0644 conf/ircserv.conf $(DESTDIR)$(DOCDIR)/ircserv.conf.example
+
+# The unit names /usr/local paths; point them at where this install put things.
+install-systemd: install
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/local/bin/ircserv|$(BINDIR)/$(NAME)|' \
+	    -e 's|/usr/local/share/doc/ircserv|$(DOCDIR)|' \
+	    conf/ircserv.service >$(DESTDIR)$(UNITDIR)/ircserv.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ircserv.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(NAME) $(DESTDIR)$(MANDIR)/man8/ircserv.8 \
+	    $(DESTDIR)$(DOCDIR)/ircserv.conf.example $(DESTDIR)$(UNITDIR)/ircserv.service
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 -include $(DEP)

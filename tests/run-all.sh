@@ -43,6 +43,7 @@ stage "integration" $MAKE --no-print-directory integration
 stage "e2e (irssi, WeeChat)" $MAKE --no-print-directory e2e
 stage "unit (ASan+UBSan)" $MAKE --no-print-directory SAN=1 unit
 stage "integration (ASan)" $MAKE --no-print-directory SAN=1 integration
+stage "install" sh tests/install.sh
 
 echo "==== summary"
 printf '%s' "$summary"
