@@ -55,6 +55,9 @@ struct client {
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
 	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */
 	size_t           nmonitors;
+	char            *list_filters;  /* owned; a paced LIST in progress */
+	char            *list_conds;    /* owned; its second parameter */
+	size_t           list_it;       /* where that LIST goes on in the registry */
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */
@@ -96,6 +99,8 @@ bool    client_is_closing(const struct client *cli);
 const char *client_name(const struct client *cli);
 /* Write "+" and the user's mode letters (e.g. "+Biw") into out. */
 void    client_umode_string(const struct client *cli, char out[8]);
+/* The address as the peer has it: host without the "0" of "0::1". */
+const char *client_ip(const struct client *cli);
 /* Write "nick!user@host" into out (size outsz). */
 void    client_prefix(const struct client *cli, char *out, size_t outsz);
 

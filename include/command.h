@@ -50,6 +50,8 @@ void    sasl_abort(struct server *srv, struct client *cli);
 
 /* cmd_channel.c */
 cmd_handler cmd_invite, cmd_join, cmd_kick, cmd_list, cmd_names, cmd_part, cmd_topic;
+/* Send the next part of a paced LIST (see server_on_drained()). */
+void    list_continue(struct server *srv, struct client *cli);
 /* Send NAMES (353/366) for one channel. */
 void    channel_send_names(struct server *srv, struct client *cli, struct channel *chan);
 

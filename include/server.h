@@ -96,6 +96,12 @@ void    server_on_line_too_long(struct server *srv, struct client *cli);
 void    server_on_input(struct server *srv, struct client *cli);
 
 /*
+ * cli's send queue has emptied: go on with output that was held back to
+ * keep it small (a long LIST, ISUPPORT SAFELIST).
+ */
+void    server_on_drained(struct server *srv, struct client *cli);
+
+/*
  * Run the timers that are due (PING idle clients, close timed-out ones).
  * Returns the milliseconds until the next one, or -1 when none is armed.
  */

@@ -52,6 +52,8 @@ client_free(struct client *cli)
 	free(cli->close_reason);
 	free(cli->sasl_buf);
 	free(cli->monitors);
+	free(cli->list_filters);
+	free(cli->list_conds);
 	free(cli);
 }
 
@@ -81,6 +83,13 @@ client_umode_string(const struct client *cli, char out[8])
 	    (cli->umodes & UMODE_INVISIBLE) ? "i" : "",
 	    (cli->umodes & UMODE_OPER) ? "o" : "",
 	    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
+}
+
+const char *
+client_ip(const struct client *cli)
+{
+	return cli->host[0] == '0' && cli->host[1] == ':' && cli->host[2] == ':' ?
+	    cli->host + 1 : cli->host;
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cap.h"
 #include "casemap.h"
 #include "channel.h"
@@ -355,25 +356,58 @@ list_filters_match(const struct channel *chan, const char *filters)
 	return !any_mask || mask_hit;
 }
 
-void
-cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	const char *filters = msg->nparams > 0 ? msg->params[0] : "";
-	const char *conds = msg->nparams > 1 ? msg->params[1] : "";
-	struct channel *chan;
-	size_t it = 0;
+/*
+ * ISUPPORT SAFELIST: LIST never fills the send queue. Entries are queued
+ * while less than this many bytes wait for the client; the rest follows
+ * each time its queue empties. Channels created or removed meanwhile may
+ * be missed or listed twice, as on other servers.
+ */
+#define LIST_CHUNK_BYTES (32 * 1024)
 
-	reply_numeric(srv, cli, RPL_LISTSTART);
-	while ((chan = hmap_next(srv->channels, &it, NULL)) != NULL) {
+static void
+list_end(struct server *srv, struct client *cli)
+{
+	free(cli->list_filters);
+	free(cli->list_conds);
+	cli->list_filters = cli->list_conds = NULL;
+	reply_numeric(srv, cli, RPL_LISTEND);
+}
+
+void
+list_continue(struct server *srv, struct client *cli)
+{
+	struct channel *chan;
+
+	while (buf_len(&cli->sendq) < LIST_CHUNK_BYTES) {
+		if ((chan = hmap_next(srv->channels, &cli->list_it, NULL)) == NULL) {
+			list_end(srv, cli);
+			return;
+		}
 		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
 		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
 			continue;
-		if (!list_filters_match(chan, filters) || !list_filters_match(chan, conds))
+		if (!list_filters_match(chan, cli->list_filters) ||
+		    !list_filters_match(chan, cli->list_conds))
 			continue;
 		reply_numeric(srv, cli, RPL_LIST, chan->name, chan->nmembers,
 		    chan->topic && can_see(chan, cli) ? chan->topic : "");
 	}
-	reply_numeric(srv, cli, RPL_LISTEND);
+}
+
+void
+cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	free(cli->list_filters);
+	free(cli->list_conds);
+	cli->list_filters = strdup(msg->nparams > 0 ? msg->params[0] : "");
+	cli->list_conds = strdup(msg->nparams > 1 ? msg->params[1] : "");
+	cli->list_it = 0;
+	if (cli->list_filters == NULL || cli->list_conds == NULL) {
+		client_close(cli, "Out of memory");
+		return;
+	}
+	reply_numeric(srv, cli, RPL_LISTSTART);
+	list_continue(srv, cli);
 }
 
 /* invite-notify: tell members who could have invited too. */

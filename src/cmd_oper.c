@@ -35,11 +35,13 @@ find_oper(const struct server *srv, const char *name)
 static bool
 oper_host_matches(const struct config_oper *op, const struct client *cli)
 {
-	char userhost[IRC_USERLEN + IRC_HOSTLEN + 2];
+	char shown[IRC_USERLEN + IRC_HOSTLEN + 2], raw[IRC_USERLEN + IRC_HOSTLEN + 2];
 
-	snprintf(userhost, sizeof(userhost), "%s@%s", cli->user, cli->host);
+	/* Masks may name the host as shown ("0::1") or as written ("::1"). */
+	snprintf(shown, sizeof(shown), "%s@%s", cli->user, cli->host);
+	snprintf(raw, sizeof(raw), "%s@%s", cli->user, client_ip(cli));
 	for (size_t i = 0; i < op->hosts.n; i++)
-		if (casemap_match(op->hosts.v[i], userhost))
+		if (casemap_match(op->hosts.v[i], shown) || casemap_match(op->hosts.v[i], raw))
 			return true;
 	return false;
 }

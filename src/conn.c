@@ -522,6 +522,9 @@ write_client(struct conn *c, struct client *cli)
 			return;
 		}
 	}
+	/* Held-back output (a long LIST) goes on once the queue is empty. */
+	if (buf_len(&cli->sendq) == 0)
+		server_on_drained(c->srv, cli);
 	want = buf_len(&cli->sendq) > 0;
 	if (want != cli->want_write) {
 		cli->want_write = want;

@@ -371,9 +371,6 @@ server_tick(struct server *srv)
 static bool
 is_flood_exempt(const struct server *srv, const char *ip)
 {
-	/* Match the address as written in the configuration, not "0::1". */
-	if (ip[0] == '0' && ip[1] == ':' && ip[2] == ':')
-		ip++;
 	for (size_t i = 0; i < srv->cfg.flood_exempt.n; i++)
 		if (casemap_match(srv->cfg.flood_exempt.v[i], ip))
 			return true;
@@ -555,6 +552,13 @@ server_on_input(struct server *srv, struct client *cli)
 	}
 }
 
+void
+server_on_drained(struct server *srv, struct client *cli)
+{
+	if (cli->list_filters != NULL && !client_is_closing(cli))
+		list_continue(srv, cli);
+}
+
 struct client *
 server_pop_pending(struct server *srv)
 {
@@ -673,7 +677,7 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));
 	/* Timeouts may be shorter now: re-key every timer. */
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
-		cli->flood_exempt = is_flood_exempt(srv, cli->host);
+		cli->flood_exempt = is_flood_exempt(srv, client_ip(cli));
 		cli->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
 		cli->recvq.limit = srv->cfg.recvq;
 		timer_rekey(srv, cli);

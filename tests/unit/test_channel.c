@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "channel.h"
 #include "client.h"
 #include "fake.h"
@@ -1056,6 +1057,50 @@ test_kick_reason_truncated(void **state)
 	free(reason);
 }
 
+/*
+ * SAFELIST: a LIST of 2000 channels with long topics never queues much
+ * more than 32 KiB; each time the queue drains the next part follows,
+ * and every channel is listed exactly once before 323.
+ */
+static void
+test_list_paced(void **state)
+{
+	struct server *srv = *state;
+	struct client *op = NULL;
+	struct client *alice = fake_registered(srv, "alice");
+	char line[IRC_LINE_MAX], *out;
+	size_t listed = 0, rounds = 0;
+	bool ended = false;
+
+	for (int i = 0; i < 2000; i++) {
+		/* CHANLIMIT is 50: a new creator every 50 channels. */
+		if (i % 50 == 0) {
+			snprintf(line, sizeof(line), "op%d", i / 50);
+			op = fake_registered(srv, line);
+		}
+		snprintf(line, sizeof(line), "JOIN #p%d", i);
+		fake_line(srv, op, line);
+		snprintf(line, sizeof(line), "TOPIC #p%d :%0300d", i, i);
+		fake_line(srv, op, line);
+	}
+	fake_drop_all(srv);
+	fake_line(srv, alice, "LIST");
+	while (!ended && rounds++ < 1000) {
+		assert_true(buf_len(&alice->sendq) < 32 * 1024 + IRC_LINE_MAX);
+		out = fake_take_output(alice);
+		for (const char *p = out; (p = strstr(p, " 322 alice #p")) != NULL; p++)
+			listed++;
+		ended = strstr(out, " 323 alice :End of /LIST") != NULL;
+		free(out);
+		if (!ended)
+			server_on_drained(srv, alice);
+	}
+	assert_true(ended);
+	assert_int_equal(listed, 2000);
+	assert_true(rounds > 10);
+	assert_null(alice->list_filters);
+}
+
 int
 main(void)
 {
@@ -1089,6 +1134,7 @@ main(void)
 		T(test_list_basic),
 		T(test_list_hides_secret),
 		T(test_list_filters),
+		T(test_list_paced),
 		T(test_invite),
 		T(test_invite_errors),
 		T(test_invite_away_target),
