@@ -495,13 +495,19 @@ held_lines(const struct client *cli)
 	return n;
 }
 
-/* Drop line ends at the front, so they do not count as waiting input. */
+/*
+ * Drop line ends at the front, so they do not count as waiting input.
+ * Not while an over-long line is being discarded: its end is what stops
+ * the discarding.
+ */
 static void
 skip_line_ends(struct client *cli)
 {
 	size_t n = 0, len = buf_len(&cli->recvq);
 	const char *p = buf_data(&cli->recvq);
 
+	if (cli->recvq.discard)
+		return;
 	while (n < len && (p[n] == '\r' || p[n] == '\n'))
 		n++;
 	if (n > 0)

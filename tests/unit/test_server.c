@@ -18,6 +18,7 @@
 #include "channel.h"
 #include "client.h"
 #include "fake.h"
+#include "irc.h"
 #include "server.h"
 
 #define ERROR_LINE(reason) "ERROR :Closing Link: 127.0.0.1 (" reason ")\r\n"
@@ -344,6 +345,29 @@ test_fanout_1000(void **state)
 	free(cli);
 }
 
+/*
+ * Regression: the end of a discarded over-long line arriving at the start
+ * of a read must end the discarding, not be skipped as an empty line, or
+ * the next line would be dropped as the tail of the long one.
+ */
+static void
+test_discard_ends_at_next_read(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_registered(srv, "long");
+	char *a = malloc(IRC_RECV_LINE_MAX + 100);
+
+	assert_non_null(a);
+	memset(a, 'a', IRC_RECV_LINE_MAX + 100);
+	assert_int_equal(buf_append(&cli->recvq, a, IRC_RECV_LINE_MAX + 100), 0);
+	server_on_input(srv, cli);
+	fake_expect(cli, ":irc.local 417 long :Input line was too long\r\n");
+	assert_int_equal(buf_append(&cli->recvq, "\r\nPING :after\r\n", 16), 0);
+	server_on_input(srv, cli);
+	fake_expect(cli, ":irc.local PONG irc.local :after\r\n");
+	free(a);
+}
+
 int
 main(void)
 {
@@ -361,6 +385,7 @@ main(void)
 		T(test_shutdown),
 		T(test_reap_releases),
 		T(test_fanout_1000),
+		T(test_discard_ends_at_next_read),
 	};
 #undef T
 
