@@ -107,7 +107,8 @@ to_nick(struct delivery *d, const char *target)
 	}
 	relay_init(&r, d->srv, d->from, line, 0, d->tags);
 	r.len = format_line(d, line, to->nick);
-	if (wants(d, to))
+	/* A message to oneself with echo-message arrives once, as the echo. */
+	if (wants(d, to) && !(to == d->from && (d->from->caps & CAP_ECHO_MESSAGE)))
 		relay_send(&r, to);
 	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		relay_send(&r, d->from);

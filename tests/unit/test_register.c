@@ -39,7 +39,7 @@
 #define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
 	"echo-message extended-join extended-monitor invite-notify labeled-response " \
 	"message-tags " \
-	"multi-prefix no-implicit-names server-time setname userhost-in-names"
+	"multi-prefix draft/no-implicit-names server-time setname userhost-in-names"
 
 static int
 setup(void **state)
