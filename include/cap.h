@@ -27,6 +27,7 @@
 #define CAP_SETNAME             (1u << 14)
 #define CAP_NO_IMPLICIT_NAMES   (1u << 15)
 #define CAP_EXTENDED_MONITOR    (1u << 16)
+#define CAP_CHGHOST             (1u << 17)
 
 struct server;
 

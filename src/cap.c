@@ -15,6 +15,8 @@ static const struct cap caps[] = {
 	{ "away-notify",        CAP_AWAY_NOTIFY, NULL },
 	{ "batch",              CAP_BATCH, NULL },
 	{ "cap-notify",         CAP_CAP_NOTIFY, NULL },
+	/* Hosts never change after connect, so no CHGHOST is ever due. */
+	{ "chghost",            CAP_CHGHOST, NULL },
 	{ "echo-message",       CAP_ECHO_MESSAGE, NULL },
 	{ "extended-join",      CAP_EXTENDED_JOIN, NULL },
 	{ "extended-monitor",   CAP_EXTENDED_MONITOR, NULL },

@@ -63,6 +63,8 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "CHANMODES=%s", MODE_CHANMODES);
 	r |= add_isupport(srv, "CHANNELLEN=%d", IRC_CHANNELLEN);
 	r |= add_isupport(srv, "CHANTYPES=%s", IRC_CHANTYPES);
+	/* IRCv3 message-tags: no client-only tag is refused. */
+	r |= add_isupport(srv, "CLIENTTAGDENY=");
 	r |= add_isupport(srv, "ELIST=MNU");
 	r |= add_isupport(srv, "EXCEPTS=e");
 	r |= add_isupport(srv, "HOSTLEN=%d", IRC_HOSTLEN);
