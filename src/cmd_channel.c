@@ -416,15 +416,18 @@ invite_notify(struct channel *chan, const struct client *from,
     const struct client *target)
 {
 	char line[IRC_LINE_MAX];
-	size_t n = reply_format_from(line, from, "INVITE %s %s", target->nick, chan->name);
+	struct relay r;
 
+	relay_init(&r, from->srv, from, line, reply_format_from(line, from, "INVITE %s %s",
+	    target->nick, chan->name), NULL);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli == from || !(m->cli->caps & CAP_INVITE_NOTIFY))
 			continue;
 		if ((chan->modes & CMODE_INVITE) && !(m->prefix & MEMBER_OP))
 			continue;
-		client_send(m->cli, line, n);
+		relay_send(&r, m->cli);
 	}
+	relay_done(&r);
 }
 
 void

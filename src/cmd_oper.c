@@ -105,6 +105,9 @@ cmd_kill(struct server *srv, struct client *cli, const struct msg *msg)
 	snprintf(reason, sizeof(reason), "Killed (%s (%s))", cli->nick, why);
 	reply_from(victim, cli, "KILL %s :%s", victim->nick, why);
 	log_msg(LOG_INFO, "KILL %s by %s: %s", victim->nick, cli->nick, why);
+	/* The killer hears it was done; RFC 2812 defines no reply for it. */
+	reply_send(cli, ":%s NOTICE %s :*** Killed %s (%s)", srv->cfg.server_name,
+	    cli->nick, victim->nick, why);
 	client_close(victim, reason);
 }
 
@@ -112,15 +115,17 @@ void
 cmd_wallops(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	char line[IRC_LINE_MAX];
-	size_t n;
+	struct relay r;
 
 	if (!require_oper(srv, cli))
 		return;
-	n = reply_format_from(line, cli, "WALLOPS :%s", msg->params[0]);
+	relay_init(&r, srv, cli, line, reply_format_from(line, cli, "WALLOPS :%s",
+	    msg->params[0]), NULL);
 	/* Rare and operator-only, so a walk over every client is fine. */
 	for (struct client *c = srv->clients; c; c = c->next)
 		if (client_is_registered(c) && (c->umodes & UMODE_WALLOPS))
-			client_send(c, line, n);
+			relay_send(&r, c);
+	relay_done(&r);
 }
 
 void

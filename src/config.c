@@ -170,7 +170,7 @@ config_defaults(struct config *cfg)
 	    config_set_string(&cfg->motd,
 	    "Welcome to ircserv.\n"
 	    "Join a channel with /join #name and say hello.\n"
-	    "Type /help for the commands this server knows.") == -1 ||
+	    "Send HELP (in most clients: /quote HELP) for the commands this server knows.") == -1 ||
 	    config_set_string(&cfg->password, "") == -1) {
 		config_free(cfg);
 		return -1;

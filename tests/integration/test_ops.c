@@ -732,6 +732,7 @@ test_kill(void **state)
 	itest_expect_next(op, ":%s 483 boss :You can't kill a server!", SRV);
 
 	itest_send(op, "KILL victim :spamming");
+	itest_expect_next(op, ":%s NOTICE boss :*** Killed victim (spamming)", SRV);
 	itest_expect_next(victim, ":boss!boss@127.0.0.1 KILL victim :spamming");
 	itest_expect_next(victim, "ERROR :Closing Link: 127.0.0.1 (Killed (boss (spamming)))");
 	itest_expect_closed(victim);

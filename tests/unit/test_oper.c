@@ -335,8 +335,8 @@ test_kill(void **state)
 	fake_expect(victim, ":oper!u@127.0.0.1 KILL victim :reason\r\n"
 	    ERROR_LINE("Killed (oper (reason))"));
 	assert_true(client_is_closing(victim));
-	/* The killer is not in the channel and hears nothing back. */
-	fake_expect(op, "");
+	/* The killer is not in the channel; it gets a confirmation notice. */
+	fake_expect(op, ":irc.local NOTICE oper :*** Killed victim (reason)\r\n");
 	fake_reap(srv);
 	fake_expect(peer, ":victim!u@127.0.0.1 QUIT :Killed (oper (reason))\r\n");
 	fake_expect(op, "");

@@ -473,7 +473,7 @@ test_motd(void **state)
 	    ":irc.local 375 alice :- irc.local Message of the day - \r\n"
 	    ":irc.local 372 alice :- Welcome to ircserv.\r\n"
 	    ":irc.local 372 alice :- Join a channel with /join #name and say hello.\r\n"
-	    ":irc.local 372 alice :- Type /help for the commands this server knows.\r\n"
+	    ":irc.local 372 alice :- Send HELP (in most clients: /quote HELP) for the commands this server knows.\r\n"
 	    ":irc.local 376 alice :End of /MOTD command\r\n";
 
 	fake_line(srv, alice, "MOTD");

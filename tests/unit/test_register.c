@@ -33,7 +33,7 @@
 	":irc.local 375 bob :- irc.local Message of the day - \r\n" \
 	":irc.local 372 bob :- Welcome to ircserv.\r\n" \
 	":irc.local 372 bob :- Join a channel with /join #name and say hello.\r\n" \
-	":irc.local 372 bob :- Type /help for the commands this server knows.\r\n" \
+	":irc.local 372 bob :- Send HELP (in most clients: /quote HELP) for the commands this server knows.\r\n" \
 	":irc.local 376 bob :End of /MOTD command\r\n"
 
 #define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
