@@ -145,7 +145,9 @@ client_close(struct client *cli, const char *reason)
 		mark_pending(cli);
 	cli->dead_next = cli->srv->dead;
 	cli->srv->dead = cli;
-	log_msg(LOG_INFO, "closing %s (%s): %s", client_name(cli), cli->host, reason);
+	/* What users type stays out of the log: "Quit: <text>" is logged as Quit. */
+	log_msg(LOG_INFO, "closing %s (%s): %s", client_name(cli), cli->host,
+	    strncmp(reason, "Quit", 4) == 0 ? "Quit" : reason);
 }
 
 struct client *

@@ -774,6 +774,45 @@ test_die(void **state)
 	itest_server_free(s);
 }
 
+/* Per-IP limits apply to untrusted addresses (loopback is not exempt here). */
+static void
+test_per_ip_limits(void **state)
+{
+	struct itest_server *s = start("max_per_ip = 2\nconnect_rate = 0\n");
+	struct itest_server *r = start("max_per_ip = 0\nconnect_rate = 3\n");
+	struct itest_client *c[3], *extra;
+
+	(void)state;
+	c[0] = itest_user(s, "ipone");
+	c[1] = itest_user(s, "iptwo");
+	extra = itest_connect(s);
+	itest_expect_next(extra, "ERROR :Closing Link: 127.0.0.1 "
+	    "(Too many connections from your host)");
+	itest_expect_closed(extra);
+	itest_close(extra);
+	itest_send(c[0], "PRIVMSG iptwo :still here");
+	itest_expect_next(c[1], ":ipone!ipone@127.0.0.1 PRIVMSG iptwo :still here");
+	itest_close(c[0]);
+	itest_close(c[1]);
+	stop_ok(s);
+	/*
+	 * connect_rate = 3: the harness's readiness probe was one, so two
+	 * more get in and the next connection within the minute is refused.
+	 */
+	for (int i = 0; i < 2; i++) {
+		c[i] = itest_connect(r);
+		itest_sync(c[i]);
+	}
+	extra = itest_connect(r);
+	itest_expect_next(extra, "ERROR :Closing Link: 127.0.0.1 "
+	    "(Connecting too fast from your host, try again in a minute)");
+	itest_expect_closed(extra);
+	itest_close(extra);
+	for (int i = 0; i < 2; i++)
+		itest_close(c[i]);
+	stop_ok(r);
+}
+
 static void
 test_server_full(void **state)
 {
@@ -835,6 +874,7 @@ main(void)
 		itest_unit_test(test_kill),
 		itest_unit_test(test_die),
 		itest_unit_test(test_server_full),
+		itest_unit_test(test_per_ip_limits),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
