@@ -38,7 +38,10 @@ void    buf_free(struct buf *b);
 int     buf_append(struct buf *b, const void *p, size_t n);
 /* Bytes held. */
 size_t  buf_len(const struct buf *b);
-/* The unread bytes; valid until the next call that changes the buffer. */
+/*
+ * The unread bytes (NULL when the buffer is empty and holds no storage);
+ * valid until the next call that changes the buffer.
+ */
 char   *buf_data(const struct buf *b);
 /* Keep only the first len unread bytes (len <= buf_len). */
 void    buf_truncate(struct buf *b, size_t len);

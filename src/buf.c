@@ -35,7 +35,8 @@ buf_len(const struct buf *b)
 char *
 buf_data(const struct buf *b)
 {
-	return b->data + b->start;
+	/* An empty buffer has no storage: NULL + 0 is undefined in C. */
+	return b->data == NULL ? NULL : b->data + b->start;
 }
 
 void
