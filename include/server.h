@@ -57,6 +57,7 @@ struct server {
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
 	char            *config_path;   /* owned; NULL when started without -c */
+	int64_t          hash_budget_ms; /* password-check budget, see server_may_hash() */
 	bool             stop;          /* DIE asked the server to shut down */
 };
 
@@ -129,6 +130,15 @@ int     server_set_config_path(struct server *srv, const char *path);
 
 /* Mark every client closed with reason (server shutdown). */
 void    server_shutdown(struct server *srv, const char *reason);
+
+/*
+ * May a slow password hash be computed now (OPER, SASL)? A server-wide
+ * budget of SERVER_HASHES_PER_S checks a second, with a small burst, so
+ * that unauthenticated peers cannot keep the one thread busy hashing.
+ */
+bool    server_may_hash(struct server *srv);
+#define SERVER_HASHES_PER_S 4
+#define SERVER_HASH_BURST   8
 
 /* A fresh stamp for "send to each client at most once" broadcasts. */
 uint32_t server_next_serial(struct server *srv);

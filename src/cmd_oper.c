@@ -64,8 +64,14 @@ cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
 	/* RFC 2812 3.1.4: no block for this name and host -> 491. */
 	if (op == NULL || !oper_host_matches(op, cli)) {
 		reply_numeric(srv, cli, ERR_NOOPERHOST);
+		/* Only a configured name is logged: a swapped one may be a password. */
 		log_msg(LOG_WARN, "failed OPER %s by %s (%s): no matching block",
-		    msg->params[0], client_name(cli), cli->host);
+		    op ? op->name : "(unknown name)", client_name(cli), cli->host);
+		return;
+	}
+	if (!server_may_hash(srv)) {
+		reply_send(cli, ":%s NOTICE %s :*** Too many password checks right now, "
+		    "try OPER again in a moment", srv->cfg.server_name, cli->nick);
 		return;
 	}
 	if (!crypto_verify_password(msg->params[1], op->hash)) {

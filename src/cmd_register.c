@@ -202,7 +202,10 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
 		snprintf(word, sizeof(word), "%s%s%s", caps[i].name,
 		    values && caps[i].value ? "=" : "",
 		    values && caps[i].value ? caps[i].value : "");
-		if (len + strlen(word) + 1 >= sizeof(list) && cli->cap_version >= 302) {
+		if (len + strlen(word) + 1 >= sizeof(list)) {
+			/* 3.1 clients cannot take a continued list: it ends here. */
+			if (cli->cap_version < 302)
+				break;
 			reply_send(cli, ":%s CAP %s %s * :%s", srv->cfg.server_name,
 			    client_name(cli), sub, list);
 			len = 0;

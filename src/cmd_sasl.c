@@ -114,7 +114,7 @@ sasl_plain(struct server *srv, struct client *cli)
 
 	sasl_reset(cli);
 	cli->flood_at_ms += SASL_PENALTY_MS;
-	if (n > 0) {
+	if (n > 0 && server_may_hash(srv)) {
 		data[n] = '\0';
 		acct = plain_check(srv, (const char *)data, (size_t)n);
 	}

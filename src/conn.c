@@ -70,7 +70,11 @@ struct conn {
 	size_t           nslots;
 	struct proxy_wait *wait_head, *wait_tail;
 	size_t           nwait;
+	int64_t          paused_until_ms;  /* listeners off while out of fds; 0: on */
 };
+
+/* How long listeners rest when descriptors run out and none can be freed. */
+#define CONN_PAUSE_MS 250
 
 static int
 set_nonblocking(int fd)
@@ -240,7 +244,11 @@ map_fd(struct conn *c, int fd, struct client *cli, bool sniff)
  * waiting connection, take the spare again. Without this, the listener
  * stays readable and poll() spins.
  */
-static void
+/*
+ * Returns true when a waiting connection was refused. Linux reports
+ * EMFILE before it looks at the queue, so false means nobody was waiting.
+ */
+static bool
 accept_when_full(struct conn *c, int listen_fd)
 {
 	int fd;
@@ -252,7 +260,34 @@ accept_when_full(struct conn *c, int listen_fd)
 	if ((fd = accept(listen_fd, NULL, NULL)) >= 0)
 		refuse(fd, "*", "Server is full");
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	log_msg(LOG_WARN, "out of file descriptors: refused a connection");
+	if (fd >= 0)
+		log_msg(LOG_WARN, "out of file descriptors: refused a connection");
+	return fd >= 0;
+}
+
+/*
+ * No descriptor to spare: stop watching the listeners for a moment, or a
+ * readable listener that cannot be accepted from would make poll() spin.
+ */
+static void
+pause_listeners(struct conn *c)
+{
+	for (size_t i = 0; i < c->nlisten; i++)
+		loop_set_events(c->loop, c->listen_fds[i], 0);
+	c->paused_until_ms = c->srv->now_ms + CONN_PAUSE_MS;
+	log_msg(LOG_WARN, "out of file descriptors: not accepting for %d ms", CONN_PAUSE_MS);
+}
+
+static void
+resume_listeners(struct conn *c)
+{
+	if (c->paused_until_ms == 0 || c->srv->now_ms < c->paused_until_ms)
+		return;
+	for (size_t i = 0; i < c->nlisten; i++)
+		loop_set_events(c->loop, c->listen_fds[i], POLLIN);
+	c->paused_until_ms = 0;
+	if (c->spare_fd < 0)
+		c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static void
@@ -362,8 +397,11 @@ accept_all(struct conn *c, int listen_fd, conn_accept_proc *proc)
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno == EMFILE || errno == ENFILE) {
-			accept_when_full(c, listen_fd);
-			if (c->spare_fd < 0)
+			if (c->spare_fd < 0) {
+				pause_listeners(c);
+				return;
+			}
+			if (!accept_when_full(c, listen_fd))
 				return;
 			continue;
 		}
@@ -586,6 +624,13 @@ conn_poll_timeout(const struct conn *c, int timeout_ms)
 {
 	int64_t left;
 
+	if (c->paused_until_ms != 0) {
+		left = c->paused_until_ms - c->srv->now_ms;
+		if (left < 0)
+			left = 0;
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = (int)left;
+	}
 	if (c->wait_head == NULL)
 		return timeout_ms;
 	left = c->wait_head->deadline_ms - c->srv->now_ms;
@@ -600,6 +645,7 @@ conn_settle(struct conn *c)
 	struct client *cli;
 
 	expire_waiting(c);
+	resume_listeners(c);
 
 	/*
 	 * Reaping queues QUITs for peers, and a failed write closes a client:

@@ -171,6 +171,20 @@ server_set_clock(struct server *srv, int64_t wall_ms, int64_t now_ms)
 	srv->now_ms = now_ms;
 }
 
+bool
+server_may_hash(struct server *srv)
+{
+	const int64_t cost = 1000 / SERVER_HASHES_PER_S;
+
+	/* A token bucket kept as the time its debt runs out. */
+	if (srv->hash_budget_ms < srv->now_ms - cost * SERVER_HASH_BURST)
+		srv->hash_budget_ms = srv->now_ms - cost * SERVER_HASH_BURST;
+	if (srv->hash_budget_ms + cost > srv->now_ms)
+		return false;
+	srv->hash_budget_ms += cost;
+	return true;
+}
+
 uint32_t
 server_next_serial(struct server *srv)
 {

@@ -322,6 +322,26 @@ test_rehash_cap_notify(void **state)
 	fake_free(srv);
 }
 
+/* A server-wide budget of password checks: a burst of 8, then 4 a second. */
+static void
+test_hash_budget(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+
+	for (int i = 0; i < 8; i++) {
+		authenticate(srv, a, "bob", "wrong");
+		fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	}
+	/* Budget spent: even the right password is refused without hashing. */
+	authenticate(srv, a, "bob", "pw");
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	assert_string_equal(a->account, "");
+	fake_advance(srv, 1);
+	authenticate(srv, a, "bob", "pw");
+	fake_expect_has(a, " 903 * :SASL authentication successful\r\n");
+}
+
 int
 main(void)
 {
@@ -336,6 +356,7 @@ main(void)
 		T(test_account_capabilities),
 		T(test_account_notify_after_registration),
 		T(test_rehash_cap_notify),
+		T(test_hash_budget),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
