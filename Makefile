@@ -2,6 +2,8 @@
 #   make            build ./ircserv
 #   make test       unit + integration + end-to-end tests (installs test tools if missing)
 #   make asan       build and run unit + integration tests under ASan + UBSan
+#   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
+#   make bench      benchmark against other servers (tests/bench)
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
 #   make clean / fclean / re
 #   V=1             show full commands
@@ -47,7 +49,7 @@ ITEST_LIB := $(BUILD)/itests/itest.o
 
 DEP := $(OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
-.PHONY: all clean fclean re test unit integration e2e asan deps
+.PHONY: all clean fclean re test unit integration e2e asan deps fuzz stress valgrind
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
@@ -109,6 +111,18 @@ test:
 
 asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration
+
+# libFuzzer harnesses (clang): FUZZ_SECONDS per harness, default 60.
+fuzz: deps
+	$(Q)CC=clang sh tests/fuzz/run.sh
+
+# Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
+stress: deps $(BIN)
+	$(Q)IRCSERV_BIN=$(BIN) python3 tests/stress/stress.py
+
+# The integration tests with the server under valgrind memcheck (release build).
+valgrind: deps $(BIN) $(ITEST_BIN)
+	$(Q)IRCSERV_REAL_BIN=$(BIN) sh tests/stress/valgrind.sh $(ITEST_BIN)
 
 clean:
 	$(Q)rm -rf build

@@ -2,7 +2,8 @@
 # Install what the tests need on Debian 12 when it is missing: cmocka for the
 # unit tests, irssi, weechat-headless and tmux for the end-to-end client
 # tests, python3 to drive them, haproxy and openssl for the TLS-through-a-
-# PROXY-protocol test. Silent when everything is present, so CI (root, no
+# PROXY-protocol test, clang (libFuzzer) and valgrind. Silent when
+# everything is present, so CI (root, no
 # stdin) pays nothing after the first run.
 set -eu
 
@@ -14,6 +15,14 @@ missing=""
 for cmd in irssi weechat-headless tmux python3 openssl; do
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
 done
+
+# clang with its sanitizer and libFuzzer runtimes for tests/fuzz; valgrind
+# for make valgrind.
+command -v clang >/dev/null 2>&1 || missing="$missing clang"
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer*.a >/dev/null 2>&1 ||
+	missing="$missing libclang-rt-14-dev"
+command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
 
 # haproxy lives in /usr/sbin, which a non-root PATH may lack.
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ||

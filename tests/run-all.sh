@@ -41,6 +41,9 @@ $MAKE --no-print-directory deps || exit 1
 stage "unit" $MAKE --no-print-directory unit
 stage "integration" $MAKE --no-print-directory integration
 stage "e2e (irssi, WeeChat)" $MAKE --no-print-directory e2e
+stage "stress" $MAKE --no-print-directory stress
+stage "fuzz (30 s each)" env FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_PARALLEL=1 \
+    $MAKE --no-print-directory fuzz
 stage "unit (ASan+UBSan)" $MAKE --no-print-directory SAN=1 unit
 stage "integration (ASan)" $MAKE --no-print-directory SAN=1 integration
 stage "install" sh tests/install.sh

@@ -337,6 +337,15 @@ server_track(struct itest_server *s, bool add)
 	}
 }
 
+int
+itest_slow(void)
+{
+	const char *s = getenv("ITEST_SLOW");
+	int v = s ? atoi(s) : 1;
+
+	return v >= 1 && v <= 20 ? v : 1;
+}
+
 void
 itest_server_write_conf(struct itest_server *s, const char *conf)
 {

@@ -19,9 +19,14 @@
 
 #include <cmocka.h>
 
-#define ITEST_TIMEOUT_MS        3000    /* default bound for every wait */
-#define ITEST_START_MS          5000    /* for the server to accept connections */
-#define ITEST_STOP_MS           5000    /* for the server to exit after SIGTERM */
+/*
+ * Bounds scale with ITEST_SLOW (a whole factor, default 1), for servers
+ * running under valgrind.
+ */
+int     itest_slow(void);
+#define ITEST_TIMEOUT_MS        (3000 * itest_slow())  /* default bound for every wait */
+#define ITEST_START_MS          (5000 * itest_slow())  /* for the server to accept */
+#define ITEST_STOP_MS           (5000 * itest_slow())  /* to exit after SIGTERM */
 #define ITEST_PASSWORD          "s3cret-pass"
 #define ITEST_SERVER_NAME       "irc.local"
 #define ITEST_HOST              "127.0.0.1"
