@@ -1,5 +1,5 @@
 # ircserv: one non-recursive Makefile.
-#   make            build ./ircserv
+#   make            build ./ircserv and ./ircbot (make bonus: the bot alone)
 #   make test       unit + integration + end-to-end tests (installs test tools if missing)
 #   make asan       build and run unit + integration tests under ASan + UBSan
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
@@ -39,31 +39,50 @@ OBJ      := $(SRC:src/%.c=$(BUILD)/src/%.o)
 CORE_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 BIN      := $(BUILD)/$(NAME)
 
-UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# The bonus bot: its own program from src/bot/, sharing no objects with the server.
+BOT          := ircbot
+BOT_SRC      := $(wildcard src/bot/*.c)
+BOT_OBJ      := $(BOT_SRC:src/%.c=$(BUILD)/src/%.o)
+BOT_CORE_OBJ := $(filter-out $(BUILD)/src/bot/main.o,$(BOT_OBJ))
+BOT_BIN      := $(BUILD)/$(BOT)
+
+UNIT_SRC := $(filter-out tests/unit/test_bot_%.c,$(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 UNIT_LIB := $(BUILD)/tests/fake.o
+BOT_UNIT_SRC := $(wildcard tests/unit/test_bot_*.c)
+BOT_UNIT_BIN := $(BOT_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 ITEST_LIB := $(BUILD)/itests/itest.o
 
-DEP := $(OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
+DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
+	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
-.PHONY: all clean fclean re test unit integration e2e asan deps fuzz stress valgrind
+.PHONY: all bonus clean fclean re test unit integration e2e asan deps fuzz stress valgrind
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
-all: $(NAME)
+all: $(NAME) $(BOT)
 
-# The release binary is copied to the top level, where README says to run it.
+bonus: $(BOT)
+
+# Release binaries are copied to the top level, where README says to run them.
 ifeq ($(SAN),1)
 $(NAME): $(BIN)
+$(BOT): $(BOT_BIN)
 else
 $(NAME): $(BIN)
 	$(Q)cp $(BIN) $(NAME)
+$(BOT): $(BOT_BIN)
+	$(Q)cp $(BOT_BIN) $(BOT)
 endif
 
 $(BIN): $(OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BOT_BIN): $(BOT_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
@@ -82,6 +101,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(UNIT_LIB) $(CORE_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
+# Bot unit tests link the bot's objects instead of the server's.
+$(BUILD)/tests/test_bot_%: $(BUILD)/tests/test_bot_%.o $(BOT_CORE_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
 $(BUILD)/itests/%.o: tests/integration/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
@@ -95,11 +119,11 @@ $(BUILD)/itests/test_%: $(BUILD)/itests/test_%.o $(ITEST_LIB)
 deps:
 	$(Q)sh tests/deps.sh
 
-unit: deps $(UNIT_BIN)
-	$(Q)sh tests/run-unit.sh $(UNIT_BIN)
+unit: deps $(UNIT_BIN) $(BOT_UNIT_BIN)
+	$(Q)sh tests/run-unit.sh $(UNIT_BIN) $(BOT_UNIT_BIN)
 
-integration: deps $(BIN) $(ITEST_BIN)
-	$(Q)IRCSERV_BIN=$(BIN) sh tests/run-unit.sh $(ITEST_BIN)
+integration: deps $(BIN) $(BOT_BIN) $(ITEST_BIN)
+	$(Q)IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/run-unit.sh $(ITEST_BIN)
 
 e2e: deps $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
@@ -128,7 +152,7 @@ clean:
 	$(Q)rm -rf build
 
 fclean: clean
-	$(Q)rm -f $(NAME)
+	$(Q)rm -f $(NAME) $(BOT)
 
 re: fclean
 	$(Q)$(MAKE) --no-print-directory all
