@@ -78,6 +78,7 @@ struct config {
 	int      log_level;             /* an enum log_level (log.h) */
 	char    *log_file;              /* NULL: log to stderr */
 	char    *motd_file;             /* NULL: the built-in motd */
+	char    *bind_addr;             /* address for the command-line port; NULL: 0.0.0.0 */
 
 	struct config_listen *listens;  /* empty: 0.0.0.0 at port */
 	size_t   nlistens;

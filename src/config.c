@@ -56,6 +56,7 @@ static const struct config_key config_keys[] = {
 	{ "admin_location2",      V_TEXT,    F(admin_loc2),     1, 200 },
 	{ "admin_email",          V_TEXT,    F(admin_email),    1, 200 },
 	{ "motd_file",            V_PATH,    F(motd_file),      1, 4095 },
+	{ "bind",                 V_WORD,    F(bind_addr),      2, 45 },
 	{ "listen",               V_LISTEN,  F(listens),        0, 0 },
 	{ "max_clients",          V_UINT,    F(max_clients),    1, 1000000 },
 	{ "max_per_ip",           V_UINT,    F(max_per_ip),     0, 1000000 },
@@ -84,7 +85,7 @@ static const struct config_key config_keys[] = {
 static const size_t string_fields[] = {
 	F(server_name), F(network), F(description), F(admin_loc1),
 	F(admin_loc2), F(admin_email), F(motd), F(password), F(log_file),
-	F(motd_file),
+	F(motd_file), F(bind_addr),
 };
 
 /* log_level names, indexed by enum log_level. */

@@ -236,7 +236,9 @@ open_listeners(const struct config *cfg, struct conn *c)
 	char err[256];
 	int fd;
 
-	if ((fd = conn_listen(NULL, CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
+	/* "bind" may narrow the command-line port to one address (tests: loopback). */
+	if ((fd = conn_listen(cfg->bind_addr, cfg->bind_addr && strchr(cfg->bind_addr, ':') ?
+	    CONFIG_INET6 : CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
 		goto fail;
 	if (conn_add_listener(c, fd, false) == -1)
 		goto no_room;

@@ -177,9 +177,13 @@ class Server:
         self.run.on_cleanup(self.stop)
         for _ in range(5):
             port = free_port()
+            # Only the bind line: otherwise the defaults of a bare
+            # "ircserv <port> <password>", served on loopback only.
+            conf = self.run.art / "ircserv.conf"
+            conf.write_text("bind = 127.0.0.1\n")
             with open(self.log, "ab") as logf:
                 self.proc = subprocess.Popen(
-                    [self.binary, str(port), PASSWORD],
+                    [self.binary, "-c", str(conf), str(port), PASSWORD],
                     stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT)
             self.status = None
             self.run.wait(lambda: self.proc.poll() is not None or port_open(port), 5)

@@ -351,7 +351,13 @@ itest_server_write_conf(struct itest_server *s, const char *conf)
 {
 	FILE *f = fopen(s->conf_path, "w");
 
-	if (f == NULL || fputs(conf, f) == EOF || fclose(f) == EOF)
+	/*
+	 * Test servers listen on loopback only, unless conf says otherwise.
+	 * The line goes last, so line numbers in error messages stay as written.
+	 */
+	if (f == NULL || fputs(conf, f) == EOF ||
+	    (strstr(conf, "bind =") == NULL && fputs("\n" ITEST_CONF_LOOPBACK, f) == EOF) ||
+	    fclose(f) == EOF)
 		fprintf(stderr, "itest: cannot write %s: %s\n", s->conf_path, strerror(errno));
 }
 

@@ -91,6 +91,8 @@ struct itest_server *itest_server_start_conf(const char *password, const char *c
 void    itest_server_write_conf(struct itest_server *s, const char *conf);
 /* The configuration that trusts loopback: no flood control, no per-IP limits. */
 #define ITEST_CONF_FAST "flood_exempt = 127.0.0.1\n"
+/* Added to every configuration the tests give: serve loopback only. */
+#define ITEST_CONF_LOOPBACK "bind = 127.0.0.1\n"
 int     itest_server_stop(struct itest_server *s);
 void    itest_server_free(struct itest_server *s);
 /* Send sig; then itest_server_wait() for up to timeout_ms (-1: still running). */

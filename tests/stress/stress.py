@@ -45,6 +45,7 @@ import time
 PASSWORD = "stress-pw"
 CONFIG = """\
 server_name = irc.stress.test
+bind = 127.0.0.1
 flood_exempt = 127.0.0.1
 max_per_ip = 0
 connect_rate = 0

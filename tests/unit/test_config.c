@@ -790,11 +790,33 @@ test_example_conf(void **state)
 	config_free(&cfg);
 }
 
+/* bind narrows the command-line port to one address; copied and freed. */
+static void
+test_bind(void **state)
+{
+	struct config cfg, copy;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_null(cfg.bind_addr);
+	assert_int_equal(config_parse_string(&cfg, "bind = 127.0.0.1\n", "t.conf",
+	    err, sizeof(err)), 0);
+	assert_string_equal(cfg.bind_addr, "127.0.0.1");
+	assert_int_equal(config_copy(&copy, &cfg), 0);
+	assert_string_equal(copy.bind_addr, "127.0.0.1");
+	assert_int_equal(config_parse_string(&cfg, "bind = 1 2\n", "t.conf",
+	    err, sizeof(err)), -1);
+	config_free(&copy);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_settings_kept),
 		cmocka_unit_test(test_listen),
