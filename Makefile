@@ -59,7 +59,7 @@ ITEST_LIB := $(BUILD)/itests/itest.o
 DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
-.PHONY: all bonus clean fclean re test unit integration e2e asan deps fuzz stress valgrind
+.PHONY: all bonus bench clean fclean re test unit integration e2e asan deps fuzz stress valgrind
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
@@ -139,6 +139,12 @@ asan:
 # libFuzzer harnesses (clang): FUZZ_SECONDS per harness, default 60.
 fuzz: deps
 	$(Q)CC=clang sh tests/fuzz/run.sh
+
+# Compare ircserv with a line relay, ngIRCd, InspIRCd and ircd-hybrid
+# (docs/performance.md); QUICK=1 for a run of about 4 minutes. Not part of
+# make test: it takes about 13 minutes and downloads the other servers.
+bench: $(NAME)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) sh tests/bench/run.sh
 
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
 stress: deps $(BIN)
