@@ -2,8 +2,8 @@
  * Byte buffer with a read cursor, used for receive queues and send queues.
  * Invariant: start <= end <= cap, and end - start <= limit. Bytes are
  * appended at end and consumed from start; the buffer compacts only when it
- * needs room at the end, and releases its storage whenever it empties, so an
- * idle client holds no buffer memory.
+ * needs room at the end, and releases its storage when it empties (keeping
+ * only a small one, up to 1 KiB), so an idle client holds little or none.
  */
 #ifndef IRCSERV_BUF_H
 #define IRCSERV_BUF_H

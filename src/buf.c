@@ -10,6 +10,13 @@
 #include <string.h>
 
 #define BUF_MIN_CAP 256
+/*
+ * An emptied buffer keeps storage up to this size: a client exchanging
+ * small messages then costs no malloc/free per message, while the large
+ * ones (a welcome burst, a 16 KiB read) are released, so idle clients
+ * hold nothing.
+ */
+#define BUF_KEEP_CAP 1024
 
 void
 buf_init(struct buf *b, size_t limit)
@@ -39,6 +46,17 @@ buf_data(const struct buf *b)
 	return b->data == NULL ? NULL : b->data + b->start;
 }
 
+/* The buffer became empty: rewind it, or release large storage. */
+static void
+buf_emptied(struct buf *b)
+{
+	if (b->cap > BUF_KEEP_CAP) {
+		buf_free(b);
+		return;
+	}
+	b->start = b->end = b->scan = 0;
+}
+
 void
 buf_truncate(struct buf *b, size_t len)
 {
@@ -46,7 +64,7 @@ buf_truncate(struct buf *b, size_t len)
 	if (b->scan > len)
 		b->scan = len;
 	if (len == 0)
-		buf_free(b);
+		buf_emptied(b);
 }
 
 void
@@ -55,7 +73,7 @@ buf_consume(struct buf *b, size_t n)
 	b->start += n;
 	b->scan = b->scan > n ? b->scan - n : 0;
 	if (b->start == b->end)
-		buf_free(b);
+		buf_emptied(b);
 }
 
 /* Ensure room for n more bytes at the end: compact first, then grow. */
@@ -128,7 +146,7 @@ buf_commit(struct buf *b, size_t n)
 {
 	b->end += n;
 	if (b->start == b->end)
-		buf_free(b);
+		buf_emptied(b);
 }
 
 /* Index of the first '\r' or '\n' at or after from, or len if none. */
@@ -150,7 +168,7 @@ buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
 		char *p;
 
 		if (n == 0) {
-			buf_free(b);
+			buf_emptied(b);
 			return BUF_LINE_NONE;
 		}
 		p = buf_data(b);

@@ -121,25 +121,36 @@ void
 relay_init(struct relay *r, struct server *srv, const struct client *from,
     const char *line, size_t len, const char *client_tags)
 {
-	int64_t ms = srv->now_wall_ms;
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
-
-	memset(r, 0, sizeof(*r));
+	/* Only the fields; tags are formatted when a recipient first needs them. */
 	r->srv = srv;
 	r->line = line;
 	r->len = len;
 	r->client_tags = client_tags && *client_tags ? client_tags : NULL;
 	r->account = from && from->account[0] ? from->account : NULL;
 	r->bot = from && (from->umodes & UMODE_BOT);
+	r->time[0] = r->msgid[0] = '\0';
+	for (int i = 0; i < 8; i++)
+		r->variant[i] = NULL;
+}
+
+/* The time= and msgid= tags, made once per message on first use. */
+static void
+relay_make_tags(struct relay *r)
+{
+	int64_t ms = r->srv->now_wall_ms;
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (r->time[0] != '\0')
+		return;
 	/* IRCv3 server-time: UTC with milliseconds. */
 	gmtime_r(&secs, &tm);
 	n = strftime(r->time, sizeof(r->time), "time=%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(r->time + n, sizeof(r->time) - n, ".%03dZ", (int)(ms % 1000));
 	/* IRCv3 msgid: unique for the server's lifetime and across restarts. */
 	snprintf(r->msgid, sizeof(r->msgid), "msgid=%lx-%llx",
-	    (unsigned long)srv->started, (unsigned long long)++srv->msgid_seq);
+	    (unsigned long)r->srv->started, (unsigned long long)++r->srv->msgid_seq);
 }
 
 /* Append ";part" (or "part" first) to the tag section being built. */
@@ -159,6 +170,7 @@ relay_variant(struct relay *r, int k, size_t *lenp)
 	size_t n = 1;
 	char *v;
 
+	relay_make_tags(r);
 	tags[0] = '@';
 	tags[1] = '\0';
 	if (k & 2)
