@@ -47,6 +47,27 @@ fake_free(struct server *srv)
 	server_free(srv);
 }
 
+int
+fake_setup(void **state)
+{
+	*state = fake_server();
+	return 0;
+}
+
+int
+fake_teardown(void **state)
+{
+	fake_free(*state);
+	return 0;
+}
+
+void
+fake_cap_on(struct server *srv, struct client *cli, const char *caps)
+{
+	fake_linef(srv, cli, "CAP REQ :%s", caps);
+	fake_drop_output(cli);
+}
+
 struct client *
 fake_client(struct server *srv, const char *ip)
 {

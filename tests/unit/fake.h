@@ -30,6 +30,11 @@ struct client;
 struct server *fake_server(void);
 /* Free srv and every client still in it. Accepts NULL. */
 void    fake_free(struct server *srv);
+/* cmocka fixtures: *state = fake_server(), and fake_free(*state). */
+int     fake_setup(void **state);
+int     fake_teardown(void **state);
+/* Turn on IRCv3 capabilities (CAP REQ :caps) for cli, output dropped. */
+void    fake_cap_on(struct server *srv, struct client *cli, const char *caps);
 
 /* A new unregistered client with no socket (fd -1) connected from ip. */
 struct client *fake_client(struct server *srv, const char *ip);

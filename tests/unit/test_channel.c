@@ -22,28 +22,6 @@
 #include "irc.h"
 #include "server.h"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
-/* Turn on an IRCv3 capability for a registered client, output dropped. */
-static void
-cap_on(struct server *srv, struct client *cli, const char *cap)
-{
-	fake_linef(srv, cli, "CAP REQ :%s", cap);
-	fake_drop_output(cli);
-}
-
 /* A string of n copies of c (caller frees). */
 static char *
 repeat(char c, size_t n)
@@ -732,17 +710,17 @@ test_names_multi_prefix_and_userhost(void **state)
 	fake_expect(bob,
 	    ":irc.local 353 bob = #c :@alice bob\r\n"
 	    ":irc.local 366 bob #c :End of /NAMES list\r\n");
-	cap_on(srv, carol, "multi-prefix");
+	fake_cap_on(srv, carol, "multi-prefix");
 	fake_line(srv, carol, "NAMES #c");
 	fake_expect(carol,
 	    ":irc.local 353 carol = #c :@+alice bob\r\n"
 	    ":irc.local 366 carol #c :End of /NAMES list\r\n");
-	cap_on(srv, dave, "userhost-in-names");
+	fake_cap_on(srv, dave, "userhost-in-names");
 	fake_line(srv, dave, "NAMES #c");
 	fake_expect(dave,
 	    ":irc.local 353 dave = #c :@alice!u@127.0.0.1 bob!u@127.0.0.1\r\n"
 	    ":irc.local 366 dave #c :End of /NAMES list\r\n");
-	cap_on(srv, dave, "multi-prefix");
+	fake_cap_on(srv, dave, "multi-prefix");
 	fake_line(srv, dave, "NAMES #c");
 	fake_expect(dave,
 	    ":irc.local 353 dave = #c :@+alice!u@127.0.0.1 bob!u@127.0.0.1\r\n"
@@ -917,9 +895,9 @@ test_invite_notify(void **state)
 	struct client *erin = fake_joined(srv, "erin", "#c");
 	const char *note = ":alice!u@127.0.0.1 INVITE bob #c\r\n";
 
-	cap_on(srv, alice, "invite-notify");
-	cap_on(srv, carol, "invite-notify");
-	cap_on(srv, dave, "invite-notify");
+	fake_cap_on(srv, alice, "invite-notify");
+	fake_cap_on(srv, carol, "invite-notify");
+	fake_cap_on(srv, dave, "invite-notify");
 	fake_line(srv, alice, "MODE #c +o carol");
 	fake_drop_all(srv);
 	/* Not +i: every member with the capability, but not the inviter. */
@@ -1105,7 +1083,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 		T(test_join_creates_channel),
 		T(test_join_echoed_to_members),
 		T(test_join_sends_topic),

@@ -20,20 +20,6 @@
 #include "irc.h"
 #include "server.h"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 static struct membership *
 member(struct server *srv, struct client *cli, const char *name)
 {
@@ -586,7 +572,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 		T(test_mode_query_default),
 		T(test_mode_key_shown_to_members_only),
 		T(test_mode_kl_minus_i),

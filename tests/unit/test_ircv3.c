@@ -21,20 +21,6 @@
 /* FAKE_NOW as IRCv3 server-time. */
 #define FAKE_TIME "time=2023-11-14T22:13:20.000Z"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 static struct client *
 member_with(struct server *srv, const char *nick, const char *caps)
 {
@@ -206,7 +192,7 @@ test_server_time_on_joins(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_client_tags_filter),
 		T(test_privmsg_tags_per_capability),

@@ -18,20 +18,6 @@
 #include "fake.h"
 #include "server.h"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 static struct client *
 labeled(struct server *srv, const char *nick, const char *caps)
 {
@@ -145,7 +131,7 @@ test_bad_labels_ignored(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_ack_for_no_reply),
 		T(test_single_reply_labelled),

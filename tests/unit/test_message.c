@@ -20,20 +20,6 @@
 #include "fake.h"
 #include "server.h"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 static void
 test_privmsg_nick(void **state)
 {
@@ -426,7 +412,7 @@ test_privmsg_relay_truncated(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_privmsg_nick),
 		T(test_privmsg_channel),

@@ -19,20 +19,6 @@
 #include "monitor.h"
 #include "server.h"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 static void
 test_monitor_add_status(void **state)
 {
@@ -136,7 +122,7 @@ test_extended_monitor_away(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_monitor_add_status),
 		T(test_monitor_notifications),

@@ -23,20 +23,6 @@
 /* FAKE_NOW as the server writes it in TIME, WHOWAS and INFO. */
 #define NOW_TEXT "Tuesday November 14 2023 -- 22:13:20 UTC"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 static void
 cap_on(struct server *srv, struct client *cli, const char *cap)
 {
@@ -747,7 +733,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 		T(test_who_channel),
 		T(test_who_secret_channel),
 		T(test_who_nick_and_mask),

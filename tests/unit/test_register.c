@@ -41,20 +41,6 @@
 	"message-tags " \
 	"multi-prefix draft/no-implicit-names server-time setname userhost-in-names"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 /* Assert out begins with prefix; return what follows it. */
 static const char *
 skip_prefix(const char *out, const char *prefix)
@@ -984,7 +970,7 @@ test_tags_limit(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_burst_pass_nick_user),
 		T(test_burst_isupport_tokens),

@@ -20,20 +20,6 @@
 #include "irc.h"
 #include "server.h"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 /* Bytes arriving from cli's socket, as conn.c read_client() hands them over. */
 static void
 feed(struct server *srv, struct client *cli, const void *p, size_t n)
@@ -104,7 +90,7 @@ test_only_line_ends(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_unterminated_overlong_line),
 		T(test_input_on_empty_queue),

@@ -23,20 +23,6 @@
 
 #define ERROR_LINE(reason) "ERROR :Closing Link: 127.0.0.1 (" reason ")\r\n"
 
-static int
-setup(void **state)
-{
-	*state = fake_server();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	fake_free(*state);
-	return 0;
-}
-
 /* Move the clock s seconds forward and run the timers, like one loop round. */
 static int
 tick_after(struct server *srv, unsigned s)
@@ -371,7 +357,7 @@ test_discard_ends_at_next_read(void **state)
 int
 main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_tick_no_clients),
 		T(test_registration_timeout),
