@@ -1292,3 +1292,159 @@ itest_join_at(const char *file, int line, struct itest_client *c, const char *ch
 	itest_skip_to_at(file, line, c, ":%s 366 %s %s :*", ITEST_SERVER_NAME, c->nick,
 	    chan);
 }
+
+/* Children with pipes on stdin and stdout, bounded by a deadline. */
+/* Fork and exec argv with stdin from *in_fd and stdout into *out_fd. */
+static pid_t
+spawn_piped(char *const argv[], int *in_fd, int *out_fd)
+{
+	int in[2], out[2];
+	pid_t pid;
+
+	if (pipe(in) == -1 || pipe(out) == -1)
+		fail_msg("pipe: %s", strerror(errno));
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* The harness ignores SIGPIPE and arms a watchdog: not for us. */
+		alarm(0);
+		signal(SIGPIPE, SIG_DFL);
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*in_fd = in[1];
+	*out_fd = out[0];
+	return pid;
+}
+
+/* Read fd into out (NUL-terminated) until EOF, a full buffer or deadline. */
+static void
+read_until(int fd, char *out, size_t outsz, int64_t deadline)
+{
+	size_t n = 0;
+
+	while (n + 1 < outsz) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int64_t left = deadline - itest_now_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			break;
+		if ((r = read(fd, out + n, outsz - 1 - n)) == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	out[n] = '\0';
+}
+
+/* Reap pid by deadline, else kill it. Exit code, 128 + signal, or -1. */
+static int
+reap_by(pid_t pid, int64_t deadline)
+{
+	int status = 0;
+	pid_t r;
+
+	while ((r = waitpid(pid, &status, WNOHANG)) != pid) {
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (itest_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		itest_sleep_ms(5);
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+int
+itest_run_input(char *const argv[], const char *input, char *out, size_t outsz,
+    int timeout_ms)
+{
+	int64_t deadline = itest_now_ms() + timeout_ms;
+	int in, from;
+	pid_t pid = spawn_piped(argv, &in, &from);
+
+	/* A short input fits in the pipe: this cannot block. */
+	if (write(in, input, strlen(input)) != (ssize_t)strlen(input))
+		fail_msg("write to the child: %s", strerror(errno));
+	close(in);
+	read_until(from, out, outsz, deadline);
+	close(from);
+	return reap_by(pid, deadline);
+}
+
+void
+itest_mkpasswd(const char *password, char *hash, size_t hashsz)
+{
+	char *argv[] = { (char *)itest_server_bin(), "--mkpasswd", NULL };
+	char input[128];
+	int code;
+
+	snprintf(input, sizeof(input), "%s\n", password);
+	code = itest_run_input(argv, input, hash, hashsz, ITEST_HASH_MS);
+	if (code != 0)
+		fail_msg("--mkpasswd exited with %d, output \"%s\"", code, hash);
+	/* One line: the hash, then LF, nothing else. */
+	if (strlen(hash) < 2 || hash[strlen(hash) - 1] != '\n' ||
+	    strchr(hash, '\n') != hash + strlen(hash) - 1)
+		fail_msg("--mkpasswd printed \"%s\", not one line", hash);
+	hash[strlen(hash) - 1] = '\0';
+	if (!itest_match("$pbkdf2-sha256$*$*$*", hash) ||
+	    strpbrk(hash, " \t\r") != NULL ||
+	    strspn(hash + strlen("$pbkdf2-sha256$"), "0123456789") == 0)
+		fail_msg("--mkpasswd printed \"%s\", not a $pbkdf2-sha256$ hash", hash);
+}
+
+struct itest_server *
+itest_server_start_ok(const char *conf)
+{
+	struct itest_server *s = itest_server_start_conf(ITEST_PASSWORD, conf);
+
+	if (s == NULL)
+		fail_msg("the server did not start with:\n%s", conf);
+	return s;
+}
+
+void
+itest_server_stop_ok(struct itest_server *s)
+{
+	int code = itest_server_stop(s);
+
+	itest_server_free(s);
+	if (code != 0)
+		fail_msg("the server exited with %d on SIGTERM, expected 0", code);
+}
+
+const char *
+itest_server_bin(void)
+{
+	const char *bin = getenv("IRCSERV_BIN");
+
+	if (bin == NULL || bin[0] == '\0')
+		fail_msg("set IRCSERV_BIN to the server binary");
+	return bin;
+}
+
+const char *
+itest_pfx(const struct itest_client *c)
+{
+	static char bufs[8][128];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+
+	return itest_prefix(c, b, sizeof(bufs[0]));
+}

@@ -136,6 +136,26 @@ int     itest_finish(int failed);
  * code, 128 + signal, or -1 if it had to be killed after timeout_ms.
  */
 int     itest_run(char *const argv[], int timeout_ms, char *err, size_t errsz);
+/*
+ * Run argv with input on its stdin, its stdout (NUL-terminated, cut to
+ * outsz) in out; bounded by timeout_ms, the child killed and reaped past
+ * it. Returns its exit code, 128 + signal, or -1.
+ */
+int     itest_run_input(char *const argv[], const char *input, char *out, size_t outsz,
+	    int timeout_ms);
+/* $IRCSERV_BIN; fails the test when unset. */
+const char *itest_server_bin(void);
+/*
+ * The hash "$IRCSERV_BIN --mkpasswd" prints for password, as an
+ * administrator makes one; fails the test unless it is one well-formed
+ * $pbkdf2-sha256$ line.
+ */
+#define ITEST_HASH_MS           (30000 * itest_slow())
+void    itest_mkpasswd(const char *password, char *hash, size_t hashsz);
+/* itest_server_start_conf() with ITEST_PASSWORD; fails the test if it does not start. */
+struct itest_server *itest_server_start_ok(const char *conf);
+/* Stop and free s; fails the test unless it exited with status 0. */
+void    itest_server_stop_ok(struct itest_server *s);
 /* A port on 127.0.0.1 that was free a moment ago. */
 int     itest_free_port(void);
 
@@ -250,6 +270,8 @@ void    itest_join_at(const char *file, int line, struct itest_client *c,
 	    const char *chan);
 /* "nick!user@127.0.0.1", the source the server puts on c's messages. */
 const char *itest_prefix(const struct itest_client *c, char *out, size_t outsz);
+/* itest_prefix() into one of 8 rotating buffers, for use inside expectations. */
+const char *itest_pfx(const struct itest_client *c);
 
 /* Fail the running test at file:line with a message. */
 void    itest_fail_at(const char *file, int line, const char *fmt, ...)

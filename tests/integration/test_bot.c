@@ -42,16 +42,6 @@ static struct {
 	int      nbots;
 } bots;
 
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
-
 static void
 kill_bots(void)
 {
@@ -347,7 +337,7 @@ test_bot_moderates(void **state)
 	/* Not an operator yet: nothing to enforce with. */
 	itest_send(erin, "PRIVMSG #mod :darn");
 	itest_send(erin, "MODE #mod +o modbot");
-	itest_expect_next(erin, ":%s MODE #mod +o modbot", pfx(erin));
+	itest_expect_next(erin, ":%s MODE #mod +o modbot", itest_pfx(erin));
 	itest_send(erin, "PRIVMSG #mod :well, DARN it");
 	itest_expect_next(erin, ":modbot!modbot@127.0.0.1 PRIVMSG #mod :erin: please don't "
 	    "say \"darn\" here; next time it is a kick.");

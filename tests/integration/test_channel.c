@@ -12,17 +12,6 @@
 
 #define SRV ITEST_SERVER_NAME
 
-/* c's "nick!user@host"; four rotating buffers, enough for one call. */
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
-
 static void
 test_join_creator_is_op(void **state)
 {
@@ -30,14 +19,14 @@ test_join_creator_is_op(void **state)
 	struct itest_client *b = itest_user(*state, "jnB");
 
 	itest_send(a, "JOIN #jn");
-	itest_expect_next(a, ":%s JOIN #jn", pfx(a));
+	itest_expect_next(a, ":%s JOIN #jn", itest_pfx(a));
 	itest_expect_next(a, ":" SRV " 353 jnA = #jn :@jnA");
 	itest_expect_next(a, ":" SRV " 366 jnA #jn :End of /NAMES list");
 	itest_send(b, "JOIN #jn");
-	itest_expect_next(b, ":%s JOIN #jn", pfx(b));
+	itest_expect_next(b, ":%s JOIN #jn", itest_pfx(b));
 	itest_expect_next(b, ":" SRV " 353 jnB = #jn :@jnA jnB");
 	itest_expect_next(b, ":" SRV " 366 jnB #jn :End of /NAMES list");
-	itest_expect_next(a, ":%s JOIN #jn", pfx(b));
+	itest_expect_next(a, ":%s JOIN #jn", itest_pfx(b));
 	/* Joining again is a no-op. */
 	itest_send(b, "JOIN #jn");
 	itest_expect_quiet(b);
@@ -55,25 +44,25 @@ test_join_lists_and_keys(void **state)
 	itest_join(a, "#jl-open");
 	itest_join(a, "#jl-keyed");
 	itest_send(a, "MODE #jl-keyed +k pass2");
-	itest_expect_next(a, ":%s MODE #jl-keyed +k pass2", pfx(a));
+	itest_expect_next(a, ":%s MODE #jl-keyed +k pass2", itest_pfx(a));
 	/* Keys pair up by position; the open channel ignores its key. */
 	itest_send(b, "JOIN #jl-open,#jl-keyed,#jl-new junk,pass2");
-	itest_expect_next(b, ":%s JOIN #jl-open", pfx(b));
+	itest_expect_next(b, ":%s JOIN #jl-open", itest_pfx(b));
 	itest_expect_next(b, ":" SRV " 353 jlB = #jl-open :@jlA jlB");
 	itest_expect_next(b, ":" SRV " 366 jlB #jl-open :*");
-	itest_expect_next(b, ":%s JOIN #jl-keyed", pfx(b));
+	itest_expect_next(b, ":%s JOIN #jl-keyed", itest_pfx(b));
 	itest_expect_next(b, ":" SRV " 353 jlB = #jl-keyed :@jlA jlB");
 	itest_expect_next(b, ":" SRV " 366 jlB #jl-keyed :*");
-	itest_expect_next(b, ":%s JOIN #jl-new", pfx(b));
+	itest_expect_next(b, ":%s JOIN #jl-new", itest_pfx(b));
 	itest_expect_next(b, ":" SRV " 353 jlB = #jl-new :@jlB");
 	itest_expect_next(b, ":" SRV " 366 jlB #jl-new :*");
 	itest_expect_quiet(b);
 	/* A wrong key in a list fails only that channel. */
 	itest_send(b, "PART #jl-open,#jl-keyed");
-	itest_skip_to(b, ":%s PART #jl-keyed", pfx(b));
+	itest_skip_to(b, ":%s PART #jl-keyed", itest_pfx(b));
 	itest_send(b, "JOIN #jl-keyed,#jl-open wrong");
 	itest_expect_next(b, ":" SRV " 475 jlB #jl-keyed :Cannot join channel (+k)");
-	itest_expect_next(b, ":%s JOIN #jl-open", pfx(b));
+	itest_expect_next(b, ":%s JOIN #jl-open", itest_pfx(b));
 	itest_skip_to(b, ":" SRV " 366 jlB #jl-open :*");
 	itest_expect_quiet(b);
 	itest_close(a);
@@ -92,11 +81,11 @@ test_join_zero_parts_all(void **state)
 	itest_join(b, "#jz-2");
 	itest_sync(a);
 	itest_send(b, "JOIN 0");
-	itest_expect(b, ":%s PART #jz-1", pfx(b));
-	itest_expect(b, ":%s PART #jz-2", pfx(b));
+	itest_expect(b, ":%s PART #jz-1", itest_pfx(b));
+	itest_expect(b, ":%s PART #jz-2", itest_pfx(b));
 	itest_expect_quiet(b);
-	itest_expect(a, ":%s PART #jz-1", pfx(b));
-	itest_expect(a, ":%s PART #jz-2", pfx(b));
+	itest_expect(a, ":%s PART #jz-1", itest_pfx(b));
+	itest_expect(a, ":%s PART #jz-2", itest_pfx(b));
 	itest_expect_quiet(a);
 	itest_send(a, "NAMES #jz-1");
 	itest_expect_next(a, ":" SRV " 353 jzA = #jz-1 :@jzA");
@@ -114,15 +103,15 @@ test_part_with_reason(void **state)
 	itest_join(b, "#pt");
 	itest_sync(a);
 	itest_send(b, "PART #pt :see you later");
-	itest_expect_next(b, ":%s PART #pt :see you later", pfx(b));
-	itest_expect_next(a, ":%s PART #pt :see you later", pfx(b));
+	itest_expect_next(b, ":%s PART #pt :see you later", itest_pfx(b));
+	itest_expect_next(a, ":%s PART #pt :see you later", itest_pfx(b));
 	itest_send(b, "PART #pt");
 	itest_expect_next(b, ":" SRV " 442 ptB #pt :You're not on that channel");
 	itest_send(b, "PART #pt-none");
 	itest_expect_next(b, ":" SRV " 403 ptB #pt-none :No such channel");
 	/* The last member leaving destroys the channel. */
 	itest_send(a, "PART #pt");
-	itest_expect_next(a, ":%s PART #pt", pfx(a));
+	itest_expect_next(a, ":%s PART #pt", itest_pfx(a));
 	itest_send(a, "PART #pt");
 	itest_expect_next(a, ":" SRV " 403 ptA #pt :No such channel");
 	itest_close(a);
@@ -142,38 +131,38 @@ test_topic(void **state)
 	itest_send(a, "TOPIC #tp");
 	itest_expect_next(a, ":" SRV " 331 tpA #tp :No topic is set");
 	itest_send(a, "TOPIC #tp :hello world");
-	itest_expect_next(a, ":%s TOPIC #tp :hello world", pfx(a));
-	itest_expect_next(b, ":%s TOPIC #tp :hello world", pfx(a));
+	itest_expect_next(a, ":%s TOPIC #tp :hello world", itest_pfx(a));
+	itest_expect_next(b, ":%s TOPIC #tp :hello world", itest_pfx(a));
 	itest_send(b, "TOPIC #tp");
 	itest_expect_next(b, ":" SRV " 332 tpB #tp :hello world");
-	itest_expect_next(b, ":" SRV " 333 tpB #tp %s ?*", pfx(a));
+	itest_expect_next(b, ":" SRV " 333 tpB #tp %s ?*", itest_pfx(a));
 	/* +t is on by default: only operators set the topic. */
 	itest_send(b, "TOPIC #tp :mine now");
 	itest_expect_next(b, ":" SRV " 482 tpB #tp :You're not channel operator");
 	itest_expect_quiet(a);
 	/* A joiner gets the topic between JOIN and NAMES. */
 	itest_send(c, "JOIN #tp");
-	itest_expect_next(c, ":%s JOIN #tp", pfx(c));
+	itest_expect_next(c, ":%s JOIN #tp", itest_pfx(c));
 	itest_expect_next(c, ":" SRV " 332 tpC #tp :hello world");
-	itest_expect_next(c, ":" SRV " 333 tpC #tp %s ?*", pfx(a));
+	itest_expect_next(c, ":" SRV " 333 tpC #tp %s ?*", itest_pfx(a));
 	itest_expect_next(c, ":" SRV " 353 tpC = #tp :@tpA tpB tpC");
 	itest_expect_next(c, ":" SRV " 366 tpC #tp :*");
 	itest_sync(a);
 	itest_sync(b);
 	/* Without +t anyone in the channel may set it. */
 	itest_send(a, "MODE #tp -t");
-	itest_expect_next(a, ":%s MODE #tp -t", pfx(a));
+	itest_expect_next(a, ":%s MODE #tp -t", itest_pfx(a));
 	itest_send(b, "TOPIC #tp :mine now");
-	itest_expect_next(b, ":%s MODE #tp -t", pfx(a));
-	itest_expect_next(b, ":%s TOPIC #tp :mine now", pfx(b));
-	itest_expect_next(a, ":%s TOPIC #tp :mine now", pfx(b));
+	itest_expect_next(b, ":%s MODE #tp -t", itest_pfx(a));
+	itest_expect_next(b, ":%s TOPIC #tp :mine now", itest_pfx(b));
+	itest_expect_next(a, ":%s TOPIC #tp :mine now", itest_pfx(b));
 	/* An empty topic clears it. */
 	itest_send(a, "TOPIC #tp :");
-	itest_expect_next(a, ":%s TOPIC #tp :", pfx(a));
+	itest_expect_next(a, ":%s TOPIC #tp :", itest_pfx(a));
 	itest_send(a, "TOPIC #tp");
 	itest_expect_next(a, ":" SRV " 331 tpA #tp :No topic is set");
 	itest_send(c, "PART #tp");
-	itest_skip_to(c, ":%s PART #tp", pfx(c));
+	itest_skip_to(c, ":%s PART #tp", itest_pfx(c));
 	itest_send(c, "TOPIC #tp :outside");
 	itest_expect_next(c, ":" SRV " 442 tpC #tp :You're not on that channel");
 	itest_send(c, "TOPIC #tp-none");
@@ -222,19 +211,19 @@ test_kick(void **state)
 	itest_expect_quiet(c);
 	/* Several targets in one command, each announced to all members. */
 	itest_send(a, "KICK #kk kkB,kkC :enough");
-	itest_expect_next(a, ":%s KICK #kk kkB :enough", pfx(a));
-	itest_expect_next(a, ":%s KICK #kk kkC :enough", pfx(a));
-	itest_expect_next(b, ":%s KICK #kk kkB :enough", pfx(a));
-	itest_expect_next(c, ":%s KICK #kk kkB :enough", pfx(a));
-	itest_expect_next(c, ":%s KICK #kk kkC :enough", pfx(a));
-	itest_expect_next(d, ":%s KICK #kk kkB :enough", pfx(a));
-	itest_expect_next(d, ":%s KICK #kk kkC :enough", pfx(a));
+	itest_expect_next(a, ":%s KICK #kk kkB :enough", itest_pfx(a));
+	itest_expect_next(a, ":%s KICK #kk kkC :enough", itest_pfx(a));
+	itest_expect_next(b, ":%s KICK #kk kkB :enough", itest_pfx(a));
+	itest_expect_next(c, ":%s KICK #kk kkB :enough", itest_pfx(a));
+	itest_expect_next(c, ":%s KICK #kk kkC :enough", itest_pfx(a));
+	itest_expect_next(d, ":%s KICK #kk kkB :enough", itest_pfx(a));
+	itest_expect_next(d, ":%s KICK #kk kkC :enough", itest_pfx(a));
 	itest_expect_quiet(b);
 	itest_expect_quiet(c);
 	/* No reason: the kicker's nick. */
 	itest_send(a, "KICK #kk kkD");
-	itest_expect_next(a, ":%s KICK #kk kkD :kkA", pfx(a));
-	itest_expect_next(d, ":%s KICK #kk kkD :kkA", pfx(a));
+	itest_expect_next(a, ":%s KICK #kk kkD :kkA", itest_pfx(a));
+	itest_expect_next(d, ":%s KICK #kk kkD :kkA", itest_pfx(a));
 	itest_send(a, "KICK #kk kkOut");
 	itest_expect_next(a, ":" SRV " 441 kkA kkOut #kk :They aren't on that channel");
 	itest_send(a, "KICK #kk kkNobody");
@@ -266,7 +255,7 @@ test_invite(void **state)
 	itest_join(c, "#iv");
 	itest_sync(a);
 	itest_send(a, "MODE #iv +i");
-	itest_expect_next(a, ":%s MODE #iv +i", pfx(a));
+	itest_expect_next(a, ":%s MODE #iv +i", itest_pfx(a));
 	itest_sync(c);
 	itest_send(b, "JOIN #iv");
 	itest_expect_next(b, ":" SRV " 473 ivB #iv :Cannot join channel (+i)");
@@ -276,9 +265,9 @@ test_invite(void **state)
 	itest_expect_quiet(b);
 	itest_send(a, "INVITE ivB #iv");
 	itest_expect_next(a, ":" SRV " 341 ivA ivB #iv");
-	itest_expect_next(b, ":%s INVITE ivB :#iv", pfx(a));
+	itest_expect_next(b, ":%s INVITE ivB :#iv", itest_pfx(a));
 	itest_send(b, "JOIN #iv");
-	itest_expect_next(b, ":%s JOIN #iv", pfx(b));
+	itest_expect_next(b, ":%s JOIN #iv", itest_pfx(b));
 	itest_skip_to(b, ":" SRV " 366 ivB #iv :*");
 	itest_send(a, "INVITE ivC #iv");
 	itest_expect(a, ":" SRV " 443 ivA ivC #iv :is already on channel");
@@ -292,7 +281,7 @@ test_invite(void **state)
 	itest_expect(a, ":" SRV " 461 ivA INVITE :Not enough parameters");
 	/* The invitation was used up: leaving and coming back needs another. */
 	itest_send(b, "PART #iv");
-	itest_skip_to(b, ":%s PART #iv", pfx(b));
+	itest_skip_to(b, ":%s PART #iv", itest_pfx(b));
 	itest_send(b, "JOIN #iv");
 	itest_expect_next(b, ":" SRV " 473 ivB #iv :Cannot join channel (+i)");
 	/* Without +i any member may invite. */
@@ -301,7 +290,7 @@ test_invite(void **state)
 	itest_sync(c);
 	itest_send(c, "INVITE ivD #iv");
 	itest_expect_next(c, ":" SRV " 341 ivC ivD #iv");
-	itest_expect_next(d, ":%s INVITE ivD :#iv", pfx(c));
+	itest_expect_next(d, ":%s INVITE ivD :#iv", itest_pfx(c));
 	itest_close(a);
 	itest_close(b);
 	itest_close(c);
@@ -317,10 +306,10 @@ test_channel_modes(void **state)
 
 	itest_join(a, "#md");
 	itest_send(a, "MODE #md +i");
-	itest_expect_next(a, ":%s MODE #md +i", pfx(a));
+	itest_expect_next(a, ":%s MODE #md +i", itest_pfx(a));
 	/* Announced exactly as applied, once, with its parameters. */
 	itest_send(a, "MODE #md +kl-i sekrit 2");
-	itest_expect_next(a, ":%s MODE #md +kl-i sekrit 2", pfx(a));
+	itest_expect_next(a, ":%s MODE #md +kl-i sekrit 2", itest_pfx(a));
 	itest_send(a, "MODE #md");
 	itest_expect_next(a, ":" SRV " 324 mdA #md +*k*l* sekrit 2");
 	itest_expect_next(a, ":" SRV " 329 mdA #md ?*");
@@ -335,9 +324,9 @@ test_channel_modes(void **state)
 	itest_send(b, "JOIN #md wrong");
 	itest_expect_next(b, ":" SRV " 475 mdB #md :Cannot join channel (+k)");
 	itest_send(b, "JOIN #md sekrit");
-	itest_expect_next(b, ":%s JOIN #md", pfx(b));
+	itest_expect_next(b, ":%s JOIN #md", itest_pfx(b));
 	itest_skip_to(b, ":" SRV " 366 mdB #md :*");
-	itest_expect_next(a, ":%s JOIN #md", pfx(b));
+	itest_expect_next(a, ":%s JOIN #md", itest_pfx(b));
 	/* +l 2: the channel is full. */
 	itest_send(c, "JOIN #md sekrit");
 	itest_expect_next(c, ":" SRV " 471 mdC #md :Cannot join channel (+l)");
@@ -346,18 +335,18 @@ test_channel_modes(void **state)
 	itest_expect_quiet(a);
 	itest_expect_quiet(b);
 	itest_send(a, "MODE #md -l+o mdB");
-	itest_expect_next(a, ":%s MODE #md -l+o mdB", pfx(a));
-	itest_expect_next(b, ":%s MODE #md -l+o mdB", pfx(a));
+	itest_expect_next(a, ":%s MODE #md -l+o mdB", itest_pfx(a));
+	itest_expect_next(b, ":%s MODE #md -l+o mdB", itest_pfx(a));
 	itest_send(c, "JOIN #md sekrit");
-	itest_expect_next(c, ":%s JOIN #md", pfx(c));
+	itest_expect_next(c, ":%s JOIN #md", itest_pfx(c));
 	itest_expect_next(c, ":" SRV " 353 mdC = #md :@mdA @mdB mdC");
 	itest_skip_to(c, ":" SRV " 366 mdC #md :*");
 	itest_sync(a);
 	itest_sync(b);
 	itest_send(b, "MODE #md -k *");
-	itest_expect_next(b, ":%s MODE #md -k *", pfx(b));
-	itest_expect_next(a, ":%s MODE #md -k *", pfx(b));
-	itest_expect_next(c, ":%s MODE #md -k *", pfx(b));
+	itest_expect_next(b, ":%s MODE #md -k *", itest_pfx(b));
+	itest_expect_next(a, ":%s MODE #md -k *", itest_pfx(b));
+	itest_expect_next(c, ":%s MODE #md -k *", itest_pfx(b));
 	itest_expect_quiet(a);
 	itest_expect_quiet(b);
 	itest_expect_quiet(c);
@@ -408,7 +397,7 @@ test_user_modes(void **state)
 	itest_send(a, "MODE umA");
 	itest_expect_next(a, ":" SRV " 221 umA +");
 	itest_send(a, "MODE umA +i");
-	itest_expect_next(a, ":%s MODE umA :+i", pfx(a));
+	itest_expect_next(a, ":%s MODE umA :+i", itest_pfx(a));
 	itest_send(a, "MODE umA");
 	itest_expect_next(a, ":" SRV " 221 umA +i");
 	itest_send(a, "MODE umA +i");
@@ -418,7 +407,7 @@ test_user_modes(void **state)
 	itest_send(a, "MODE umB");
 	itest_expect_next(a, ":" SRV " 502 umA :Can't change mode for other users");
 	itest_send(a, "MODE umA -i");
-	itest_expect_next(a, ":%s MODE umA :-i", pfx(a));
+	itest_expect_next(a, ":%s MODE umA :-i", itest_pfx(a));
 	itest_expect_quiet(b);
 	itest_close(a);
 	itest_close(b);
@@ -436,27 +425,27 @@ test_privmsg_and_notice(void **state)
 	itest_join(b, "#pm");
 	itest_sync(a);
 	itest_send(a, "PRIVMSG pmB :hello b");
-	itest_expect_next(b, ":%s PRIVMSG pmB :hello b", pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG pmB :hello b", itest_pfx(a));
 	itest_send(a, "NOTICE pmB :notice b");
-	itest_expect_next(b, ":%s NOTICE pmB :notice b", pfx(a));
+	itest_expect_next(b, ":%s NOTICE pmB :notice b", itest_pfx(a));
 	/* The sender does not get its own channel message back. */
 	itest_send(a, "PRIVMSG #pm :to the channel");
-	itest_expect_next(b, ":%s PRIVMSG #pm :to the channel", pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG #pm :to the channel", itest_pfx(a));
 	itest_send(a, "NOTICE #pm :channel notice");
-	itest_expect_next(b, ":%s NOTICE #pm :channel notice", pfx(a));
+	itest_expect_next(b, ":%s NOTICE #pm :channel notice", itest_pfx(a));
 	itest_expect_quiet(a);
 	/* Comma lists: each target once, in order. */
 	itest_send(a, "PRIVMSG pmC,#pm,pmB :to many");
-	itest_expect_next(c, ":%s PRIVMSG pmC :to many", pfx(a));
-	itest_expect_next(b, ":%s PRIVMSG #pm :to many", pfx(a));
-	itest_expect_next(b, ":%s PRIVMSG pmB :to many", pfx(a));
+	itest_expect_next(c, ":%s PRIVMSG pmC :to many", itest_pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG #pm :to many", itest_pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG pmB :to many", itest_pfx(a));
 	itest_send(a, "NOTICE pmC,pmB :notices");
-	itest_expect_next(c, ":%s NOTICE pmC :notices", pfx(a));
-	itest_expect_next(b, ":%s NOTICE pmB :notices", pfx(a));
+	itest_expect_next(c, ":%s NOTICE pmC :notices", itest_pfx(a));
+	itest_expect_next(b, ":%s NOTICE pmB :notices", itest_pfx(a));
 	itest_expect_quiet(a);
 	/* Nick targets are case-insensitive. */
 	itest_send(a, "PRIVMSG PMC :case");
-	itest_expect_next(c, ":%s PRIVMSG pmC :case", pfx(a));
+	itest_expect_next(c, ":%s PRIVMSG pmC :case", itest_pfx(a));
 	/* New channels are +n: outsiders cannot send to them. */
 	itest_send(out, "PRIVMSG #pm :from outside");
 	itest_expect_next(out, ":" SRV " 404 pmOut #pm :Cannot send to channel");
@@ -540,7 +529,7 @@ check_crowd_order(struct itest_client *c, struct itest_client *const s[2], int n
 
 		for (k = 0; k < 2; k++) {
 			snprintf(want, sizeof(want), ":%s PRIVMSG #crowd :from %s seq *",
-			    pfx(s[k]), s[k]->nick);
+			    itest_pfx(s[k]), s[k]->nick);
 			if (itest_match(want, l))
 				break;
 		}
@@ -582,7 +571,7 @@ test_crowded_channel_order(void **state)
 	for (int k = 0; k < 2; k++) {
 		for (int n = 0; n < CROWD_MSGS; n++)
 			itest_expect_next(s[k], ":%s PRIVMSG #crowd :from %s seq %d",
-			    pfx(s[1 - k]), s[1 - k]->nick, n);
+			    itest_pfx(s[1 - k]), s[1 - k]->nick, n);
 		itest_expect_quiet(s[k]);
 	}
 	for (int i = 0; i < CROWD; i++)

@@ -318,16 +318,6 @@ dcc_transfer(int sfd, int rfd, const unsigned char *data, size_t size, size_t st
 	free(x.ackq);
 }
 
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
-
 /* Offer a file of size bytes from a to b, and move it the classic way. */
 static void
 send_file(struct itest_client *a, struct itest_client *b, const char *name,
@@ -341,7 +331,7 @@ send_file(struct itest_client *a, struct itest_client *b, const char *name,
 	snprintf(text, sizeof(text), "\001DCC SEND %s %lu %d %zu\001", name, LOOPBACK_U32,
 	    port, size);
 	itest_send(a, "PRIVMSG %s :%s", b->nick, text);
-	snprintf(want, sizeof(want), ":%s PRIVMSG %s :%s", pfx(a), b->nick, text);
+	snprintf(want, sizeof(want), ":%s PRIVMSG %s :%s", itest_pfx(a), b->nick, text);
 	/* What b acts on is what it received, parsed. */
 	assert_int_equal(dcc_parse(expect_exact(b, want), &o), 0);
 	assert_string_equal(o.verb, "SEND");
@@ -391,13 +381,13 @@ test_dcc_resume(void **state)
 	snprintf(text, sizeof(text), "\001DCC SEND \"my file.txt\" %lu %d %zu\001",
 	    LOOPBACK_U32, port, size);
 	itest_send(a, "PRIVMSG resumee :%s", text);
-	snprintf(want, sizeof(want), ":%s PRIVMSG resumee :%s", pfx(a), text);
+	snprintf(want, sizeof(want), ":%s PRIVMSG resumee :%s", itest_pfx(a), text);
 	assert_int_equal(dcc_parse(expect_exact(b, want), &o), 0);
 	assert_string_equal(o.name, "my file.txt");
 	/* b has the first part: RESUME name port position. */
 	snprintf(text, sizeof(text), "\001DCC RESUME \"%s\" %d %zu\001", o.name, o.port, have);
 	itest_send(b, "PRIVMSG resumer :%s", text);
-	snprintf(want, sizeof(want), ":%s PRIVMSG resumer :%s", pfx(b), text);
+	snprintf(want, sizeof(want), ":%s PRIVMSG resumer :%s", itest_pfx(b), text);
 	assert_int_equal(dcc_parse(expect_exact(a, want), &r), 0);
 	assert_string_equal(r.verb, "RESUME");
 	assert_string_equal(r.name, "my file.txt");
@@ -406,7 +396,7 @@ test_dcc_resume(void **state)
 	snprintf(text, sizeof(text), "\001DCC ACCEPT \"%s\" %d %llu\001", r.name, r.port,
 	    r.size);
 	itest_send(a, "PRIVMSG resumee :%s", text);
-	snprintf(want, sizeof(want), ":%s PRIVMSG resumee :%s", pfx(a), text);
+	snprintf(want, sizeof(want), ":%s PRIVMSG resumee :%s", itest_pfx(a), text);
 	assert_int_equal(dcc_parse(expect_exact(b, want), &r), 0);
 	assert_string_equal(r.verb, "ACCEPT");
 	assert_int_equal(r.size, have);
@@ -438,7 +428,7 @@ test_dcc_passive(void **state)
 	snprintf(text, sizeof(text), "\001DCC SEND \"my file.txt\" %lu 0 %zu 77\001",
 	    LOOPBACK_U32, size);
 	itest_send(a, "PRIVMSG preceiver :%s", text);
-	snprintf(want, sizeof(want), ":%s PRIVMSG preceiver :%s", pfx(a), text);
+	snprintf(want, sizeof(want), ":%s PRIVMSG preceiver :%s", itest_pfx(a), text);
 	assert_int_equal(dcc_parse(expect_exact(b, want), &o), 0);
 	assert_int_equal(o.port, 0);
 	assert_string_equal(o.token, "77");
@@ -446,7 +436,7 @@ test_dcc_passive(void **state)
 	snprintf(text, sizeof(text), "\001DCC SEND \"%s\" %lu %d %llu %s\001", o.name,
 	    LOOPBACK_U32, port, o.size, o.token);
 	itest_send(b, "PRIVMSG psender :%s", text);
-	snprintf(want, sizeof(want), ":%s PRIVMSG psender :%s", pfx(b), text);
+	snprintf(want, sizeof(want), ":%s PRIVMSG psender :%s", itest_pfx(b), text);
 	assert_int_equal(dcc_parse(expect_exact(a, want), &r), 0);
 	assert_string_equal(r.name, "my file.txt");
 	assert_string_equal(r.token, "77");
@@ -490,10 +480,10 @@ test_ctcp_relay_byte_exact(void **state)
 		int n;
 
 		itest_send(a, "PRIVMSG rawrecv :%s", texts[i]);
-		n = snprintf(want, sizeof(want), ":%s PRIVMSG rawrecv :%s\r\n", pfx(a), texts[i]);
+		n = snprintf(want, sizeof(want), ":%s PRIVMSG rawrecv :%s\r\n", itest_pfx(a), texts[i]);
 		itest_expect_raw(b, want, (size_t)n);
 		itest_send(a, "NOTICE rawrecv :%s", texts[i]);
-		n = snprintf(want, sizeof(want), ":%s NOTICE rawrecv :%s\r\n", pfx(a), texts[i]);
+		n = snprintf(want, sizeof(want), ":%s NOTICE rawrecv :%s\r\n", itest_pfx(a), texts[i]);
 		itest_expect_raw(b, want, (size_t)n);
 	}
 	/* A refusal travels back by NOTICE, as CTCP replies do. */

@@ -15,16 +15,6 @@
 /* A PING round trip while the server is busy elsewhere must stay below this. */
 #define MAX_RTT_MS      500
 
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
-
 /* n PRIVMSG lines to target in one buffer (caller frees), *len set. */
 static char *
 privmsg_batch(const char *target, int first, int n, const char *pad, size_t *len)
@@ -126,7 +116,7 @@ test_partial_writes_keep_lines_whole(void **state)
 	itest_send_raw(w, batch, len);
 	free(batch);
 	for (int i = 0; i < total; i++) {
-		itest_expect_next(tiny, ":%s PRIVMSG #partial :msg %06d %s", pfx(w), i, pad);
+		itest_expect_next(tiny, ":%s PRIVMSG #partial :msg %06d %s", itest_pfx(w), i, pad);
 		if (i % 5 == 0)
 			itest_sleep_ms(2);
 	}
@@ -155,7 +145,7 @@ test_reset_client_quit_is_delivered(void **state)
 		snprintf(nick, sizeof(nick), "rst%d", i);
 		x = itest_user(*state, nick);
 		itest_join(x, "#rst");
-		itest_expect_next(peer, ":%s JOIN #rst", pfx(x));
+		itest_expect_next(peer, ":%s JOIN #rst", itest_pfx(x));
 		itest_send(x, "PING :going");
 		itest_abort(x);
 		itest_expect_next(peer, ":%s!%s@127.0.0.1 QUIT :*", nick, nick);

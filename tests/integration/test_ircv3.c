@@ -20,8 +20,6 @@
 
 #define SRV             ITEST_SERVER_NAME
 #define NETWORK         "ircserv"       /* the default network name */
-/* Generous bounds for work that hashes (ASan makes PBKDF2 slow). */
-#define HASH_TIMEOUT_MS 30000
 
 /*
  * The name the server gives no-implicit-names. Its specification is a work
@@ -51,17 +49,6 @@
 
 /* The tag section limits of IRCv3 message-tags, without '@' and ' '. */
 #define CLIENT_TAGS_MAX 4094
-
-/* c's "nick!user@host"; eight rotating buffers, enough for one call. */
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[8][128];
-	static unsigned next;
-	char *b = bufs[next++ % 8];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
 
 /* Connect, register as nick, then CAP REQ caps ("" for none). */
 #define cap_user(s, nick, caps) cap_user_at(ITEST_HERE, (s), (nick), (caps))
@@ -350,88 +337,6 @@ send_plain_at(const char *file, int line, struct itest_client *c,
 
 /* Accounts: a password hash from the server binary itself */
 
-/* Start "bin --mkpasswd" with pipes on its standard input and output. */
-static pid_t
-spawn_mkpasswd(const char *bin, int *to, int *from)
-{
-	int in[2], out[2];
-	pid_t pid;
-
-	if (pipe(in) == -1 || pipe(out) == -1)
-		fail_msg("pipe: %s", strerror(errno));
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		/* The harness ignores SIGPIPE and arms a watchdog: not for us. */
-		alarm(0);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		execl(bin, bin, "--mkpasswd", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	*to = in[1];
-	*from = out[0];
-	return pid;
-}
-
-/* Feed password to "$IRCSERV_BIN --mkpasswd"; the hash it prints. */
-static void
-mkpasswd(const char *password, char *hash, size_t hashsz)
-{
-	const char *bin = getenv("IRCSERV_BIN");
-	int64_t deadline = itest_now_ms() + HASH_TIMEOUT_MS;
-	int to, from, status = -1;
-	size_t n = 0;
-	pid_t pid, r;
-
-	if (bin == NULL)
-		fail_msg("set IRCSERV_BIN to the server binary");
-	pid = spawn_mkpasswd(bin, &to, &from);
-	/* A short input fits in the pipe: this cannot block. */
-	if (write(to, password, strlen(password)) == -1 || write(to, "\n", 1) == -1)
-		fail_msg("write to --mkpasswd: %s", strerror(errno));
-	close(to);
-	while (n + 1 < hashsz) {
-		struct pollfd pfd = { from, POLLIN, 0 };
-		int64_t left = deadline - itest_now_ms();
-		ssize_t got;
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
-			break;
-		if ((got = read(from, hash + n, hashsz - 1 - n)) == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	hash[n] = '\0';
-	close(from);
-	/* Reap the child by the deadline, or kill it. */
-	while ((r = waitpid(pid, &status, WNOHANG)) != pid) {
-		if ((r == -1 && errno != EINTR) || itest_now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			status = -1;
-			break;
-		}
-		itest_sleep_ms(5);
-	}
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || n < 2 ||
-	    hash[n - 1] != '\n')
-		fail_msg("--mkpasswd failed (status %d): \"%s\"", status, hash);
-	hash[n - 1] = '\0';
-	if (!itest_match("$pbkdf2-sha256$*$*$*", hash))
-		fail_msg("--mkpasswd printed \"%s\"", hash);
-}
-
 /*
  * A configuration with one SASL account, acct, whose password hash comes
  * from --mkpasswd (made once per run), plus extra.
@@ -442,31 +347,10 @@ sasl_conf(const char *extra)
 	static char hash[256], conf[2048];
 
 	if (hash[0] == '\0')
-		mkpasswd(ACCT_PASS, hash, sizeof(hash));
+		itest_mkpasswd(ACCT_PASS, hash, sizeof(hash));
 	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "account " ACCT " {\n"
 	    "\tpassword = %s\n}\n%s", hash, extra);
 	return conf;
-}
-
-static struct itest_server *
-start(const char *conf)
-{
-	struct itest_server *s = itest_server_start_conf(ITEST_PASSWORD, conf);
-
-	if (s == NULL)
-		fail_msg("the server did not start with:\n%s", conf);
-	return s;
-}
-
-/* Stop s with SIGTERM, free it, and require a clean exit. */
-static void
-stop_ok(struct itest_server *s)
-{
-	int code = itest_server_stop(s);
-
-	itest_server_free(s);
-	if (code != 0)
-		fail_msg("the server exited with %d on SIGTERM, expected 0", code);
 }
 
 /* Negotiation */
@@ -660,32 +544,32 @@ test_message_tags(void **state)
 	settle(snd, plain, st, mt, both);
 	/* Client-only tags (with '+') reach message-tags clients; others never. */
 	itest_send(snd, "@+x=1;secret=no;+example.com/y=a\\sb;time=1999 PRIVMSG #mt :hi");
-	expect_line(plain, NULL, ":%s PRIVMSG #mt :hi", pfx(snd));
-	expect_line(st, NULL, "@time=TIME :%s PRIVMSG #mt :hi", pfx(snd));
+	expect_line(plain, NULL, ":%s PRIVMSG #mt :hi", itest_pfx(snd));
+	expect_line(st, NULL, "@time=TIME :%s PRIVMSG #mt :hi", itest_pfx(snd));
 	expect_line(mt, &a, "@msgid=ID;+x=1;+example.com/y=a\\sb :%s PRIVMSG #mt :hi",
-	    pfx(snd));
+	    itest_pfx(snd));
 	expect_line(both, &b, "@time=TIME;msgid=ID;+x=1;+example.com/y=a\\sb "
-	    ":%s PRIVMSG #mt :hi", pfx(snd));
+	    ":%s PRIVMSG #mt :hi", itest_pfx(snd));
 	assert_string_equal(a.msgid, b.msgid);
 	/* No echo-message: the sender hears nothing. */
 	quiet(snd, plain, st, mt, both);
 	/* TAGMSG only to message-tags clients; none of the others hears it. */
 	itest_send(snd, "@+typing=active TAGMSG #mt");
-	expect_line(mt, NULL, "@msgid=ID;+typing=active :%s TAGMSG #mt", pfx(snd));
+	expect_line(mt, NULL, "@msgid=ID;+typing=active :%s TAGMSG #mt", itest_pfx(snd));
 	expect_line(both, NULL, "@time=TIME;msgid=ID;+typing=active :%s TAGMSG #mt",
-	    pfx(snd));
+	    itest_pfx(snd));
 	quiet(snd, plain, st, mt, both);
 	itest_send(snd, "@+typing=active TAGMSG mtPlain");
 	itest_send(snd, "@+typing=paused TAGMSG mtMt");
-	expect_line(mt, NULL, "@msgid=ID;+typing=paused :%s TAGMSG mtMt", pfx(snd));
+	expect_line(mt, NULL, "@msgid=ID;+typing=paused :%s TAGMSG mtMt", itest_pfx(snd));
 	quiet(snd, plain, mt);
 	itest_send(snd, "TAGMSG mtNobody");
 	itest_expect_next(snd, ":" SRV " 401 mtSnd mtNobody :No such nick/channel");
 	/* Without client tags, message-tags clients still get a msgid. */
 	itest_send(plain, "PRIVMSG #mt :plain");
-	expect_line(mt, NULL, "@msgid=ID :%s PRIVMSG #mt :plain", pfx(plain));
-	expect_line(snd, NULL, "@msgid=ID :%s PRIVMSG #mt :plain", pfx(plain));
-	expect_line(st, NULL, "@time=TIME :%s PRIVMSG #mt :plain", pfx(plain));
+	expect_line(mt, NULL, "@msgid=ID :%s PRIVMSG #mt :plain", itest_pfx(plain));
+	expect_line(snd, NULL, "@msgid=ID :%s PRIVMSG #mt :plain", itest_pfx(plain));
+	expect_line(st, NULL, "@time=TIME :%s PRIVMSG #mt :plain", itest_pfx(plain));
 	settle(both);
 	quiet(plain);
 }
@@ -730,9 +614,9 @@ test_message_tags_limits(void **state)
 	if (normalize(raw, got, sizeof(got), &seen) != NULL)
 		fail_msg("bad tags in \"%s\"", raw);
 	snprintf(want, sizeof(want), "@msgid=ID;%.*s :%s PRIVMSG tlMt :%.400s",
-	    CLIENT_TAGS_MAX, line + 1, pfx(snd), text);
+	    CLIENT_TAGS_MAX, line + 1, itest_pfx(snd), text);
 	assert_string_equal(got, want);
-	expect_line(plain, NULL, ":%s PRIVMSG tlPlain :%.400s", pfx(snd), text);
+	expect_line(plain, NULL, ":%s PRIVMSG tlPlain :%.400s", itest_pfx(snd), text);
 	free(line);
 	/* One byte more is 417, and nothing is delivered. */
 	line = tagged_line("+big", CLIENT_TAGS_MAX + 1, "PRIVMSG tlMt,tlPlain :x");
@@ -747,7 +631,7 @@ test_message_tags_limits(void **state)
 	quiet(snd, mt, plain);
 	/* Tags do not count against the 510 bytes of the message itself. */
 	itest_send(snd, "@+a=b PRIVMSG tlPlain :%s", text);
-	itest_expect_next(plain, ":%s PRIVMSG tlPlain :ttt*", pfx(snd));
+	itest_expect_next(plain, ":%s PRIVMSG tlPlain :ttt*", itest_pfx(snd));
 	itest_send(snd, "@+a=b PRIVMSG tlPlain :%sx", text);
 	itest_expect_next(snd, ":" SRV " 417 tlSnd :Input line was too long");
 	quiet(snd, plain);
@@ -769,16 +653,16 @@ test_msgid(void **state)
 	/* One msgid per message: the same for every recipient and the echo. */
 	for (int i = 0; i < 3; i++) {
 		itest_send(a, "PRIVMSG #mi :m%d", i);
-		expect_line(a, &ids[i][0], "@msgid=ID :%s PRIVMSG #mi :m%d", pfx(a), i);
-		expect_line(b, &ids[i][1], "@msgid=ID :%s PRIVMSG #mi :m%d", pfx(a), i);
+		expect_line(a, &ids[i][0], "@msgid=ID :%s PRIVMSG #mi :m%d", itest_pfx(a), i);
+		expect_line(b, &ids[i][1], "@msgid=ID :%s PRIVMSG #mi :m%d", itest_pfx(a), i);
 		expect_line(c, &ids[i][2], "@time=TIME;msgid=ID :%s PRIVMSG #mi :m%d",
-		    pfx(a), i);
+		    itest_pfx(a), i);
 		assert_string_equal(ids[i][0].msgid, ids[i][1].msgid);
 		assert_string_equal(ids[i][0].msgid, ids[i][2].msgid);
 	}
 	itest_send(a, "NOTICE miB :pm");
-	expect_line(a, &ids[3][0], "@msgid=ID :%s NOTICE miB :pm", pfx(a));
-	expect_line(b, &ids[3][1], "@msgid=ID :%s NOTICE miB :pm", pfx(a));
+	expect_line(a, &ids[3][0], "@msgid=ID :%s NOTICE miB :pm", itest_pfx(a));
+	expect_line(b, &ids[3][1], "@msgid=ID :%s NOTICE miB :pm", itest_pfx(a));
 	assert_string_equal(ids[3][0].msgid, ids[3][1].msgid);
 	/* And a different one for each message. */
 	for (int i = 0; i < 4; i++)
@@ -796,22 +680,22 @@ test_server_time(void **state)
 
 	enter(st, "#st");
 	itest_send(b, "JOIN #st");
-	itest_expect_next(b, ":%s JOIN #st", pfx(b));
+	itest_expect_next(b, ":%s JOIN #st", itest_pfx(b));
 	itest_skip_to(b, ":" SRV " 366 stB #st :*");
-	expect_line(st, NULL, "@time=TIME :%s JOIN #st", pfx(b));
+	expect_line(st, NULL, "@time=TIME :%s JOIN #st", itest_pfx(b));
 	itest_send(b, "PRIVMSG #st :tick");
-	expect_line(st, NULL, "@time=TIME :%s PRIVMSG #st :tick", pfx(b));
+	expect_line(st, NULL, "@time=TIME :%s PRIVMSG #st :tick", itest_pfx(b));
 	itest_send(b, "NICK stC");
 	/* The user's own NICK comes without a time: it has no server-time. */
-	itest_expect_next(b, ":%s NICK :stC", pfx(b));
-	expect_line(st, NULL, "@time=TIME :%s NICK :stC", pfx(b));
+	itest_expect_next(b, ":%s NICK :stC", itest_pfx(b));
+	expect_line(st, NULL, "@time=TIME :%s NICK :stC", itest_pfx(b));
 	snprintf(b->nick, sizeof(b->nick), "stC");
 	/* Numerics are not tagged. */
 	itest_send(st, "TIME");
 	itest_expect_next(st, ":" SRV " 391 stA " SRV " :*");
 	itest_send(b, "QUIT :gone");
 	itest_expect_closed(b);
-	expect_line(st, NULL, "@time=TIME :%s QUIT :Quit: gone", pfx(b));
+	expect_line(st, NULL, "@time=TIME :%s QUIT :Quit: gone", itest_pfx(b));
 	itest_expect_quiet(st);
 }
 
@@ -831,23 +715,23 @@ test_echo_message(void **state)
 	settle(e, p, m);
 	/* Each PRIVMSG or NOTICE comes back exactly once, per target. */
 	itest_send(e, "PRIVMSG #ec :hello");
-	expect_line(e, NULL, ":%s PRIVMSG #ec :hello", pfx(e));
-	expect_line(p, NULL, ":%s PRIVMSG #ec :hello", pfx(e));
-	expect_line(m, NULL, "@msgid=ID :%s PRIVMSG #ec :hello", pfx(e));
+	expect_line(e, NULL, ":%s PRIVMSG #ec :hello", itest_pfx(e));
+	expect_line(p, NULL, ":%s PRIVMSG #ec :hello", itest_pfx(e));
+	expect_line(m, NULL, "@msgid=ID :%s PRIVMSG #ec :hello", itest_pfx(e));
 	quiet(e, p, m);
 	itest_send(e, "NOTICE #ec :note");
-	expect_line(e, NULL, ":%s NOTICE #ec :note", pfx(e));
+	expect_line(e, NULL, ":%s NOTICE #ec :note", itest_pfx(e));
 	settle(p, m);
 	itest_expect_quiet(e);
 	itest_send(e, "PRIVMSG ecP :dm");
-	expect_line(e, NULL, ":%s PRIVMSG ecP :dm", pfx(e));
-	expect_line(p, NULL, ":%s PRIVMSG ecP :dm", pfx(e));
+	expect_line(e, NULL, ":%s PRIVMSG ecP :dm", itest_pfx(e));
+	expect_line(p, NULL, ":%s PRIVMSG ecP :dm", itest_pfx(e));
 	quiet(e, p, m);
 	itest_send(e, "PRIVMSG #ec,ecP :two");
-	expect_line(e, NULL, ":%s PRIVMSG #ec :two", pfx(e));
-	expect_line(e, NULL, ":%s PRIVMSG ecP :two", pfx(e));
-	expect_line(p, NULL, ":%s PRIVMSG #ec :two", pfx(e));
-	expect_line(p, NULL, ":%s PRIVMSG ecP :two", pfx(e));
+	expect_line(e, NULL, ":%s PRIVMSG #ec :two", itest_pfx(e));
+	expect_line(e, NULL, ":%s PRIVMSG ecP :two", itest_pfx(e));
+	expect_line(p, NULL, ":%s PRIVMSG #ec :two", itest_pfx(e));
+	expect_line(p, NULL, ":%s PRIVMSG ecP :two", itest_pfx(e));
 	settle(m);
 	quiet(e, p);
 	/* Nothing is echoed for a message that was refused. */
@@ -875,21 +759,21 @@ test_echo_message_tags(void **state)
 	settle(e, p, m);
 	/* With message-tags, the echo has the client tags and the recipients' msgid. */
 	itest_send(m, "@+x=1;other=2 PRIVMSG #et :tagged");
-	expect_line(m, &echo, "@msgid=ID;+x=1 :%s PRIVMSG #et :tagged", pfx(m));
-	expect_line(e, NULL, ":%s PRIVMSG #et :tagged", pfx(m));
-	expect_line(p, NULL, ":%s PRIVMSG #et :tagged", pfx(m));
+	expect_line(m, &echo, "@msgid=ID;+x=1 :%s PRIVMSG #et :tagged", itest_pfx(m));
+	expect_line(e, NULL, ":%s PRIVMSG #et :tagged", itest_pfx(m));
+	expect_line(p, NULL, ":%s PRIVMSG #et :tagged", itest_pfx(m));
 	quiet(e, p, m);
 	itest_send(e, "PRIVMSG #et :plain");
-	expect_line(e, NULL, ":%s PRIVMSG #et :plain", pfx(e));
-	expect_line(m, &seen, "@msgid=ID :%s PRIVMSG #et :plain", pfx(e));
+	expect_line(e, NULL, ":%s PRIVMSG #et :plain", itest_pfx(e));
+	expect_line(m, &seen, "@msgid=ID :%s PRIVMSG #et :plain", itest_pfx(e));
 	assert_string_not_equal(echo.msgid, seen.msgid);
 	settle(p);
 	/* TAGMSG is echoed only to a client that has message-tags. */
 	itest_send(m, "@+typing=active TAGMSG #et");
-	expect_line(m, NULL, "@msgid=ID;+typing=active :%s TAGMSG #et", pfx(m));
+	expect_line(m, NULL, "@msgid=ID;+typing=active :%s TAGMSG #et", itest_pfx(m));
 	quiet(e, p, m);
 	itest_send(e, "@+typing=active TAGMSG #et");
-	expect_line(m, NULL, "@msgid=ID;+typing=active :%s TAGMSG #et", pfx(e));
+	expect_line(m, NULL, "@msgid=ID;+typing=active :%s TAGMSG #et", itest_pfx(e));
 	quiet(e, p, m);
 }
 
@@ -934,14 +818,14 @@ test_echo_message_to_self(void **state)
 
 	/* Without echo-message, a message to oneself arrives once, as to anyone. */
 	itest_send(p, "PRIVMSG esP :me");
-	plain = count_copies(p, ":%s PRIVMSG esP :me", pfx(p));
+	plain = count_copies(p, ":%s PRIVMSG esP :me", itest_pfx(p));
 	/* With it, the delivery is the echo: still once, not twice. */
 	itest_send(e, "PRIVMSG esE :me");
-	privmsg = count_copies(e, ":%s PRIVMSG esE :me", pfx(e));
+	privmsg = count_copies(e, ":%s PRIVMSG esE :me", itest_pfx(e));
 	itest_send(e, "NOTICE esE :me");
-	notice = count_copies(e, ":%s NOTICE esE :me", pfx(e));
+	notice = count_copies(e, ":%s NOTICE esE :me", itest_pfx(e));
 	itest_send(m, "@+typing=active TAGMSG esM");
-	tagmsg = count_copies(m, "@msgid=*;+typing=active :%s TAGMSG esM", pfx(m));
+	tagmsg = count_copies(m, "@msgid=*;+typing=active :%s TAGMSG esM", itest_pfx(m));
 	if (plain != 1 || privmsg != 1 || notice != 1 || tagmsg != 1)
 		fail_msg("copies of a message to oneself: without echo-message %d, "
 		    "with it PRIVMSG %d, NOTICE %d, TAGMSG %d; wanted 1 each",
@@ -1002,15 +886,15 @@ test_labeled_response(void **state)
 	itest_expect_next(a, ":" SRV " BATCH -%s", id);
 	/* The echo is the response and carries the label; the recipient sees none. */
 	itest_send(a, "@label=e6 PRIVMSG lrB :hi");
-	expect_line(a, NULL, "@label=e6;msgid=ID :%s PRIVMSG lrB :hi", pfx(a));
-	expect_line(b, NULL, ":%s PRIVMSG lrB :hi", pfx(a));
+	expect_line(a, NULL, "@label=e6;msgid=ID :%s PRIVMSG lrB :hi", itest_pfx(a));
+	expect_line(b, NULL, ":%s PRIVMSG lrB :hi", itest_pfx(a));
 	/* Two echoes: a batch of them. */
 	itest_send(a, "@label=e7 PRIVMSG #lr,lrB :two");
 	expect_batch(a, "e7", id);
-	expect_line(a, NULL, "@batch=%s;msgid=ID :%s PRIVMSG #lr :two", id, pfx(a));
-	expect_line(a, NULL, "@batch=%s;msgid=ID :%s PRIVMSG lrB :two", id, pfx(a));
+	expect_line(a, NULL, "@batch=%s;msgid=ID :%s PRIVMSG #lr :two", id, itest_pfx(a));
+	expect_line(a, NULL, "@batch=%s;msgid=ID :%s PRIVMSG lrB :two", id, itest_pfx(a));
 	itest_expect_next(a, ":" SRV " BATCH -%s", id);
-	expect_line(b, NULL, ":%s PRIVMSG lrB :two", pfx(a));
+	expect_line(b, NULL, ":%s PRIVMSG lrB :two", itest_pfx(a));
 	quiet(a, b);
 }
 
@@ -1032,7 +916,7 @@ test_labeled_response_limits(void **state)
 	/* A message without echo-message has no reply for its sender: ACK. */
 	itest_send(a, "@label=q PRIVMSG llB :x");
 	itest_expect_next(a, "@label=q :" SRV " ACK");
-	itest_expect_next(b, ":%s PRIVMSG llB :x", pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG llB :x", itest_pfx(a));
 	/* Without labeled-response: no label, no ACK. */
 	itest_send(b, "@label=x PING :t");
 	itest_expect_next(b, ":" SRV " PONG " SRV " :t");
@@ -1061,7 +945,7 @@ test_names_prefixes(void **state)
 
 	enter(op, "#mp");
 	itest_send(op, "MODE #mp +v mpOp");
-	itest_expect_next(op, ":%s MODE #mp +v mpOp", pfx(op));
+	itest_expect_next(op, ":%s MODE #mp +v mpOp", itest_pfx(op));
 	enter(mp, "#mp");
 	enter(uh, "#mp");
 	enter(both, "#mp");
@@ -1073,12 +957,12 @@ test_names_prefixes(void **state)
 	itest_expect_next(mp, ":" SRV " 353 mpMp = #mp :@+mpOp mpMp mpUh mpBoth");
 	itest_expect_next(mp, ":" SRV " 366 mpMp #mp :End of /NAMES list");
 	itest_send(uh, "NAMES #mp");
-	itest_expect_next(uh, ":" SRV " 353 mpUh = #mp :@%s %s %s %s", pfx(op), pfx(mp),
-	    pfx(uh), pfx(both));
+	itest_expect_next(uh, ":" SRV " 353 mpUh = #mp :@%s %s %s %s", itest_pfx(op), itest_pfx(mp),
+	    itest_pfx(uh), itest_pfx(both));
 	itest_expect_next(uh, ":" SRV " 366 mpUh #mp :End of /NAMES list");
 	itest_send(both, "NAMES #mp");
-	itest_expect_next(both, ":" SRV " 353 mpBoth = #mp :@+%s %s %s %s", pfx(op),
-	    pfx(mp), pfx(uh), pfx(both));
+	itest_expect_next(both, ":" SRV " 353 mpBoth = #mp :@+%s %s %s %s", itest_pfx(op),
+	    itest_pfx(mp), itest_pfx(uh), itest_pfx(both));
 	itest_expect_next(both, ":" SRV " 366 mpBoth #mp :End of /NAMES list");
 	/* WHO and WHOIS: every prefix with multi-prefix, the highest without. */
 	itest_send(mp, "WHO #mp");
@@ -1095,11 +979,11 @@ test_names_prefixes(void **state)
 	itest_skip_to(uh, ":" SRV " 318 mpUh mpOp :*");
 	/* The NAMES sent on JOIN follow the same rules. */
 	itest_send(both, "PART #mp");
-	itest_expect_next(both, ":%s PART #mp", pfx(both));
+	itest_expect_next(both, ":%s PART #mp", itest_pfx(both));
 	itest_send(both, "JOIN #mp");
-	itest_expect_next(both, ":%s JOIN #mp", pfx(both));
-	itest_expect_next(both, ":" SRV " 353 mpBoth = #mp :@+%s %s %s %s", pfx(op),
-	    pfx(mp), pfx(uh), pfx(both));
+	itest_expect_next(both, ":%s JOIN #mp", itest_pfx(both));
+	itest_expect_next(both, ":" SRV " 353 mpBoth = #mp :@+%s %s %s %s", itest_pfx(op),
+	    itest_pfx(mp), itest_pfx(uh), itest_pfx(both));
 	itest_expect_next(both, ":" SRV " 366 mpBoth #mp :End of /NAMES list");
 	settle(op, mp, uh);
 	quiet(op, mp, uh, both);
@@ -1115,16 +999,16 @@ test_extended_join(void **state)
 
 	/* The joining client's own JOIN is extended too; "*": no account. */
 	itest_send(ext, "JOIN #ej");
-	itest_expect_next(ext, ":%s JOIN #ej * :itest ejExt", pfx(ext));
+	itest_expect_next(ext, ":%s JOIN #ej * :itest ejExt", itest_pfx(ext));
 	itest_skip_to(ext, ":" SRV " 366 ejExt #ej :*");
 	enter(pl, "#ej");
-	expect_line(ext, NULL, ":%s JOIN #ej * :itest ejPlain", pfx(pl));
+	expect_line(ext, NULL, ":%s JOIN #ej * :itest ejPlain", itest_pfx(pl));
 	itest_send(j, "SETNAME :Real Name Here");
 	itest_send(j, "JOIN #ej");
-	itest_expect_next(j, ":%s JOIN #ej", pfx(j));
+	itest_expect_next(j, ":%s JOIN #ej", itest_pfx(j));
 	itest_skip_to(j, ":" SRV " 366 ejJoin #ej :*");
-	expect_line(ext, NULL, ":%s JOIN #ej * :Real Name Here", pfx(j));
-	expect_line(pl, NULL, ":%s JOIN #ej", pfx(j));
+	expect_line(ext, NULL, ":%s JOIN #ej * :Real Name Here", itest_pfx(j));
+	expect_line(pl, NULL, ":%s JOIN #ej", itest_pfx(j));
 	quiet(ext, pl, j);
 }
 
@@ -1137,20 +1021,20 @@ test_no_implicit_names(void **state)
 	struct itest_client *c = cap_user(s, "niC", "");
 
 	itest_send(a, "JOIN #ni");
-	itest_expect_next(a, ":%s JOIN #ni", pfx(a));
+	itest_expect_next(a, ":%s JOIN #ni", itest_pfx(a));
 	itest_expect_quiet(a);
 	itest_send(a, "TOPIC #ni :hello");
-	itest_expect_next(a, ":%s TOPIC #ni :hello", pfx(a));
+	itest_expect_next(a, ":%s TOPIC #ni :hello", itest_pfx(a));
 	/* The topic still comes; 353 and 366 do not. */
 	itest_send(b, "JOIN #ni");
-	itest_expect_next(b, ":%s JOIN #ni", pfx(b));
+	itest_expect_next(b, ":%s JOIN #ni", itest_pfx(b));
 	itest_expect_next(b, ":" SRV " 332 niB #ni :hello");
-	itest_expect_next(b, ":" SRV " 333 niB #ni %s *", pfx(a));
+	itest_expect_next(b, ":" SRV " 333 niB #ni %s *", itest_pfx(a));
 	itest_expect_quiet(b);
 	itest_send(c, "JOIN #ni");
-	itest_expect_next(c, ":%s JOIN #ni", pfx(c));
+	itest_expect_next(c, ":%s JOIN #ni", itest_pfx(c));
 	itest_expect_next(c, ":" SRV " 332 niC #ni :hello");
-	itest_expect_next(c, ":" SRV " 333 niC #ni %s *", pfx(a));
+	itest_expect_next(c, ":" SRV " 333 niC #ni %s *", itest_pfx(a));
 	itest_expect_next(c, ":" SRV " 353 niC = #ni :@niA niB niC");
 	itest_expect_next(c, ":" SRV " 366 niC #ni :End of /NAMES list");
 	settle(a, b);
@@ -1183,13 +1067,13 @@ test_away_notify(void **state)
 	/* Peers with the capability hear it once each; the user only its numeric. */
 	itest_send(u, "AWAY :lunch");
 	itest_expect_next(u, ":" SRV " 306 awUser :You have been marked as being away");
-	expect_line(an, NULL, ":%s AWAY :lunch", pfx(u));
-	expect_line(two, NULL, ":%s AWAY :lunch", pfx(u));
+	expect_line(an, NULL, ":%s AWAY :lunch", itest_pfx(u));
+	expect_line(two, NULL, ":%s AWAY :lunch", itest_pfx(u));
 	quiet(u, an, two, pl, far);
 	itest_send(u, "AWAY");
 	itest_expect_next(u, ":" SRV " 305 awUser :You are no longer marked as being away");
-	expect_line(an, NULL, ":%s AWAY", pfx(u));
-	expect_line(two, NULL, ":%s AWAY", pfx(u));
+	expect_line(an, NULL, ":%s AWAY", itest_pfx(u));
+	expect_line(two, NULL, ":%s AWAY", itest_pfx(u));
 	quiet(u, an, two, pl, far);
 	/* Back when not away: nothing to tell. */
 	itest_send(u, "AWAY");
@@ -1203,9 +1087,9 @@ test_away_notify(void **state)
 	enter(pl, "#aw3");
 	settle(an, pl);
 	enter(u, "#aw3");
-	expect_line(an, NULL, ":%s JOIN #aw3", pfx(u));
-	expect_line(an, NULL, ":%s AWAY :brb", pfx(u));
-	expect_line(pl, NULL, ":%s JOIN #aw3", pfx(u));
+	expect_line(an, NULL, ":%s JOIN #aw3", itest_pfx(u));
+	expect_line(an, NULL, ":%s AWAY :brb", itest_pfx(u));
+	expect_line(pl, NULL, ":%s JOIN #aw3", itest_pfx(u));
 	quiet(u, an, two, pl, far);
 }
 
@@ -1227,9 +1111,9 @@ test_invite_notify(void **state)
 	/* The inviter gets 341, the invitee INVITE, members with the cap a notice. */
 	itest_send(op, "INVITE ivT #iv");
 	itest_expect_next(op, ":" SRV " 341 ivOp ivT #iv");
-	expect_line(t, NULL, ":%s INVITE ivT :#iv", pfx(op));
-	expect_line(n, NULL, ":%s INVITE ivT #iv", pfx(op));
-	expect_line(m, NULL, ":%s INVITE ivT #iv", pfx(op));
+	expect_line(t, NULL, ":%s INVITE ivT :#iv", itest_pfx(op));
+	expect_line(n, NULL, ":%s INVITE ivT #iv", itest_pfx(op));
+	expect_line(m, NULL, ":%s INVITE ivT #iv", itest_pfx(op));
 	quiet(op, n, m, p, t);
 	/* On a +i channel only the operators hear of it. */
 	itest_send(op, "MODE #iv +i");
@@ -1237,8 +1121,8 @@ test_invite_notify(void **state)
 	settle(op, n, m, p);
 	itest_send(n, "INVITE ivT2 #iv");
 	itest_expect_next(n, ":" SRV " 341 ivNote ivT2 #iv");
-	expect_line(t2, NULL, ":%s INVITE ivT2 :#iv", pfx(n));
-	expect_line(op, NULL, ":%s INVITE ivT2 #iv", pfx(n));
+	expect_line(t2, NULL, ":%s INVITE ivT2 :#iv", itest_pfx(n));
+	expect_line(op, NULL, ":%s INVITE ivT2 #iv", itest_pfx(n));
 	quiet(op, n, m, p, t2);
 }
 
@@ -1256,8 +1140,8 @@ test_setname(void **state)
 	enter(pl, "#sn");
 	settle(sn, peer, pl);
 	itest_send(sn, "SETNAME :New Real Name");
-	expect_line(sn, NULL, ":%s SETNAME :New Real Name", pfx(sn));
-	expect_line(peer, NULL, ":%s SETNAME :New Real Name", pfx(sn));
+	expect_line(sn, NULL, ":%s SETNAME :New Real Name", itest_pfx(sn));
+	expect_line(peer, NULL, ":%s SETNAME :New Real Name", itest_pfx(sn));
 	quiet(sn, peer, pl);
 	itest_send(pl, "WHOIS snSelf");
 	itest_expect_next(pl, ":" SRV " 311 snPlain snSelf snSelf 127.0.0.1 * :New Real Name");
@@ -1273,8 +1157,8 @@ test_setname(void **state)
 	quiet(sn, peer, pl);
 	name[390] = '\0';
 	itest_send(sn, "SETNAME :%s", name);
-	expect_line(sn, NULL, ":%s SETNAME :%s", pfx(sn), name);
-	expect_line(peer, NULL, ":%s SETNAME :%s", pfx(sn), name);
+	expect_line(sn, NULL, ":%s SETNAME :%s", itest_pfx(sn), name);
+	expect_line(peer, NULL, ":%s SETNAME :%s", itest_pfx(sn), name);
 	itest_send(sn, "SETNAME");
 	itest_expect_next(sn, ":" SRV " 461 snSelf SETNAME :Not enough parameters");
 	quiet(sn, peer, pl);
@@ -1314,7 +1198,7 @@ test_monitor(void **state)
 	/* An online nick is answered with 730 at once; removal is silent. */
 	o = itest_user(s, "monO");
 	itest_send(w, "MONITOR + monO");
-	itest_expect_next(w, ":" SRV " 730 monW :%s", pfx(o));
+	itest_expect_next(w, ":" SRV " 730 monW :%s", itest_pfx(o));
 	itest_send(w, "MONITOR - monA,MONO");
 	itest_send(w, "MONITOR L");
 	itest_expect_next(w, ":" SRV " 732 monW :monB");
@@ -1377,18 +1261,18 @@ test_extended_monitor(void **state)
 	struct itest_client *t = cap_user(s, "emT", "");
 
 	itest_send(e, "MONITOR + emT");
-	itest_expect_next(e, ":" SRV " 730 emExt :%s", pfx(t));
+	itest_expect_next(e, ":" SRV " 730 emExt :%s", itest_pfx(t));
 	itest_send(p, "MONITOR + emT");
-	itest_expect_next(p, ":" SRV " 730 emPlain :%s", pfx(t));
+	itest_expect_next(p, ":" SRV " 730 emPlain :%s", itest_pfx(t));
 	itest_send(x, "MONITOR + emT");
-	itest_expect_next(x, ":" SRV " 730 emBare :%s", pfx(t));
+	itest_expect_next(x, ":" SRV " 730 emBare :%s", itest_pfx(t));
 	/* No shared channel: only extended-monitor plus the notify capability. */
 	itest_send(t, "AWAY :gone");
 	itest_expect_next(t, ":" SRV " 306 emT :*");
-	expect_line(e, NULL, ":%s AWAY :gone", pfx(t));
+	expect_line(e, NULL, ":%s AWAY :gone", itest_pfx(t));
 	quiet(e, p, x, t);
 	itest_send(t, "SETNAME :Other Name");
-	expect_line(e, NULL, ":%s SETNAME :Other Name", pfx(t));
+	expect_line(e, NULL, ":%s SETNAME :Other Name", itest_pfx(t));
 	quiet(e, p, x, t);
 	/* Monitoring and sharing a channel: still once. */
 	enter(t, "#em");
@@ -1396,7 +1280,7 @@ test_extended_monitor(void **state)
 	settle(t, e);
 	itest_send(t, "AWAY");
 	itest_expect_next(t, ":" SRV " 305 emT :*");
-	expect_line(e, NULL, ":%s AWAY", pfx(t));
+	expect_line(e, NULL, ":%s AWAY", itest_pfx(t));
 	quiet(e, p, x, t);
 }
 
@@ -1414,7 +1298,7 @@ test_bot_mode(void **state)
 	itest_expect(b, ":" SRV " 005 botB * BOT=B *");
 	itest_sync(b);
 	itest_send(b, "MODE botB +B");
-	itest_expect_next(b, ":%s MODE botB :+B", pfx(b));
+	itest_expect_next(b, ":%s MODE botB :+B", itest_pfx(b));
 	itest_send(b, "MODE botB");
 	itest_expect_next(b, ":" SRV " 221 botB +B");
 	itest_send(v, "WHOIS botB");
@@ -1428,12 +1312,12 @@ test_bot_mode(void **state)
 	itest_expect_next(v, ":" SRV " 315 botV botB :End of /WHO list");
 	/* The "bot" tag goes to message-tags clients only. */
 	itest_send(b, "PRIVMSG botMt,botV :beep");
-	expect_line(mt, NULL, "@time=TIME;msgid=ID;bot :%s PRIVMSG botMt :beep", pfx(b));
-	expect_line(v, NULL, ":%s PRIVMSG botV :beep", pfx(b));
+	expect_line(mt, NULL, "@time=TIME;msgid=ID;bot :%s PRIVMSG botMt :beep", itest_pfx(b));
+	expect_line(v, NULL, ":%s PRIVMSG botV :beep", itest_pfx(b));
 	itest_send(b, "MODE botB -B");
-	itest_expect_next(b, ":%s MODE botB :-B", pfx(b));
+	itest_expect_next(b, ":%s MODE botB :-B", itest_pfx(b));
 	itest_send(b, "PRIVMSG botMt :human");
-	expect_line(mt, NULL, "@time=TIME;msgid=ID :%s PRIVMSG botMt :human", pfx(b));
+	expect_line(mt, NULL, "@time=TIME;msgid=ID :%s PRIVMSG botMt :human", itest_pfx(b));
 	itest_send(v, "WHOIS botB");
 	itest_expect_next(v, ":" SRV " 311 botV botB *");
 	itest_expect_next(v, ":" SRV " 312 botV botB *");
@@ -1458,12 +1342,12 @@ authenticate_at(const char *file, int line, struct itest_client *c,
 static void
 test_sasl_plain(void **state)
 {
-	struct itest_server *srv = start(sasl_conf(""));
+	struct itest_server *srv = itest_server_start_ok(sasl_conf(""));
 	struct itest_client *c = itest_connect(srv), *d = itest_connect(srv);
 	struct itest_client *z = itest_connect(srv);
 
 	(void)state;
-	c->timeout_ms = z->timeout_ms = HASH_TIMEOUT_MS;
+	c->timeout_ms = z->timeout_ms = ITEST_HASH_MS;
 	snprintf(c->nick, sizeof(c->nick), "saslA");
 	snprintf(d->nick, sizeof(d->nick), "saslD");
 	snprintf(z->nick, sizeof(z->nick), "saslZ");
@@ -1513,18 +1397,18 @@ test_sasl_plain(void **state)
 	itest_close(c);
 	itest_close(d);
 	itest_close(z);
-	stop_ok(srv);
+	itest_server_stop_ok(srv);
 }
 
 static void
 test_sasl_failures(void **state)
 {
-	struct itest_server *srv = start(sasl_conf(""));
+	struct itest_server *srv = itest_server_start_ok(sasl_conf(""));
 	struct itest_client *f = itest_connect(srv);
 	char big[402];
 
 	(void)state;
-	f->timeout_ms = HASH_TIMEOUT_MS;
+	f->timeout_ms = ITEST_HASH_MS;
 	snprintf(f->nick, sizeof(f->nick), "saslF");
 	/* Without CAP REQ :sasl. */
 	itest_send(f, "AUTHENTICATE PLAIN");
@@ -1567,7 +1451,7 @@ test_sasl_failures(void **state)
 	itest_expect_next(f, ":" SRV " 318 saslF saslF :End of /WHOIS list");
 	itest_expect_quiet(f);
 	itest_close(f);
-	stop_ok(srv);
+	itest_server_stop_ok(srv);
 }
 
 /* Connect, log in with SASL before registering, register as nick with caps. */
@@ -1576,7 +1460,7 @@ sasl_user(struct itest_server *srv, const char *nick, const char *caps)
 {
 	struct itest_client *c = itest_connect(srv);
 
-	c->timeout_ms = HASH_TIMEOUT_MS;
+	c->timeout_ms = ITEST_HASH_MS;
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	itest_send(c, "CAP REQ :sasl %s", caps);
 	itest_expect_next(c, ":" SRV " CAP * ACK :sasl %s", caps);
@@ -1592,7 +1476,7 @@ sasl_user(struct itest_server *srv, const char *nick, const char *caps)
 static void
 test_account_capabilities(void **state)
 {
-	struct itest_server *srv = start(sasl_conf(""));
+	struct itest_server *srv = itest_server_start_ok(sasl_conf(""));
 	struct itest_client *ext = cap_user(srv, "acExt", "extended-join");
 	struct itest_client *tag = cap_user(srv, "acTag", "account-tag");
 	struct itest_client *note = cap_user(srv, "acNote", "account-notify");
@@ -1608,26 +1492,26 @@ test_account_capabilities(void **state)
 	/* Logged in: extended-join names the account, account-tag tags it. */
 	u = sasl_user(srv, "acUser", "account-tag");
 	itest_send(u, "JOIN #ac");
-	expect_line(u, NULL, "@account=" ACCT " :%s JOIN #ac", pfx(u));
+	expect_line(u, NULL, "@account=" ACCT " :%s JOIN #ac", itest_pfx(u));
 	itest_skip_to(u, ":" SRV " 366 acUser #ac :*");
-	expect_line(ext, NULL, ":%s JOIN #ac " ACCT " :itest acUser", pfx(u));
-	expect_line(tag, NULL, "@account=" ACCT " :%s JOIN #ac", pfx(u));
-	expect_line(note, NULL, ":%s JOIN #ac", pfx(u));
-	expect_line(pl, NULL, ":%s JOIN #ac", pfx(u));
+	expect_line(ext, NULL, ":%s JOIN #ac " ACCT " :itest acUser", itest_pfx(u));
+	expect_line(tag, NULL, "@account=" ACCT " :%s JOIN #ac", itest_pfx(u));
+	expect_line(note, NULL, ":%s JOIN #ac", itest_pfx(u));
+	expect_line(pl, NULL, ":%s JOIN #ac", itest_pfx(u));
 	itest_send(u, "PRIVMSG #ac :hi");
-	expect_line(tag, NULL, "@account=" ACCT " :%s PRIVMSG #ac :hi", pfx(u));
-	expect_line(ext, NULL, ":%s PRIVMSG #ac :hi", pfx(u));
-	expect_line(note, NULL, ":%s PRIVMSG #ac :hi", pfx(u));
-	expect_line(pl, NULL, ":%s PRIVMSG #ac :hi", pfx(u));
+	expect_line(tag, NULL, "@account=" ACCT " :%s PRIVMSG #ac :hi", itest_pfx(u));
+	expect_line(ext, NULL, ":%s PRIVMSG #ac :hi", itest_pfx(u));
+	expect_line(note, NULL, ":%s PRIVMSG #ac :hi", itest_pfx(u));
+	expect_line(pl, NULL, ":%s PRIVMSG #ac :hi", itest_pfx(u));
 	/* Not logged in: "*" in extended-join, no account tag. */
 	itest_send(pl, "PRIVMSG #ac :anon");
-	expect_line(tag, NULL, ":%s PRIVMSG #ac :anon", pfx(pl));
+	expect_line(tag, NULL, ":%s PRIVMSG #ac :anon", itest_pfx(pl));
 	settle(ext, note, u);
 	itest_send(pl, "PART #ac");
-	itest_expect_next(pl, ":%s PART #ac", pfx(pl));
+	itest_expect_next(pl, ":%s PART #ac", itest_pfx(pl));
 	enter(pl, "#ac");
-	itest_expect(ext, ":%s JOIN #ac \\* :itest acPlain", pfx(pl));
-	itest_expect(tag, ":%s JOIN #ac", pfx(pl));
+	itest_expect(ext, ":%s JOIN #ac \\* :itest acPlain", itest_pfx(pl));
+	itest_expect(tag, ":%s JOIN #ac", itest_pfx(pl));
 	itest_send(pl, "WHO #ac %%na");
 	itest_expect_next(pl, ":" SRV " 354 acPlain acExt 0");
 	itest_expect_next(pl, ":" SRV " 354 acPlain acTag 0");
@@ -1638,13 +1522,13 @@ test_account_capabilities(void **state)
 	settle(ext, tag, note, u);
 	quiet(ext, tag, note, pl, u);
 	itest_close(u);
-	stop_ok(srv);
+	itest_server_stop_ok(srv);
 }
 
 static void
 test_account_notify(void **state)
 {
-	struct itest_server *srv = start(sasl_conf(""));
+	struct itest_server *srv = itest_server_start_ok(sasl_conf(""));
 	struct itest_client *note = cap_user(srv, "anNote", "account-notify");
 	struct itest_client *pl = cap_user(srv, "anPlain", "");
 	struct itest_client *watch = cap_user(srv, "anWatch",
@@ -1653,14 +1537,14 @@ test_account_notify(void **state)
 	struct itest_client *late = cap_user(srv, "anLate", "account-notify");
 
 	(void)state;
-	late->timeout_ms = HASH_TIMEOUT_MS;
+	late->timeout_ms = ITEST_HASH_MS;
 	enter(note, "#an");
 	enter(pl, "#an");
 	enter(late, "#an");
 	itest_send(watch, "MONITOR + anLate");
-	itest_expect_next(watch, ":" SRV " 730 anWatch :%s", pfx(late));
+	itest_expect_next(watch, ":" SRV " 730 anWatch :%s", itest_pfx(late));
 	itest_send(bare, "MONITOR + anLate");
-	itest_expect_next(bare, ":" SRV " 730 anBare :%s", pfx(late));
+	itest_expect_next(bare, ":" SRV " 730 anBare :%s", itest_pfx(late));
 	settle(note, pl, watch, bare);
 	/*
 	 * Logging in after registration: ACCOUNT to the user and to peers with
@@ -1671,14 +1555,14 @@ test_account_notify(void **state)
 	itest_expect_next(late, ":" SRV " CAP anLate ACK :sasl");
 	authenticate(late, "", ACCT, ACCT_PASS);
 	itest_expect_next(late, ":" SRV " 900 anLate %s " ACCT
-	    " :You are now logged in as " ACCT, pfx(late));
+	    " :You are now logged in as " ACCT, itest_pfx(late));
 	itest_expect_next(late, ":" SRV " 903 anLate :SASL authentication successful");
-	expect_line(late, NULL, ":%s ACCOUNT " ACCT, pfx(late));
-	expect_line(note, NULL, ":%s ACCOUNT " ACCT, pfx(late));
-	expect_line(watch, NULL, ":%s ACCOUNT " ACCT, pfx(late));
+	expect_line(late, NULL, ":%s ACCOUNT " ACCT, itest_pfx(late));
+	expect_line(note, NULL, ":%s ACCOUNT " ACCT, itest_pfx(late));
+	expect_line(watch, NULL, ":%s ACCOUNT " ACCT, itest_pfx(late));
 	quiet(note, pl, watch, bare, late);
 	itest_close(late);
-	stop_ok(srv);
+	itest_server_stop_ok(srv);
 }
 
 /* cap-notify: sasl comes and goes with the accounts of the configuration */
@@ -1707,12 +1591,12 @@ notified_user(struct itest_server *srv, const char *nick, bool v302)
 static void
 test_cap_notify_rehash(void **state)
 {
-	struct itest_server *srv = start(ITEST_CONF_FAST OPER_BLOCK);
+	struct itest_server *srv = itest_server_start_ok(ITEST_CONF_FAST OPER_BLOCK);
 	struct itest_client *op = itest_user(srv, "cnOp"), *n302, *n31, *none, *x;
 
 	(void)state;
 	itest_send(op, "OPER boss " OPER_PASS);
-	itest_expect_next(op, ":%s MODE cnOp :+o", pfx(op));
+	itest_expect_next(op, ":%s MODE cnOp :+o", itest_pfx(op));
 	itest_expect_next(op, ":" SRV " 381 cnOp :You are now an IRC operator");
 	n302 = notified_user(srv, "cn302", true);
 	n31 = notified_user(srv, "cn31", false);
@@ -1736,7 +1620,7 @@ test_cap_notify_rehash(void **state)
 	itest_expect_next(n302, ":" SRV " CAP cn302 ACK :sasl");
 	itest_send(n302, "CAP LIST");
 	itest_expect_next(n302, ":" SRV " CAP cn302 LIST :cap-notify sasl");
-	n302->timeout_ms = HASH_TIMEOUT_MS;
+	n302->timeout_ms = ITEST_HASH_MS;
 	authenticate(n302, "", ACCT, ACCT_PASS);
 	itest_expect_next(n302, ":" SRV " 900 cn302 *");
 	itest_expect_next(n302, ":" SRV " 903 cn302 *");
@@ -1757,7 +1641,7 @@ test_cap_notify_rehash(void **state)
 	itest_expect_next(none, ":" SRV " 354 cnNone cn302 " ACCT);
 	itest_expect_next(none, ":" SRV " 315 cnNone cn302 :End of /WHO list");
 	quiet(op, n302, n31, none, x);
-	stop_ok(srv);
+	itest_server_stop_ok(srv);
 }
 
 int

@@ -15,17 +15,6 @@
 #define OPER_NAME       "moper"
 #define OPER_PASSWORD   "modes-oper-pw"
 
-/* c's "nick!user@host"; four rotating buffers, enough for one call. */
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
-
 /* s with the glob characters escaped, to match literally; rotating buffers. */
 static const char *
 lit(const char *s)
@@ -60,15 +49,8 @@ sync_all(struct itest_client *const *v, size_t n)
 #define expect_mode(op, ...) do {                                             \
 	char m_[512];                                                           \
 	snprintf(m_, sizeof(m_), __VA_ARGS__);                                  \
-	itest_expect_next((op), ":%s MODE %s", pfx(op), lit(m_));                    \
+	itest_expect_next((op), ":%s MODE %s", itest_pfx(op), lit(m_));                    \
 } while (0)
-
-static void
-stop_server(struct itest_server *s)
-{
-	assert_int_equal(itest_server_stop(s), 0);
-	itest_server_free(s);
-}
 
 /* Bans */
 
@@ -87,7 +69,7 @@ test_ban_masks_and_list(void **state)
 	/* Masks are completed to nick!user@host, and announced so. */
 	itest_send(a, "MODE #bm +b bmNick");
 	expect_mode(a, "#bm +b bmNick!*@*");
-	itest_expect_next(b, ":%s MODE #bm +b %s", pfx(a), lit("bmNick!*@*"));
+	itest_expect_next(b, ":%s MODE #bm +b %s", itest_pfx(a), lit("bmNick!*@*"));
 	itest_send(a, "MODE #bm +b *@10.0.*");
 	expect_mode(a, "#bm +b *!*@10.0.*");
 	itest_send(a, "MODE #bm +b bmx!ident");
@@ -102,15 +84,15 @@ test_ban_masks_and_list(void **state)
 	itest_sync(b);
 	/* Anyone may read the list: mask, who set it, when. */
 	itest_send(b, "MODE #bm +b");
-	itest_expect_next(b, ":" SRV " 367 bmB #bm %s %s ?*", lit("bmNick!*@*"), pfx(a));
-	itest_expect_next(b, ":" SRV " 367 bmB #bm %s %s ?*", lit("*!*@10.0.*"), pfx(a));
-	itest_expect_next(b, ":" SRV " 367 bmB #bm %s %s ?*", lit("bmx!ident@*"), pfx(a));
-	itest_expect_next(b, ":" SRV " 367 bmB #bm a!b@c %s ?*", pfx(a));
+	itest_expect_next(b, ":" SRV " 367 bmB #bm %s %s ?*", lit("bmNick!*@*"), itest_pfx(a));
+	itest_expect_next(b, ":" SRV " 367 bmB #bm %s %s ?*", lit("*!*@10.0.*"), itest_pfx(a));
+	itest_expect_next(b, ":" SRV " 367 bmB #bm %s %s ?*", lit("bmx!ident@*"), itest_pfx(a));
+	itest_expect_next(b, ":" SRV " 367 bmB #bm a!b@c %s ?*", itest_pfx(a));
 	itest_expect_next(b, ":" SRV " 368 bmB #bm :End of channel ban list");
 	itest_sync(b);
 	itest_send(a, "MODE #bm -b bmnick");
 	expect_mode(a, "#bm -b bmnick!*@*");
-	itest_expect_next(b, ":%s MODE #bm -b %s", pfx(a), lit("bmnick!*@*"));
+	itest_expect_next(b, ":%s MODE #bm -b %s", itest_pfx(a), lit("bmnick!*@*"));
 	/* Several list queries in one MODE: each list once, in order. */
 	itest_send(b, "MODE #bm bbeI");
 	itest_expect_next(b, ":" SRV " 367 bmB #bm %s *", lit("*!*@10.0.*"));
@@ -143,7 +125,7 @@ test_ban_blocks_join_and_speech(void **state)
 	 */
 	itest_send(a, "MODE #bj +bb BJV[!*@* BJW~!*@*");
 	expect_mode(a, "#bj +bb BJV[!*@* BJW~!*@*");
-	itest_expect_next(v, ":%s MODE #bj +bb %s", pfx(a), lit("BJV[!*@* BJW~!*@*"));
+	itest_expect_next(v, ":%s MODE #bj +bb %s", itest_pfx(a), lit("BJV[!*@* BJW~!*@*"));
 	/* RFC 2812 3.3.1: a banned member cannot speak (404); NOTICE is silent. */
 	itest_send(v, "PRIVMSG #bj :let me talk");
 	itest_expect_next(v, ":" SRV " 404 bjV{ #bj :Cannot send to channel");
@@ -161,22 +143,22 @@ test_ban_blocks_join_and_speech(void **state)
 	itest_sync(v);
 	itest_send(a, "MODE #bj +v bjV{");
 	expect_mode(a, "#bj +v bjV{");
-	itest_expect_next(v, ":%s MODE #bj +v bjV{", pfx(a));
+	itest_expect_next(v, ":%s MODE #bj +v bjV{", itest_pfx(a));
 	itest_send(v, "PRIVMSG #bj :voiced");
-	itest_expect_next(a, ":%s PRIVMSG #bj :voiced", pfx(v));
+	itest_expect_next(a, ":%s PRIVMSG #bj :voiced", itest_pfx(v));
 	itest_send(a, "MODE #bj -v bjV{");
 	expect_mode(a, "#bj -v bjV{");
-	itest_expect_next(v, ":%s MODE #bj -v bjV{", pfx(a));
+	itest_expect_next(v, ":%s MODE #bj -v bjV{", itest_pfx(a));
 	itest_send(v, "PRIVMSG #bj :unvoiced");
 	itest_expect_next(v, ":" SRV " 404 bjV{ #bj :Cannot send to channel");
 	/* Lifting the bans lifts both effects. */
 	itest_send(a, "MODE #bj -bbb bjv[!*@* bjw~!*@* bjx*!*@*");
 	expect_mode(a, "#bj -bbb bjv[!*@* bjw~!*@* bjx*!*@*");
 	itest_send(v, "PRIVMSG #bj :free");
-	itest_expect_next(v, ":%s MODE #bj -bbb *", pfx(a));
-	itest_expect_next(a, ":%s PRIVMSG #bj :free", pfx(v));
+	itest_expect_next(v, ":%s MODE #bj -bbb *", itest_pfx(a));
+	itest_expect_next(a, ":%s PRIVMSG #bj :free", itest_pfx(v));
 	itest_send(w, "JOIN #bj");
-	itest_expect_next(w, ":%s JOIN #bj", pfx(w));
+	itest_expect_next(w, ":%s JOIN #bj", itest_pfx(w));
 	itest_close(a);
 	itest_close(v);
 	itest_close(w);
@@ -197,18 +179,18 @@ test_ban_exception(void **state)
 	itest_send(no, "JOIN #ex");
 	itest_expect_next(no, ":" SRV " 474 exNo #ex :Cannot join channel (+b)");
 	itest_send(ok, "JOIN #ex");
-	itest_expect_next(ok, ":%s JOIN #ex", pfx(ok));
+	itest_expect_next(ok, ":%s JOIN #ex", itest_pfx(ok));
 	itest_skip_to(ok, ":" SRV " 366 exOk #ex :*");
 	itest_sync(a);
 	itest_send(ok, "PRIVMSG #ex :excepted");
-	itest_expect_next(a, ":%s PRIVMSG #ex :excepted", pfx(ok));
+	itest_expect_next(a, ":%s PRIVMSG #ex :excepted", itest_pfx(ok));
 	itest_send(ok, "MODE #ex e");
-	itest_expect_next(ok, ":" SRV " 348 exOk #ex %s %s ?*", lit("exOk!*@*"), pfx(a));
+	itest_expect_next(ok, ":" SRV " 348 exOk #ex %s %s ?*", lit("exOk!*@*"), itest_pfx(a));
 	itest_expect_next(ok, ":" SRV " 349 exOk #ex :End of channel exception list");
 	/* Without the exception the member is banned like anyone. */
 	itest_send(a, "MODE #ex -e exOk");
 	expect_mode(a, "#ex -e exOk!*@*");
-	itest_expect_next(ok, ":%s MODE #ex -e %s", pfx(a), lit("exOk!*@*"));
+	itest_expect_next(ok, ":%s MODE #ex -e %s", itest_pfx(a), lit("exOk!*@*"));
 	itest_send(ok, "PRIVMSG #ex :now banned");
 	itest_expect_next(ok, ":" SRV " 404 exOk #ex :Cannot send to channel");
 	itest_expect_quiet(a);
@@ -231,21 +213,21 @@ test_invite_exception(void **state)
 	itest_send(no, "JOIN #ie");
 	itest_expect_next(no, ":" SRV " 473 ieNo #ie :Cannot join channel (+i)");
 	itest_send(ok, "JOIN #ie");
-	itest_expect_next(ok, ":%s JOIN #ie", pfx(ok));
+	itest_expect_next(ok, ":%s JOIN #ie", itest_pfx(ok));
 	itest_skip_to(ok, ":" SRV " 366 ieOk #ie :*");
 	itest_send(no, "MODE #ie I");
 	itest_expect_next(no, ":" SRV " 346 ieNo #ie %s %s ?*", lit("ieOk!*@127.0.0.1"),
-	    pfx(a));
+	    itest_pfx(a));
 	itest_expect_next(no, ":" SRV " 347 ieNo #ie :End of channel"
 	    " invite exception list");
 	/* Each use is not consumed, unlike an INVITE; removal ends it. */
 	itest_send(ok, "PART #ie");
-	itest_skip_to(ok, ":%s PART #ie", pfx(ok));
+	itest_skip_to(ok, ":%s PART #ie", itest_pfx(ok));
 	itest_send(ok, "JOIN #ie");
-	itest_expect_next(ok, ":%s JOIN #ie", pfx(ok));
+	itest_expect_next(ok, ":%s JOIN #ie", itest_pfx(ok));
 	itest_skip_to(ok, ":" SRV " 366 ieOk #ie :*");
 	itest_send(ok, "PART #ie");
-	itest_skip_to(ok, ":%s PART #ie", pfx(ok));
+	itest_skip_to(ok, ":%s PART #ie", itest_pfx(ok));
 	itest_sync(a);
 	itest_send(a, "MODE #ie -I ieOk!*@127.0.0.1");
 	expect_mode(a, "#ie -I ieOk!*@127.0.0.1");
@@ -271,22 +253,22 @@ test_moderated(void **state)
 	SYNC(a, b);
 	itest_send(a, "MODE #mm +mv mmB");
 	expect_mode(a, "#mm +mv mmB");
-	itest_expect_next(b, ":%s MODE #mm +mv mmB", pfx(a));
-	itest_expect_next(c, ":%s MODE #mm +mv mmB", pfx(a));
+	itest_expect_next(b, ":%s MODE #mm +mv mmB", itest_pfx(a));
+	itest_expect_next(c, ":%s MODE #mm +mv mmB", itest_pfx(a));
 	/* RFC 2811 4.2.3: only voiced members and operators speak. */
 	itest_send(c, "PRIVMSG #mm :plain");
 	itest_expect_next(c, ":" SRV " 404 mmC #mm :Cannot send to channel");
 	itest_send(b, "PRIVMSG #mm :voiced");
-	itest_expect_next(a, ":%s PRIVMSG #mm :voiced", pfx(b));
-	itest_expect_next(c, ":%s PRIVMSG #mm :voiced", pfx(b));
+	itest_expect_next(a, ":%s PRIVMSG #mm :voiced", itest_pfx(b));
+	itest_expect_next(c, ":%s PRIVMSG #mm :voiced", itest_pfx(b));
 	itest_send(a, "PRIVMSG #mm :op");
-	itest_expect_next(b, ":%s PRIVMSG #mm :op", pfx(a));
-	itest_expect_next(c, ":%s PRIVMSG #mm :op", pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG #mm :op", itest_pfx(a));
+	itest_expect_next(c, ":%s PRIVMSG #mm :op", itest_pfx(a));
 	itest_send(a, "MODE #mm -m");
 	expect_mode(a, "#mm -m");
-	itest_expect_next(c, ":%s MODE #mm -m", pfx(a));
+	itest_expect_next(c, ":%s MODE #mm -m", itest_pfx(a));
 	itest_send(c, "PRIVMSG #mm :plain again");
-	itest_expect_next(a, ":%s PRIVMSG #mm :plain again", pfx(c));
+	itest_expect_next(a, ":%s PRIVMSG #mm :plain again", itest_pfx(c));
 	itest_expect_quiet(c);
 	itest_close(a);
 	itest_close(b);
@@ -305,9 +287,9 @@ test_no_external(void **state)
 	itest_send(a, "MODE #ne -n");
 	expect_mode(a, "#ne -n");
 	itest_send(out, "PRIVMSG #ne :from outside");
-	itest_expect_next(a, ":%s PRIVMSG #ne :from outside", pfx(out));
+	itest_expect_next(a, ":%s PRIVMSG #ne :from outside", itest_pfx(out));
 	itest_send(out, "NOTICE #ne :notice from outside");
-	itest_expect_next(a, ":%s NOTICE #ne :notice from outside", pfx(out));
+	itest_expect_next(a, ":%s NOTICE #ne :notice from outside", itest_pfx(out));
 	/* +m still applies to outsiders. */
 	itest_send(a, "MODE #ne +m");
 	expect_mode(a, "#ne +m");
@@ -389,7 +371,7 @@ test_voice_and_key(void **state)
 	itest_sync(a);
 	itest_send(a, "MODE #vk +v vkB");
 	expect_mode(a, "#vk +v vkB");
-	itest_expect_next(b, ":%s MODE #vk +v vkB", pfx(a));
+	itest_expect_next(b, ":%s MODE #vk +v vkB", itest_pfx(a));
 	itest_send(out, "NAMES #vk");
 	itest_expect_next(out, ":" SRV " 353 vkOut = #vk :@vkA +vkB");
 	itest_skip_to(out, ":" SRV " 366 vkOut #vk :*");
@@ -398,14 +380,14 @@ test_voice_and_key(void **state)
 	itest_expect_quiet(a);
 	itest_send(a, "MODE #vk -v vkB");
 	expect_mode(a, "#vk -v vkB");
-	itest_expect_next(b, ":%s MODE #vk -v vkB", pfx(a));
+	itest_expect_next(b, ":%s MODE #vk -v vkB", itest_pfx(a));
 	itest_send(out, "NAMES #vk");
 	itest_expect_next(out, ":" SRV " 353 vkOut = #vk :@vkA vkB");
 	itest_skip_to(out, ":" SRV " 366 vkOut #vk :*");
 	/* The key: members see it in 324, outsiders do not. */
 	itest_send(a, "MODE #vk +k hush");
 	expect_mode(a, "#vk +k hush");
-	itest_expect_next(b, ":%s MODE #vk +k hush", pfx(a));
+	itest_expect_next(b, ":%s MODE #vk +k hush", itest_pfx(a));
 	itest_send(b, "MODE #vk");
 	itest_expect_next(b, ":" SRV " 324 vkB #vk +ntk hush");
 	itest_expect_next(b, ":" SRV " 329 vkB #vk ?*");
@@ -429,20 +411,20 @@ test_flags_announced_exactly(void **state)
 	itest_sync(a);
 	itest_send(a, "MODE #fa -nt");
 	expect_mode(a, "#fa -nt");
-	itest_expect_next(b, ":%s MODE #fa -nt", pfx(a));
+	itest_expect_next(b, ":%s MODE #fa -nt", itest_pfx(a));
 	itest_send(a, "MODE #fa +imnpst");
 	expect_mode(a, "#fa +imnpst");
-	itest_expect_next(b, ":%s MODE #fa +imnpst", pfx(a));
+	itest_expect_next(b, ":%s MODE #fa +imnpst", itest_pfx(a));
 	itest_send(b, "MODE #fa");
 	itest_expect_next(b, ":" SRV " 324 faB #fa +imnpst");
 	itest_expect_next(b, ":" SRV " 329 faB #fa ?*");
 	/* Only what changes: +n and +t are already set. */
 	itest_send(a, "MODE #fa +nt-ms");
 	expect_mode(a, "#fa -ms");
-	itest_expect_next(b, ":%s MODE #fa -ms", pfx(a));
+	itest_expect_next(b, ":%s MODE #fa -ms", itest_pfx(a));
 	itest_send(a, "MODE #fa -inpt+l 5");
 	expect_mode(a, "#fa -inpt+l 5");
-	itest_expect_next(b, ":%s MODE #fa -inpt+l 5", pfx(a));
+	itest_expect_next(b, ":%s MODE #fa -inpt+l 5", itest_pfx(a));
 	itest_send(b, "MODE #fa");
 	itest_expect_next(b, ":" SRV " 324 faB #fa +l 5");
 	itest_expect_next(b, ":" SRV " 329 faB #fa ?*");
@@ -489,7 +471,7 @@ test_mode_errors(void **state)
 	itest_send(a, "MODE #er +Zm");
 	itest_expect_next(a, ":" SRV " 472 erA Z :is unknown mode char to me");
 	expect_mode(a, "#er +m");
-	itest_expect_next(b, ":%s MODE #er +m", pfx(a));
+	itest_expect_next(b, ":%s MODE #er +m", itest_pfx(a));
 	/* Non-operators change nothing, lists included. */
 	itest_send(b, "MODE #er -m");
 	itest_expect_next(b, ":" SRV " 482 erB #er :You're not channel operator");
@@ -563,7 +545,7 @@ test_list_full(void **state)
 	itest_expect_next(a, ":" SRV " 368 lfA #lf :*");
 	itest_expect_quiet(a);
 	itest_close(a);
-	stop_server(s);
+	itest_server_stop_ok(s);
 }
 
 /* User modes */
@@ -575,19 +557,19 @@ test_user_modes(void **state)
 	struct itest_client *b = itest_user(*state, "uaB");
 
 	itest_send(a, "MODE uaA +i");
-	itest_expect_next(a, ":%s MODE uaA :+i", pfx(a));
+	itest_expect_next(a, ":%s MODE uaA :+i", itest_pfx(a));
 	itest_send(a, "MODE uaA +w");
-	itest_expect_next(a, ":%s MODE uaA :+w", pfx(a));
+	itest_expect_next(a, ":%s MODE uaA :+w", itest_pfx(a));
 	itest_send(a, "MODE uaA");
 	itest_expect_next(a, ":" SRV " 221 uaA +iw");
 	itest_send(a, "MODE uaA -iw");
-	itest_expect_next(a, ":%s MODE uaA :-iw", pfx(a));
+	itest_expect_next(a, ":%s MODE uaA :-iw", itest_pfx(a));
 	/* RFC 2812 3.1.5: unknown flags get 501; the known ones still apply. */
 	itest_send(a, "MODE uaA +x");
 	itest_expect_next(a, ":" SRV " 501 uaA :Unknown MODE flag");
 	itest_send(a, "MODE uaA +xi");
 	itest_expect_next(a, ":" SRV " 501 uaA :Unknown MODE flag");
-	itest_expect_next(a, ":%s MODE uaA :+i", pfx(a));
+	itest_expect_next(a, ":%s MODE uaA :+i", itest_pfx(a));
 	/* +o only comes from OPER; -o on a non-operator changes nothing. */
 	itest_send(a, "MODE uaA +o");
 	itest_send(a, "MODE uaA -o");
@@ -600,33 +582,11 @@ test_user_modes(void **state)
 	itest_expect_next(a, ":" SRV " 401 uaA uaNobody :No such nick/channel");
 	/* Nicks are matched under casemapping. */
 	itest_send(a, "MODE UAA -i");
-	itest_expect_next(a, ":%s MODE uaA :-i", pfx(a));
+	itest_expect_next(a, ":%s MODE uaA :-i", itest_pfx(a));
 	itest_expect_quiet(a);
 	itest_expect_quiet(b);
 	itest_close(a);
 	itest_close(b);
-}
-
-/*
- * A $pbkdf2-sha256$ hash of password made by "$IRCSERV_BIN --mkpasswd",
- * the way an administrator makes one; false if the binary fails.
- */
-static bool
-make_hash(const char *password, char *out, size_t outsz)
-{
-	char cmd[256];
-	FILE *p;
-	bool ok;
-
-	snprintf(cmd, sizeof(cmd),
-	    "printf '%%s\\n' '%s' | \"$IRCSERV_BIN\" --mkpasswd 2>/dev/null", password);
-	if ((p = popen(cmd, "r")) == NULL)
-		return false;
-	ok = fgets(out, (int)outsz, p) != NULL;
-	if (pclose(p) != 0)
-		ok = false;
-	out[strcspn(out, "\r\n")] = '\0';
-	return ok && strncmp(out, "$pbkdf2-sha256$", 15) == 0;
 }
 
 static void
@@ -637,18 +597,16 @@ test_oper_deoper(void **state)
 	struct itest_client *op, *u;
 
 	(void)state;
-	if (!make_hash(OPER_PASSWORD, hash, sizeof(hash)))
-		fail_msg("ircserv --mkpasswd did not print a hash");
+	itest_mkpasswd(OPER_PASSWORD, hash, sizeof(hash));
 	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "oper " OPER_NAME " {\n"
 	    "\tpassword = %s\n\thost = *@127.0.0.1\n}\n", hash);
-	s = itest_server_start_conf(ITEST_PASSWORD, conf);
-	assert_non_null(s);
+	s = itest_server_start_ok(conf);
 	op = itest_user(s, "odOp");
 	u = itest_user(s, "odU");
 	itest_send(op, "OPER " OPER_NAME " wrong-password");
 	itest_expect_next(op, ":" SRV " 464 odOp :Password incorrect");
 	itest_send(op, "OPER " OPER_NAME " " OPER_PASSWORD);
-	itest_expect_next(op, ":%s MODE odOp :+o", pfx(op));
+	itest_expect_next(op, ":%s MODE odOp :+o", itest_pfx(op));
 	itest_expect_next(op, ":" SRV " 381 odOp :*");
 	itest_send(op, "MODE odOp");
 	itest_expect_next(op, ":" SRV " 221 odOp +o");
@@ -658,7 +616,7 @@ test_oper_deoper(void **state)
 	itest_skip_to(u, ":" SRV " 266 odU *");
 	/* MODE nick -o: an operator may give the status up. */
 	itest_send(op, "MODE odOp -o");
-	itest_expect_next(op, ":%s MODE odOp :-o", pfx(op));
+	itest_expect_next(op, ":%s MODE odOp :-o", itest_pfx(op));
 	itest_send(op, "MODE odOp");
 	itest_expect_next(op, ":" SRV " 221 odOp +");
 	itest_send(op, "MODE odOp +o");
@@ -673,7 +631,7 @@ test_oper_deoper(void **state)
 	itest_expect_next(u, ":" SRV " 318 odU odOp :*");
 	itest_close(op);
 	itest_close(u);
-	stop_server(s);
+	itest_server_stop_ok(s);
 }
 
 int

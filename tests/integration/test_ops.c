@@ -18,8 +18,6 @@
 #include <unistd.h>
 
 #define SRV ITEST_SERVER_NAME
-/* Generous bounds for work that hashes (ASan makes PBKDF2 slow). */
-#define HASH_TIMEOUT_MS 30000
 /*
  * An oper block with a hash of "opsecret" at 1000 iterations, so that
  * OPER is quick: made with Python's hashlib.pbkdf2_hmac, salt
@@ -81,37 +79,6 @@ write_file(const char *path, const char *text)
 		fail_msg("cannot write %s: %s", path, strerror(errno));
 }
 
-static const char *
-server_bin(void)
-{
-	const char *bin = getenv("IRCSERV_BIN");
-
-	if (bin == NULL || bin[0] == '\0')
-		fail_msg("set IRCSERV_BIN to the server binary");
-	return bin;
-}
-
-static struct itest_server *
-start(const char *conf)
-{
-	struct itest_server *s = itest_server_start_conf(ITEST_PASSWORD, conf);
-
-	if (s == NULL)
-		fail_msg("the server did not start with:\n%s", conf);
-	return s;
-}
-
-/* Stop s with SIGTERM, free it, and require a clean exit. */
-static void
-stop_ok(struct itest_server *s)
-{
-	int code = itest_server_stop(s);
-
-	itest_server_free(s);
-	if (code != 0)
-		fail_msg("the server exited with %d on SIGTERM, expected 0", code);
-}
-
 /* Connect, register as nick and become an operator. */
 static struct itest_client *
 oper_user(struct itest_server *s, const char *nick)
@@ -124,154 +91,32 @@ oper_user(struct itest_server *s, const char *nick)
 	return c;
 }
 
-/* Fork and exec argv with stdin from *in_fd and stdout into *out_fd. */
-static pid_t
-spawn_piped(char *const argv[], int *in_fd, int *out_fd)
-{
-	int in[2], out[2];
-	pid_t pid;
-
-	if (pipe(in) == -1 || pipe(out) == -1)
-		fail_msg("pipe: %s", strerror(errno));
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0) {
-		/* The harness ignores SIGPIPE and arms a watchdog: not for us. */
-		alarm(0);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	*in_fd = in[1];
-	*out_fd = out[0];
-	return pid;
-}
-
-/* Read fd into out (NUL-terminated) until EOF, a full buffer or deadline. */
-static void
-read_until(int fd, char *out, size_t outsz, int64_t deadline)
-{
-	size_t n = 0;
-
-	while (n + 1 < outsz) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int64_t left = deadline - itest_now_ms();
-		ssize_t r;
-
-		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
-			break;
-		if ((r = read(fd, out + n, outsz - 1 - n)) == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	out[n] = '\0';
-}
-
-/* Reap pid by deadline, else kill it. Exit code, 128 + signal, or -1. */
-static int
-reap_by(pid_t pid, int64_t deadline)
-{
-	int status = 0;
-	pid_t r;
-
-	while ((r = waitpid(pid, &status, WNOHANG)) != pid) {
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (itest_now_ms() >= deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		itest_sleep_ms(5);
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
-}
-
-/*
- * Run argv with input on its standard input (itest_run() gives /dev/null)
- * and its standard output captured into out; standard error is inherited.
- * Returns the exit code, 128 + the signal, or -1 after killing it at
- * timeout_ms.
- */
-static int
-run_stdin(char *const argv[], const char *input, char *out, size_t outsz,
-    int timeout_ms)
-{
-	int64_t deadline = itest_now_ms() + timeout_ms;
-	int in, from;
-	pid_t pid = spawn_piped(argv, &in, &from);
-
-	/* A short input fits in the pipe: this cannot block. */
-	if (write(in, input, strlen(input)) != (ssize_t)strlen(input))
-		fail_msg("write to the child: %s", strerror(errno));
-	close(in);
-	read_until(from, out, outsz, deadline);
-	close(from);
-	return reap_by(pid, deadline);
-}
-
-/* "ircserv --mkpasswd" fed password: the hash line, checked for its form. */
-static void
-mkpasswd(const char *password, char *hash, size_t hashsz)
-{
-	char *argv[] = { (char *)server_bin(), "--mkpasswd", NULL };
-	char input[128];
-	int code;
-
-	snprintf(input, sizeof(input), "%s\n", password);
-	code = run_stdin(argv, input, hash, hashsz, HASH_TIMEOUT_MS);
-	if (code != 0)
-		fail_msg("--mkpasswd exited with %d, output \"%s\"", code, hash);
-	/* One line: the hash, then LF, nothing else. */
-	if (strlen(hash) < 2 || hash[strlen(hash) - 1] != '\n' ||
-	    strchr(hash, '\n') != hash + strlen(hash) - 1)
-		fail_msg("--mkpasswd printed \"%s\", not one line", hash);
-	hash[strlen(hash) - 1] = '\0';
-	if (!itest_match("$pbkdf2-sha256$*$*$*", hash) ||
-	    strpbrk(hash, " \t\r") != NULL ||
-	    strspn(hash + strlen("$pbkdf2-sha256$"), "0123456789") == 0)
-		fail_msg("--mkpasswd printed \"%s\", not a $pbkdf2-sha256$ hash", hash);
-}
-
 /* --mkpasswd */
 
 static void
 test_mkpasswd_and_oper(void **state)
 {
 	char hash[256], again[256], conf[1024], err[512];
-	char *argv[] = { (char *)server_bin(), "--mkpasswd", NULL };
+	char *argv[] = { (char *)itest_server_bin(), "--mkpasswd", NULL };
 	struct itest_server *s;
 	struct itest_client *c;
 
 	(void)state;
-	mkpasswd("Correct-Horse-9", hash, sizeof(hash));
+	itest_mkpasswd("Correct-Horse-9", hash, sizeof(hash));
 	/* A fresh salt each time: the same password never hashes alike. */
-	mkpasswd("Correct-Horse-9", again, sizeof(again));
+	itest_mkpasswd("Correct-Horse-9", again, sizeof(again));
 	if (strcmp(hash, again) == 0)
 		fail_msg("two --mkpasswd runs gave the same hash %s", hash);
 	/* No password at all (stdin is /dev/null here) is refused. */
-	assert_int_equal(itest_run(argv, HASH_TIMEOUT_MS, err, sizeof(err)), 1);
+	assert_int_equal(itest_run(argv, ITEST_HASH_MS, err, sizeof(err)), 1);
 	if (strstr(err, "empty password") == NULL)
 		fail_msg("--mkpasswd with no input said \"%s\"", err);
 
 	snprintf(conf, sizeof(conf), CONF_BASE "oper admin {\n\tpassword = %s\n"
 	    "\thost = *@127.0.0.1\n}\n", hash);
-	s = start(conf);
+	s = itest_server_start_ok(conf);
 	c = itest_user(s, "admin");
-	c->timeout_ms = HASH_TIMEOUT_MS;
+	c->timeout_ms = ITEST_HASH_MS;
 	itest_send(c, "OPER admin Correct-Horse-8");
 	itest_expect_next(c, ":%s 464 admin :Password incorrect", SRV);
 	itest_send(c, "OPER admin Correct-Horse-9");
@@ -280,7 +125,7 @@ test_mkpasswd_and_oper(void **state)
 	itest_send(c, "WHOIS admin");
 	itest_expect(c, ":%s 313 admin admin :is an IRC operator", SRV);
 	itest_close(c);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 /* --configtest and bad configuration files */
@@ -307,8 +152,8 @@ test_configtest(void **state)
 {
 	const char *good = temp_path("good.conf"), *bad = temp_path("bad.conf");
 	const char *plain = temp_path("plain.conf");
-	char *argv[] = { (char *)server_bin(), "--configtest", "-c", NULL, NULL };
-	char *srv_argv[] = { (char *)server_bin(), "-c", (char *)bad, NULL,
+	char *argv[] = { (char *)itest_server_bin(), "--configtest", "-c", NULL, NULL };
+	char *srv_argv[] = { (char *)itest_server_bin(), "-c", (char *)bad, NULL,
 	    ITEST_PASSWORD, NULL };
 	char err[1024], port[16];
 	int code;
@@ -402,7 +247,7 @@ test_rehash(void **state)
 	write_file(motd1, "first message of the day\n");
 	write_file(motd2, "second message of the day\n");
 	reload_conf(conf, sizeof(conf), motd1, "FirstNet");
-	s = start(conf);
+	s = itest_server_start_ok(conf);
 	op = oper_user(s, "boss");
 	plain = itest_user(s, "plain");
 	itest_join(op, "#ops");
@@ -442,7 +287,7 @@ test_rehash(void **state)
 	itest_sync(plain);
 	itest_close(op);
 	itest_close(plain);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 /* Send MOTD until its text is text: a signal is handled asynchronously. */
@@ -489,7 +334,7 @@ test_sighup(void **state)
 	write_file(motd1, "before the signal\n");
 	write_file(motd2, "after the signal\n");
 	reload_conf(conf, sizeof(conf), motd1, "FirstNet");
-	s = start(conf);
+	s = itest_server_start_ok(conf);
 	c = itest_user(s, "watcher");
 	assert_true(motd_has(c, "before the signal"));
 
@@ -512,7 +357,7 @@ test_sighup(void **state)
 	expect_network(s, "latecomer", "SignalNet");
 	itest_sync(c);
 	itest_close(c);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 /* Timeouts */
@@ -520,7 +365,7 @@ test_sighup(void **state)
 static void
 test_registration_timeout(void **state)
 {
-	struct itest_server *s = start(CONF_BASE "registration_timeout = 1\n");
+	struct itest_server *s = itest_server_start_ok(CONF_BASE "registration_timeout = 1\n");
 	struct itest_client *idle = itest_connect(s), *half = itest_connect(s);
 	int64_t t0 = itest_now_ms(), took;
 
@@ -536,13 +381,13 @@ test_registration_timeout(void **state)
 	itest_expect_closed(half);
 	/* A client that registers in time stays. */
 	itest_close(itest_user(s, "intime"));
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 static void
 test_ping_timeout(void **state)
 {
-	struct itest_server *s = start(CONF_BASE "ping_frequency = 1\nping_timeout = 1\n");
+	struct itest_server *s = itest_server_start_ok(CONF_BASE "ping_frequency = 1\nping_timeout = 1\n");
 	struct itest_client *mute = itest_user(s, "mute");
 	struct itest_client *alive = itest_user(s, "alive");
 	int64_t t0, end, closed_at = 0;
@@ -587,7 +432,7 @@ test_ping_timeout(void **state)
 	itest_expect_closed(mute);
 	itest_sync(alive);
 	itest_close(alive);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 /* Flood control */
@@ -609,7 +454,7 @@ ping_batch(const char *tag, int n, size_t *len)
 static void
 test_flood_paced(void **state)
 {
-	struct itest_server *s = start(CONF_NOLIMITS "flood_burst = 5\nflood_rate = 10\n");
+	struct itest_server *s = itest_server_start_ok(CONF_NOLIMITS "flood_burst = 5\nflood_rate = 10\n");
 	struct itest_client *c = itest_user(s, "pacer");
 	int64_t t0, took;
 	size_t len;
@@ -629,13 +474,13 @@ test_flood_paced(void **state)
 		    (long long)took);
 	itest_sync(c);
 	itest_close(c);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 static void
 test_flood_excess(void **state)
 {
-	struct itest_server *s = start(CONF_NOLIMITS
+	struct itest_server *s = itest_server_start_ok(CONF_NOLIMITS
 	    "flood_burst = 5\nflood_rate = 10\nflood_max = 20\n");
 	struct itest_client *c = itest_user(s, "flooder");
 	struct itest_client *peer = itest_user(s, "peer");
@@ -655,7 +500,7 @@ test_flood_excess(void **state)
 	itest_sync(peer);
 	itest_close(c);
 	itest_close(peer);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 /*
@@ -666,7 +511,7 @@ test_flood_excess(void **state)
 static void
 test_flood_max_boundary(void **state)
 {
-	struct itest_server *s = start(CONF_NOLIMITS
+	struct itest_server *s = itest_server_start_ok(CONF_NOLIMITS
 	    "flood_burst = 5\nflood_rate = 50\nflood_max = 20\n");
 	struct itest_client *c = itest_user(s, "edge");
 	size_t len;
@@ -681,13 +526,13 @@ test_flood_max_boundary(void **state)
 		itest_expect_next(c, ":%s PONG %s :b-%d", SRV, SRV, i);
 	itest_sync(c);
 	itest_close(c);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 static void
 test_flood_exempt(void **state)
 {
-	struct itest_server *s = start(CONF_NOLIMITS
+	struct itest_server *s = itest_server_start_ok(CONF_NOLIMITS
 	    "flood_burst = 5\nflood_rate = 2\nflood_max = 20\nflood_exempt = 127.0.0.1\n");
 	struct itest_client *c = itest_user(s, "trusted");
 	int64_t t0, took;
@@ -705,7 +550,7 @@ test_flood_exempt(void **state)
 		fail_msg("200 PONGs to an exempt client took %lld ms", (long long)took);
 	itest_sync(c);
 	itest_close(c);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 /* KILL, DIE, a full server */
@@ -713,7 +558,7 @@ test_flood_exempt(void **state)
 static void
 test_kill(void **state)
 {
-	struct itest_server *s = start(CONF_BASE OPER_BLOCK);
+	struct itest_server *s = itest_server_start_ok(CONF_BASE OPER_BLOCK);
 	struct itest_client *op = oper_user(s, "boss");
 	struct itest_client *victim = itest_user(s, "victim");
 	struct itest_client *peer = itest_user(s, "peer");
@@ -744,13 +589,13 @@ test_kill(void **state)
 	itest_close(itest_user(s, "victim"));
 	itest_close(op);
 	itest_close(peer);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 static void
 test_die(void **state)
 {
-	struct itest_server *s = start(CONF_BASE OPER_BLOCK);
+	struct itest_server *s = itest_server_start_ok(CONF_BASE OPER_BLOCK);
 	struct itest_client *op = oper_user(s, "boss");
 	struct itest_client *other = itest_user(s, "other");
 	int code;
@@ -778,8 +623,8 @@ test_die(void **state)
 static void
 test_per_ip_limits(void **state)
 {
-	struct itest_server *s = start("max_per_ip = 2\nconnect_rate = 0\n");
-	struct itest_server *r = start("max_per_ip = 0\nconnect_rate = 3\n");
+	struct itest_server *s = itest_server_start_ok("max_per_ip = 2\nconnect_rate = 0\n");
+	struct itest_server *r = itest_server_start_ok("max_per_ip = 0\nconnect_rate = 3\n");
 	struct itest_client *c[3], *extra;
 
 	(void)state;
@@ -794,7 +639,7 @@ test_per_ip_limits(void **state)
 	itest_expect_next(c[1], ":ipone!ipone@127.0.0.1 PRIVMSG iptwo :still here");
 	itest_close(c[0]);
 	itest_close(c[1]);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 	/*
 	 * connect_rate = 3: the harness's readiness probe was one, so two
 	 * more get in and the next connection within the minute is refused.
@@ -810,13 +655,13 @@ test_per_ip_limits(void **state)
 	itest_close(extra);
 	for (int i = 0; i < 2; i++)
 		itest_close(c[i]);
-	stop_ok(r);
+	itest_server_stop_ok(r);
 }
 
 static void
 test_server_full(void **state)
 {
-	struct itest_server *s = start(CONF_BASE "max_clients = 3\n");
+	struct itest_server *s = itest_server_start_ok(CONF_BASE "max_clients = 3\n");
 	struct itest_client *c[3], *extra;
 	int64_t deadline;
 	bool admitted = false;
@@ -854,7 +699,7 @@ test_server_full(void **state)
 		fail_msg("no connection was admitted after one of three left");
 	itest_close(c[0]);
 	itest_close(c[1]);
-	stop_ok(s);
+	itest_server_stop_ok(s);
 }
 
 int

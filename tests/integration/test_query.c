@@ -15,17 +15,6 @@
 #define OPER_NAME       "qoper"
 #define OPER_PASSWORD   "query-oper-pw"
 
-/* c's "nick!user@host"; four rotating buffers, enough for one call. */
-static const char *
-pfx(const struct itest_client *c)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *b = bufs[next++ % 4];
-
-	return itest_prefix(c, b, sizeof(bufs[0]));
-}
-
 /* The lines of one reply, in arrival order, each ending in '\n'. */
 struct block {
 	char     text[32768];
@@ -123,28 +112,6 @@ trailing_has_word(const char *line, const char *word)
 	return false;
 }
 
-/*
- * A $pbkdf2-sha256$ hash of password made by "$IRCSERV_BIN --mkpasswd",
- * the way an administrator makes one; false if the binary fails.
- */
-static bool
-make_hash(const char *password, char *out, size_t outsz)
-{
-	char cmd[256];
-	FILE *p;
-	bool ok;
-
-	snprintf(cmd, sizeof(cmd),
-	    "printf '%%s\\n' '%s' | \"$IRCSERV_BIN\" --mkpasswd 2>/dev/null", password);
-	if ((p = popen(cmd, "r")) == NULL)
-		return false;
-	ok = fgets(out, (int)outsz, p) != NULL;
-	if (pclose(p) != 0)
-		ok = false;
-	out[strcspn(out, "\r\n")] = '\0';
-	return ok && strncmp(out, "$pbkdf2-sha256$", 15) == 0;
-}
-
 /* A server of this test's own that trusts loopback, with an oper block. */
 static struct itest_server *
 start_oper_server(void)
@@ -152,23 +119,14 @@ start_oper_server(void)
 	char hash[256], conf[1024];
 	struct itest_server *s;
 
-	if (!make_hash(OPER_PASSWORD, hash, sizeof(hash)))
-		fail_msg("ircserv --mkpasswd did not print a hash");
+	itest_mkpasswd(OPER_PASSWORD, hash, sizeof(hash));
 	snprintf(conf, sizeof(conf), ITEST_CONF_FAST
 	    "oper " OPER_NAME " {\n"
 	    "\tpassword = %s\n"
 	    "\thost = *@127.0.0.1\n"
 	    "}\n", hash);
-	s = itest_server_start_conf(ITEST_PASSWORD, conf);
-	assert_non_null(s);
+	s = itest_server_start_ok(conf);
 	return s;
-}
-
-static void
-stop_server(struct itest_server *s)
-{
-	assert_int_equal(itest_server_stop(s), 0);
-	itest_server_free(s);
 }
 
 /* WHO */
@@ -186,7 +144,7 @@ test_who_channel(void **state)
 	itest_join(c, "#wq");
 	itest_sync(a);
 	itest_send(a, "MODE #wq +v wqB");
-	itest_expect_next(a, ":%s MODE #wq +v wqB", pfx(a));
+	itest_expect_next(a, ":%s MODE #wq +v wqB", itest_pfx(a));
 	itest_sync(c);
 	itest_send(c, "AWAY :lunch");
 	itest_expect_next(c, ":" SRV " 306 wqC :You have been marked as being away");
@@ -211,7 +169,7 @@ test_who_channel(void **state)
 	itest_expect_next(out, ":" SRV " 315 wqOut #wq-none :End of /WHO list");
 	/* multi-prefix: every prefix, highest first. */
 	itest_send(a, "MODE #wq +v wqA");
-	itest_expect_next(a, ":%s MODE #wq +v wqA", pfx(a));
+	itest_expect_next(a, ":%s MODE #wq +v wqA", itest_pfx(a));
 	itest_sync(b);
 	itest_send(b, "CAP REQ :multi-prefix");
 	itest_expect_next(b, ":" SRV " CAP wqB ACK :multi-prefix");
@@ -281,7 +239,7 @@ test_who_invisible(void **state)
 	struct block blk;
 
 	itest_send(a, "MODE wiA +i");
-	itest_expect_next(a, ":%s MODE wiA :+i", pfx(a));
+	itest_expect_next(a, ":%s MODE wiA :+i", itest_pfx(a));
 	itest_join(a, "#wi");
 	itest_join(b, "#wi");
 	itest_sync(a);
@@ -375,9 +333,9 @@ test_whois(void **state)
 	itest_sync(a);
 	itest_sync(b);
 	itest_send(a, "MODE #ws-s +s");
-	itest_expect_next(a, ":%s MODE #ws-s +s", pfx(a));
+	itest_expect_next(a, ":%s MODE #ws-s +s", itest_pfx(a));
 	itest_send(b, "MODE #ws-b +v wsA");
-	itest_expect_next(b, ":%s MODE #ws-b +v wsA", pfx(b));
+	itest_expect_next(b, ":%s MODE #ws-b +v wsA", itest_pfx(b));
 	itest_sync(a);
 	itest_send(b, "WHOIS wsA");
 	itest_expect_next(b, ":" SRV " 311 wsB wsA wsA 127.0.0.1 * :itest wsA");
@@ -399,7 +357,7 @@ test_whois(void **state)
 	itest_send(a, "AWAY :be right back");
 	itest_expect_next(a, ":" SRV " 306 wsA :*");
 	itest_send(b, "PART #ws-a,#ws-b");
-	itest_skip_to(b, ":%s PART #ws-b", pfx(b));
+	itest_skip_to(b, ":%s PART #ws-b", itest_pfx(b));
 	itest_send(a, "WHOIS wsB");
 	itest_skip_to(a, ":" SRV " 311 wsA wsB wsB 127.0.0.1 * :itest wsB");
 	itest_expect_next(a, ":" SRV " 312 wsA wsB " SRV " :*");
@@ -461,7 +419,7 @@ test_whowas(void **state)
 	struct itest_client *c;
 
 	itest_send(a, "NICK wwNew");
-	itest_expect_next(a, ":%s NICK :wwNew", pfx(a));
+	itest_expect_next(a, ":%s NICK :wwNew", itest_pfx(a));
 	snprintf(a->nick, sizeof(a->nick), "wwNew");
 	itest_send(q, "WHOWAS wwOld");
 	itest_expect_next(q, ":" SRV " 314 wwQ wwOld wwOld 127.0.0.1 * :itest wwOld");
@@ -586,7 +544,7 @@ test_names_forms(void **state)
 	itest_join(b, "#na-2");
 	itest_join(a, "#na-sec");
 	itest_send(a, "MODE #na-sec +s");
-	itest_expect_next(a, ":%s MODE #na-sec +s", pfx(a));
+	itest_expect_next(a, ":%s MODE #na-sec +s", itest_pfx(a));
 	itest_sync(b);
 	/* A list: one block per channel, each with its 366. */
 	itest_send(out, "NAMES #na-1,#na-2,#na-none");
@@ -672,23 +630,23 @@ test_away(void **state)
 	itest_send(b, "AWAY :gone fishing");
 	itest_expect_next(b, ":" SRV " 306 awB :You have been marked as being away");
 	/* IRCv3 away-notify: only peers that asked for it hear of it. */
-	itest_expect_next(n, ":%s AWAY :gone fishing", pfx(b));
+	itest_expect_next(n, ":%s AWAY :gone fishing", itest_pfx(b));
 	itest_send(a, "PRIVMSG awB :are you there");
-	itest_expect_next(b, ":%s PRIVMSG awB :are you there", pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG awB :are you there", itest_pfx(a));
 	itest_expect_next(a, ":" SRV " 301 awA awB :gone fishing");
 	itest_send(a, "NOTICE awB :notice");
-	itest_expect_next(b, ":%s NOTICE awB :notice", pfx(a));
+	itest_expect_next(b, ":%s NOTICE awB :notice", itest_pfx(a));
 	itest_send(a, "WHO awB");
 	itest_expect_next(a, ":" SRV " 352 awA #aw awB * awB G :0 itest awB");
 	itest_expect_next(a, ":" SRV " 315 awA awB :*");
 	itest_send(b, "AWAY");
 	itest_expect_next(b, ":" SRV " 305 awB :You are no longer marked as being away");
-	itest_expect_next(n, ":%s AWAY", pfx(b));
+	itest_expect_next(n, ":%s AWAY", itest_pfx(b));
 	/* Already back: 305 again, nothing to announce. */
 	itest_send(b, "AWAY :");
 	itest_expect_next(b, ":" SRV " 305 awB :You are no longer marked as being away");
 	itest_send(a, "PRIVMSG awB :back?");
-	itest_expect_next(b, ":%s PRIVMSG awB :back?", pfx(a));
+	itest_expect_next(b, ":%s PRIVMSG awB :back?", itest_pfx(a));
 	itest_send(a, "WHO awB");
 	itest_expect_next(a, ":" SRV " 352 awA #aw awB * awB H :0 itest awB");
 	itest_expect_next(a, ":" SRV " 315 awA awB :*");
@@ -697,7 +655,7 @@ test_away(void **state)
 	longmsg[250] = '\0';
 	itest_send(b, "AWAY :%s", longmsg);
 	itest_expect_next(b, ":" SRV " 306 awB :*");
-	itest_expect_next(n, ":%s AWAY :%.200s", pfx(b), longmsg);
+	itest_expect_next(n, ":%s AWAY :%.200s", itest_pfx(b), longmsg);
 	itest_send(a, "PRIVMSG awB :x");
 	itest_expect_next(a, ":" SRV " 301 awA awB :%.200s", longmsg);
 	/* Not about one's own status: 306 says it (away-notify, 2023 erratum). */
@@ -711,14 +669,14 @@ test_away(void **state)
 	itest_expect_quiet(far);
 	/* ircv3 away-notify: "when a user joins and has an away message set". */
 	itest_send(b, "PART #aw");
-	itest_expect_next(n, ":%s PART #aw", pfx(b));
-	itest_expect_next(a, ":%s PART #aw", pfx(b));
+	itest_expect_next(n, ":%s PART #aw", itest_pfx(b));
+	itest_expect_next(a, ":%s PART #aw", itest_pfx(b));
 	itest_send(b, "JOIN #aw");
-	itest_expect_next(a, ":%s JOIN #aw", pfx(b));
+	itest_expect_next(a, ":%s JOIN #aw", itest_pfx(b));
 	/* The PONG bounds the wait: the AWAY must come before it. */
 	itest_send(n, "PING :after-join");
-	itest_expect_next(n, ":%s JOIN #aw", pfx(b));
-	itest_expect_next(n, ":%s AWAY :%.200s", pfx(b), longmsg);
+	itest_expect_next(n, ":%s JOIN #aw", itest_pfx(b));
+	itest_expect_next(n, ":%s AWAY :%.200s", itest_pfx(b), longmsg);
 	itest_expect_next(n, ":" SRV " PONG " SRV " :after-join");
 	itest_expect_quiet(a);
 	itest_close(a);
@@ -803,7 +761,7 @@ test_lusers(void **state)
 	itest_close(a);
 	itest_close(b);
 	itest_close(u);
-	stop_server(s);
+	itest_server_stop_ok(s);
 }
 
 static void
@@ -960,7 +918,7 @@ test_oper_queries(void **state)
 	op = itest_user(s, "qoOp");
 	u = itest_user(s, "qoU");
 	itest_send(op, "OPER " OPER_NAME " " OPER_PASSWORD);
-	itest_expect_next(op, ":%s MODE qoOp :+o", pfx(op));
+	itest_expect_next(op, ":%s MODE qoOp :+o", itest_pfx(op));
 	itest_expect_next(op, ":" SRV " 381 qoOp :You are now an IRC operator");
 	itest_join(op, "#qo");
 	itest_join(u, "#qo");
@@ -996,7 +954,7 @@ test_oper_queries(void **state)
 	itest_expect_quiet(u);
 	itest_close(op);
 	itest_close(u);
-	stop_server(s);
+	itest_server_stop_ok(s);
 }
 
 int
