@@ -55,4 +55,11 @@ int     msg_tag_get(const char *tags, const char *key, char *val, size_t valsz);
  */
 size_t  msg_client_tags(const char *tags, char *out, size_t outsz);
 
+/*
+ * Whether the len bytes at p are well-formed UTF-8 (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF). ASCII is checked a byte
+ * at a time with no other work, so a plain line costs one pass.
+ */
+bool    msg_is_utf8(const char *p, size_t len);
+
 #endif

@@ -185,3 +185,41 @@ msg_client_tags(const char *tags, char *out, size_t outsz)
 	}
 	return len;
 }
+
+/* Bytes a sequence led by c takes (0: c cannot lead one). */
+static size_t
+utf8_seq_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return 2;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4)
+		return 4;
+	return 0;
+}
+
+bool
+msg_is_utf8(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_seq_len(s[i]);
+
+		if (n == 0 || n > len - i)
+			return false;
+		for (size_t k = 1; k < n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		/* RFC 3629 4: the second byte's range after E0, ED, F0 and F4. */
+		if ((s[i] == 0xe0 && s[i + 1] < 0xa0) || (s[i] == 0xed && s[i + 1] > 0x9f) ||
+		    (s[i] == 0xf0 && s[i + 1] < 0x90) || (s[i] == 0xf4 && s[i + 1] > 0x8f))
+			return false;
+		i += n;
+	}
+	return true;
+}

@@ -86,6 +86,7 @@ build_isupport(struct server *srv)
 	    IRC_MAXTARGETS);
 	r |= add_isupport(srv, "TOPICLEN=%d", IRC_TOPICLEN);
 	r |= add_isupport(srv, "USERLEN=%d", IRC_USERLEN);
+	r |= add_isupport(srv, "UTF8ONLY");
 	r |= add_isupport(srv, "WHOX");
 	return r ? -1 : 0;
 }
@@ -439,6 +440,22 @@ server_on_line_too_long(struct server *srv, struct client *cli)
 		reply_numeric(srv, cli, ERR_INPUTTOOLONG);
 }
 
+/*
+ * ISUPPORT UTF8ONLY (ircv3.net utf8-only): a line that is not UTF-8 is
+ * refused whole with the standard reply, before any handler sees it, so
+ * nothing in it is ever relayed. The command is named when it is a word.
+ */
+static void
+refuse_non_utf8(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const char *cmd = msg->command;
+
+	if (strspn(cmd, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(cmd))
+		cmd = "*";
+	reply_send(cli, ":%s FAIL %s INVALID_UTF8 :Message rejected, your IRC "
+	    "software MUST use UTF-8 encoding on this network", srv->cfg.server_name, cmd);
+}
+
 void
 server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 {
@@ -446,6 +463,7 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 	struct label label;
 	size_t body = len, lead = strspn(line, " ");
 	enum client_state before = cli->state;
+	bool utf8;
 
 	if (client_is_closing(cli))
 		return;
@@ -466,10 +484,15 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 		server_on_line_too_long(srv, cli);
 		return;
 	}
+	/* UTF8ONLY: checked before msg_parse() cuts the line up in place. */
+	utf8 = msg_is_utf8(line, len);
 	if (msg_parse(line, len, &msg) == -1)
 		return;
 	label_begin(&label, cli, &msg);
-	command_dispatch(srv, cli, &msg);
+	if (utf8)
+		command_dispatch(srv, cli, &msg);
+	else
+		refuse_non_utf8(srv, cli, &msg);
 	label_end(&label, srv, cli);
 	/*
 	 * Registering can bring the deadline forward (ping_freq_s may be

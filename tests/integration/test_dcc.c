@@ -453,8 +453,9 @@ test_dcc_passive(void **state)
 
 /*
  * The relay is byte-exact: read straight off b's socket, CR LF included.
- * Runs of spaces, a leading space, \x01 in the middle, UTF-8 and bytes
- * that are not UTF-8, in PRIVMSG and in the NOTICE replies CTCP uses.
+ * Runs of spaces, a leading space, \x01 in the middle, UTF-8 and control
+ * bytes, in PRIVMSG and in the NOTICE replies CTCP uses. Bytes that are
+ * not UTF-8 are refused (UTF8ONLY), never relayed.
  */
 static void
 test_ctcp_relay_byte_exact(void **state)
@@ -469,7 +470,7 @@ test_ctcp_relay_byte_exact(void **state)
 		" \001 leading space, \001 inside, trailing space \001 ",
 		"\001\001\001",
 		"\001VERSION\001",
-		"latin-1 \xe9\xe8 and raw \x7f\x02\x03\x1f bytes",
+		"raw \x7f\x02\x03\x1f bytes",
 	};
 	struct itest_client *a = itest_user(*state, "rawsend");
 	struct itest_client *b = itest_user(*state, "rawrecv");
@@ -486,6 +487,9 @@ test_ctcp_relay_byte_exact(void **state)
 		n = snprintf(want, sizeof(want), ":%s NOTICE rawrecv :%s\r\n", itest_pfx(a), texts[i]);
 		itest_expect_raw(b, want, (size_t)n);
 	}
+	itest_send(a, "PRIVMSG rawrecv :\001DCC SEND latin-1-\xe9.txt 2130706433 1 2\001");
+	itest_expect_next(a, ":" ITEST_SERVER_NAME " FAIL PRIVMSG INVALID_UTF8 :*");
+	itest_expect_quiet(b);
 	/* A refusal travels back by NOTICE, as CTCP replies do. */
 	itest_send(b, "NOTICE rawsend :\001DCC REJECT SEND \"my file.txt\"\001");
 	expect_exact(a, ":rawrecv!rawrecv@127.0.0.1 NOTICE rawsend :"

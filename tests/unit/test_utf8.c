@@ -1,0 +1,170 @@
+/*
+ * UTF8ONLY: msg_is_utf8() on well-formed and malformed byte sequences
+ * (RFC 3629), and the core refusing any line that is not UTF-8 with
+ * "FAIL <command> INVALID_UTF8" before a handler sees it, so nothing of it
+ * is relayed, before or after registration, with labeled-response.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "channel.h"
+#include "client.h"
+#include "fake.h"
+#include "msg.h"
+#include "server.h"
+
+#define FAIL_TEXT "INVALID_UTF8 :Message rejected, your IRC software MUST use UTF-8 " \
+	"encoding on this network\r\n"
+
+static void
+test_is_utf8_table(void **state)
+{
+	static const struct { const char *s; bool ok; } cases[] = {
+		{ "", true },
+		{ "plain ascii :with punctuation!", true },
+		{ "caf\xc3\xa9", true },                        /* U+00E9 */
+		{ "\xe2\x82\xac", true },                       /* U+20AC */
+		{ "\xf0\x9f\x98\x80", true },                   /* U+1F600 */
+		{ "\xef\xbf\xbf", true },                       /* U+FFFF */
+		{ "\xf4\x8f\xbf\xbf", true },                   /* U+10FFFF */
+		{ "\xed\x9f\xbf", true },                       /* U+D7FF */
+		{ "hi\xaa", false },                            /* lone continuation */
+		{ "\x80", false },
+		{ "\xc3", false },                              /* truncated */
+		{ "\xe2\x82", false },
+		{ "\xf0\x9f\x98", false },
+		{ "\xc3\x28", false },                          /* bad continuation */
+		{ "\xc0\xaf", false },                          /* overlong '/' */
+		{ "\xc1\xbf", false },
+		{ "\xe0\x80\xaf", false },                      /* overlong, 3 bytes */
+		{ "\xf0\x80\x80\xaf", false },                  /* overlong, 4 bytes */
+		{ "\xed\xa0\x80", false },                      /* surrogate U+D800 */
+		{ "\xed\xbf\xbf", false },                      /* surrogate U+DFFF */
+		{ "\xf4\x90\x80\x80", false },                  /* U+110000 */
+		{ "\xf5\x80\x80\x80", false },
+		{ "\xfe", false },
+		{ "\xff", false },
+		{ "i\xe8rc\xe9", false },                       /* Latin-1 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool got = msg_is_utf8(cases[i].s, strlen(cases[i].s));
+
+		if (got != cases[i].ok)
+			fail_msg("case %zu: got %d, want %d", i, got, cases[i].ok);
+	}
+	/* A NUL byte is a character like any other; the length decides. */
+	assert_true(msg_is_utf8("a\0b", 3));
+	/* A valid sequence cut by the length is not valid. */
+	assert_false(msg_is_utf8("\xc3\xa9", 1));
+}
+
+static void
+test_privmsg_refused_not_relayed(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *bob = fake_joined(srv, "bob", "#c");
+
+	fake_line(srv, alice, "PRIVMSG #c :hi\xaa");
+	fake_expect(alice, ":irc.local FAIL PRIVMSG " FAIL_TEXT);
+	fake_expect(bob, "");
+	fake_line(srv, alice, "PRIVMSG bob :caf\xe9");
+	fake_expect(alice, ":irc.local FAIL PRIVMSG " FAIL_TEXT);
+	fake_expect(bob, "");
+	/* NOTICE never gets numerics, but the standard reply still comes. */
+	fake_line(srv, alice, "notice bob :\xff");
+	fake_expect(alice, ":irc.local FAIL NOTICE " FAIL_TEXT);
+	fake_expect(bob, "");
+	/* Valid UTF-8 goes through untouched. */
+	fake_line(srv, alice, "PRIVMSG #c :caf\xc3\xa9 \xf0\x9f\x98\x80");
+	fake_expect(bob, ":alice!u@127.0.0.1 PRIVMSG #c :caf\xc3\xa9 \xf0\x9f\x98\x80\r\n");
+	fake_expect(alice, "");
+}
+
+static void
+test_topic_and_realname_refused(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct channel *chan = channel_find(srv, "#c");
+
+	fake_line(srv, alice, "TOPIC #c :bad \xc0\xaf topic");
+	fake_expect(alice, ":irc.local FAIL TOPIC " FAIL_TEXT);
+	assert_null(chan->topic);
+	fake_line(srv, alice, "SETNAME :\xed\xa0\x80");
+	fake_expect(alice, ":irc.local FAIL SETNAME " FAIL_TEXT);
+	assert_string_equal(alice->realname, "Real Name");
+	/* Invalid bytes in a tag value refuse the line too. */
+	fake_line(srv, alice, "@+x=\xe9 PRIVMSG #c :hi");
+	fake_expect(alice, ":irc.local FAIL PRIVMSG " FAIL_TEXT);
+	/* A command name that is not a word is not echoed back. */
+	fake_line(srv, alice, "PRIV\xe9MSG #c :hi");
+	fake_expect(alice, ":irc.local FAIL * " FAIL_TEXT);
+}
+
+static void
+test_registration_refused(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
+	fake_line(srv, cli, "NICK bar");
+	fake_line(srv, cli, "USER \xe8rc\xe9 * * :realname");
+	fake_expect(cli, ":irc.local FAIL USER " FAIL_TEXT);
+	assert_false(client_is_registered(cli));
+	fake_line(srv, cli, "USER u * * :i\xe8rc\xe9");
+	fake_expect(cli, ":irc.local FAIL USER " FAIL_TEXT);
+	assert_false(client_is_registered(cli));
+	/* The client may go on with a valid USER. */
+	fake_line(srv, cli, "USER u * * :ok");
+	assert_true(client_is_registered(cli));
+	assert_string_equal(cli->realname, "ok");
+}
+
+static void
+test_labeled_fail(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+
+	fake_cap_on(srv, alice, "batch echo-message labeled-response");
+	fake_line(srv, alice, "@label=xyz PRIVMSG #c hi\xaa");
+	fake_expect(alice, "@label=xyz :irc.local FAIL PRIVMSG " FAIL_TEXT);
+}
+
+static void
+test_isupport(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+
+	fake_line(srv, alice, "VERSION");
+	fake_expect_has(alice, " UTF8ONLY ");
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_is_utf8_table),
+		T(test_privmsg_refused_not_relayed),
+		T(test_topic_and_realname_refused),
+		T(test_registration_refused),
+		T(test_labeled_fail),
+		T(test_isupport),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
