@@ -406,6 +406,8 @@ static const struct help helps[] = {
 	  "Shut the server down (IRC operators only)." },
 	{ "HELP", "HELP [<command>]",
 	  "Show help on a command, or the list of commands." },
+	{ "HELPOP", "HELPOP [<command>]",
+	  "The same as HELP." },
 	{ "INFO", "INFO [<server>]",
 	  "Show what this server is and since when it runs." },
 	{ "INVITE", "INVITE <nick> <channel>",

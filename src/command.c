@@ -21,6 +21,8 @@ static const struct command commands[] = {
 	{ "CAP",      1, false, cmd_cap },
 	{ "DIE",      0, true,  cmd_die },
 	{ "HELP",     0, true,  cmd_help },
+	/* HELPOP is what several servers call HELP; both answer the same. */
+	{ "HELPOP",   0, true,  cmd_help },
 	{ "INFO",     0, true,  cmd_info },
 	{ "INVITE",   2, true,  cmd_invite },
 	{ "ISON",     1, true,  cmd_ison },

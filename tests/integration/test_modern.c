@@ -1,6 +1,6 @@
 /*
  * Integration tests of the small modern features over the wire: UTF8ONLY
- * (invalid UTF-8 refused with FAIL, never relayed). Each test uses its own
+ * (invalid UTF-8 refused with FAIL, never relayed), HELPOP. Each test uses its own
  * nicks and channels on the shared server.
  */
 #include "itest.h"
@@ -58,11 +58,30 @@ test_utf8only(void **state)
 	itest_close(c);
 }
 
+static void
+test_helpop(void **state)
+{
+	struct itest_client *a = itest_user(*state, "hoA");
+
+	itest_send(a, "HELPOP");
+	itest_expect_next(a, ":" SRV " 704 hoA index :Commands (HELP <command> for details):");
+	itest_expect_next(a, ":" SRV " 705 hoA index :* HELP HELPOP *");
+	itest_skip_to(a, ":" SRV " 706 hoA index :End of /HELP");
+	itest_send(a, "HELPOP join");
+	itest_expect_next(a, ":" SRV " 704 hoA JOIN :JOIN <channel>*");
+	itest_expect_next(a, ":" SRV " 705 hoA JOIN :*");
+	itest_expect_next(a, ":" SRV " 706 hoA JOIN :End of /HELP");
+	itest_send(a, "HELPOP no-such-topic");
+	itest_expect_next(a, ":" SRV " 524 hoA no-such-topic :No help available on this topic");
+	itest_close(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_utf8only),
+		itest_unit_test(test_helpop),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup,

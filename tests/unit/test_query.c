@@ -681,6 +681,45 @@ test_help(void **state)
 	fake_expect(alice, ":irc.local 524 alice FOO :No help available on this topic\r\n");
 }
 
+/* HELPOP is HELP under the name other servers use, index and topics alike. */
+static void
+test_helpop(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+	char *help, *helpop;
+
+	fake_line(srv, alice, "HELP");
+	help = fake_take_output(alice);
+	fake_line(srv, alice, "helpop");
+	helpop = fake_take_output(alice);
+	assert_string_equal(helpop, help);
+	assert_non_null(strstr(help, " HELP HELPOP "));
+	free(help);
+	free(helpop);
+	fake_line(srv, alice, "HELPOP kick");
+	fake_expect(alice,
+	    ":irc.local 704 alice KICK :KICK <channel> <nick>{,<nick>} [:<reason>]\r\n"
+	    ":irc.local 705 alice KICK :Remove users from a channel (channel operators only).\r\n"
+	    ":irc.local 706 alice KICK :End of /HELP\r\n");
+	fake_line(srv, alice, "HELPOP HELPOP");
+	fake_expect_has(alice, ":irc.local 705 alice HELPOP :The same as HELP.\r\n");
+	/* Hostile topics: unknown, too long, not a word. */
+	fake_line(srv, alice, "HELPOP NOPE");
+	fake_expect(alice, ":irc.local 524 alice NOPE :No help available on this topic\r\n");
+	fake_linef(srv, alice, "HELPOP %0300d", 7);
+	fake_expect_has(alice, " 524 alice 000");
+	fake_line(srv, alice, "HELPOP *");
+	fake_expect(alice, ":irc.local 524 alice * :No help available on this topic\r\n");
+	/* Like HELP, it needs registration. */
+	{
+		struct client *u = fake_client(srv, "127.0.0.1");
+
+		fake_line(srv, u, "HELPOP");
+		fake_expect(u, ":irc.local 451 * :You have not registered\r\n");
+	}
+}
+
 static void
 test_help_covers_every_command(void **state)
 {
@@ -757,6 +796,7 @@ main(void)
 		T(test_stats),
 		T(test_stats_commands),
 		T(test_help),
+		T(test_helpop),
 		T(test_help_covers_every_command),
 		T(test_users_summon_disabled),
 		T(test_queries_need_registration),
