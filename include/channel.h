@@ -63,6 +63,7 @@ struct channel {
 	struct mask_list   bans, excepts, invexes;
 	uint64_t          *invites;     /* client ids invited, bounded */
 	size_t             ninvites;
+	int64_t            knock_ms;    /* last KNOCK delivered (monotonic); 0: never */
 };
 
 struct channel *channel_find(struct server *srv, const char *name);

@@ -76,6 +76,7 @@ struct client {
 	bool             flood_exempt;  /* trusted: no flood or per-IP limits */
 	bool             ip_counted;    /* counted in the server's per-IP limits */
 	bool             throttled;     /* lines wait in recvq for flood_at_ms */
+	int64_t          knock_ms;      /* last KNOCK delivered (monotonic); 0: never */
 
 	uint32_t         serial;        /* last broadcast this client got */
 	bool             write_pending; /* on the server's pending-write list */

@@ -55,6 +55,9 @@ void    list_continue(struct server *srv, struct client *cli);
 /* Send NAMES (353/366) for one channel. */
 void    channel_send_names(struct server *srv, struct client *cli, struct channel *chan);
 
+/* cmd_knock.c */
+cmd_handler cmd_knock;
+
 /* cmd_message.c */
 cmd_handler cmd_notice, cmd_privmsg, cmd_tagmsg;
 

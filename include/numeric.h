@@ -124,6 +124,13 @@
 #define ERR_HELPNOTFOUND        "524 %s :No help available on this topic"
 #define ERR_INVALIDMODEPARAM    "696 %s %c %s :%s"
 
+/* KNOCK (modern.ircdocs.horse "Numerics"). */
+#define RPL_KNOCK               "710 %s %s :has asked for an invite"
+#define RPL_KNOCKDLVR           "711 %s :Your KNOCK has been delivered"
+#define ERR_TOOMANYKNOCK        "712 %s :Too many KNOCKs (%s)"
+#define ERR_CHANOPEN            "713 %s :Channel is open"
+#define ERR_KNOCKONCHAN         "714 %s :You are already on that channel"
+
 /* IRCv3 MONITOR (ircv3.net monitor). */
 #define RPL_MONONLINE           "730 :%s"
 #define RPL_MONOFFLINE          "731 :%s"

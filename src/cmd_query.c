@@ -420,6 +420,8 @@ static const struct help helps[] = {
 	  "Remove users from a channel (channel operators only)." },
 	{ "KILL", "KILL <nick> :<reason>",
 	  "Disconnect a user (IRC operators only)." },
+	{ "KNOCK", "KNOCK <channel>",
+	  "Ask the operators of a +i, +k or full channel for an invitation." },
 	{ "LINKS", "LINKS [[<server>] <mask>]",
 	  "List the servers of the network: just this one." },
 	{ "LIST", "LIST [<channel>{,<channel>}] [<elist conditions>]",

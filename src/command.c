@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "JOIN",     1, true,  cmd_join },
 	{ "KICK",     2, true,  cmd_kick },
 	{ "KILL",     1, true,  cmd_kill },
+	{ "KNOCK",    1, true,  cmd_knock },
 	{ "LINKS",    0, true,  cmd_links },
 	{ "LIST",     0, true,  cmd_list },
 	{ "LUSERS",   0, true,  cmd_lusers },

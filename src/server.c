@@ -71,6 +71,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "INVEX=I");
 	r |= add_isupport(srv, "KEYLEN=%d", IRC_KEYLEN);
 	r |= add_isupport(srv, "KICKLEN=%d", IRC_KICKLEN);
+	r |= add_isupport(srv, "KNOCK");
 	r |= add_isupport(srv, "LINELEN=%d", IRC_LINE_MAX);
 	r |= add_isupport(srv, "MAXLIST=beI:%u", c->maxlist);
 	r |= add_isupport(srv, "MAXTARGETS=%d", IRC_MAXTARGETS);

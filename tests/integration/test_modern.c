@@ -1,6 +1,6 @@
 /*
  * Integration tests of the small modern features over the wire: UTF8ONLY
- * (invalid UTF-8 refused with FAIL, never relayed), HELPOP. Each test uses its own
+ * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK. Each test uses its own
  * nicks and channels on the shared server.
  */
 #include "itest.h"
@@ -76,14 +76,50 @@ test_helpop(void **state)
 	itest_close(a);
 }
 
+static void
+test_knock(void **state)
+{
+	struct itest_client *op = itest_user(*state, "knOp");
+	struct itest_client *b = itest_user(*state, "knB");
+	struct itest_client *c = itest_user(*state, "knC");
+
+	itest_join(op, "#kn");
+	itest_send(b, "KNOCK #kn");
+	itest_expect_next(b, ":" SRV " 713 knB #kn :Channel is open");
+	itest_send(op, "MODE #kn +i");
+	itest_expect_next(op, ":%s MODE #kn +i", itest_pfx(op));
+	itest_send(b, "KNOCK #kn :please");
+	itest_expect_next(b, ":" SRV " 711 knB #kn :Your KNOCK has been delivered");
+	itest_expect_next(op, ":" SRV " 710 knOp #kn %s :has asked for an invite", itest_pfx(b));
+	/* The channel's rate limit holds off a second knocker... */
+	itest_send(c, "KNOCK #kn");
+	itest_expect_next(c, ":" SRV " 712 knC #kn :Too many KNOCKs (channel)");
+	/* ...and a flood of knocks reaches no operator. */
+	for (int i = 0; i < 20; i++)
+		itest_send(b, "KNOCK #kn");
+	for (int i = 0; i < 20; i++)
+		itest_expect_next(b, ":" SRV " 712 knB #kn :Too many KNOCKs (user)");
+	itest_expect_quiet(op);
+	itest_send(b, "KNOCK #nope");
+	itest_expect_next(b, ":" SRV " 403 knB #nope :No such channel");
+	itest_send(op, "KNOCK #kn");
+	itest_expect_next(op, ":" SRV " 714 knOp #kn :You are already on that channel");
+	itest_send(b, "KNOCK");
+	itest_expect_next(b, ":" SRV " 461 knB KNOCK :Not enough parameters");
+	itest_close(op);
+	itest_close(b);
+	itest_close(c);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_utf8only),
 		itest_unit_test(test_helpop),
+		itest_unit_test(test_knock),
 	};
 
-	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup,
+	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
 	    itest_group_teardown));
 }
