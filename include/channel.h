@@ -84,9 +84,23 @@ const char *channel_prefix(unsigned prefix, bool all, char out[4]);
 bool    channel_is_banned(const struct channel *chan, const struct client *cli);
 /* True when cli was invited or matches an invite exception. */
 bool    channel_is_invited(const struct channel *chan, const struct client *cli);
-/* Remember (bounded) or forget an invitation. */
-void    channel_invite_add(struct server *srv, struct channel *chan, const struct client *cli);
-void    channel_invite_del(struct channel *chan, const struct client *cli);
+/*
+ * Remember (bounded) or forget an invitation. The channel keeps the
+ * invitation; the client keeps the channel's name in cli->invited (at
+ * most max_invites, oldest forgotten) so that it can list its invitations
+ * without a walk of every channel. A name there may be stale (the channel
+ * was freed, renamed, or forgot the invitation): channel_invite_pending()
+ * says which still hold.
+ */
+void    channel_invite_add(struct server *srv, struct channel *chan, struct client *cli);
+void    channel_invite_del(struct channel *chan, struct client *cli);
+/*
+ * The channel of cli->invited[i] if its invitation still holds, else NULL
+ * (the entry is stale and may be dropped).
+ */
+struct channel *channel_invite_pending(struct server *srv, const struct client *cli, size_t i);
+/* Drop the stale entries of cli->invited, keeping the order. */
+void    channel_invite_prune(struct server *srv, struct client *cli);
 /* Secret or private: hidden from non-members in LIST, WHOIS, NAMES. */
 bool    channel_is_hidden(const struct channel *chan);
 

@@ -55,6 +55,10 @@ struct client {
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
 	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */
 	size_t           nmonitors;
+	char           (*invited)[IRC_CHANNELLEN + 1];  /* owned; channels that
+	                                 * invited this client, oldest first; may
+	                                 * be stale (see channel_invite_add()) */
+	size_t           ninvited;
 	char            *list_filters;  /* owned; a paced LIST in progress */
 	char            *list_conds;    /* owned; its second parameter */
 	size_t           list_it;       /* where that LIST goes on in the registry */

@@ -135,25 +135,54 @@ channel_is_banned(const struct channel *chan, const struct client *cli)
 	return mask_list_match(&chan->bans, cli) && !mask_list_match(&chan->excepts, cli);
 }
 
-bool
-channel_is_invited(const struct channel *chan, const struct client *cli)
+/* Whether chan holds an invitation for cli (by id, not by mask). */
+static bool
+invite_held(const struct channel *chan, const struct client *cli)
 {
 	for (size_t i = 0; i < chan->ninvites; i++)
 		if (chan->invites[i] == cli->id)
 			return true;
-	return mask_list_match(&chan->invexes, cli);
+	return false;
+}
+
+bool
+channel_is_invited(const struct channel *chan, const struct client *cli)
+{
+	return invite_held(chan, cli) || mask_list_match(&chan->invexes, cli);
+}
+
+/* Note chan's name in cli's own list, once; when full, forget the oldest. */
+static void
+client_note_invite(struct server *srv, struct client *cli, const struct channel *chan)
+{
+	size_t max = srv->cfg.max_invites;
+	char (*v)[IRC_CHANNELLEN + 1];
+
+	channel_invite_prune(srv, cli);
+	for (size_t i = 0; i < cli->ninvited; i++)
+		if (casemap_cmp(cli->invited[i], chan->name) == 0)
+			return;
+	if (cli->ninvited >= max) {
+		memmove(cli->invited, cli->invited + 1, (max - 1) * sizeof(*v));
+		cli->ninvited = max - 1;
+	} else {
+		if ((v = realloc(cli->invited, (cli->ninvited + 1) * sizeof(*v))) == NULL)
+			return;
+		cli->invited = v;
+	}
+	memcpy(cli->invited[cli->ninvited++], chan->name, sizeof(*v));
 }
 
 void
-channel_invite_add(struct server *srv, struct channel *chan, const struct client *cli)
+channel_invite_add(struct server *srv, struct channel *chan, struct client *cli)
 {
 	size_t max = srv->cfg.max_invites;
 	uint64_t *v;
 
-	for (size_t i = 0; i < chan->ninvites; i++)
-		if (chan->invites[i] == cli->id)
-			return;
 	if (max == 0)
+		return;
+	client_note_invite(srv, cli, chan);
+	if (invite_held(chan, cli))
 		return;
 	if (chan->ninvites == max) {
 		/* Full: forget the oldest invitation. */
@@ -168,14 +197,45 @@ channel_invite_add(struct server *srv, struct channel *chan, const struct client
 }
 
 void
-channel_invite_del(struct channel *chan, const struct client *cli)
+channel_invite_del(struct channel *chan, struct client *cli)
 {
 	for (size_t i = 0; i < chan->ninvites; i++) {
 		if (chan->invites[i] == cli->id) {
 			chan->invites[i] = chan->invites[--chan->ninvites];
+			break;
+		}
+	}
+	for (size_t i = 0; i < cli->ninvited; i++) {
+		if (casemap_cmp(cli->invited[i], chan->name) == 0) {
+			memmove(cli->invited + i, cli->invited + i + 1,
+			    (cli->ninvited - i - 1) * sizeof(cli->invited[0]));
+			cli->ninvited--;
 			return;
 		}
 	}
+}
+
+struct channel *
+channel_invite_pending(struct server *srv, const struct client *cli, size_t i)
+{
+	struct channel *chan = channel_find(srv, cli->invited[i]);
+
+	return chan != NULL && invite_held(chan, cli) ? chan : NULL;
+}
+
+void
+channel_invite_prune(struct server *srv, struct client *cli)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < cli->ninvited; i++) {
+		if (channel_invite_pending(srv, cli, i) == NULL)
+			continue;
+		if (kept != i)
+			memcpy(cli->invited[kept], cli->invited[i], sizeof(cli->invited[0]));
+		kept++;
+	}
+	cli->ninvited = kept;
 }
 
 int

@@ -52,6 +52,7 @@ client_free(struct client *cli)
 	free(cli->close_reason);
 	free(cli->sasl_buf);
 	free(cli->monitors);
+	free(cli->invited);
 	free(cli->list_filters);
 	free(cli->list_conds);
 	free(cli);

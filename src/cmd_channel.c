@@ -430,12 +430,35 @@ invite_notify(struct channel *chan, const struct client *from,
 	relay_done(&r);
 }
 
+/*
+ * INVITE with no parameter (modern.ircdocs.horse): the channels that have
+ * invited the user and not yet seen it join, oldest first (336, 337).
+ */
+static void
+invite_list(struct server *srv, struct client *cli)
+{
+	channel_invite_prune(srv, cli);
+	for (size_t i = 0; i < cli->ninvited; i++)
+		reply_numeric(srv, cli, RPL_INVITELIST, cli->invited[i]);
+	reply_numeric(srv, cli, RPL_ENDOFINVITELIST);
+}
+
 void
 cmd_invite(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct client *target = client_find_nick(srv, msg->params[0]);
-	struct channel *chan = channel_find(srv, msg->params[1]);
+	struct client *target;
+	struct channel *chan;
 
+	if (msg->nparams == 0) {
+		invite_list(srv, cli);
+		return;
+	}
+	if (msg->nparams < 2) {
+		reply_numeric(srv, cli, ERR_NEEDMOREPARAMS, "INVITE");
+		return;
+	}
+	target = client_find_nick(srv, msg->params[0]);
+	chan = channel_find(srv, msg->params[1]);
 	if (target == NULL || !client_is_registered(target)) {
 		reply_numeric(srv, cli, ERR_NOSUCHNICK, msg->params[0]);
 		return;

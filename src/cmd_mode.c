@@ -87,7 +87,7 @@ send_mask_list(struct server *srv, struct client *cli, struct channel *chan, cha
 	const struct mask_list *l = letter == 'b' ? &chan->bans :
 	    letter == 'e' ? &chan->excepts : &chan->invexes;
 	const char *item = letter == 'b' ? RPL_BANLIST :
-	    letter == 'e' ? RPL_EXCEPTLIST : RPL_INVITELIST;
+	    letter == 'e' ? RPL_EXCEPTLIST : RPL_INVEXLIST;
 
 	for (size_t i = 0; i < l->n; i++)
 		reply_numeric(srv, cli, item, chan->name, l->v[i].mask,
@@ -97,7 +97,7 @@ send_mask_list(struct server *srv, struct client *cli, struct channel *chan, cha
 	else if (letter == 'e')
 		reply_numeric(srv, cli, RPL_ENDOFEXCEPTLIST, chan->name);
 	else
-		reply_numeric(srv, cli, RPL_ENDOFINVITELIST, chan->name);
+		reply_numeric(srv, cli, RPL_ENDOFINVEXLIST, chan->name);
 }
 
 /* "+ntk key" style string of chan's modes; the key only for members. */

@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	/* HELPOP is what several servers call HELP; both answer the same. */
 	{ "HELPOP",   0, true,  cmd_help },
 	{ "INFO",     0, true,  cmd_info },
-	{ "INVITE",   2, true,  cmd_invite },
+	{ "INVITE",   0, true,  cmd_invite },
 	{ "ISON",     1, true,  cmd_ison },
 	{ "JOIN",     1, true,  cmd_join },
 	{ "KICK",     2, true,  cmd_kick },

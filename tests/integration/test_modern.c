@@ -1,7 +1,7 @@
 /*
  * Integration tests of the small modern features over the wire: UTF8ONLY
- * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK. Each test uses its own
- * nicks and channels on the shared server.
+ * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK, INVITE
+ * listing. Each test uses its own nicks and channels on the shared server.
  */
 #include "itest.h"
 
@@ -111,6 +111,36 @@ test_knock(void **state)
 	itest_close(c);
 }
 
+static void
+test_invite_list(void **state)
+{
+	struct itest_client *a = itest_user(*state, "ilA");
+	struct itest_client *b = itest_user(*state, "ilB");
+
+	itest_send(b, "INVITE");
+	itest_expect_next(b, ":" SRV " 337 ilB :End of /INVITE list");
+	itest_join(a, "#il-1");
+	itest_join(a, "#il-2");
+	itest_send(a, "INVITE ilB #il-2");
+	itest_expect_next(a, ":" SRV " 341 ilA ilB #il-2");
+	itest_send(a, "INVITE ilB #il-1");
+	itest_expect_next(a, ":" SRV " 341 ilA ilB #il-1");
+	itest_expect_next(b, ":%s INVITE ilB :#il-2", itest_pfx(a));
+	itest_expect_next(b, ":%s INVITE ilB :#il-1", itest_pfx(a));
+	itest_send(b, "INVITE");
+	itest_expect_next(b, ":" SRV " 336 ilB #il-2");
+	itest_expect_next(b, ":" SRV " 336 ilB #il-1");
+	itest_expect_next(b, ":" SRV " 337 ilB :End of /INVITE list");
+	itest_join(b, "#il-2");
+	itest_send(b, "INVITE");
+	itest_expect_next(b, ":" SRV " 336 ilB #il-1");
+	itest_expect_next(b, ":" SRV " 337 ilB :End of /INVITE list");
+	itest_send(b, "INVITE ilA");
+	itest_expect_next(b, ":" SRV " 461 ilB INVITE :Not enough parameters");
+	itest_close(a);
+	itest_close(b);
+}
+
 int
 main(void)
 {
@@ -118,6 +148,7 @@ main(void)
 		itest_unit_test(test_utf8only),
 		itest_unit_test(test_helpop),
 		itest_unit_test(test_knock),
+		itest_unit_test(test_invite_list),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
