@@ -53,6 +53,8 @@ struct client {
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
+	bool             hash_wait;     /* a password check is queued (hashq.h) */
+	int64_t          hash_debt_ms;  /* its password-check budget (hashq.c) */
 	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */
 	size_t           nmonitors;
 	char           (*invited)[IRC_CHANNELLEN + 1];  /* owned; channels that

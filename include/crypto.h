@@ -62,11 +62,45 @@ void    crypto_sha256(const void *data, size_t len,
 void    crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
 	    size_t msglen, uint8_t out[CRYPTO_SHA256_LEN]);
 
+/* Bytes of salt and of derived key the PBKDF2 state below can hold. */
+#define CRYPTO_PBKDF2_SALT_MAX  64
+#define CRYPTO_PBKDF2_OUT_MAX   64
+
 /*
- * PBKDF2 (RFC 8018 section 5.2) with HMAC-SHA256: derive outlen bytes
- * from the password and salt. iterations must be at least 1. Byte
- * strings, so both may contain NUL.
+ * PBKDF2 (RFC 8018 section 5.2) with HMAC-SHA256 in steps, so a caller
+ * can spread one derivation over many short slices of work: init, then
+ * run until it returns true, then finish. The fields are private to
+ * crypto.c; the state holds copies, so the caller's password and salt
+ * may go away after init.
  */
+struct crypto_pbkdf2 {
+	struct crypto_sha256 inner, outer;      /* HMAC key states */
+	uint8_t  salt[CRYPTO_PBKDF2_SALT_MAX];
+	size_t   saltlen;
+	uint8_t  u[CRYPTO_SHA256_LEN], t[CRYPTO_SHA256_LEN];
+	uint8_t  out[CRYPTO_PBKDF2_OUT_MAX];
+	size_t   outlen, done;                  /* bytes wanted, bytes made */
+	uint32_t index;                         /* output block in progress */
+	unsigned iterations, round;             /* per block; rounds done */
+};
+
+/*
+ * Start deriving outlen bytes (at most CRYPTO_PBKDF2_OUT_MAX) from the
+ * password and a salt of at most CRYPTO_PBKDF2_SALT_MAX bytes, with
+ * iterations >= 1. Byte strings, so both may contain NUL.
+ */
+void    crypto_pbkdf2_init(struct crypto_pbkdf2 *k, const void *password,
+	    size_t passlen, const void *salt, size_t saltlen,
+	    unsigned iterations, size_t outlen);
+/*
+ * Run up to max_iterations more HMAC iterations. Returns true once the
+ * whole output is derived (then call crypto_pbkdf2_finish()). The total
+ * work is iterations times the number of 32-byte output blocks.
+ */
+bool    crypto_pbkdf2_run(struct crypto_pbkdf2 *k, unsigned max_iterations);
+/* Copy the derived outlen bytes to out and wipe the state. */
+void    crypto_pbkdf2_finish(struct crypto_pbkdf2 *k, uint8_t *out);
+/* The three steps at once, with the same limits. */
 void    crypto_pbkdf2_sha256(const void *password, size_t passlen,
 	    const void *salt, size_t saltlen, unsigned iterations,
 	    uint8_t *out, size_t outlen);
@@ -91,6 +125,47 @@ bool    crypto_hash_is_valid(const char *encoded);
  * whatever its content. Takes as long as the hash's iteration count.
  */
 bool    crypto_verify_password(const char *password, const char *encoded);
+
+/* A stored hash taken apart (see crypto_hash_parse()). */
+struct crypto_hash {
+	unsigned iterations;
+	uint8_t  salt[CRYPTO_PBKDF2_SALT_MAX];
+	size_t   saltlen;
+	uint8_t  key[CRYPTO_PBKDF2_OUT_MAX];
+	size_t   keylen;
+};
+
+/* Split a well-formed hash string into h; 0, or -1 when malformed. */
+int     crypto_hash_parse(const char *encoded, struct crypto_hash *h);
+
+/*
+ * crypto_verify_password() in steps, for a caller that spreads the work
+ * over time: begin, run until it returns true, then end for the answer.
+ * The state holds copies of what it needs; private fields.
+ */
+struct crypto_verify {
+	struct crypto_pbkdf2 kdf;
+	uint8_t  want[CRYPTO_PBKDF2_OUT_MAX];
+	size_t   keylen;
+	bool     never;         /* a stand-in check that cannot succeed */
+};
+
+/* Start checking password against encoded; -1 when the hash is malformed. */
+int     crypto_verify_begin(struct crypto_verify *v, const char *password,
+	    const char *encoded);
+/*
+ * Start a check that costs what one against a hash of the given iteration
+ * count (32-byte key) costs, and always fails: the stand-in for a name
+ * with no hash, so that it is not told apart by how long it takes.
+ */
+void    crypto_verify_begin_dummy(struct crypto_verify *v, const char *password,
+	    unsigned iterations);
+/* Run up to max_iterations more; true when the answer is ready. */
+bool    crypto_verify_run(struct crypto_verify *v, unsigned max_iterations);
+/* Whether the password matched; wipes the state. Only after run said true. */
+bool    crypto_verify_end(struct crypto_verify *v);
+/* Give up a check that has not finished; wipes the state. */
+void    crypto_verify_cancel(struct crypto_verify *v);
 
 /* Whether n bytes of a and b are equal, in time that depends only on n. */
 bool    crypto_equal(const void *a, const void *b, size_t n);

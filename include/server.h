@@ -2,7 +2,8 @@
  * The sans-I/O core. struct server owns every client, channel and setting,
  * and server_free() releases all of it. The I/O shell feeds it whole lines
  * (server_on_line), tells it the time (server_set_clock), runs its timers
- * (server_tick), collects clients with output (server_pop_pending) and
+ * (server_tick) and background work (server_work), collects clients with
+ * output (server_pop_pending) and
  * frees closed ones after each round (server_reap_next). Nothing here
  * touches a socket.
  */
@@ -21,6 +22,7 @@ struct hmap;
 struct whowas;
 struct limits;
 struct monitor;
+struct hashq;
 
 #define SERVER_ISUPPORT_MAX 40
 
@@ -31,6 +33,7 @@ struct server {
 	struct whowas   *whowas;        /* nicks that left or changed */
 	struct limits   *limits;        /* connections per IP */
 	struct monitor  *monitor;       /* MONITOR watchers */
+	struct hashq    *hashq;         /* password checks in progress */
 	struct client   *clients;       /* every connection */
 	unsigned         nclients;      /* connections, registered or not */
 	unsigned         nusers;        /* registered */
@@ -57,7 +60,6 @@ struct server {
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
 	char            *config_path;   /* owned; NULL when started without -c */
-	int64_t          hash_budget_ms; /* password-check budget, see server_may_hash() */
 	bool             stop;          /* DIE asked the server to shut down */
 };
 
@@ -132,13 +134,12 @@ int     server_set_config_path(struct server *srv, const char *path);
 void    server_shutdown(struct server *srv, const char *reason);
 
 /*
- * May a slow password hash be computed now (OPER, SASL)? A server-wide
- * budget of SERVER_HASHES_PER_S checks a second, with a small burst, so
- * that unauthenticated peers cannot keep the one thread busy hashing.
+ * Background work between rounds of I/O: a bounded slice (HASHQ_ROUND
+ * iterations, about a millisecond) of the queued password checks, whose
+ * clients are answered as their checks finish. Returns true while work is
+ * left: the shell should then poll without blocking and call again.
  */
-bool    server_may_hash(struct server *srv);
-#define SERVER_HASHES_PER_S 4
-#define SERVER_HASH_BURST   8
+bool    server_work(struct server *srv);
 
 /* A fresh stamp for "send to each client at most once" broadcasts. */
 uint32_t server_next_serial(struct server *srv);

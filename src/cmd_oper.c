@@ -2,7 +2,7 @@
  * Operator family: OPER, KILL, WALLOPS, DIE, REHASH. Operators come only
  * from "oper" blocks of the configuration file; with no file there are
  * none. A password check costs a slow hash, so the host is checked first
- * and every attempt costs the client flood allowance.
+ * and the check is queued (hashq.h) with the budgets it charges.
  */
 #include "command.h"
 
@@ -14,14 +14,12 @@
 #include "client.h"
 #include "config.h"
 #include "crypto.h"
+#include "hashq.h"
 #include "log.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
 #include "server.h"
-
-/* Seconds of flood allowance one OPER attempt costs (one slow hash). */
-#define OPER_PENALTY_MS 5000
 
 static const struct config_oper *
 find_oper(const struct server *srv, const char *name)
@@ -55,29 +53,17 @@ require_oper(struct server *srv, struct client *cli)
 	return false;
 }
 
-void
-cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
+/* The password check of cmd_oper() is done. */
+static void
+oper_done(struct server *srv, struct client *cli, bool ok, const char *name)
 {
-	const struct config_oper *op = find_oper(srv, msg->params[0]);
+	/* The block may have gone with a REHASH while the check ran. */
+	const struct config_oper *op = find_oper(srv, name);
 
-	cli->flood_at_ms += OPER_PENALTY_MS;
-	/* RFC 2812 3.1.4: no block for this name and host -> 491. */
-	if (op == NULL || !oper_host_matches(op, cli)) {
-		reply_numeric(srv, cli, ERR_NOOPERHOST);
-		/* Only a configured name is logged: a swapped one may be a password. */
-		log_msg(LOG_WARN, "failed OPER %s by %s (%s): no matching block",
-		    op ? op->name : "(unknown name)", client_name(cli), cli->host);
-		return;
-	}
-	if (!server_may_hash(srv)) {
-		reply_send(cli, ":%s NOTICE %s :*** Too many password checks right now, "
-		    "try OPER again in a moment", srv->cfg.server_name, cli->nick);
-		return;
-	}
-	if (!crypto_verify_password(msg->params[1], op->hash)) {
+	if (!ok || op == NULL) {
 		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
 		log_msg(LOG_WARN, "failed OPER %s by %s (%s): bad password",
-		    op->name, client_name(cli), cli->host);
+		    name, client_name(cli), cli->host);
 		return;
 	}
 	if (!(cli->umodes & UMODE_OPER)) {
@@ -87,6 +73,31 @@ cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	reply_numeric(srv, cli, RPL_YOUREOPER);
 	log_msg(LOG_INFO, "OPER %s by %s!%s@%s", op->name, cli->nick, cli->user, cli->host);
+}
+
+void
+cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const struct config_oper *op = find_oper(srv, msg->params[0]);
+	enum hashq_status st;
+
+	/* RFC 2812 3.1.4: no block for this name and host -> 491. */
+	if (op == NULL || !oper_host_matches(op, cli)) {
+		reply_numeric(srv, cli, ERR_NOOPERHOST);
+		/* Only a configured name is logged: a swapped one may be a password. */
+		log_msg(LOG_WARN, "failed OPER %s by %s (%s): no matching block",
+		    op ? op->name : "(unknown name)", client_name(cli), cli->host);
+		return;
+	}
+	/* The answer comes from oper_done() once the queued check is done. */
+	st = hashq_add(srv->hashq, cli, msg->params[1], op->hash,
+	    CRYPTO_PBKDF2_ITERATIONS, op->name, oper_done, srv->now_ms);
+	if (st != HASHQ_OK) {
+		reply_send(cli, ":%s NOTICE %s :*** Too many password checks right now, "
+		    "try OPER again in a moment", srv->cfg.server_name, cli->nick);
+		log_msg(LOG_WARN, "OPER %s by %s (%s) not checked: %s", op->name,
+		    client_name(cli), cli->host, hashq_status_text(st));
+	}
 }
 
 void

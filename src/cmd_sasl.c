@@ -1,8 +1,9 @@
 /*
  * SASL family: AUTHENTICATE with the PLAIN mechanism (ircv3.net sasl-3.1,
  * RFC 4616) against the accounts of the configuration file. Data arrives
- * base64 in chunks of 400 bytes; a shorter chunk (or "+") ends it. A
- * password check costs a slow hash, so each attempt costs flood allowance.
+ * base64 in chunks of 400 bytes; a shorter chunk (or "+") ends it. The
+ * password check is a slow hash, queued (hashq.h): the answer comes when
+ * it is done, and the client's later lines wait for it.
  */
 #include "command.h"
 
@@ -16,6 +17,7 @@
 #include "client.h"
 #include "config.h"
 #include "crypto.h"
+#include "hashq.h"
 #include "log.h"
 #include "msg.h"
 #include "numeric.h"
@@ -26,7 +28,6 @@
 #define SASL_CHUNK      400
 /* Whole base64 payload kept: authzid, authcid and password fit easily. */
 #define SASL_DATA_MAX   1200
-#define SASL_PENALTY_MS 5000
 
 static void
 sasl_reset(struct client *cli)
@@ -79,51 +80,97 @@ login(struct server *srv, struct client *cli, const struct config_account *acct)
 		announce_account(srv, cli);
 }
 
-/* The account that authzid NUL authcid NUL passwd logs in to, or NULL. */
-static const struct config_account *
-plain_check(struct server *srv, const char *data, size_t n)
+/*
+ * Split authzid NUL authcid NUL passwd (RFC 4616) into the account name
+ * and the password; -1 when malformed.
+ */
+static int
+plain_split(const char *data, size_t n, const char **authcid, const char **pass)
 {
-	const char *authzid = data, *authcid, *pass;
-	const struct config_account *acct;
+	const char *authzid = data;
 
-	/* RFC 4616: exactly two NULs, none in the password. */
-	if ((authcid = memchr(data, '\0', n)) == NULL)
-		return NULL;
-	authcid++;
-	if ((pass = memchr(authcid, '\0', n - (size_t)(authcid - data))) == NULL)
-		return NULL;
-	pass++;
-	if (memchr(pass, '\0', n - (size_t)(pass - data)) != NULL)
-		return NULL;
+	/* Exactly two NULs, none in the password. */
+	if ((*authcid = memchr(data, '\0', n)) == NULL)
+		return -1;
+	(*authcid)++;
+	if ((*pass = memchr(*authcid, '\0', n - (size_t)(*authcid - data))) == NULL)
+		return -1;
+	(*pass)++;
+	if (memchr(*pass, '\0', n - (size_t)(*pass - data)) != NULL)
+		return -1;
 	/* The authorization identity, when given, must be the same account. */
-	if (*authzid != '\0' && casemap_cmp(authzid, authcid) != 0)
-		return NULL;
-	if ((acct = find_account(srv, authcid)) == NULL ||
-	    !crypto_verify_password(pass, acct->hash))
-		return NULL;
-	return acct;
+	if (*authzid != '\0' && casemap_cmp(authzid, *authcid) != 0)
+		return -1;
+	return 0;
 }
 
+static void
+sasl_fail(struct server *srv, struct client *cli, const char *why)
+{
+	reply_numeric(srv, cli, ERR_SASLFAIL);
+	log_msg(LOG_WARN, "SASL login failed for %s (%s): %s", client_name(cli),
+	    cli->host, why);
+}
+
+/*
+ * The iterations a check of an unknown name costs: those of the first
+ * account's hash, so that the name is not told apart by how long the
+ * answer takes (docs/security.md).
+ */
+static unsigned
+stand_in_iterations(const struct server *srv)
+{
+	struct crypto_hash h;
+
+	for (size_t i = 0; i < srv->cfg.naccounts; i++)
+		if (crypto_hash_parse(srv->cfg.accounts[i].hash, &h) == 0)
+			return h.iterations;
+	return CRYPTO_PBKDF2_ITERATIONS;
+}
+
+/* The password check of sasl_plain() is done. */
+static void
+plain_done(struct server *srv, struct client *cli, bool ok, const char *name)
+{
+	/* The account may have gone with a REHASH while the check ran. */
+	const struct config_account *acct = ok ? find_account(srv, name) : NULL;
+
+	if (acct != NULL)
+		login(srv, cli, acct);
+	else
+		sasl_fail(srv, cli, "bad account or password");
+}
+
+/*
+ * The whole PLAIN message is in: queue its password check. An unknown
+ * account gets a stand-in check of the same cost, charged the same way.
+ */
 static void
 sasl_plain(struct server *srv, struct client *cli)
 {
 	uint8_t data[SASL_DATA_MAX];
 	int n = crypto_base64_decode(cli->sasl_buf ? cli->sasl_buf : "", cli->sasl_len,
 	    data, sizeof(data) - 1);
-	const struct config_account *acct = NULL;
+	const struct config_account *acct;
+	const char *authcid, *pass;
+	enum hashq_status st;
 
 	sasl_reset(cli);
-	cli->flood_at_ms += SASL_PENALTY_MS;
-	if (n > 0 && server_may_hash(srv)) {
-		data[n] = '\0';
-		acct = plain_check(srv, (const char *)data, (size_t)n);
-	}
-	if (acct != NULL) {
-		login(srv, cli, acct);
+	if (n <= 0) {
+		sasl_fail(srv, cli, "malformed message");
 		return;
 	}
-	reply_numeric(srv, cli, ERR_SASLFAIL);
-	log_msg(LOG_WARN, "SASL login failed for %s (%s)", client_name(cli), cli->host);
+	data[n] = '\0';
+	if (plain_split((const char *)data, (size_t)n, &authcid, &pass) == -1) {
+		sasl_fail(srv, cli, "malformed message");
+		return;
+	}
+	acct = find_account(srv, authcid);
+	st = hashq_add(srv->hashq, cli, pass, acct ? acct->hash : NULL,
+	    stand_in_iterations(srv), acct ? acct->name : "", plain_done, srv->now_ms);
+	memset(data, 0, sizeof(data));
+	if (st != HASHQ_OK)
+		sasl_fail(srv, cli, hashq_status_text(st));
 }
 
 /* One chunk of PLAIN data; a chunk shorter than 400 bytes ends it. */

@@ -6,6 +6,8 @@
  */
 #include "crypto.h"
 
+#include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,8 +30,6 @@ static const uint32_t sha256_k[64] = {
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* A salt or hash longer than this in a stored string is refused. */
-#define B64_BYTES_MAX   64
 
 /*
  * memset() that the compiler may not drop as a dead store: the call goes
@@ -228,55 +228,103 @@ crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
 	crypto_wipe(&outer, sizeof(outer));
 }
 
-/* RFC 8018 section 5.2, function F: block number index of the output. */
+/*
+ * RFC 8018 section 5.2, function F, in steps: start block number index of
+ * the output (U_1), then go on for up to n more iterations.
+ */
 static void
-pbkdf2_block(const struct crypto_sha256 *inner,
-    const struct crypto_sha256 *outer, const void *salt, size_t saltlen,
-    unsigned iterations, uint32_t index, uint8_t t[CRYPTO_SHA256_LEN])
+pbkdf2_block_start(struct crypto_pbkdf2 *k)
 {
-	struct crypto_sha256 ctx = *inner;
-	uint8_t u[CRYPTO_SHA256_LEN], be[4];
-	unsigned i;
-	int j;
+	struct crypto_sha256 ctx = k->inner;
+	uint8_t be[4];
 
 	/* U_1 = PRF(P, S || INT(i)). */
-	store_be32(be, index);
-	crypto_sha256_update(&ctx, salt, saltlen);
+	store_be32(be, k->index);
+	crypto_sha256_update(&ctx, k->salt, k->saltlen);
 	crypto_sha256_update(&ctx, be, sizeof(be));
-	crypto_sha256_final(&ctx, u);
-	ctx = *outer;
-	crypto_sha256_update(&ctx, u, sizeof(u));
-	crypto_sha256_final(&ctx, u);
-	memcpy(t, u, sizeof(u));
-	/* U_c = PRF(P, U_{c-1}); T = U_1 ^ ... ^ U_c. */
-	for (i = 1; i < iterations; i++) {
-		hmac_finish(inner, outer, u, sizeof(u), u);
+	crypto_sha256_final(&ctx, k->u);
+	ctx = k->outer;
+	crypto_sha256_update(&ctx, k->u, sizeof(k->u));
+	crypto_sha256_final(&ctx, k->u);
+	memcpy(k->t, k->u, sizeof(k->u));
+	k->round = 1;
+}
+
+/* U_c = PRF(P, U_{c-1}); T = U_1 ^ ... ^ U_c. Returns the iterations run. */
+static unsigned
+pbkdf2_block_step(struct crypto_pbkdf2 *k, unsigned n)
+{
+	unsigned done = 0;
+	int j;
+
+	while (done < n && k->round < k->iterations) {
+		hmac_finish(&k->inner, &k->outer, k->u, sizeof(k->u), k->u);
 		for (j = 0; j < CRYPTO_SHA256_LEN; j++)
-			t[j] ^= u[j];
+			k->t[j] ^= k->u[j];
+		k->round++;
+		done++;
 	}
-	crypto_wipe(u, sizeof(u));
+	return done;
+}
+
+void
+crypto_pbkdf2_init(struct crypto_pbkdf2 *k, const void *password,
+    size_t passlen, const void *salt, size_t saltlen, unsigned iterations,
+    size_t outlen)
+{
+	assert(saltlen <= sizeof(k->salt) && outlen <= sizeof(k->out));
+	assert(iterations >= 1);
+	memset(k, 0, sizeof(*k));
+	hmac_prepare(password, passlen, &k->inner, &k->outer);
+	memcpy(k->salt, salt, saltlen);
+	k->saltlen = saltlen;
+	k->iterations = iterations;
+	k->outlen = outlen;
+	k->index = 1;
+	if (outlen > 0)
+		pbkdf2_block_start(k);
+}
+
+bool
+crypto_pbkdf2_run(struct crypto_pbkdf2 *k, unsigned max_iterations)
+{
+	size_t n;
+
+	while (k->done < k->outlen) {
+		max_iterations -= pbkdf2_block_step(k, max_iterations);
+		if (k->round < k->iterations)
+			return false;
+		/* The block is complete: keep it and start the next one. */
+		n = k->outlen - k->done < sizeof(k->t) ? k->outlen - k->done : sizeof(k->t);
+		memcpy(k->out + k->done, k->t, n);
+		k->done += n;
+		k->index++;
+		if (k->done < k->outlen) {
+			pbkdf2_block_start(k);
+			max_iterations -= max_iterations > 0;
+		}
+	}
+	return true;
+}
+
+void
+crypto_pbkdf2_finish(struct crypto_pbkdf2 *k, uint8_t *out)
+{
+	assert(k->done == k->outlen);
+	memcpy(out, k->out, k->outlen);
+	crypto_wipe(k, sizeof(*k));
 }
 
 void
 crypto_pbkdf2_sha256(const void *password, size_t passlen, const void *salt,
     size_t saltlen, unsigned iterations, uint8_t *out, size_t outlen)
 {
-	struct crypto_sha256 inner, outer;
-	uint8_t t[CRYPTO_SHA256_LEN];
-	uint32_t index = 1;
-	size_t n;
+	struct crypto_pbkdf2 k;
 
-	hmac_prepare(password, passlen, &inner, &outer);
-	while (outlen > 0) {
-		pbkdf2_block(&inner, &outer, salt, saltlen, iterations, index++, t);
-		n = outlen < sizeof(t) ? outlen : sizeof(t);
-		memcpy(out, t, n);
-		out += n;
-		outlen -= n;
-	}
-	crypto_wipe(t, sizeof(t));
-	crypto_wipe(&inner, sizeof(inner));
-	crypto_wipe(&outer, sizeof(outer));
+	crypto_pbkdf2_init(&k, password, passlen, salt, saltlen, iterations, outlen);
+	while (!crypto_pbkdf2_run(&k, UINT_MAX))
+		;
+	crypto_pbkdf2_finish(&k, out);
 }
 
 bool
@@ -382,14 +430,6 @@ b64_decode(const char *in, size_t len, uint8_t *out, size_t max)
 	return (int)n;
 }
 
-struct pbkdf2_hash {
-	unsigned iterations;
-	uint8_t  salt[B64_BYTES_MAX];
-	size_t   saltlen;
-	uint8_t  key[B64_BYTES_MAX];
-	size_t   keylen;
-};
-
 /* Parse a decimal without sign, leading zeros or overflow, up to '$'. */
 static const char *
 parse_iterations(const char *s, unsigned *out)
@@ -409,9 +449,8 @@ parse_iterations(const char *s, unsigned *out)
 	return s + 1;
 }
 
-/* Split "$pbkdf2-sha256$<iter>$<salt>$<hash>" into h; 0 or -1. */
-static int
-hash_parse(const char *encoded, struct pbkdf2_hash *h)
+int
+crypto_hash_parse(const char *encoded, struct crypto_hash *h)
 {
 	const char *p, *dollar;
 	int n;
@@ -439,26 +478,76 @@ hash_parse(const char *encoded, struct pbkdf2_hash *h)
 bool
 crypto_hash_is_valid(const char *encoded)
 {
-	struct pbkdf2_hash h;
+	struct crypto_hash h;
 
-	return hash_parse(encoded, &h) == 0;
+	return crypto_hash_parse(encoded, &h) == 0;
+}
+
+int
+crypto_verify_begin(struct crypto_verify *v, const char *password,
+    const char *encoded)
+{
+	struct crypto_hash h;
+
+	if (password == NULL || crypto_hash_parse(encoded, &h) == -1)
+		return -1;
+	crypto_pbkdf2_init(&v->kdf, password, strlen(password), h.salt,
+	    h.saltlen, h.iterations, h.keylen);
+	memcpy(v->want, h.key, h.keylen);
+	v->keylen = h.keylen;
+	v->never = false;
+	crypto_wipe(&h, sizeof(h));
+	return 0;
+}
+
+void
+crypto_verify_begin_dummy(struct crypto_verify *v, const char *password,
+    unsigned iterations)
+{
+	static const uint8_t salt[CRYPTO_SALT_LEN];
+
+	crypto_pbkdf2_init(&v->kdf, password, strlen(password), salt,
+	    sizeof(salt), iterations ? iterations : 1, CRYPTO_KEY_LEN);
+	memset(v->want, 0, sizeof(v->want));
+	v->keylen = CRYPTO_KEY_LEN;
+	v->never = true;
+}
+
+bool
+crypto_verify_run(struct crypto_verify *v, unsigned max_iterations)
+{
+	return crypto_pbkdf2_run(&v->kdf, max_iterations);
+}
+
+bool
+crypto_verify_end(struct crypto_verify *v)
+{
+	uint8_t key[CRYPTO_PBKDF2_OUT_MAX];
+	bool ok;
+
+	crypto_pbkdf2_finish(&v->kdf, key);
+	ok = crypto_equal(key, v->want, v->keylen) && !v->never;
+	crypto_wipe(key, sizeof(key));
+	crypto_wipe(v, sizeof(*v));
+	return ok;
+}
+
+void
+crypto_verify_cancel(struct crypto_verify *v)
+{
+	crypto_wipe(v, sizeof(*v));
 }
 
 bool
 crypto_verify_password(const char *password, const char *encoded)
 {
-	struct pbkdf2_hash h;
-	uint8_t key[B64_BYTES_MAX];
-	bool ok;
+	struct crypto_verify v;
 
-	if (password == NULL || hash_parse(encoded, &h) == -1)
+	if (crypto_verify_begin(&v, password, encoded) == -1)
 		return false;
-	crypto_pbkdf2_sha256(password, strlen(password), h.salt, h.saltlen,
-	    h.iterations, key, h.keylen);
-	ok = crypto_equal(key, h.key, h.keylen);
-	crypto_wipe(key, sizeof(key));
-	crypto_wipe(&h, sizeof(h));
-	return ok;
+	while (!crypto_verify_run(&v, UINT_MAX))
+		;
+	return crypto_verify_end(&v);
 }
 
 /* Fill buf with n bytes from the kernel's random generator; 0 or -1. */

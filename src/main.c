@@ -265,6 +265,7 @@ static int
 serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 {
 	int timeout, rc = 0;
+	bool busy;
 
 	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
@@ -279,7 +280,14 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		loop_dispatch(lp);
 		timeout = server_tick(srv);
 		conn_settle(c);
-		timeout = conn_poll_timeout(c, timeout);
+		/*
+		 * Then a slice of queued password checks, after this round's
+		 * answers are written, and the answers of checks it finished.
+		 * While checks remain, poll only to serve I/O, then go on.
+		 */
+		busy = server_work(srv);
+		conn_settle(c);
+		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 	}
 	log_msg(LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);

@@ -17,6 +17,7 @@
 #include "channel.h"
 #include "client.h"
 #include "command.h"
+#include "hashq.h"
 #include "hmap.h"
 #include "irc.h"
 #include "label.h"
@@ -116,10 +117,11 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	srv->whowas = whowas_new(cfg->whowas_max);
 	srv->limits = limits_new();
 	srv->monitor = monitor_new();
+	srv->hashq = hashq_new();
 	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
 	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
-	    srv->limits == NULL || srv->monitor == NULL ||
+	    srv->limits == NULL || srv->monitor == NULL || srv->hashq == NULL ||
 	    srv->cmd_counts == NULL ||
 	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
 	    build_isupport(srv) == -1) {
@@ -156,6 +158,7 @@ server_free(struct server *srv)
 	whowas_free(srv->whowas);
 	limits_free(srv->limits);
 	monitor_free(srv->monitor);
+	hashq_free(srv->hashq);
 	free(srv->timers);
 	free_isupport(srv);
 	free(srv->cmd_counts);
@@ -174,17 +177,9 @@ server_set_clock(struct server *srv, int64_t wall_ms, int64_t now_ms)
 }
 
 bool
-server_may_hash(struct server *srv)
+server_work(struct server *srv)
 {
-	const int64_t cost = 1000 / SERVER_HASHES_PER_S;
-
-	/* A token bucket kept as the time its debt runs out. */
-	if (srv->hash_budget_ms < srv->now_ms - cost * SERVER_HASH_BURST)
-		srv->hash_budget_ms = srv->now_ms - cost * SERVER_HASH_BURST;
-	if (srv->hash_budget_ms + cost > srv->now_ms)
-		return false;
-	srv->hash_budget_ms += cost;
-	return true;
+	return hashq_run(srv->hashq, srv, HASHQ_ROUND);
 }
 
 uint32_t
@@ -580,7 +575,8 @@ server_on_input(struct server *srv, struct client *cli)
 		throttle(srv, cli);
 		return;
 	}
-	while (!client_is_closing(cli)) {
+	/* While a password check runs, later lines wait, in order, behind it. */
+	while (!client_is_closing(cli) && !cli->hash_wait) {
 		skip_line_ends(cli);
 		if (buf_len(&cli->recvq) > 0 && !flood_allows(srv, cli)) {
 			throttle(srv, cli);
@@ -661,6 +657,7 @@ server_reap_next(struct server *srv)
 	while (cli->channels)
 		channel_part(srv, cli->channels);
 	monitor_clear(srv->monitor, cli);
+	hashq_drop(srv->hashq, cli);
 	if (cli->nick[0] && client_find_nick(srv, cli->nick) == cli)
 		hmap_del(srv->nicks, cli->nick);
 	timer_del(srv, cli);

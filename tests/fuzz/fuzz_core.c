@@ -328,6 +328,8 @@ op_clock(struct fuzz *fz)
 	fz->wall_ms += ms;
 	fz->mono_ms += ms;
 	server_set_clock(fz->srv, fz->wall_ms, fz->mono_ms);
+	/* A round of the loop: queued password checks advance and may finish. */
+	server_work(fz->srv);
 	server_tick(fz->srv);
 }
 

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "client.h"
 #include "config.h"
+#include "hashq.h"
 #include "log.h"
 #include "server.h"
 
@@ -244,6 +245,19 @@ fake_reap(struct server *srv)
 
 	while ((cli = server_reap_next(srv)) != NULL)
 		client_free(cli);
+}
+
+unsigned
+fake_work(struct server *srv)
+{
+	unsigned rounds = 1;
+
+	/* 10 000 000 iterations (the most a hash may ask) for every queued check. */
+	while (server_work(srv)) {
+		if (++rounds > 10000000u / HASHQ_ROUND * HASHQ_MAX_JOBS)
+			fail_msg("background work does not end");
+	}
+	return rounds;
 }
 
 void

@@ -95,6 +95,12 @@ void    fake_expect_has_at(struct client *cli, const char *needle,
 
 /* Free every client marked closed, as the loop does after a round. */
 void    fake_reap(struct server *srv);
+/*
+ * Run the server's background work (queued password checks), round after
+ * round as the loop does, until none is left; fails the test if it does
+ * not end within a bound. Returns the rounds it took.
+ */
+unsigned fake_work(struct server *srv);
 /* Move the server's clocks (wall and monotonic) s seconds forward. */
 void    fake_advance(struct server *srv, unsigned s);
 

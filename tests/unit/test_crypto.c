@@ -147,41 +147,106 @@ test_hmac_rfc4231(void **state)
 	}
 }
 
+/* RFC 8018 PBKDF2-HMAC-SHA256 vectors. */
+static const struct {
+	const char *pw;
+	size_t pwlen;
+	const char *salt;
+	size_t saltlen;
+	unsigned c;
+	size_t dklen;
+	const char *dk;
+} pbkdf2_v[] = {
+	{ "password", 8, "salt", 4, 1, 32,
+	  "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b" },
+	{ "password", 8, "salt", 4, 2, 32,
+	  "ae4d0c95af6b46d32d0adff928f06dd02a303f8ef3c251dfd6e2d85a95474c43" },
+	{ "password", 8, "salt", 4, 4096, 32,
+	  "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a" },
+	/* Two output blocks, the second one truncated. */
+	{ "passwordPASSWORDpassword", 24,
+	  "saltSALTsaltSALTsaltSALTsaltSALTsalt", 36, 4096, 40,
+	  "348c89dbcbd32b2f32d814b8116e84cf2b17347ebc1800181c4e2a1fb8dd53e1"
+	  "c635518c7dac47e9" },
+	/* NUL bytes inside password and salt count. */
+	{ "pass\0word", 9, "sa\0lt", 5, 4096, 16,
+	  "89b69d0516f829893c696226650a8687" },
+};
+
 static void
 test_pbkdf2_vectors(void **state)
 {
-	static const struct {
-		const char *pw;
-		size_t pwlen;
-		const char *salt;
-		size_t saltlen;
-		unsigned c;
-		size_t dklen;
-		const char *dk;
-	} v[] = {
-		{ "password", 8, "salt", 4, 1, 32,
-		  "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b" },
-		{ "password", 8, "salt", 4, 2, 32,
-		  "ae4d0c95af6b46d32d0adff928f06dd02a303f8ef3c251dfd6e2d85a95474c43" },
-		{ "password", 8, "salt", 4, 4096, 32,
-		  "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a" },
-		/* Two output blocks, the second one truncated. */
-		{ "passwordPASSWORDpassword", 24,
-		  "saltSALTsaltSALTsaltSALTsaltSALTsalt", 36, 4096, 40,
-		  "348c89dbcbd32b2f32d814b8116e84cf2b17347ebc1800181c4e2a1fb8dd53e1"
-		  "c635518c7dac47e9" },
-		/* NUL bytes inside password and salt count. */
-		{ "pass\0word", 9, "sa\0lt", 5, 4096, 16,
-		  "89b69d0516f829893c696226650a8687" },
-	};
 	uint8_t out[64];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		crypto_pbkdf2_sha256(v[i].pw, v[i].pwlen, v[i].salt,
-		    v[i].saltlen, v[i].c, out, v[i].dklen);
-		assert_digest(out, v[i].dklen, v[i].dk);
+	for (size_t i = 0; i < sizeof(pbkdf2_v) / sizeof(pbkdf2_v[0]); i++) {
+		crypto_pbkdf2_sha256(pbkdf2_v[i].pw, pbkdf2_v[i].pwlen, pbkdf2_v[i].salt,
+		    pbkdf2_v[i].saltlen, pbkdf2_v[i].c, out, pbkdf2_v[i].dklen);
+		assert_digest(out, pbkdf2_v[i].dklen, pbkdf2_v[i].dk);
 	}
+}
+
+/*
+ * The same vectors in slices of every size from 1 iteration up: the
+ * result never depends on how the work was cut, and the number of calls
+ * is what the slice size says (iterations per block times blocks).
+ */
+static void
+test_pbkdf2_sliced(void **state)
+{
+	static const unsigned slices[] = { 1, 2, 3, 7, 1000, 4095, 4096, 5000 };
+	struct crypto_pbkdf2 k;
+	uint8_t out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pbkdf2_v) / sizeof(pbkdf2_v[0]); i++) {
+		size_t blocks = (pbkdf2_v[i].dklen + 31) / 32;
+
+		for (size_t j = 0; j < sizeof(slices) / sizeof(slices[0]); j++) {
+			unsigned calls = 1, work = pbkdf2_v[i].c * (unsigned)blocks;
+
+			crypto_pbkdf2_init(&k, pbkdf2_v[i].pw, pbkdf2_v[i].pwlen,
+			    pbkdf2_v[i].salt, pbkdf2_v[i].saltlen, pbkdf2_v[i].c,
+			    pbkdf2_v[i].dklen);
+			while (!crypto_pbkdf2_run(&k, slices[j])) {
+				calls++;
+				assert_true(calls <= work);
+			}
+			/* Block starts are counted too: never more calls than work / slice + 1. */
+			assert_true(calls <= work / slices[j] + 1);
+			crypto_pbkdf2_finish(&k, out);
+			assert_digest(out, pbkdf2_v[i].dklen, pbkdf2_v[i].dk);
+		}
+	}
+}
+
+/* Verification in steps agrees with the one-shot check; the stand-in never passes. */
+static void
+test_verify_steps(void **state)
+{
+	char hash[CRYPTO_HASH_MAX];
+	struct crypto_verify v;
+	unsigned calls;
+
+	(void)state;
+	assert_int_equal(crypto_hash_password("right", 3000, hash, sizeof(hash)), 0);
+	assert_int_equal(crypto_verify_begin(&v, "right", hash), 0);
+	for (calls = 1; !crypto_verify_run(&v, 1000); calls++)
+		;
+	assert_int_equal(calls, 3);
+	assert_true(crypto_verify_end(&v));
+	assert_int_equal(crypto_verify_begin(&v, "wrong", hash), 0);
+	while (!crypto_verify_run(&v, 999))
+		;
+	assert_false(crypto_verify_end(&v));
+	assert_int_equal(crypto_verify_begin(&v, "right", "$pbkdf2-sha256$0$AAAA$AAAA"), -1);
+	assert_int_equal(crypto_verify_begin(&v, NULL, hash), -1);
+	/* The stand-in costs the iterations it was given, and fails whatever the password. */
+	crypto_verify_begin_dummy(&v, "", 3000);
+	for (calls = 1; !crypto_verify_run(&v, 1000); calls++)
+		;
+	assert_int_equal(calls, 3);
+	assert_false(crypto_verify_end(&v));
 }
 
 static void
@@ -379,6 +444,8 @@ main(void)
 		cmocka_unit_test(test_sha256_incremental),
 		cmocka_unit_test(test_hmac_rfc4231),
 		cmocka_unit_test(test_pbkdf2_vectors),
+		cmocka_unit_test(test_pbkdf2_sliced),
+		cmocka_unit_test(test_verify_steps),
 		cmocka_unit_test(test_hash_roundtrip),
 		cmocka_unit_test(test_hash_default_iterations),
 		cmocka_unit_test(test_hash_errors),

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "fake.h"
+#include "hashq.h"
 #include "server.h"
 
 /* Few iterations: the tests hash on every OPER, and speed is not at issue. */
@@ -82,6 +83,7 @@ static void
 oper_up(struct server *srv, struct client *cli)
 {
 	fake_line(srv, cli, "OPER oper " OPER_PASSWORD);
+	fake_work(srv);
 	assert_true(cli->umodes & UMODE_OPER);
 	fake_drop_output(cli);
 }
@@ -109,6 +111,10 @@ test_oper_ok(void **state)
 	assert_null(strstr(out, " 252 "));
 	free(out);
 	fake_line(srv, op, "OPER oper " OPER_PASSWORD);
+	/* The check is queued: no answer until the background work is done. */
+	fake_expect(op, "");
+	assert_false(op->umodes & UMODE_OPER);
+	fake_work(srv);
 	fake_expect(op, ":oper!u@127.0.0.1 MODE oper :+o\r\n" YOUREOPER("oper"));
 	assert_true(op->umodes & UMODE_OPER);
 	assert_int_equal(srv->nopers, 1);
@@ -141,6 +147,7 @@ test_oper_twice(void **state)
 
 	oper_up(srv, op);
 	fake_line(srv, op, "OPER oper " OPER_PASSWORD);
+	fake_work(srv);
 	fake_expect(op, YOUREOPER("oper"));
 	assert_int_equal(srv->nopers, 1);
 }
@@ -152,8 +159,10 @@ test_oper_wrong_password(void **state)
 	struct client *cli = fake_registered(srv, "guess");
 
 	fake_line(srv, cli, "OPER oper wrong");
+	fake_work(srv);
 	fake_expect(cli, ":irc.local 464 guess :Password incorrect\r\n");
 	fake_line(srv, cli, "OPER oper " OPER_PASSWORD "x");
+	fake_work(srv);
 	fake_expect(cli, ":irc.local 464 guess :Password incorrect\r\n");
 	assert_false(cli->umodes & UMODE_OPER);
 	assert_int_equal(srv->nopers, 0);
@@ -172,6 +181,7 @@ test_oper_unknown_name(void **state)
 	assert_false(cli->umodes & UMODE_OPER);
 	/* Oper names compare like nicks. */
 	fake_line(srv, cli, "OPER OPER " OPER_PASSWORD);
+	fake_work(srv);
 	fake_expect(cli, ":guess!u@127.0.0.1 MODE guess :+o\r\n" YOUREOPER("guess"));
 }
 
@@ -202,37 +212,64 @@ test_oper_needs_params_and_registration(void **state)
 	assert_false(unreg->umodes & UMODE_OPER);
 }
 
-/* Every attempt costs flood allowance, so passwords cannot be guessed fast. */
+/*
+ * Through the input path: the lines after an OPER wait behind its queued
+ * check and are handled, in order, once it is done; a client that goes
+ * away meanwhile is never called back (ASan would see a use after free).
+ */
 static void
-test_oper_costs_flood_allowance(void **state)
+test_oper_later_lines_wait(void **state)
 {
 	struct server *srv = *state;
 	struct client *cli = fake_registered(srv, "guess");
-	int64_t before;
+	struct client *gone = fake_registered(srv, "gone");
 	static const char lines[] = "OPER oper wrong\r\nPING :after\r\n";
 
-	before = cli->flood_at_ms;
-	fake_line(srv, cli, "OPER oper wrong");
-	assert_true(cli->flood_at_ms >= before + 1000);
-	before = cli->flood_at_ms;
-	fake_line(srv, cli, "OPER faraway " OPER_PASSWORD);
-	assert_true(cli->flood_at_ms >= before + 1000);
-	fake_drop_output(cli);
-
-	/*
-	 * Through the input path with the defaults (a burst of 10 at 2 a
-	 * second): after a fresh client's OPER, the very next line waits.
-	 */
-	cli = fake_registered(srv, "fresh");
 	assert_int_equal(buf_append(&cli->recvq, lines, sizeof(lines) - 1), 0);
 	server_on_input(srv, cli);
-	fake_expect(cli, ":irc.local 464 fresh :Password incorrect\r\n");
-	assert_true(cli->throttled);
-	for (int s = 0; s < 10 && cli->throttled; s++) {
-		fake_advance(srv, 1);
-		server_tick(srv);
+	fake_expect(cli, "");
+	assert_true(cli->hash_wait);
+	fake_work(srv);
+	fake_expect(cli, ":irc.local 464 guess :Password incorrect\r\n"
+	    ":irc.local PONG irc.local :after\r\n");
+	assert_false(cli->hash_wait);
+
+	/* Gone before its check ran: never called back. */
+	fake_line(srv, gone, "OPER oper " OPER_PASSWORD);
+	fake_line(srv, gone, "QUIT");
+	fake_reap(srv);
+	fake_work(srv);
+	assert_int_equal(srv->nopers, 0);
+}
+
+/*
+ * Each connection may ask for HASHQ_CONN_BURST checks at once, then one
+ * every 5 s; a refused attempt is told so and costs nothing, and a failed
+ * host check costs no budget at all.
+ */
+static void
+test_oper_budget(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_registered(srv, "guess");
+
+	for (int i = 0; i < 5; i++) {
+		fake_line(srv, cli, "OPER faraway " OPER_PASSWORD);
+		fake_expect(cli, ":irc.local 491 guess :No O-lines for your host\r\n");
 	}
-	fake_expect(cli, ":irc.local PONG irc.local :after\r\n");
+	for (unsigned i = 0; i < HASHQ_CONN_BURST; i++) {
+		fake_line(srv, cli, "OPER oper wrong");
+		fake_work(srv);
+		fake_expect(cli, ":irc.local 464 guess :Password incorrect\r\n");
+	}
+	fake_line(srv, cli, "OPER oper " OPER_PASSWORD);
+	assert_false(cli->hash_wait);
+	fake_expect(cli, ":irc.local NOTICE guess :*** Too many password checks "
+	    "right now, try OPER again in a moment\r\n");
+	fake_advance(srv, 5);
+	fake_line(srv, cli, "OPER oper " OPER_PASSWORD);
+	fake_work(srv);
+	fake_expect_has(cli, YOUREOPER("guess"));
 }
 
 /* MODE -o */
@@ -753,8 +790,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oper_host_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oper_needs_params_and_registration,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oper_costs_flood_allowance, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_oper_later_lines_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oper_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_deoper, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oper_quit_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill_not_oper, setup, teardown),

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "fake.h"
+#include "hashq.h"
 #include "server.h"
 
 static char conf_text[512];
@@ -90,6 +91,7 @@ authenticate(struct server *srv, struct client *cli, const char *user, const cha
 	fake_line(srv, cli, "AUTHENTICATE PLAIN");
 	fake_expect(cli, "AUTHENTICATE +\r\n");
 	fake_linef(srv, cli, "AUTHENTICATE %s", enc);
+	fake_work(srv);
 }
 
 static void
@@ -214,6 +216,7 @@ test_sasl_chunked(void **state)
 	fake_linef(srv, a, "AUTHENTICATE %s", chunk);
 	fake_expect(a, "");
 	fake_line(srv, a, "AUTHENTICATE +");
+	fake_work(srv);
 	/* The password is "pw" followed by NULs: not the account's password. */
 	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
 }
@@ -322,24 +325,51 @@ test_rehash_cap_notify(void **state)
 	fake_free(srv);
 }
 
-/* A server-wide budget of password checks: a burst of 8, then 4 a second. */
+/*
+ * Budgets are charged when a check is queued, for known and unknown
+ * names alike: HASHQ_CONN_BURST per connection, HASHQ_ADDR_BURST per
+ * address; a malformed message costs nothing. Other addresses are not
+ * affected.
+ */
 static void
 test_hash_budget(void **state)
 {
 	struct server *srv = *state;
-	struct client *a = sasl_client(srv, "sasl");
+	struct client *c[4], *other = NULL;
 
-	for (int i = 0; i < 8; i++) {
-		authenticate(srv, a, "bob", "wrong");
-		fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	for (int i = 0; i < 4; i++)
+		c[i] = sasl_client(srv, "sasl");
+	for (int i = 0; i < 5; i++) {
+		fake_line(srv, c[0], "AUTHENTICATE PLAIN");
+		fake_line(srv, c[0], "AUTHENTICATE !!!notbase64");
+		fake_expect(c[0], "AUTHENTICATE +\r\n:irc.local 904 * :SASL authentication failed\r\n");
 	}
-	/* Budget spent: even the right password is refused without hashing. */
-	authenticate(srv, a, "bob", "pw");
-	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
-	assert_string_equal(a->account, "");
+	for (unsigned i = 0; i < HASHQ_CONN_BURST; i++) {
+		authenticate(srv, c[0], i % 2 ? "bob" : "nobody", "wrong");
+		fake_expect(c[0], ":irc.local 904 * :SASL authentication failed\r\n");
+	}
+	/* This connection's budget is spent: refused without queueing anything. */
+	authenticate(srv, c[0], "bob", "pw");
+	assert_int_equal(hashq_count(srv->hashq), 0);
+	fake_expect(c[0], ":irc.local 904 * :SASL authentication failed\r\n");
+	assert_string_equal(c[0]->account, "");
+	/* The address allows HASHQ_ADDR_BURST in all: 3 + 3 + 2 more. */
+	for (unsigned i = 0; i < HASHQ_ADDR_BURST - HASHQ_CONN_BURST; i++) {
+		authenticate(srv, c[1 + i / HASHQ_CONN_BURST], "nobody", "pw");
+		fake_expect(c[1 + i / HASHQ_CONN_BURST], ":irc.local 904 * :SASL authentication failed\r\n");
+	}
+	authenticate(srv, c[3], "bob", "pw");
+	fake_expect(c[3], ":irc.local 904 * :SASL authentication failed\r\n");
+	/* Another address still logs in at once. */
+	other = fake_client(srv, "10.1.2.3");
+	fake_line(srv, other, "CAP REQ :sasl");
+	fake_drop_output(other);
+	authenticate(srv, other, "bob", "pw");
+	fake_expect_has(other, " 903 * :SASL authentication successful\r\n");
+	/* One check a second comes back to the address. */
 	fake_advance(srv, 1);
-	authenticate(srv, a, "bob", "pw");
-	fake_expect_has(a, " 903 * :SASL authentication successful\r\n");
+	authenticate(srv, c[3], "bob", "pw");
+	fake_expect_has(c[3], " 903 * :SASL authentication successful\r\n");
 }
 
 int
