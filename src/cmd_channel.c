@@ -328,27 +328,77 @@ cmd_names(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 /*
- * LIST parameters (ISUPPORT ELIST=MNU): channel names or masks, any of
- * which may match, and conditions that must all hold: "<n" and ">n" user
- * counts, "!mask" names that must not match.
+ * A LIST time condition's minutes as seconds, bounded so nothing
+ * overflows; -1 unless s is a plain decimal number.
+ */
+static time_t
+list_minutes(const char *s)
+{
+	unsigned long v;
+
+	if (*s == '\0' || s[strspn(s, "0123456789")] != '\0')
+		return -1;
+	v = strtoul(s, NULL, 10);
+	return (time_t)(v > 1000000000UL ? 1000000000UL : v) * 60;
+}
+
+/*
+ * One LIST condition (ISUPPORT ELIST): "<n" and ">n" user counts, "!mask"
+ * names that must not match, and (modern.ircdocs.horse, as InspIRCd and
+ * Solanum read them) "C<n" / "C>n" channels created less / more than n
+ * minutes ago, "T<n" / "T>n" topics set less / more than n minutes ago.
+ * A channel with no topic meets no T condition, and no channel meets a C
+ * or T condition whose n is not a number. Returns -1 when f is not
+ * a condition (a name or mask), else whether chan meets it.
+ */
+static int
+list_condition(const struct server *srv, const struct channel *chan, const char *f)
+{
+	time_t at, limit;
+
+	if (f[0] == '<')
+		return chan->nmembers < (unsigned)strtoul(f + 1, NULL, 10);
+	if (f[0] == '>')
+		return chan->nmembers > (unsigned)strtoul(f + 1, NULL, 10);
+	if (f[0] == '!')
+		return !casemap_match(f + 1, chan->name);
+	if ((f[0] != 'C' && f[0] != 'c' && f[0] != 'T' && f[0] != 't') ||
+	    (f[1] != '<' && f[1] != '>'))
+		return -1;
+	if ((limit = list_minutes(f + 2)) < 0)
+		return 0;
+	if (f[0] == 'T' || f[0] == 't') {
+		if (chan->topic == NULL)
+			return 0;
+		at = chan->topic_at;
+	} else {
+		at = chan->created;
+	}
+	if (f[1] == '<')
+		return srv->now - at < limit;
+	return srv->now - at > limit;
+}
+
+/*
+ * LIST parameters (ISUPPORT ELIST=CMNTU): channel names or masks, any of
+ * which may match, and conditions (list_condition()) that must all hold.
  */
 static bool
-list_filters_match(const struct channel *chan, const char *filters)
+list_filters_match(const struct server *srv, const struct channel *chan,
+    const char *filters)
 {
 	char copy[IRC_LINE_MAX], *p = copy, *f;
 	bool any_mask = false, mask_hit = false;
 
 	snprintf(copy, sizeof(copy), "%s", filters);
 	while ((f = command_next_item(&p)) != NULL) {
+		int met;
+
 		if (*f == '\0')
 			continue;
-		if (f[0] == '<' && !(chan->nmembers < (unsigned)strtoul(f + 1, NULL, 10)))
+		if ((met = list_condition(srv, chan, f)) == 0)
 			return false;
-		if (f[0] == '>' && !(chan->nmembers > (unsigned)strtoul(f + 1, NULL, 10)))
-			return false;
-		if (f[0] == '!' && casemap_match(f + 1, chan->name))
-			return false;
-		if (f[0] != '<' && f[0] != '>' && f[0] != '!') {
+		if (met == -1) {
 			any_mask = true;
 			mask_hit = mask_hit || casemap_match(f, chan->name);
 		}
@@ -386,8 +436,8 @@ list_continue(struct server *srv, struct client *cli)
 		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
 		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
 			continue;
-		if (!list_filters_match(chan, cli->list_filters) ||
-		    !list_filters_match(chan, cli->list_conds))
+		if (!list_filters_match(srv, chan, cli->list_filters) ||
+		    !list_filters_match(srv, chan, cli->list_conds))
 			continue;
 		reply_numeric(srv, cli, RPL_LIST, chan->name, chan->nmembers,
 		    chan->topic && can_see(chan, cli) ? chan->topic : "");

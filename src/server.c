@@ -66,7 +66,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "CHANTYPES=%s", IRC_CHANTYPES);
 	/* IRCv3 message-tags: no client-only tag is refused. */
 	r |= add_isupport(srv, "CLIENTTAGDENY=");
-	r |= add_isupport(srv, "ELIST=MNU");
+	r |= add_isupport(srv, "ELIST=CMNTU");
 	r |= add_isupport(srv, "EXCEPTS=e");
 	r |= add_isupport(srv, "HOSTLEN=%d", IRC_HOSTLEN);
 	r |= add_isupport(srv, "INVEX=I");

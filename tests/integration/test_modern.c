@@ -1,7 +1,8 @@
 /*
  * Integration tests of the small modern features over the wire: UTF8ONLY
  * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK, INVITE
- * listing. Each test uses its own nicks and channels on the shared server.
+ * listing, LIST's ELIST C and T conditions. Each test uses its own nicks
+ * and channels on the shared server.
  */
 #include "itest.h"
 
@@ -141,6 +142,42 @@ test_invite_list(void **state)
 	itest_close(b);
 }
 
+static void
+test_list_elist(void **state)
+{
+	struct itest_client *a = itest_user(*state, "elA");
+
+	itest_join(a, "#el-topic");
+	itest_send(a, "TOPIC #el-topic :set now");
+	itest_expect_next(a, ":%s TOPIC #el-topic :set now", itest_pfx(a));
+	itest_join(a, "#el-bare");
+	itest_send(a, "VERSION");
+	itest_expect(a, ":" SRV " 005 elA * ELIST=CMNTU *");
+	itest_sync(a);
+	/* Both were created less than 1000 minutes ago, and none before. */
+	itest_send(a, "LIST #el-* C<1000");
+	itest_expect_next(a, ":" SRV " 321 elA Channel :Users  Name");
+	itest_expect(a, ":" SRV " 322 elA #el-topic 1 :set now");
+	itest_expect(a, ":" SRV " 322 elA #el-bare 1 :");
+	itest_expect_next(a, ":" SRV " 323 elA :End of /LIST");
+	itest_send(a, "LIST #el-* C>1000");
+	itest_expect_next(a, ":" SRV " 321 elA Channel :Users  Name");
+	itest_expect_next(a, ":" SRV " 323 elA :End of /LIST");
+	/* Only the channel with a topic meets a T condition. */
+	itest_send(a, "LIST #el-*,T<5");
+	itest_expect_next(a, ":" SRV " 321 elA Channel :Users  Name");
+	itest_expect_next(a, ":" SRV " 322 elA #el-topic 1 :set now");
+	itest_expect_next(a, ":" SRV " 323 elA :End of /LIST");
+	itest_send(a, "LIST #el-* T>5");
+	itest_expect_next(a, ":" SRV " 321 elA Channel :Users  Name");
+	itest_expect_next(a, ":" SRV " 323 elA :End of /LIST");
+	/* A time that is not a number matches nothing. */
+	itest_send(a, "LIST C<1x,T>-1");
+	itest_expect_next(a, ":" SRV " 321 elA Channel :Users  Name");
+	itest_expect_next(a, ":" SRV " 323 elA :End of /LIST");
+	itest_close(a);
+}
+
 int
 main(void)
 {
@@ -149,6 +186,7 @@ main(void)
 		itest_unit_test(test_helpop),
 		itest_unit_test(test_knock),
 		itest_unit_test(test_invite_list),
+		itest_unit_test(test_list_elist),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,

@@ -818,6 +818,63 @@ test_list_filters(void **state)
 	}
 }
 
+/*
+ * ELIST C and T: channel and topic age in minutes, "<n" younger, ">n"
+ * older; a channel with no topic meets no T condition.
+ */
+static void
+test_list_time_filters(void **state)
+{
+	struct server *srv = *state;
+	struct client *carol = fake_registered(srv, "carol");
+	struct client *u1 = fake_joined(srv, "u1", "#old");
+	struct client *u2;
+	static const struct {
+		const char *filter;
+		bool old, young, bare;
+	} cases[] = {
+		{ "C>2", true, false, false },
+		{ "c>2", true, false, false },
+		{ "C<2", false, true, true },
+		{ "C<0", false, false, false },
+		{ "C>0", true, true, false },
+		{ "C<10", true, true, true },
+		{ "T>2", true, false, false },
+		{ "T<2", false, true, false },
+		{ "T<0", false, false, false },
+		{ "T>0", true, true, false },
+		{ "t<10", true, true, false },
+		{ "C<10,T>2", true, false, false },
+		{ "#old,#young C>0", true, true, false },
+		{ "C>99999999999999999999", false, false, false },
+		{ "C<99999999999999999999", true, true, true },
+		{ "T<-5,C>x", false, false, false },
+		{ "C", false, false, false },
+		{ "C=1", false, false, false },
+	};
+
+	fake_line(srv, u1, "TOPIC #old :first");
+	fake_advance(srv, 180);
+	u2 = fake_joined(srv, "u2", "#young");
+	fake_line(srv, u2, "TOPIC #young :second");
+	fake_advance(srv, 60);
+	fake_joined(srv, "u3", "#bare");
+	fake_drop_all(srv);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_linef(srv, carol, "LIST %s", cases[i].filter);
+		if (fake_output_has(carol, " 322 carol #old ") != cases[i].old ||
+		    fake_output_has(carol, " 322 carol #young ") != cases[i].young ||
+		    fake_output_has(carol, " 322 carol #bare ") != cases[i].bare)
+			fail_msg("LIST %s", cases[i].filter);
+		assert_int_equal(fake_output_count(carol, " 322 "),
+		    cases[i].old + cases[i].young + cases[i].bare);
+		assert_int_equal(fake_output_count(carol, " 323 carol :End of /LIST\r\n"), 1);
+		fake_drop_output(carol);
+	}
+	fake_line(srv, carol, "VERSION");
+	fake_expect_has(carol, " ELIST=CMNTU ");
+}
+
 /* INVITE */
 
 static void
@@ -1112,6 +1169,7 @@ main(void)
 		T(test_list_basic),
 		T(test_list_hides_secret),
 		T(test_list_filters),
+		T(test_list_time_filters),
 		T(test_list_paced),
 		T(test_invite),
 		T(test_invite_errors),
