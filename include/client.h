@@ -37,6 +37,7 @@ struct client {
 	enum client_state state;
 	bool             was_registered;
 	bool             pass_ok;
+	bool             pass_sent;     /* PASS seen, right or wrong */
 	bool             cap_negotiating;       /* CAP seen, no CAP END yet */
 	bool             got_user;
 	unsigned         cap_version;   /* 302 after CAP LS 302 */

@@ -54,6 +54,7 @@ struct config {
 	char    *admin_email;
 	char    *motd;                  /* MOTD text, lines separated by '\n' */
 	char    *password;              /* connection password, never logged */
+	bool     require_password;      /* false: clients may register without PASS */
 	unsigned port;                  /* used when listens is empty */
 
 	unsigned max_clients;
@@ -70,6 +71,7 @@ struct config {
 
 	unsigned max_per_ip;            /* connections from one IP; 0: no limit */
 	unsigned connect_rate;          /* new connections per IP a minute; 0: no limit */
+	struct config_strv limit_exempt; /* IP masks exempt from the two above */
 	unsigned flood_burst;           /* lines taken at once before slowing down */
 	unsigned flood_rate;            /* lines per second, sustained */
 	unsigned flood_max;             /* lines held back before "Excess Flood" */
@@ -102,7 +104,8 @@ int     config_copy(struct config *dst, const struct config *src);
 
 /*
  * Apply the settings in text on top of *cfg. The first listen,
- * flood_exempt, oper or account in text replaces the list *cfg had;
+ * flood_exempt, limit_exempt, oper or account in text replaces the list
+ * *cfg had;
  * later ones add to it. Touches no files: motd_file is only recorded.
  * Returns 0, or -1 with *cfg unchanged and "<filename>:<line>: <problem>"
  * in err.

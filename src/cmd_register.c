@@ -51,7 +51,8 @@ register_try_complete(struct server *srv, struct client *cli)
 	if (cli->state != CLIENT_UNREGISTERED || cli->nick[0] == '\0' ||
 	    !cli->got_user || cli->cap_negotiating)
 		return;
-	if (!cli->pass_ok) {
+	/* With require_password = no, only a PASS that was sent must match. */
+	if (!cli->pass_ok && (srv->cfg.require_password || cli->pass_sent)) {
 		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
 		client_close(cli, "Bad password");
 		return;
@@ -75,6 +76,7 @@ cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	/* An empty configured password matches nothing. */
+	cli->pass_sent = true;
 	cli->pass_ok = srv->cfg.password[0] != '\0' &&
 	    crypto_str_equal(msg->params[0], srv->cfg.password);
 }

@@ -34,6 +34,7 @@ enum value_type {
 	V_UINT,         /* unsigned in [min, max] */
 	V_SIZE,         /* bytes, with an optional K or M suffix */
 	V_LEVEL,        /* error, warn, info or debug */
+	V_BOOL,         /* yes or no */
 	V_LISTEN,       /* <address>:<port> [proxy]; repeatable */
 	V_IPMASKS,      /* IP masks separated by spaces; repeatable */
 };
@@ -56,11 +57,13 @@ static const struct config_key config_keys[] = {
 	{ "admin_location2",      V_TEXT,    F(admin_loc2),     1, 200 },
 	{ "admin_email",          V_TEXT,    F(admin_email),    1, 200 },
 	{ "motd_file",            V_PATH,    F(motd_file),      1, 4095 },
+	{ "require_password",     V_BOOL,    F(require_password), 0, 0 },
 	{ "bind",                 V_WORD,    F(bind_addr),      2, 45 },
 	{ "listen",               V_LISTEN,  F(listens),        0, 0 },
 	{ "max_clients",          V_UINT,    F(max_clients),    1, 1000000 },
 	{ "max_per_ip",           V_UINT,    F(max_per_ip),     0, 1000000 },
 	{ "connect_rate",         V_UINT,    F(connect_rate),   0, 1000000 },
+	{ "limit_exempt",         V_IPMASKS, F(limit_exempt),   0, 0 },
 	{ "channels_per_user",    V_UINT,    F(chanlimit),      1, 1000 },
 	{ "sendq",                V_SIZE,    F(sendq),          4 * KIB, 64 * MIB },
 	/* One line of tags plus message (irc.h) must fit, with room to spare. */
@@ -130,6 +133,8 @@ config_set_string(char **field, const char *value)
 	return 0;
 }
 
+static int strv_add(struct config_strv *sv, const char *s, size_t len);
+
 int
 config_defaults(struct config *cfg)
 {
@@ -157,6 +162,7 @@ config_defaults(struct config *cfg)
 	 */
 	cfg->max_per_ip = 50;
 	cfg->connect_rate = 20;
+	cfg->require_password = true;
 	/* A pasted 10-line burst goes through; then 2 lines a second. */
 	cfg->flood_burst = 10;
 	cfg->flood_rate = 2;
@@ -172,7 +178,15 @@ config_defaults(struct config *cfg)
 	    "Welcome to ircserv.\n"
 	    "Join a channel with /join #name and say hello.\n"
 	    "Send HELP (in most clients: /quote HELP) for the commands this server knows.") == -1 ||
-	    config_set_string(&cfg->password, "") == -1) {
+	    config_set_string(&cfg->password, "") == -1 ||
+	    /*
+	     * Loopback (127.0.0.0/8, ::1) is exempt from max_per_ip and
+	     * connect_rate, as in Ergo's default configuration: local bots,
+	     * bouncers and load tests would trip them, and whoever can
+	     * connect from the host itself can do worse than connect often.
+	     */
+	    strv_add(&cfg->limit_exempt, "127.*", 5) == -1 ||
+	    strv_add(&cfg->limit_exempt, "::1", 3) == -1) {
 		config_free(cfg);
 		return -1;
 	}
@@ -258,6 +272,7 @@ config_free(struct config *cfg)
 	for (size_t i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++)
 		free(*string_at(cfg, string_fields[i]));
 	strv_free(&cfg->flood_exempt);
+	strv_free(&cfg->limit_exempt);
 	listens_free(cfg);
 	opers_free(cfg);
 	accounts_free(cfg);
@@ -312,6 +327,7 @@ config_copy(struct config *dst, const struct config *src)
 	for (i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++)
 		*string_at(dst, string_fields[i]) = NULL;
 	memset(&dst->flood_exempt, 0, sizeof(dst->flood_exempt));
+	memset(&dst->limit_exempt, 0, sizeof(dst->limit_exempt));
 	dst->listens = NULL;
 	dst->opers = NULL;
 	dst->accounts = NULL;
@@ -324,6 +340,7 @@ config_copy(struct config *dst, const struct config *src)
 			goto fail;
 	}
 	if (strv_copy(&dst->flood_exempt, &src->flood_exempt) == -1 ||
+	    strv_copy(&dst->limit_exempt, &src->limit_exempt) == -1 ||
 	    lists_copy(dst, src) == -1)
 		goto fail;
 	return 0;
@@ -622,6 +639,20 @@ set_level(struct parser *p, const char *value)
 	return parse_error(p, "log_level must be error, warn, info or debug");
 }
 
+static int
+set_bool(struct parser *p, const struct config_key *k, const char *value)
+{
+	bool *field = (bool *)(void *)((char *)p->cfg + k->offset);
+
+	if (strcmp(value, "yes") == 0)
+		*field = true;
+	else if (strcmp(value, "no") == 0)
+		*field = false;
+	else
+		return parse_error(p, "%s must be yes or no", k->name);
+	return 0;
+}
+
 /* "<IPv4>:<port>" or "[<IPv6>]:<port>" into l; l->addr points into s. */
 static int
 listen_address(struct parser *p, char *s, struct config_listen *l)
@@ -733,12 +764,17 @@ setting_apply(struct parser *p, const char *key, char *value)
 		return set_number(p, k, value);
 	case V_LEVEL:
 		return set_level(p, value);
+	case V_BOOL:
+		return set_bool(p, k, value);
 	case V_LISTEN:
 		return set_listen(p, value, first);
 	case V_IPMASKS:
 		sv = (struct config_strv *)(void *)((char *)p->cfg + k->offset);
 		if (first)
 			strv_free(sv);
+		/* "none" empties the list, e.g. to exempt no address. */
+		if (strcmp(value, "none") == 0)
+			return 0;
 		return add_masks(p, sv, value, ipmask_is_valid, key,
 		    "an IP address or a glob like 10.0.*");
 	}

@@ -381,19 +381,27 @@ server_tick(struct server *srv)
 	return (int)(srv->timers[0]->timer_at - srv->now_ms);
 }
 
+/* Does ip match one of the IP masks in list (flood_exempt, limit_exempt)? */
+static bool
+ip_in(const struct config_strv *list, const char *ip)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (casemap_match(list->v[i], ip))
+			return true;
+	return false;
+}
+
 static bool
 is_flood_exempt(const struct server *srv, const char *ip)
 {
-	for (size_t i = 0; i < srv->cfg.flood_exempt.n; i++)
-		if (casemap_match(srv->cfg.flood_exempt.v[i], ip))
-			return true;
-	return false;
+	return ip_in(&srv->cfg.flood_exempt, ip);
 }
 
 struct client *
 server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 {
 	bool trusted = is_flood_exempt(srv, ip);
+	bool counted = !trusted && !ip_in(&srv->cfg.limit_exempt, ip);
 	struct client *cli;
 	char host[IRC_HOSTLEN + 1];
 
@@ -408,7 +416,7 @@ server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 		*why = "Server is full";
 		return NULL;
 	}
-	if (!trusted && (*why = limits_admit(srv->limits, ip, srv->cfg.max_per_ip,
+	if (counted && (*why = limits_admit(srv->limits, ip, srv->cfg.max_per_ip,
 	    srv->cfg.connect_rate, srv->now_ms)) != NULL)
 		return NULL;
 	if ((cli = client_new(srv, fd, ip)) == NULL || timer_add(srv, cli) == -1) {
@@ -419,13 +427,13 @@ server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 			srv->nclients--;
 			client_free(cli);
 		}
-		if (!trusted)
+		if (counted)
 			limits_release(srv->limits, ip, srv->now_ms);
 		*why = "Out of memory";
 		return NULL;
 	}
 	cli->flood_exempt = trusted;
-	cli->ip_counted = !trusted;
+	cli->ip_counted = counted;
 	return cli;
 }
 

@@ -619,12 +619,17 @@ test_die(void **state)
 	itest_server_free(s);
 }
 
-/* Per-IP limits apply to untrusted addresses (loopback is not exempt here). */
+/*
+ * Per-IP limits apply to addresses not in limit_exempt; "none" takes
+ * loopback out of the list so that they can be seen here.
+ */
 static void
 test_per_ip_limits(void **state)
 {
-	struct itest_server *s = itest_server_start_ok("max_per_ip = 2\nconnect_rate = 0\n");
-	struct itest_server *r = itest_server_start_ok("max_per_ip = 0\nconnect_rate = 3\n");
+	struct itest_server *s = itest_server_start_ok("limit_exempt = none\n"
+	    "max_per_ip = 2\nconnect_rate = 0\n");
+	struct itest_server *r = itest_server_start_ok("limit_exempt = none\n"
+	    "max_per_ip = 0\nconnect_rate = 3\n");
 	struct itest_client *c[3], *extra;
 
 	(void)state;
@@ -656,6 +661,35 @@ test_per_ip_limits(void **state)
 	for (int i = 0; i < 2; i++)
 		itest_close(c[i]);
 	itest_server_stop_ok(r);
+}
+
+/*
+ * With the default settings loopback is exempt from max_per_ip (50) and
+ * connect_rate (20 a minute): 60 local clients connect at once and all
+ * register, as a local load test or a script of bots would.
+ */
+#define LOCAL_CLIENTS   60
+
+static void
+test_loopback_not_limited(void **state)
+{
+	struct itest_server *s = itest_server_start_ok("");
+	struct itest_client *c[LOCAL_CLIENTS];
+	char nick[16];
+
+	(void)state;
+	for (int i = 0; i < LOCAL_CLIENTS; i++)
+		c[i] = itest_connect(s);
+	for (int i = 0; i < LOCAL_CLIENTS; i++) {
+		snprintf(nick, sizeof(nick), "local%d", i);
+		itest_register(c[i], nick);
+	}
+	itest_send(c[0], "PRIVMSG local%d :all here", LOCAL_CLIENTS - 1);
+	itest_expect_next(c[LOCAL_CLIENTS - 1], ":local0!local0@127.0.0.1 "
+	    "PRIVMSG local%d :all here", LOCAL_CLIENTS - 1);
+	for (int i = 0; i < LOCAL_CLIENTS; i++)
+		itest_close(c[i]);
+	itest_server_stop_ok(s);
 }
 
 static void
@@ -720,6 +754,7 @@ main(void)
 		itest_unit_test(test_die),
 		itest_unit_test(test_server_full),
 		itest_unit_test(test_per_ip_limits),
+		itest_unit_test(test_loopback_not_limited),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -248,7 +248,7 @@ test_per_ip_limit_uses_header_address(void **state)
 	struct itest_client *c;
 
 	(void)state;
-	proxy_server_start(&ps, "max_per_ip = 2\n");
+	proxy_server_start(&ps, "limit_exempt = none\nmax_per_ip = 2\n");
 	proxy_user_v1(&ps, "203.0.113.50", "first");
 	proxy_user_v1(&ps, "203.0.113.50", "second");
 	c = proxy_connect(&ps);

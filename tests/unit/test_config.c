@@ -61,7 +61,8 @@ lists_same(const struct config *a, const struct config *b)
 
 	if (a->nlistens != b->nlistens || a->nopers != b->nopers ||
 	    a->naccounts != b->naccounts ||
-	    !strv_same(&a->flood_exempt, &b->flood_exempt))
+	    !strv_same(&a->flood_exempt, &b->flood_exempt) ||
+	    !strv_same(&a->limit_exempt, &b->limit_exempt))
 		return false;
 	for (i = 0; i < a->nlistens; i++) {
 		if (!str_same(a->listens[i].addr, b->listens[i].addr) ||
@@ -106,6 +107,7 @@ config_same(const struct config *a, const struct config *b)
 	    a->ping_timeout_s == b->ping_timeout_s &&
 	    a->max_per_ip == b->max_per_ip &&
 	    a->connect_rate == b->connect_rate &&
+	    a->require_password == b->require_password &&
 	    a->flood_burst == b->flood_burst &&
 	    a->flood_rate == b->flood_rate && a->flood_max == b->flood_max &&
 	    a->log_level == b->log_level && lists_same(a, b);
@@ -143,13 +145,18 @@ test_defaults(void **state)
 	assert_int_equal(cfg.nopers, 0);
 	assert_int_equal(cfg.naccounts, 0);
 	assert_int_equal(cfg.flood_exempt.n, 0);
+	/* Loopback is exempt from the per-IP limits; a password is needed. */
+	assert_int_equal(cfg.limit_exempt.n, 2);
+	assert_string_equal(cfg.limit_exempt.v[0], "127.*");
+	assert_string_equal(cfg.limit_exempt.v[1], "::1");
+	assert_true(cfg.require_password);
 	config_free(&cfg);
 	assert_null(cfg.server_name);
 	/* Freeing twice, or a zeroed config, is harmless. */
 	config_free(&cfg);
 }
 
-enum field_kind { UINT, SIZE, STR, INT };
+enum field_kind { UINT, SIZE, STR, INT, BOOL };
 
 static void
 check_field(const struct config *cfg, size_t offset, enum field_kind kind,
@@ -166,6 +173,9 @@ check_field(const struct config *cfg, size_t offset, enum field_kind kind,
 		break;
 	case INT:
 		assert_int_equal(*(const int *)(const void *)base, num);
+		break;
+	case BOOL:
+		assert_int_equal(*(const bool *)(const void *)base, num);
 		break;
 	case STR:
 		assert_string_equal(*(char *const *)(const void *)base, str);
@@ -212,6 +222,8 @@ test_settings(void **state)
 		{ "flood_burst = 5", F(flood_burst), UINT, 5, NULL },
 		{ "flood_rate = 3", F(flood_rate), UINT, 3, NULL },
 		{ "flood_max = 1000", F(flood_max), UINT, 1000, NULL },
+		{ "require_password = no", F(require_password), BOOL, 0, NULL },
+		{ "require_password = yes", F(require_password), BOOL, 1, NULL },
 		{ "log_level = error", F(log_level), INT, LOG_ERROR, NULL },
 		{ "log_level = warn", F(log_level), INT, LOG_WARN, NULL },
 		{ "log_level = info", F(log_level), INT, LOG_INFO, NULL },
@@ -406,6 +418,20 @@ test_lists_replace(void **state)
 	assert_string_equal(cfg.flood_exempt.v[0], "127.0.0.1");
 	assert_string_equal(cfg.flood_exempt.v[1], "::1");
 	assert_string_equal(cfg.flood_exempt.v[2], "192.168.?.*");
+	/* limit_exempt replaces the built-in loopback list; "none" empties it. */
+	assert_int_equal(config_parse_string(&cfg,
+	    "limit_exempt = 10.0.0.1\nlimit_exempt = 10.2.*\n", "t.conf", NULL,
+	    0), 0);
+	assert_int_equal(cfg.limit_exempt.n, 2);
+	assert_string_equal(cfg.limit_exempt.v[0], "10.0.0.1");
+	assert_string_equal(cfg.limit_exempt.v[1], "10.2.*");
+	assert_int_equal(config_parse_string(&cfg, "limit_exempt = none\n",
+	    "t.conf", NULL, 0), 0);
+	assert_int_equal(cfg.limit_exempt.n, 0);
+	assert_int_equal(config_parse_string(&cfg,
+	    "limit_exempt = none\nlimit_exempt = ::1\n", "t.conf", NULL, 0), 0);
+	assert_int_equal(cfg.limit_exempt.n, 1);
+	assert_string_equal(cfg.limit_exempt.v[0], "::1");
 	/* Opers and accounts came from base_text and were not named. */
 	assert_int_equal(cfg.nopers, 1);
 	assert_string_equal(cfg.opers[0].name, "root");
@@ -517,6 +543,17 @@ test_bad_files(void **state)
 		  "is not an IP address or a glob like 10.0.*" },
 		{ "flood_exempt = 127.0.0.1 localhost", "t.conf:1: flood_exempt: "
 		  "\"localhost\" is not an IP address or a glob like 10.0.*" },
+		{ "limit_exempt = 127.0.0.0/8", "t.conf:1: limit_exempt: "
+		  "\"127.0.0.0/8\" is not an IP address or a glob like 10.0.*" },
+		{ "limit_exempt = none ::1", "t.conf:1: limit_exempt: \"none\" "
+		  "is not an IP address or a glob like 10.0.*" },
+		/* Booleans. */
+		{ "require_password = off", "t.conf:1: require_password must be "
+		  "yes or no" },
+		{ "require_password = YES", "t.conf:1: require_password must be "
+		  "yes or no" },
+		{ "require_password = no\nrequire_password = no",
+		  "t.conf:2: require_password is already set on line 1" },
 		/* Blocks. */
 		{ "oper alice {\n\tpassword = hunter2\n\thost = *@*\n}",
 		  "t.conf:2: password must be a $pbkdf2-sha256$ hash, not plain "

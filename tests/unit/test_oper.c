@@ -779,6 +779,45 @@ test_server_full(void **state)
 	assert_int_equal(srv->nclients, 3);
 }
 
+/* How many of n connections from ip in a row the server admits. */
+static int
+admitted(struct server *srv, const char *ip, int n)
+{
+	const char *why = NULL;
+	int ok = 0;
+
+	for (int i = 0; i < n; i++)
+		ok += server_add_client(srv, -1, ip, &why) != NULL;
+	return ok;
+}
+
+/*
+ * Per-IP limits (max_per_ip = 2 here): loopback is exempt by default,
+ * other addresses are not; limit_exempt replaces that list, and "none"
+ * exempts nobody.
+ */
+static void
+test_limit_exempt(void **state)
+{
+	struct server *srv = *state;
+	const char *why = NULL;
+
+	srv->cfg.max_per_ip = 2;
+	assert_int_equal(admitted(srv, "127.0.0.5", 5), 5);
+	assert_int_equal(admitted(srv, "::1", 3), 3);
+	assert_int_equal(admitted(srv, "10.0.0.1", 3), 2);
+	assert_null(server_add_client(srv, -1, "10.0.0.1", &why));
+	assert_string_equal(why, "Too many connections from your host");
+
+	apply_conf(srv, "limit_exempt = 10.0.*\n");
+	assert_int_equal(admitted(srv, "10.0.0.1", 3), 3);
+	assert_int_equal(admitted(srv, "127.0.0.9", 3), 2);
+
+	apply_conf(srv, "limit_exempt = none\n");
+	assert_int_equal(admitted(srv, "10.0.0.2", 3), 2);
+	assert_int_equal(admitted(srv, "::1", 3), 2);
+}
+
 int
 main(void)
 {
@@ -814,6 +853,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flood_exempt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limit_exempt, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

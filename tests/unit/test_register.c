@@ -333,6 +333,33 @@ test_register_bad_password(void **state)
 	assert_int_equal(srv->nusers, 0);
 }
 
+/* require_password = no: PASS may be left out, but a wrong one still fails. */
+static void
+test_register_password_optional(void **state)
+{
+	struct server *srv = *state;
+	struct client *none = fake_client(srv, "127.0.0.1");
+	struct client *good = fake_client(srv, "127.0.0.1");
+	struct client *bad = fake_client(srv, "127.0.0.1");
+
+	srv->cfg.require_password = false;
+	fake_line(srv, none, "NICK nopass");
+	fake_line(srv, none, "USER u 0 * :R");
+	assert_true(client_is_registered(none));
+	fake_line(srv, good, "PASS secret");
+	fake_line(srv, good, "NICK goodpass");
+	fake_line(srv, good, "USER u 0 * :R");
+	assert_true(client_is_registered(good));
+	fake_line(srv, bad, "PASS wrong");
+	fake_line(srv, bad, "NICK badpass");
+	fake_line(srv, bad, "USER u 0 * :R");
+	assert_false(client_is_registered(bad));
+	assert_true(client_is_closing(bad));
+	fake_expect(bad, ":irc.local 464 badpass :Password incorrect\r\n"
+	    "ERROR :Closing Link: 127.0.0.1 (Bad password)\r\n");
+	assert_int_equal(srv->nusers, 2);
+}
+
 /* The last PASS before registration counts. */
 static void
 test_register_pass_twice(void **state)
@@ -980,6 +1007,7 @@ main(void)
 		T(test_register_cap_req_end_back_to_back),
 		T(test_register_cap_end_first),
 		T(test_register_bad_password),
+		T(test_register_password_optional),
 		T(test_register_pass_twice),
 		T(test_register_462),
 		T(test_register_461),
