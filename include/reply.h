@@ -38,6 +38,12 @@ void    reply_send_tagged(struct client *cli, const char *tag, const char *fmt, 
  */
 void    reply_numeric(struct server *srv, struct client *cli, const char *fmt, ...)
 	    REPLY_PRINTF(3, 4);
+/*
+ * s shown as a middle parameter of a reply: s itself, or "*" when s is
+ * empty, holds a space or starts with ':', which would shift or end the
+ * reply's parameters (e.g. the key in "696 <chan> k <key> :Invalid key").
+ */
+const char *reply_param(const char *s);
 /* Queue ":nick!user@host <fmt>" from "from" to "to". */
 void    reply_from(struct client *to, const struct client *from, const char *fmt, ...)
 	    REPLY_PRINTF(3, 4);

@@ -170,7 +170,7 @@ apply_prefix(struct mode_ctx *x, const struct mode_change *c)
 	unsigned bit = c->letter == 'o' ? MEMBER_OP : MEMBER_VOICE;
 
 	if (target == NULL || !client_is_registered(target)) {
-		reply_numeric(x->srv, x->cli, ERR_NOSUCHNICK, c->arg);
+		reply_numeric(x->srv, x->cli, ERR_NOSUCHNICK, reply_param(c->arg));
 		return;
 	}
 	if ((m = channel_member(x->chan, target)) == NULL) {
@@ -197,7 +197,7 @@ apply_key(struct mode_ctx *x, const struct mode_change *c)
 	}
 	if (c->arg[0] == '\0' || strpbrk(c->arg, ", :") != NULL) {
 		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, chan->name, 'k',
-		    c->arg, "Invalid key");
+		    reply_param(c->arg), "Invalid key");
 		return;
 	}
 	if (chan->key[0]) {
@@ -224,7 +224,7 @@ apply_limit(struct mode_ctx *x, const struct mode_change *c)
 	v = strtol(c->arg, &end, 10);
 	if (*end != '\0' || end == c->arg || v <= 0 || v > 1000000) {
 		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, 'l',
-		    c->arg, "Invalid limit");
+		    reply_param(c->arg), "Invalid limit");
 		return;
 	}
 	if ((unsigned)v == x->chan->limit)

@@ -77,6 +77,12 @@ reply_send_tagged(struct client *cli, const char *tag, const char *fmt, ...)
 		client_send(cli, out, (size_t)m);
 }
 
+const char *
+reply_param(const char *s)
+{
+	return s[0] == '\0' || s[0] == ':' || strchr(s, ' ') != NULL ? "*" : s;
+}
+
 void
 reply_numeric(struct server *srv, struct client *cli, const char *fmt, ...)
 {

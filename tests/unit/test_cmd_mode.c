@@ -175,6 +175,8 @@ test_mode_op_bad_targets(void **state)
 	fake_expect(alice, ":irc.local 441 alice carol #c :They aren't on that channel\r\n");
 	fake_line(srv, alice, "MODE #c +o");
 	fake_expect(alice, ":irc.local 461 alice MODE :Not enough parameters\r\n");
+	fake_line(srv, alice, "MODE #c +o :");
+	fake_expect(alice, ":irc.local 401 alice * :No such nick/channel\r\n");
 	/* The good change in a mixed command still goes through. */
 	fake_line(srv, alice, "MODE #c +oo nobody bob");
 	fake_expect(alice,
@@ -252,6 +254,20 @@ test_mode_key_errors(void **state)
 	fake_expect(alice, ":irc.local 696 alice #c k a,b :Invalid key\r\n");
 	fake_expect(bob, "");
 	assert_string_equal(chan->key, "");
+	/*
+	 * A key that cannot stand as a middle parameter (empty, spaces, a
+	 * leading ':') is shown as "*" in 696, so the reply keeps its shape.
+	 */
+	fake_line(srv, alice, "MODE #c +k :");
+	fake_expect(alice, ":irc.local 696 alice #c k * :Invalid key\r\n");
+	fake_line(srv, alice, "MODE #c +k : ");
+	fake_expect(alice, ":irc.local 696 alice #c k * :Invalid key\r\n");
+	fake_line(srv, alice, "MODE #c +k :passphrase with spaces");
+	fake_expect(alice, ":irc.local 696 alice #c k * :Invalid key\r\n");
+	fake_line(srv, alice, "MODE #c +k ::x");
+	fake_expect(alice, ":irc.local 696 alice #c k * :Invalid key\r\n");
+	fake_expect(bob, "");
+	assert_string_equal(chan->key, "");
 	fake_line(srv, alice, "MODE #c +k");
 	fake_expect(alice, ":irc.local 461 alice MODE :Not enough parameters\r\n");
 	fake_line(srv, alice, "MODE #c +k first");
@@ -283,6 +299,10 @@ test_mode_limit_errors(void **state)
 	fake_expect(alice, ":irc.local 696 alice #c l -5 :Invalid limit\r\n");
 	fake_line(srv, alice, "MODE #c +l 12x");
 	fake_expect(alice, ":irc.local 696 alice #c l 12x :Invalid limit\r\n");
+	fake_line(srv, alice, "MODE #c +l :");
+	fake_expect(alice, ":irc.local 696 alice #c l * :Invalid limit\r\n");
+	fake_line(srv, alice, "MODE #c +l :1 2");
+	fake_expect(alice, ":irc.local 696 alice #c l * :Invalid limit\r\n");
 	fake_line(srv, alice, "MODE #c +l");
 	fake_expect(alice, ":irc.local 461 alice MODE :Not enough parameters\r\n");
 	assert_int_equal(chan->limit, 0);
