@@ -107,6 +107,7 @@
 #define ERR_ALREADYREGISTERED   "462 :You may not reregister"
 #define ERR_PASSWDMISMATCH      "464 :Password incorrect"
 #define ERR_KEYSET              "467 %s :Channel key already set"
+#define ERR_INVALIDUSERNAME     "468 :Your username is not valid"
 #define ERR_CHANNELISFULL       "471 %s :Cannot join channel (+l)"
 #define ERR_UNKNOWNMODE         "472 %c :is unknown mode char to me"
 #define ERR_INVITEONLYCHAN      "473 %s :Cannot join channel (+i)"

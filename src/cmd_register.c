@@ -131,8 +131,14 @@ cmd_user(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_ALREADYREGISTERED);
 		return;
 	}
-	if (name_user_clean(cli->user, sizeof(cli->user), msg->params[0], IRC_USERLEN) == 0) {
+	/* modern.ircdocs.horse USER: an empty username or realname is missing. */
+	if (msg->params[0][0] == '\0' || msg->params[3][0] == '\0') {
 		reply_numeric(srv, cli, ERR_NEEDMOREPARAMS, "USER");
+		return;
+	}
+	/* Given, but with nothing a mask can carry (e.g. only non-ASCII). */
+	if (name_user_clean(cli->user, sizeof(cli->user), msg->params[0], IRC_USERLEN) == 0) {
+		reply_numeric(srv, cli, ERR_INVALIDUSERNAME);
 		return;
 	}
 	free(cli->realname);

@@ -413,6 +413,16 @@ test_register_461(void **state)
 	fake_expect(cli, ":irc.local 461 * USER :Not enough parameters\r\n");
 	fake_line(srv, cli, "PASS");
 	fake_expect(cli, ":irc.local 461 * PASS :Not enough parameters\r\n");
+	/* An empty username or realname is a missing one. */
+	fake_line(srv, cli, "USER u 0 * :");
+	fake_expect(cli, ":irc.local 461 * USER :Not enough parameters\r\n");
+	fake_line(srv, cli, "USER : 0 * :R");
+	fake_expect(cli, ":irc.local 461 * USER :Not enough parameters\r\n");
+	/* One with nothing a mask can carry is refused as invalid. */
+	fake_line(srv, cli, "USER \xf0\x9f\x98\x8a\xf0\x9f\x98\x8a 0 * :R");
+	fake_expect(cli, ":irc.local 468 * :Your username is not valid\r\n");
+	fake_line(srv, cli, "USER *@! 0 * :R");
+	fake_expect(cli, ":irc.local 468 * :Your username is not valid\r\n");
 	fake_line(srv, cli, "PASS secret");
 	fake_line(srv, cli, "NICK bob");
 	assert_false(client_is_registered(cli));
