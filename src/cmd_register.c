@@ -88,6 +88,7 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 	struct client *other;
 	char line[IRC_LINE_MAX];
 	size_t n;
+	bool recase;
 
 	if (nick[0] == '\0') {
 		reply_numeric(srv, cli, ERR_NONICKNAMEGIVEN);
@@ -113,13 +114,17 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 	/* Announce with the old prefix, to the user and each peer once. */
 	n = reply_format_from(line, cli, "NICK :%s", nick);
 	whowas_add(srv->whowas, cli, srv->now);
-	monitor_notify(srv, cli, false);
+	/* A change of case only leaves the watched nick online: no 731/730. */
+	recase = casemap_cmp(cli->nick, nick) == 0;
+	if (!recase)
+		monitor_notify(srv, cli, false);
 	if (client_set_nick(cli, nick) == -1) {
 		client_close(cli, "Out of memory");
 		return;
 	}
 	reply_common(srv, cli, true, line, n);
-	monitor_notify(srv, cli, true);
+	if (!recase)
+		monitor_notify(srv, cli, true);
 }
 
 void

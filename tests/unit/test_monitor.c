@@ -60,9 +60,14 @@ test_monitor_notifications(void **state)
 	fake_line(srv, b, "NICK robert");
 	fake_expect(w, ":irc.local 731 watcher :bob\r\n"
 	    ":irc.local 730 watcher :robert!u@127.0.0.1\r\n");
+	/* A change of case only: the watched nick stays online, nothing sent. */
+	fake_line(srv, b, "NICK ROBERT");
+	fake_expect(w, "");
+	fake_line(srv, b, "NICK Robert");
+	fake_expect(w, "");
 	fake_line(srv, b, "QUIT :bye");
 	fake_reap(srv);
-	fake_expect(w, ":irc.local 731 watcher :robert\r\n");
+	fake_expect(w, ":irc.local 731 watcher :Robert\r\n");
 }
 
 static void
