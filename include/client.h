@@ -17,6 +17,7 @@
 
 struct server;
 struct membership;
+struct label;
 
 enum client_state {
 	CLIENT_UNREGISTERED,
@@ -68,6 +69,7 @@ struct client {
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */
+	struct label    *label;         /* borrowed; the labelled command being run */
 
 	struct membership *channels;    /* this client's memberships */
 	unsigned         nchannels;

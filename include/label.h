@@ -20,11 +20,24 @@ struct msg;
 struct label {
 	char    value[LABEL_MAX + 1];   /* as sent, still escaped */
 	size_t  mark;                   /* sendq length before dispatch */
+	size_t  aside_at, aside_len;    /* sendq bytes that are no reply */
 	bool    active;
 };
 
-/* Before dispatch: note msg's label if cli negotiated labeled-response. */
-void    label_begin(struct label *l, const struct client *cli, const struct msg *msg);
+/*
+ * Before dispatch: note msg's label if cli negotiated labeled-response;
+ * cli->label then points at l until label_end().
+ */
+void    label_begin(struct label *l, struct client *cli, const struct msg *msg);
+/*
+ * The bytes queued for cli from sendq offset at up to now are not a reply
+ * to its labelled command but a side effect, such as its own message
+ * delivered to itself (ircv3.net labeled-response: only the echo-message
+ * copy carries the label). label_end() queues them after the reply,
+ * without the label. No effect outside a labelled command; one range per
+ * command.
+ */
+void    label_aside(struct client *cli, size_t at);
 /* After dispatch: label what was queued for cli since label_begin(). */
 void    label_end(struct label *l, struct server *srv, struct client *cli);
 

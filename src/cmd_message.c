@@ -13,6 +13,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "label.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -107,9 +108,18 @@ to_nick(struct delivery *d, const char *target)
 	}
 	relay_init(&r, d->srv, d->from, line, 0, d->tags);
 	r.len = format_line(d, line, to->nick);
-	/* A message to oneself with echo-message arrives once, as the echo. */
-	if (wants(d, to) && !(to == d->from && (d->from->caps & CAP_ECHO_MESSAGE)))
+	/*
+	 * A message to oneself is delivered like any other, and with
+	 * echo-message echoed as well; the delivery is no reply to a labelled
+	 * command (ircv3.net labeled-response), only the echo is.
+	 */
+	if (wants(d, to)) {
+		size_t at = buf_len(&to->sendq);
+
 		relay_send(&r, to);
+		if (to == d->from)
+			label_aside(to, at);
+	}
 	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		relay_send(&r, d->from);
 	relay_done(&r);

@@ -2,8 +2,9 @@
  * labeled-response: after a labelled command is dispatched, the bytes it
  * queued for its sender are cut off the send queue and queued again with
  * the label: as a tag on a single line, inside a labelled BATCH for
- * several, or as an ACK when there was nothing. Nothing has been written
- * yet at that point, since writes happen only at the end of the round.
+ * several, or as an ACK when there was nothing; bytes a handler set aside
+ * as no reply follow unlabelled. Nothing has been written yet at that
+ * point, since writes happen only at the end of the round.
  */
 #include "label.h"
 
@@ -19,11 +20,12 @@
 #include "server.h"
 
 void
-label_begin(struct label *l, const struct client *cli, const struct msg *msg)
+label_begin(struct label *l, struct client *cli, const struct msg *msg)
 {
 	char value[LABEL_MAX + 2];
 
 	l->active = false;
+	l->aside_at = l->aside_len = 0;
 	if (!(cli->caps & CAP_LABELED_RESPONSE) || msg->tags == NULL ||
 	    !msg_tag_get(msg->tags, "label", value, sizeof(value)) ||
 	    value[0] == '\0' || strlen(value) > LABEL_MAX || strpbrk(value, "; \\\r\n"))
@@ -31,6 +33,19 @@ label_begin(struct label *l, const struct client *cli, const struct msg *msg)
 	memcpy(l->value, value, strlen(value) + 1);
 	l->mark = buf_len(&cli->sendq);
 	l->active = true;
+	cli->label = l;
+}
+
+void
+label_aside(struct client *cli, size_t at)
+{
+	struct label *l = cli->label;
+
+	if (l == NULL || l->aside_len > 0 || at < l->mark ||
+	    at > buf_len(&cli->sendq))
+		return;
+	l->aside_at = at;
+	l->aside_len = buf_len(&cli->sendq) - at;
 }
 
 /* Queue line (with CR LF) with tag added to its tags. */
@@ -81,29 +96,53 @@ send_batch(struct server *srv, struct client *cli, const struct label *l,
 	reply_send(cli, ":%s BATCH -%s", srv->cfg.server_name, id);
 }
 
+/*
+ * Cut everything queued since the mark off the sendq into a new buffer,
+ * the reply first and the bytes set aside (label_aside()) last. Returns
+ * it (the caller frees it) with the reply's length in *n, or NULL.
+ */
+static char *
+take_tail(struct label *l, struct client *cli, size_t *n)
+{
+	const char *p = buf_data(&cli->sendq) + l->mark;
+	size_t total = buf_len(&cli->sendq) - l->mark;
+	size_t before = l->aside_len ? l->aside_at - l->mark : total;
+	char *tail = malloc(total ? total : 1);
+
+	if (tail == NULL)
+		return NULL;
+	/* Reply bytes before and after the aside range, then the range. */
+	memcpy(tail, p, before);
+	memcpy(tail + before, p + before + l->aside_len, total - before - l->aside_len);
+	memcpy(tail + total - l->aside_len, p + before, l->aside_len);
+	buf_truncate(&cli->sendq, l->mark);
+	*n = total - l->aside_len;
+	return tail;
+}
+
 void
 label_end(struct label *l, struct server *srv, struct client *cli)
 {
 	size_t total = buf_len(&cli->sendq), n;
 	char tag[LABEL_MAX + 8], *tail;
 
-	if (!l->active || client_is_closing(cli) || total < l->mark)
+	if (cli->label == l)
+		cli->label = NULL;
+	if (!l->active || client_is_closing(cli) || total < l->mark ||
+	    l->aside_at + l->aside_len > total)
 		return;
-	n = total - l->mark;
+	if ((tail = take_tail(l, cli, &n)) == NULL)
+		return;
 	snprintf(tag, sizeof(tag), "label=%s", l->value);
-	if (n == 0) {
+	if (n == 0)
 		reply_send_tagged(cli, tag, ":%s ACK", srv->cfg.server_name);
-		return;
-	}
-	if ((tail = malloc(n)) == NULL)
-		return;
-	memcpy(tail, buf_data(&cli->sendq) + l->mark, n);
-	buf_truncate(&cli->sendq, l->mark);
-	if (count_lines(tail, n) == 1)
+	else if (count_lines(tail, n) == 1)
 		send_tagged(cli, tag, tail, n);
 	else if (cli->caps & CAP_BATCH)
 		send_batch(srv, cli, l, tail, n);
 	else
 		client_send(cli, tail, n);      /* no batch: unlabelled replies */
+	if (l->aside_len > 0)
+		client_send(cli, tail + n, l->aside_len);
 	free(tail);
 }

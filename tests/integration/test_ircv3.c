@@ -819,16 +819,19 @@ test_echo_message_to_self(void **state)
 	/* Without echo-message, a message to oneself arrives once, as to anyone. */
 	itest_send(p, "PRIVMSG esP :me");
 	plain = count_copies(p, ":%s PRIVMSG esP :me", itest_pfx(p));
-	/* With it, the delivery is the echo: still once, not twice. */
+	/*
+	 * With it, the delivery and the echo: twice, as the labeled-response
+	 * specification has it (only the echo is the labelled reply).
+	 */
 	itest_send(e, "PRIVMSG esE :me");
 	privmsg = count_copies(e, ":%s PRIVMSG esE :me", itest_pfx(e));
 	itest_send(e, "NOTICE esE :me");
 	notice = count_copies(e, ":%s NOTICE esE :me", itest_pfx(e));
 	itest_send(m, "@+typing=active TAGMSG esM");
 	tagmsg = count_copies(m, "@msgid=*;+typing=active :%s TAGMSG esM", itest_pfx(m));
-	if (plain != 1 || privmsg != 1 || notice != 1 || tagmsg != 1)
+	if (plain != 1 || privmsg != 2 || notice != 2 || tagmsg != 2)
 		fail_msg("copies of a message to oneself: without echo-message %d, "
-		    "with it PRIVMSG %d, NOTICE %d, TAGMSG %d; wanted 1 each",
+		    "with it PRIVMSG %d, NOTICE %d, TAGMSG %d; wanted 1, then 2 each",
 		    plain, privmsg, notice, tagmsg);
 }
 

@@ -92,6 +92,44 @@ test_echo_inside_response(void **state)
 	fake_expect(b, ":alice!u@127.0.0.1 PRIVMSG bob :hi\r\n");
 }
 
+/*
+ * A message to oneself: the delivery is a side effect, not a reply, so
+ * only the echo carries the label and the delivery follows it unlabelled;
+ * without echo-message the reply is an ACK.
+ */
+static void
+test_message_to_self(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice",
+	    "labeled-response batch echo-message");
+	struct client *n = labeled(srv, "noecho", "labeled-response batch");
+	const char *end;
+	char *out;
+
+	fake_line(srv, a, "@label=s PRIVMSG alice :hi");
+	fake_expect(a, "@label=s :alice!u@127.0.0.1 PRIVMSG alice :hi\r\n"
+	    ":alice!u@127.0.0.1 PRIVMSG alice :hi\r\n");
+	fake_line(srv, a, "@label=t NOTICE alice :hi");
+	fake_expect(a, "@label=t :alice!u@127.0.0.1 NOTICE alice :hi\r\n"
+	    ":alice!u@127.0.0.1 NOTICE alice :hi\r\n");
+	fake_line(srv, n, "@label=u PRIVMSG noecho :hi");
+	fake_expect(n, "@label=u :irc.local ACK\r\n"
+	    ":noecho!u@127.0.0.1 PRIVMSG noecho :hi\r\n");
+	/* With replies besides the echo (a 401): a batch, then the delivery. */
+	fake_line(srv, a, "@label=w PRIVMSG alice,nobody :hi");
+	out = fake_take_output(a);
+	assert_non_null(end = strstr(out, "BATCH -"));
+	assert_string_equal(strchr(end, '\n') + 1,
+	    ":alice!u@127.0.0.1 PRIVMSG alice :hi\r\n");
+	free(out);
+	/* Unlabelled, as before: delivery and echo. */
+	fake_line(srv, a, "PRIVMSG alice :x");
+	fake_expect(a, ":alice!u@127.0.0.1 PRIVMSG alice :x\r\n"
+	    ":alice!u@127.0.0.1 PRIVMSG alice :x\r\n");
+	assert_null(a->label);
+}
+
 static void
 test_no_capability_no_label(void **state)
 {
@@ -137,6 +175,7 @@ main(void)
 		T(test_single_reply_labelled),
 		T(test_several_replies_batched),
 		T(test_echo_inside_response),
+		T(test_message_to_self),
 		T(test_no_capability_no_label),
 		T(test_bad_labels_ignored),
 	};
