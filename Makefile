@@ -1,6 +1,7 @@
 # ircserv: one non-recursive Makefile.
 #   make            build ./ircserv and ./ircbot (make bonus: the bot alone)
 #   make test       unit + integration + end-to-end tests (installs test tools if missing)
+#   make irctest    the irctest conformance suite, when ../shared/irctest or $IRCTEST_DIR has it
 #   make asan       build and run unit + integration tests under ASan + UBSan
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
 #   make bench      benchmark against other servers (tests/bench)
@@ -59,7 +60,8 @@ ITEST_LIB := $(BUILD)/itests/itest.o
 DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
-.PHONY: all bonus bench clean fclean re test unit integration e2e asan deps fuzz stress valgrind
+.PHONY: all bonus bench clean fclean re test unit integration e2e irctest asan deps fuzz \
+	stress valgrind
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
@@ -127,6 +129,10 @@ integration: deps $(BIN) $(BOT_BIN) $(ITEST_BIN)
 
 e2e: deps $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
+
+# The irctest conformance suite (tests/irctest/run.sh says where it looks).
+irctest: deps $(BIN)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(BIN) sh tests/irctest/run.sh
 
 # The whole suite: release build (unit, integration, e2e), then unit and
 # integration again under ASan + UBSan; one total at the end.

@@ -2,7 +2,8 @@
 # Install what the tests need on Debian 12 when it is missing: cmocka for the
 # unit tests, irssi, weechat-headless and tmux for the end-to-end client
 # tests, python3 to drive them, haproxy and openssl for the TLS-through-a-
-# PROXY-protocol test, clang (libFuzzer) and valgrind. Silent when
+# PROXY-protocol test, clang (libFuzzer), valgrind, and pytest (with xdist,
+# timeout), websockets and filelock for irctest. Silent when
 # everything is present, so CI (root, no
 # stdin) pays nothing after the first run.
 set -eu
@@ -23,6 +24,16 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer*.a >/dev/null 2>&1 ||
 	missing="$missing libclang-rt-14-dev"
 command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+
+# pytest with xdist and timeout, websockets, and filelock (which irctest
+# needs under xdist) for the irctest suite (make irctest), checked with
+# Debian's python3.
+for mod in pytest:python3-pytest xdist:python3-pytest-xdist \
+    pytest_timeout:python3-pytest-timeout websockets:python3-websockets \
+    filelock:python3-filelock; do
+	/usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null ||
+		missing="$missing ${mod#*:}"
+done
 
 # haproxy lives in /usr/sbin, which a non-root PATH may lack.
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ||

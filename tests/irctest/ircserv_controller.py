@@ -1,0 +1,206 @@
+"""irctest controller for ircserv (pytest --controller ircserv_controller).
+
+Starts the server binary ($IRCSERV_BIN, default ./ircserv) once per test
+with a configuration file written to a fresh directory: the server name
+irctest expects, an oper operuser/operpassword, loopback exempt from flood
+control. ircserv has no services, so account registration for the SASL
+tests adds an "account" block to that file and reloads it with SIGHUP.
+"""
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+import secrets
+import signal
+import time
+from typing import Optional, Set, Type
+
+from irctest.basecontrollers import BaseServerController, DirectoryBasedController
+from irctest.runner import NotImplementedByController
+from irctest.specifications import Capabilities, OptionalBehaviors
+
+# PBKDF2 rounds for the test hashes: few, so OPER and SASL stay cheap; the
+# format is the one include/crypto.h describes.
+HASH_ITERATIONS = 1000
+# How long a SIGHUP reload may take before registerUser gives up.
+RELOAD_TIMEOUT_S = 10.0
+RELOADED = b"configuration reloaded on SIGHUP"
+
+TEMPLATE_CONFIG = """\
+server_name = My.Little.Server
+network = IrctestNet
+description = test server
+bind = {hostname}
+require_password = {require_password}
+flood_exempt = 127.0.0.1 ::1
+log_file = {log_file}
+log_level = info
+
+oper operuser {{
+\tpassword = {oper_hash}
+\thost = *@*
+}}
+"""
+
+TEMPLATE_ACCOUNT = """
+account {name} {{
+\tpassword = {hash}
+}}
+"""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode().rstrip("=")
+
+
+def hash_password(password: str) -> str:
+    """A $pbkdf2-sha256$<iterations>$<salt>$<hash> string (crypto.h)."""
+    salt = secrets.token_bytes(16)
+    key = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, HASH_ITERATIONS)
+    return f"$pbkdf2-sha256${HASH_ITERATIONS}${_b64(salt)}${_b64(key)}"
+
+
+def _server_binary() -> str:
+    path = os.environ.get("IRCSERV_BIN", "./ircserv")
+    return str(Path(path).resolve())
+
+
+class IrcservController(BaseServerController, DirectoryBasedController):
+    software_name = "ircserv"
+    _port_wait_interval = 0.01
+    supported_sasl_mechanisms: Set[str] = {"PLAIN"}
+    supports_sts = False
+    extban_mute_char = None
+
+    capabilities = frozenset(
+        (
+            Capabilities.ACCOUNT_NOTIFY,
+            Capabilities.ACCOUNT_TAG,
+            Capabilities.AWAY_NOTIFY,
+            Capabilities.BATCH,
+            Capabilities.ECHO_MESSAGE,
+            Capabilities.EXTENDED_JOIN,
+            Capabilities.EXTENDED_MONITOR,
+            Capabilities.LABELED_RESPONSE,
+            Capabilities.MESSAGE_TAGS,
+            Capabilities.MULTI_PREFIX,
+            Capabilities.SERVER_TIME,
+            Capabilities.SETNAME,
+        )
+    )
+
+    # Declared behaviours turn irctest's "not supported" skips into failures.
+    optional_behaviors = frozenset(
+        (
+            OptionalBehaviors.BAN_EXCEPTION_MODE,
+            OptionalBehaviors.CAP_REQ_MINUS,
+            OptionalBehaviors.INVITE_EXCEPTION_MODE,
+            OptionalBehaviors.MULTI_JOIN,
+            OptionalBehaviors.MULTI_PRIVMSG,
+        )
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore
+        super().__init__(*args, **kwargs)
+        self.accounts: dict = {}
+        self.config_text = ""
+
+    def create_config(self) -> None:
+        super().create_config()
+        with self.open_file("server.conf"):
+            pass
+
+    def _write_config(self) -> None:
+        assert self.directory
+        text = self.config_text + "".join(
+            TEMPLATE_ACCOUNT.format(name=name, hash=h)
+            for (name, h) in self.accounts.items()
+        )
+        tmp = self.directory / "server.conf.new"
+        tmp.write_text(text)
+        # Atomic: a reload never reads half a file.
+        tmp.replace(self.directory / "server.conf")
+
+    def _log_bytes(self) -> bytes:
+        assert self.directory
+        try:
+            return (self.directory / "server.log").read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: Optional[str],
+        ssl: bool,
+        run_services: bool,
+        faketime: Optional[str],
+        websocket_hostname: Optional[str],
+        websocket_port: Optional[int],
+    ) -> None:
+        if ssl:
+            raise NotImplementedByController("TLS")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        assert self.proc is None
+        self.port = port
+        # find_hostname_and_port() says 0.0.0.0; serve loopback only.
+        self.hostname = hostname
+        self.create_config()
+        assert self.directory
+        self.config_text = TEMPLATE_CONFIG.format(
+            hostname="127.0.0.1",
+            require_password="yes" if password else "no",
+            log_file=self.directory / "server.log",
+            oper_hash=hash_password("operpassword"),
+        )
+        # One account from the start, so that "sasl" is offered from the
+        # start: accounts added later would announce it with CAP NEW, which
+        # tests that register a user after connecting others do not expect.
+        self.accounts = {"IrctestPlaceholder": hash_password(secrets.token_hex(8))}
+        self._write_config()
+        # The command line needs a password even when clients send none.
+        cmdline_password = password or secrets.token_hex(8)
+        self.proc = self.execute(
+            [
+                _server_binary(),
+                "-c",
+                self.directory / "server.conf",
+                str(port),
+                cmdline_password,
+            ],
+        )
+
+    def wait_for_services(self) -> None:
+        # No services: accounts live in the configuration file.
+        pass
+
+    def registerUser(
+        self,
+        case,  # type: ignore
+        username: str,
+        password: Optional[str] = None,
+    ) -> None:
+        assert password, "ircserv accounts need a password"
+        self.accounts[username] = hash_password(password)
+        self._write_config()
+        before = self._log_bytes().count(RELOADED)
+        self.wait_for_port()
+        assert self.proc
+        self.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + RELOAD_TIMEOUT_S
+        while self._log_bytes().count(RELOADED) <= before:
+            self.check_is_alive()
+            if time.monotonic() > deadline:
+                raise Exception(
+                    f"ircserv did not reload its configuration after SIGHUP "
+                    f"within {RELOAD_TIMEOUT_S} s"
+                )
+            time.sleep(0.01)
+
+
+def get_irctest_controller_class() -> Type[IrcservController]:
+    return IrcservController
