@@ -46,6 +46,7 @@ struct client {
 	unsigned         umodes;
 
 	char             nick[IRC_NICKLEN + 1];     /* "" until NICK */
+	char             pending_nick[IRC_NICKLEN + 1]; /* sent before PASS, not held */
 	char             user[IRC_USERLEN + 1];
 	char             host[IRC_HOSTLEN + 1];     /* peer IP address */
 	char            *realname;      /* owned */
@@ -105,7 +106,7 @@ void    client_free(struct client *cli);
 
 bool    client_is_registered(const struct client *cli);
 bool    client_is_closing(const struct client *cli);
-/* "nick", or "*" before NICK: the target of numerics. */
+/* "nick" (or the one waiting for PASS), "*" before NICK: the target of numerics. */
 const char *client_name(const struct client *cli);
 /* Write "+" and the user's mode letters (e.g. "+Biw") into out. */
 void    client_umode_string(const struct client *cli, char out[8]);

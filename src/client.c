@@ -73,7 +73,9 @@ client_is_closing(const struct client *cli)
 const char *
 client_name(const struct client *cli)
 {
-	return cli->nick[0] ? cli->nick : "*";
+	if (cli->nick[0])
+		return cli->nick;
+	return cli->pending_nick[0] ? cli->pending_nick : "*";
 }
 
 void

@@ -48,7 +48,9 @@ send_welcome(struct server *srv, struct client *cli)
 void
 register_try_complete(struct server *srv, struct client *cli)
 {
-	if (cli->state != CLIENT_UNREGISTERED || cli->nick[0] == '\0' ||
+	/* A nick waiting for PASS counts: without the password, it ends here. */
+	if (cli->state != CLIENT_UNREGISTERED ||
+	    (cli->nick[0] == '\0' && cli->pending_nick[0] == '\0') ||
 	    !cli->got_user || cli->cap_negotiating)
 		return;
 	/* With require_password = no, only a PASS that was sent must match. */
@@ -68,9 +70,31 @@ register_try_complete(struct server *srv, struct client *cli)
 	monitor_notify(srv, cli, true);
 }
 
+/*
+ * Take nick for an unregistered client that may register: 433 when it is
+ * in use, else reserve it and see whether registration is complete.
+ */
+static void
+nick_take(struct server *srv, struct client *cli, const char *nick)
+{
+	struct client *other = client_find_nick(srv, nick);
+
+	if (other != NULL && other != cli) {
+		reply_numeric(srv, cli, ERR_NICKNAMEINUSE, nick);
+		return;
+	}
+	if (strcmp(cli->nick, nick) != 0 && client_set_nick(cli, nick) == -1) {
+		client_close(cli, "Out of memory");
+		return;
+	}
+	register_try_complete(srv, cli);
+}
+
 void
 cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
 {
+	char nick[IRC_NICKLEN + 1];
+
 	if (cli->state != CLIENT_UNREGISTERED) {
 		reply_numeric(srv, cli, ERR_ALREADYREGISTERED);
 		return;
@@ -79,6 +103,12 @@ cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
 	cli->pass_sent = true;
 	cli->pass_ok = srv->cfg.password[0] != '\0' &&
 	    crypto_str_equal(msg->params[0], srv->cfg.password);
+	/* Now the nick sent before PASS may be taken (433 if it went meanwhile). */
+	if (cli->pass_ok && cli->pending_nick[0] != '\0') {
+		memcpy(nick, cli->pending_nick, sizeof(nick));
+		cli->pending_nick[0] = '\0';
+		nick_take(srv, cli, nick);
+	}
 }
 
 void
@@ -98,6 +128,19 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_ERRONEUSNICKNAME, nick);
 		return;
 	}
+	if (!client_is_registered(cli)) {
+		/*
+		 * Only a client that gave the right PASS holds a nick: others
+		 * could keep a user out of theirs. Until then it is remembered.
+		 */
+		if (cli->pass_ok) {
+			nick_take(srv, cli, nick);
+		} else {
+			snprintf(cli->pending_nick, sizeof(cli->pending_nick), "%s", nick);
+			register_try_complete(srv, cli);
+		}
+		return;
+	}
 	other = client_find_nick(srv, nick);
 	if (other != NULL && other != cli) {
 		reply_numeric(srv, cli, ERR_NICKNAMEINUSE, nick);
@@ -105,12 +148,6 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	if (strcmp(cli->nick, nick) == 0)
 		return;
-	if (!client_is_registered(cli)) {
-		if (client_set_nick(cli, nick) == -1)
-			client_close(cli, "Out of memory");
-		register_try_complete(srv, cli);
-		return;
-	}
 	/* Announce with the old prefix, to the user and each peer once. */
 	n = reply_format_from(line, cli, "NICK :%s", nick);
 	whowas_add(srv->whowas, cli, srv->now);

@@ -418,7 +418,10 @@ test_nick_errors(void **state)
 	itest_expect_next(c, ":" SRV " 433 ne1 casey{ :Nickname is already in use");
 	itest_send(c, "NICK CASEY[");
 	itest_expect_next(c, ":" SRV " 433 ne1 CASEY[ :Nickname is already in use");
+	/* Before the right PASS a nick is only remembered: 433 comes with PASS. */
 	itest_send(fresh, "NICK casey{");
+	itest_expect_quiet(fresh);
+	itest_send(fresh, "PASS %s", ITEST_PASSWORD);
 	itest_expect_next(fresh, ":" SRV " 433 * casey{ :Nickname is already in use");
 	itest_expect_quiet(c);
 	free(toolong);

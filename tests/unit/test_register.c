@@ -528,6 +528,7 @@ test_nick_432(void **state)
 	struct client *bob = fake_registered(srv, "bob");
 	char want[256];
 
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		fake_linef(srv, cli, "NICK %s", bad[i]);
 		snprintf(want, sizeof(want), ":irc.local 432 * %s :Erroneous nickname\r\n",
@@ -559,6 +560,7 @@ test_nick_433(void **state)
 	struct server *srv = *state;
 	struct client *cli = fake_client(srv, "127.0.0.1");
 
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		struct client *owner = fake_registered(srv, pairs[i][0]);
 		char want[128];
@@ -587,6 +589,7 @@ test_nick_433_tilde(void **state)
 	struct client *cli = fake_client(srv, "127.0.0.1");
 	char *out;
 
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
 	fake_line(srv, cli, "NICK a~");
 	out = fake_take_output(cli);
 	if (strcmp(out, ":irc.local 433 * a~ :Nickname is already in use\r\n") != 0)
@@ -611,6 +614,89 @@ test_nick_433_registered(void **state)
 	assert_ptr_equal(client_find_nick(srv, "alice"), alice);
 }
 
+/*
+ * With a connection password, a NICK before the right PASS holds nothing:
+ * it is remembered (and used as the target of numerics) and taken when
+ * the right PASS comes; a wrong PASS leaves it waiting.
+ */
+static void
+test_nick_before_pass_not_held(void **state)
+{
+	struct server *srv = *state;
+	struct client *squat = fake_client(srv, "10.0.0.9");
+	struct client *real;
+
+	fake_line(srv, squat, "NICK victim");
+	fake_line(srv, squat, "PASS wrong");
+	fake_expect(squat, "");
+	assert_string_equal(squat->nick, "");
+	assert_null(client_find_nick(srv, "victim"));
+	/* The real user registers under it without a 433. */
+	real = fake_registered(srv, "victim");
+	assert_ptr_equal(client_find_nick(srv, "victim"), real);
+	/* A NICK without PASS finds the nick taken only once it may register. */
+	fake_line(srv, squat, "NICK other");
+	assert_null(client_find_nick(srv, "other"));
+	fake_line(srv, squat, "PASS " FAKE_PASSWORD);
+	assert_ptr_equal(client_find_nick(srv, "other"), squat);
+	fake_expect(squat, "");
+	fake_line(srv, squat, "USER u 0 * :R");
+	assert_true(client_is_registered(squat));
+	fake_expect_has(squat, ":irc.local 001 other ");
+}
+
+/* The nick remembered before PASS is checked when PASS comes: 433 then. */
+static void
+test_nick_before_pass_in_use(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, cli, "NICK taken");
+	fake_expect(cli, "");
+	fake_registered(srv, "taken");
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
+	fake_expect(cli, ":irc.local 433 * taken :Nickname is already in use\r\n");
+	assert_string_equal(cli->nick, "");
+	fake_line(srv, cli, "NICK free");
+	fake_line(srv, cli, "USER u 0 * :R");
+	assert_true(client_is_registered(cli));
+	fake_expect_has(cli, ":irc.local 001 free ");
+	/* Bad nicks are refused at once, PASS or not. */
+	cli = fake_client(srv, "127.0.0.1");
+	fake_line(srv, cli, "NICK 1bad");
+	fake_expect(cli, ":irc.local 432 * 1bad :Erroneous nickname\r\n");
+}
+
+/* Clients that send PASS after CAP LS, NICK and USER still register. */
+static void
+test_nick_before_pass_during_cap(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, cli, "CAP LS 302");
+	fake_line(srv, cli, "NICK late");
+	fake_line(srv, cli, "USER u 0 * :R");
+	fake_drop_output(cli);
+	assert_null(client_find_nick(srv, "late"));
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
+	assert_ptr_equal(client_find_nick(srv, "late"), cli);
+	fake_expect(cli, "");
+	fake_line(srv, cli, "CAP END");
+	assert_true(client_is_registered(cli));
+	fake_expect_has(cli, ":irc.local 001 late ");
+	/* Without the password, CAP END ends it: 464 to the remembered nick. */
+	cli = fake_client(srv, "127.0.0.1");
+	fake_line(srv, cli, "CAP LS 302");
+	fake_line(srv, cli, "NICK nopass");
+	fake_line(srv, cli, "USER u 0 * :R");
+	fake_drop_output(cli);
+	fake_line(srv, cli, "CAP END");
+	fake_expect_has(cli, ":irc.local 464 nopass :Password incorrect\r\n");
+	assert_true(client_is_closing(cli));
+}
+
 static void
 test_nick_change_before_registration(void **state)
 {
@@ -619,9 +705,10 @@ test_nick_change_before_registration(void **state)
 	struct client *other = fake_client(srv, "127.0.0.1");
 
 	fake_line(srv, cli, "PASS secret");
+	fake_line(srv, other, "PASS secret");
 	fake_line(srv, cli, "NICK first");
 	assert_ptr_equal(client_find_nick(srv, "first"), cli);
-	/* An unregistered client already holds its nick (RFC 2812 3.1.2). */
+	/* An unregistered client with the password holds its nick (RFC 2812 3.1.2). */
 	fake_line(srv, other, "NICK FIRST");
 	fake_expect(other, ":irc.local 433 * FIRST :Nickname is already in use\r\n");
 	fake_line(srv, cli, "NICK second");
@@ -1028,6 +1115,9 @@ main(void)
 		T(test_nick_433),
 		T(test_nick_433_tilde),
 		T(test_nick_433_registered),
+		T(test_nick_before_pass_not_held),
+		T(test_nick_before_pass_in_use),
+		T(test_nick_before_pass_during_cap),
 		T(test_nick_change_before_registration),
 		T(test_nick_change_registered),
 		T(test_nick_change_case_only),
