@@ -3,7 +3,7 @@
 # unit tests, irssi, weechat-headless and tmux for the end-to-end client
 # tests, python3 to drive them, haproxy and openssl for the TLS-through-a-
 # PROXY-protocol test, clang (libFuzzer), valgrind, and pytest (with xdist,
-# timeout), websockets and filelock for irctest. Silent when
+# timeout), websockets, filelock and faketime for irctest. Silent when
 # everything is present, so CI (root, no
 # stdin) pays nothing after the first run.
 set -eu
@@ -34,6 +34,9 @@ for mod in pytest:python3-pytest xdist:python3-pytest-xdist \
 	/usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null ||
 		missing="$missing ${mod#*:}"
 done
+
+# faketime, for the irctest tests that need a fast clock.
+command -v faketime >/dev/null 2>&1 || missing="$missing faketime"
 
 # haproxy lives in /usr/sbin, which a non-root PATH may lack.
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ||
