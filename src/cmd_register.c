@@ -45,29 +45,14 @@ send_welcome(struct server *srv, struct client *cli)
 	}
 }
 
-void
-register_try_complete(struct server *srv, struct client *cli)
+/*
+ * Whether cli can register as things stand: it gave the right PASS, or
+ * none is required and it sent none (a wrong one still fails).
+ */
+static bool
+may_register(const struct server *srv, const struct client *cli)
 {
-	/* A nick waiting for PASS counts: without the password, it ends here. */
-	if (cli->state != CLIENT_UNREGISTERED ||
-	    (cli->nick[0] == '\0' && cli->pending_nick[0] == '\0') ||
-	    !cli->got_user || cli->cap_negotiating)
-		return;
-	/* With require_password = no, only a PASS that was sent must match. */
-	if (!cli->pass_ok && (srv->cfg.require_password || cli->pass_sent)) {
-		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
-		client_close(cli, "Bad password");
-		return;
-	}
-	cli->state = CLIENT_REGISTERED;
-	srv->nusers++;
-	if (cli->umodes & UMODE_INVISIBLE)
-		srv->ninvisible++;
-	if (srv->nusers > srv->max_users)
-		srv->max_users = srv->nusers;
-	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
-	send_welcome(srv, cli);
-	monitor_notify(srv, cli, true);
+	return cli->pass_ok || (!srv->cfg.require_password && !cli->pass_sent);
 }
 
 /*
@@ -88,6 +73,40 @@ nick_take(struct server *srv, struct client *cli, const char *nick)
 		return;
 	}
 	register_try_complete(srv, cli);
+}
+
+void
+register_try_complete(struct server *srv, struct client *cli)
+{
+	/* A nick waiting for PASS counts: without the password, it ends here. */
+	if (cli->state != CLIENT_UNREGISTERED ||
+	    (cli->nick[0] == '\0' && cli->pending_nick[0] == '\0') ||
+	    !cli->got_user || cli->cap_negotiating)
+		return;
+	/* With require_password = no, only a PASS that was sent must match. */
+	if (!may_register(srv, cli)) {
+		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
+		client_close(cli, "Bad password");
+		return;
+	}
+	/* A REHASH dropped require_password while the nick waited: take it now. */
+	if (cli->nick[0] == '\0') {
+		char nick[IRC_NICKLEN + 1];
+
+		memcpy(nick, cli->pending_nick, sizeof(nick));
+		cli->pending_nick[0] = '\0';
+		nick_take(srv, cli, nick);
+		return;
+	}
+	cli->state = CLIENT_REGISTERED;
+	srv->nusers++;
+	if (cli->umodes & UMODE_INVISIBLE)
+		srv->ninvisible++;
+	if (srv->nusers > srv->max_users)
+		srv->max_users = srv->nusers;
+	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
+	send_welcome(srv, cli);
+	monitor_notify(srv, cli, true);
 }
 
 void
@@ -133,7 +152,7 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 		 * Only a client that gave the right PASS holds a nick: others
 		 * could keep a user out of theirs. Until then it is remembered.
 		 */
-		if (cli->pass_ok) {
+		if (may_register(srv, cli)) {
 			nick_take(srv, cli, nick);
 		} else {
 			snprintf(cli->pending_nick, sizeof(cli->pending_nick), "%s", nick);

@@ -344,14 +344,19 @@ test_register_password_optional(void **state)
 
 	srv->cfg.require_password = false;
 	fake_line(srv, none, "NICK nopass");
+	/* It may register, so it holds its nick at once. */
+	assert_ptr_equal(client_find_nick(srv, "nopass"), none);
 	fake_line(srv, none, "USER u 0 * :R");
 	assert_true(client_is_registered(none));
+	fake_expect_has(none, ":irc.local 001 nopass ");
 	fake_line(srv, good, "PASS secret");
 	fake_line(srv, good, "NICK goodpass");
 	fake_line(srv, good, "USER u 0 * :R");
 	assert_true(client_is_registered(good));
 	fake_line(srv, bad, "PASS wrong");
 	fake_line(srv, bad, "NICK badpass");
+	/* A wrong PASS: it may not register, so the nick is not held. */
+	assert_null(client_find_nick(srv, "badpass"));
 	fake_line(srv, bad, "USER u 0 * :R");
 	assert_false(client_is_registered(bad));
 	assert_true(client_is_closing(bad));
@@ -666,6 +671,24 @@ test_nick_before_pass_in_use(void **state)
 	cli = fake_client(srv, "127.0.0.1");
 	fake_line(srv, cli, "NICK 1bad");
 	fake_expect(cli, ":irc.local 432 * 1bad :Erroneous nickname\r\n");
+}
+
+/* A nick waiting for PASS when a reload drops require_password is taken then. */
+static void
+test_nick_waiting_when_password_dropped(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, cli, "CAP LS 302");
+	fake_line(srv, cli, "NICK waiting");
+	fake_line(srv, cli, "USER u 0 * :R");
+	fake_drop_output(cli);
+	srv->cfg.require_password = false;
+	fake_line(srv, cli, "CAP END");
+	assert_true(client_is_registered(cli));
+	assert_ptr_equal(client_find_nick(srv, "waiting"), cli);
+	fake_expect_has(cli, ":irc.local 001 waiting ");
 }
 
 /* Clients that send PASS after CAP LS, NICK and USER still register. */
@@ -1118,6 +1141,7 @@ main(void)
 		T(test_nick_before_pass_not_held),
 		T(test_nick_before_pass_in_use),
 		T(test_nick_before_pass_during_cap),
+		T(test_nick_waiting_when_password_dropped),
 		T(test_nick_change_before_registration),
 		T(test_nick_change_registered),
 		T(test_nick_change_case_only),
