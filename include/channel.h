@@ -28,6 +28,7 @@ struct client;
 #define CMODE_PRIVATE   (1u << 3)       /* p */
 #define CMODE_SECRET    (1u << 4)       /* s */
 #define CMODE_TOPIC     (1u << 5)       /* t */
+#define CMODE_NOCTCP    (1u << 6)       /* C: no CTCP but ACTION */
 
 struct membership {
 	struct client     *cli;

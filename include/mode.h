@@ -14,7 +14,7 @@ enum mode_kind {
 	MODE_KIND_LIST,         /* A: b e I - parameter; none = list query */
 	MODE_KIND_ALWAYS,       /* B: k - parameter on set and unset */
 	MODE_KIND_SET,          /* C: l - parameter on set only */
-	MODE_KIND_FLAG,         /* D: i m n p s t */
+	MODE_KIND_FLAG,         /* D: C i m n p s t */
 	MODE_KIND_PREFIX        /* o v - parameter always */
 };
 
@@ -38,8 +38,8 @@ int     mode_parse(const char *modestr, char *const *args, int nargs,
 	    struct mode_change *out, int max);
 
 /* ISUPPORT and RPL_MYINFO strings. */
-#define MODE_CHANMODES      "beI,k,l,imnpst"
-#define MODE_CHANNEL_LETTERS "beIiklmnopstv"
+#define MODE_CHANMODES      "beI,k,l,Cimnpst"
+#define MODE_CHANNEL_LETTERS "bCeIiklmnopstv"
 #define MODE_CHANNEL_PARAM_LETTERS "beIklov"
 #define MODE_USER_LETTERS   "Biow"
 

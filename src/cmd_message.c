@@ -1,9 +1,10 @@
 /*
  * Message family: PRIVMSG, NOTICE and TAGMSG to nicks, channels and status
  * prefixes (@#chan, +#chan). A message is formatted once and relayed to
- * each recipient with the IRCv3 tags its capabilities ask for; NOTICE
- * never triggers an error reply (RFC 2812 3.3.2), and TAGMSG reaches only
- * clients with message-tags.
+ * each recipient with the IRCv3 tags its capabilities ask for; channel
+ * modes n, m, b and C are checked here. NOTICE never triggers an error
+ * reply (RFC 2812 3.3.2), and TAGMSG reaches only clients with
+ * message-tags.
  */
 #include "command.h"
 
@@ -43,6 +44,19 @@ can_send(const struct channel *chan, const struct client *cli)
 	return !(chan->modes & CMODE_MODERATED) && !channel_is_banned(chan, cli);
 }
 
+/*
+ * Channel mode +C: a CTCP request or reply (text starting with \001) is
+ * refused, except ACTION, which is how clients send /me.
+ */
+static bool
+is_blocked_ctcp(const struct channel *chan, const char *text)
+{
+	if (!(chan->modes & CMODE_NOCTCP) || text == NULL || text[0] != '\001')
+		return false;
+	return strncmp(text + 1, "ACTION", 6) != 0 ||
+	    (text[7] != ' ' && text[7] != '\001' && text[7] != '\0');
+}
+
 /* Format the relayed line: ":prefix CMD target[ :text]". */
 static size_t
 format_line(const struct delivery *d, char *line, const char *target)
@@ -77,7 +91,7 @@ to_channel(struct delivery *d, const char *target)
 			reply_numeric(d->srv, d->from, ERR_NOSUCHNICK, target);
 		return;
 	}
-	if (!can_send(chan, d->from)) {
+	if (!can_send(chan, d->from) || is_blocked_ctcp(chan, d->text)) {
 		if (!d->notice)
 			reply_numeric(d->srv, d->from, ERR_CANNOTSENDTOCHAN, chan->name);
 		return;

@@ -1,6 +1,6 @@
 /*
  * MODE: channel modes (query 324/329, list modes b/e/I, k, l, o, v and the
- * flags i m n p s t) and user modes (i, o, w). Changes are parsed by
+ * flags C i m n p s t) and user modes (i, o, w). Changes are parsed by
  * mode_parse(), checked and applied one by one here, and exactly what was
  * applied is announced once, as one MODE line.
  */
@@ -105,7 +105,7 @@ static void
 channel_modes_string(const struct channel *chan, bool show_key, char *out, size_t outsz)
 {
 	static const struct { unsigned bit; char letter; } flags[] = {
-		{ CMODE_INVITE, 'i' }, { CMODE_MODERATED, 'm' },
+		{ CMODE_NOCTCP, 'C' }, { CMODE_INVITE, 'i' }, { CMODE_MODERATED, 'm' },
 		{ CMODE_NOEXTERNAL, 'n' }, { CMODE_PRIVATE, 'p' },
 		{ CMODE_SECRET, 's' }, { CMODE_TOPIC, 't' },
 	};
@@ -237,9 +237,9 @@ apply_limit(struct mode_ctx *x, const struct mode_change *c)
 static void
 apply_flag(struct mode_ctx *x, const struct mode_change *c)
 {
-	static const char letters[] = "imnpst";
+	static const char letters[] = "Cimnpst";
 	static const unsigned bits[] = {
-		CMODE_INVITE, CMODE_MODERATED, CMODE_NOEXTERNAL,
+		CMODE_NOCTCP, CMODE_INVITE, CMODE_MODERATED, CMODE_NOEXTERNAL,
 		CMODE_PRIVATE, CMODE_SECRET, CMODE_TOPIC,
 	};
 	unsigned bit = bits[strchr(letters, c->letter) - letters];

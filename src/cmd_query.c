@@ -429,7 +429,7 @@ static const struct help helps[] = {
 	{ "LUSERS", "LUSERS",
 	  "Show how many users, operators and channels there are." },
 	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
-	  "Show or change user modes (Biow) or channel modes (beIiklmnopstv)." },
+	  "Show or change user modes (Biow) or channel modes (bCeIiklmnopstv)." },
 	{ "MONITOR", "MONITOR +|- <nick>{,<nick>} | C | L | S",
 	  "Watch nicks and hear when they come online or leave." },
 	{ "MOTD", "MOTD [<server>]",

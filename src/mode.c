@@ -17,7 +17,7 @@ mode_channel_kind(char c)
 		return MODE_KIND_ALWAYS;
 	case 'l':
 		return MODE_KIND_SET;
-	case 'i': case 'm': case 'n': case 'p': case 's': case 't':
+	case 'C': case 'i': case 'm': case 'n': case 'p': case 's': case 't':
 		return MODE_KIND_FLAG;
 	case 'o': case 'v':
 		return MODE_KIND_PREFIX;

@@ -1,8 +1,8 @@
 /*
  * Integration tests of the small modern features over the wire: UTF8ONLY
  * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK, INVITE
- * listing, LIST's ELIST C and T conditions. Each test uses its own nicks
- * and channels on the shared server.
+ * listing, LIST's ELIST C and T conditions, channel mode +C. Each test uses
+ * its own nicks and channels on the shared server.
  */
 #include "itest.h"
 
@@ -178,6 +178,33 @@ test_list_elist(void **state)
 	itest_close(a);
 }
 
+static void
+test_noctcp_mode(void **state)
+{
+	struct itest_client *a = itest_user(*state, "ncA");
+	struct itest_client *b = itest_user(*state, "ncB");
+
+	itest_join(a, "#nc");
+	itest_join(b, "#nc");
+	itest_sync(a);
+	itest_send(a, "MODE #nc +C");
+	itest_expect_next(a, ":%s MODE #nc +C", itest_pfx(a));
+	itest_expect_next(b, ":%s MODE #nc +C", itest_pfx(a));
+	itest_send(b, "PRIVMSG #nc :\001VERSION\001");
+	itest_expect_next(b, ":" SRV " 404 ncB #nc :Cannot send to channel");
+	itest_send(b, "NOTICE #nc :\001PING 1\001");
+	itest_send(b, "PRIVMSG #nc :\001" "ACTION waves\001");
+	itest_expect_next(a, ":%s PRIVMSG #nc :\001" "ACTION waves\001", itest_pfx(b));
+	itest_expect_quiet(b);
+	itest_send(a, "MODE #nc");
+	itest_expect_next(a, ":" SRV " 324 ncA #nc +Cnt");
+	itest_skip_to(a, ":" SRV " 329 ncA #nc *");
+	itest_send(a, "VERSION");
+	itest_expect(a, ":" SRV " 005 ncA * CHANMODES=beI,k,l,Cimnpst *");
+	itest_close(a);
+	itest_close(b);
+}
+
 int
 main(void)
 {
@@ -187,6 +214,7 @@ main(void)
 		itest_unit_test(test_knock),
 		itest_unit_test(test_invite_list),
 		itest_unit_test(test_list_elist),
+		itest_unit_test(test_noctcp_mode),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,

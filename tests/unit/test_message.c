@@ -388,6 +388,60 @@ test_privmsg_ctcp(void **state)
 	fake_expect(alice, "");
 }
 
+/* Channel mode +C: no CTCP to the channel but ACTION, from anyone. */
+static void
+test_privmsg_noctcp(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *bob = fake_joined(srv, "bob", "#c");
+	struct client *out = fake_registered(srv, "out");
+	static const char *const refused[] = {
+		"\x01VERSION\x01", "\x01PING 123\x01", "\x01" "DCC SEND f 1 2 3\x01",
+		"\x01", "\x01\x01", "\x01" "ACTIONS x\x01", "\x01" "action lower\x01",
+		"\x01" "ACTIO\x01",
+	};
+	static const char *const allowed[] = {
+		"\x01" "ACTION waves\x01", "\x01" "ACTION\x01", "\x01" "ACTION", "\x01" "ACTION ",
+		"text with \x01VERSION\x01 inside", " \x01VERSION\x01",
+	};
+
+	fake_line(srv, alice, "MODE #c +C-n");
+	fake_expect(bob, ":alice!u@127.0.0.1 MODE #c +C-n\r\n");
+	fake_drop_output(alice);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		/* The operator is no exception; nor is an outsider. */
+		fake_linef(srv, alice, "PRIVMSG #c :%s", refused[i]);
+		fake_expect(alice, ":irc.local 404 alice #c :Cannot send to channel\r\n");
+		fake_linef(srv, out, "PRIVMSG #c :%s", refused[i]);
+		fake_expect(out, ":irc.local 404 out #c :Cannot send to channel\r\n");
+		/* A CTCP reply by NOTICE is dropped without a word. */
+		fake_linef(srv, alice, "NOTICE #c :%s", refused[i]);
+		fake_expect(alice, "");
+		fake_expect(bob, "");
+	}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		char want[128];
+
+		fake_linef(srv, alice, "PRIVMSG #c :%s", allowed[i]);
+		snprintf(want, sizeof(want), ":alice!u@127.0.0.1 PRIVMSG #c :%s\r\n", allowed[i]);
+		fake_expect(bob, want);
+		fake_expect(alice, "");
+	}
+	/* Private CTCP is untouched; and -C lifts the rule. */
+	fake_line(srv, alice, "PRIVMSG bob :\x01VERSION\x01");
+	fake_expect(bob, ":alice!u@127.0.0.1 PRIVMSG bob :\x01VERSION\x01\r\n");
+	fake_line(srv, alice, "MODE #c");
+	fake_expect_has(alice, ":irc.local 324 alice #c +Ct\r\n");
+	fake_line(srv, alice, "MODE #c -C");
+	fake_drop_all(srv);
+	fake_line(srv, alice, "PRIVMSG #c :\x01VERSION\x01");
+	fake_expect(bob, ":alice!u@127.0.0.1 PRIVMSG #c :\x01VERSION\x01\r\n");
+	/* Only operators set it. */
+	fake_line(srv, bob, "MODE #c +C");
+	fake_expect(bob, ":irc.local 482 bob #c :You're not channel operator\r\n");
+}
+
 /* A relayed line that would pass 512 bytes is cut, still ending in CR LF. */
 static void
 test_privmsg_relay_truncated(void **state)
@@ -429,6 +483,7 @@ main(void)
 		T(test_privmsg_away_channel),
 		T(test_privmsg_echo_message),
 		T(test_privmsg_ctcp),
+		T(test_privmsg_noctcp),
 		T(test_privmsg_relay_truncated),
 	};
 #undef T

@@ -82,7 +82,7 @@ check_burst(const char *out, const char *user, const char *tail,
 	    ":irc.local 001 bob :Welcome to the ircserv IRC Network bob!%s@127.0.0.1\r\n"
 	    ":irc.local 002 bob :Your host is irc.local, running version ircserv-0.1\r\n"
 	    ":irc.local 003 bob :This server was created Tue Nov 14 2023 at 22:13:20 UTC\r\n"
-	    ":irc.local 004 bob irc.local ircserv-0.1 Biow beIiklmnopstv beIklov\r\n",
+	    ":irc.local 004 bob irc.local ircserv-0.1 Biow bCeIiklmnopstv beIklov\r\n",
 	    user);
 	p = skip_prefix(out, head);
 	isupport[0] = '\0';
@@ -148,7 +148,7 @@ test_burst_isupport_tokens(void **state)
 {
 	static const char *const tokens[] = {
 		"CASEMAPPING=rfc1459", "CHANTYPES=#&", "PREFIX=(ov)@+",
-		"CHANMODES=beI,k,l,imnpst", "NICKLEN=30", "CHANNELLEN=50",
+		"CHANMODES=beI,k,l,Cimnpst", "NICKLEN=30", "CHANNELLEN=50",
 		"TOPICLEN=390", "KICKLEN=390", "MODES=6", "NETWORK=ircserv",
 		"USERLEN=10", "STATUSMSG=@+",
 	};
