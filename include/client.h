@@ -56,6 +56,7 @@ struct client {
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
+	bool             sasl_discard;  /* dropping the rest of a too long message */
 	bool             hash_wait;     /* a password check is queued (hashq.h) */
 	int64_t          hash_debt_ms;  /* its password-check budget (hashq.c) */
 	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */

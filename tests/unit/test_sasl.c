@@ -221,6 +221,74 @@ test_sasl_chunked(void **state)
 	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
 }
 
+/*
+ * A message of exactly 1200 base64 bytes (3 chunks of 400) and "+" is the
+ * longest taken: it is processed. One byte more fails with 904, and the
+ * rest of a long message (400 kB here) is dropped without an answer per
+ * chunk, so the client can start again at once.
+ */
+static void
+test_sasl_longest_and_too_long(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+	char plain[900], enc[1300], hash[CRYPTO_HASH_MAX], conf[1024], err[256];
+	char pw[895];
+
+	/* authzid "" NUL "long" NUL 894 bytes of password: 900 bytes, 1200 in base64. */
+	memset(pw, 'x', sizeof(pw) - 1);
+	pw[sizeof(pw) - 1] = '\0';
+	assert_int_equal(crypto_hash_password(pw, 1000, hash, sizeof(hash)), 0);
+	/* Accounts in the text replace those configured: keep bob. */
+	snprintf(conf, sizeof(conf), "%saccount long {\n\tpassword = %s\n}\n", conf_text, hash);
+	if (config_parse_string(&srv->cfg, conf, "test.conf", err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	plain[0] = '\0';
+	memcpy(plain + 1, "long", 4);
+	plain[5] = '\0';
+	memcpy(plain + 6, pw, 894);
+	b64(plain, 900, enc);
+	assert_int_equal(strlen(enc), 1200);
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	for (int i = 0; i < 3; i++)
+		fake_linef(srv, a, "AUTHENTICATE %.400s", enc + 400 * i);
+	fake_expect(a, "");
+	fake_line(srv, a, "AUTHENTICATE +");
+	fake_work(srv);
+	fake_expect_has(a, " 903 * :SASL authentication successful\r\n");
+	assert_string_equal(a->account, "long");
+
+	a = sasl_client(srv, "sasl");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	for (int i = 0; i < 3; i++)
+		fake_linef(srv, a, "AUTHENTICATE %.400s", enc + 400 * i);
+	fake_line(srv, a, "AUTHENTICATE QQ");
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	assert_int_equal(hashq_count(srv->hashq), 0);
+
+	/* irctest's 400 kB: a first chunk, then 1000 more of 400 bytes. */
+	a = sasl_client(srv, "sasl");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	for (int i = 0; i < 1001; i++)
+		fake_linef(srv, a, "AUTHENTICATE %.400s", enc);
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	assert_null(a->sasl_buf);
+	fake_line(srv, a, "AUTHENTICATE +");
+	fake_expect(a, "");
+	/* Not stuck: a new exchange starts and succeeds. */
+	authenticate(srv, a, "bob", "pw");
+	fake_expect_has(a, " 903 * :SASL authentication successful\r\n");
+	/* A chunk over 400 bytes is 905, as before. */
+	a = sasl_client(srv, "sasl");
+	fake_line(srv, a, "AUTHENTICATE PLAIN");
+	fake_drop_output(a);
+	fake_linef(srv, a, "AUTHENTICATE %.401s", enc);
+	fake_expect(a, ":irc.local 905 * :SASL message too long\r\n");
+}
+
 static void
 test_cap_end_aborts_sasl(void **state)
 {
@@ -382,6 +450,7 @@ main(void)
 		T(test_sasl_plain_success),
 		T(test_sasl_failures),
 		T(test_sasl_chunked),
+		T(test_sasl_longest_and_too_long),
 		T(test_cap_end_aborts_sasl),
 		T(test_account_capabilities),
 		T(test_account_notify_after_registration),
