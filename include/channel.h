@@ -38,6 +38,17 @@ struct membership {
 	struct membership *cli_prev, *cli_next;
 };
 
+/*
+ * Extended bans (ISUPPORT EXTBAN=,am, ACCOUNTEXTBAN=a): a list entry
+ * "a:<mask>" matches users logged in to an account matching mask; an
+ * entry "m:<nick!user@host>" in +b mutes the users it matches (they may
+ * join but not speak) instead of banning them. cmd_mode.c checks and
+ * normalizes them when set (extban_normalize()); matching is here.
+ */
+#define EXTBAN_TYPES    "am"
+#define EXTBAN_ACCOUNT  'a'
+#define EXTBAN_MUTE     'm'
+
 /* One entry of a list mode (b, e, I). */
 struct mask_entry {
 	char   *mask;                   /* owned */
@@ -81,8 +92,13 @@ void    channel_free(struct server *srv, struct channel *chan);
 
 /* Highest prefix symbol ("@", "+" or ""), or all of them when all is set. */
 const char *channel_prefix(unsigned prefix, bool all, char out[4]);
-/* True when cli matches a ban and no ban exception. */
+/*
+ * True when cli matches a ban (not a mute) and no ban exception: it may
+ * not join or speak.
+ */
 bool    channel_is_banned(const struct channel *chan, const struct client *cli);
+/* True when cli matches a mute (m: ban) and no ban exception: it may not speak. */
+bool    channel_is_muted(const struct channel *chan, const struct client *cli);
 /* True when cli was invited or matches an invite exception. */
 bool    channel_is_invited(const struct channel *chan, const struct client *cli);
 /*
@@ -109,7 +125,14 @@ bool    channel_is_hidden(const struct channel *chan);
 int     mask_list_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max);
 /* Returns 1 removed, 0 not present. */
 int     mask_list_del(struct mask_list *l, const char *mask);
+/* Whether any entry of l, plain mask or extban, matches cli. */
 bool    mask_list_match(const struct mask_list *l, const struct client *cli);
+/*
+ * The same, counting mutes (m: entries) only when mutes is set and the
+ * other entries only when bans is set.
+ */
+bool    mask_list_match_kind(const struct mask_list *l, const struct client *cli,
+	    bool bans, bool mutes);
 void    mask_list_free(struct mask_list *l);
 
 #endif

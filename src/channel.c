@@ -132,7 +132,15 @@ channel_is_hidden(const struct channel *chan)
 bool
 channel_is_banned(const struct channel *chan, const struct client *cli)
 {
-	return mask_list_match(&chan->bans, cli) && !mask_list_match(&chan->excepts, cli);
+	return mask_list_match_kind(&chan->bans, cli, true, false) &&
+	    !mask_list_match(&chan->excepts, cli);
+}
+
+bool
+channel_is_muted(const struct channel *chan, const struct client *cli)
+{
+	return mask_list_match_kind(&chan->bans, cli, false, true) &&
+	    !mask_list_match(&chan->excepts, cli);
 }
 
 /* Whether chan holds an invitation for cli (by id, not by mask). */
@@ -284,18 +292,39 @@ mask_list_del(struct mask_list *l, const char *mask)
 	return 0;
 }
 
+/* Whether one entry, plain mask or extban, matches cli (full: its prefix). */
+static bool
+entry_matches(const char *mask, const char *full, const struct client *cli)
+{
+	if (mask[0] == EXTBAN_ACCOUNT && mask[1] == ':')
+		return cli->account[0] != '\0' && casemap_match(mask + 2, cli->account);
+	if (mask[0] == EXTBAN_MUTE && mask[1] == ':')
+		return casemap_match(mask + 2, full);
+	return casemap_match(mask, full);
+}
+
 bool
-mask_list_match(const struct mask_list *l, const struct client *cli)
+mask_list_match_kind(const struct mask_list *l, const struct client *cli, bool bans,
+    bool mutes)
 {
 	char full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 
 	if (l->n == 0)
 		return false;
 	client_prefix(cli, full, sizeof(full));
-	for (size_t i = 0; i < l->n; i++)
-		if (casemap_match(l->v[i].mask, full))
+	for (size_t i = 0; i < l->n; i++) {
+		bool mute = l->v[i].mask[0] == EXTBAN_MUTE && l->v[i].mask[1] == ':';
+
+		if ((mute ? mutes : bans) && entry_matches(l->v[i].mask, full, cli))
 			return true;
+	}
 	return false;
+}
+
+bool
+mask_list_match(const struct mask_list *l, const struct client *cli)
+{
+	return mask_list_match_kind(l, cli, true, true);
 }
 
 void

@@ -38,10 +38,11 @@ can_send(const struct channel *chan, const struct client *cli)
 
 	if (m == NULL)
 		return !(chan->modes & CMODE_NOEXTERNAL) && !(chan->modes & CMODE_MODERATED) &&
-		    !channel_is_banned(chan, cli);
+		    !channel_is_banned(chan, cli) && !channel_is_muted(chan, cli);
 	if (m->prefix & (MEMBER_OP | MEMBER_VOICE))
 		return true;
-	return !(chan->modes & CMODE_MODERATED) && !channel_is_banned(chan, cli);
+	return !(chan->modes & CMODE_MODERATED) && !channel_is_banned(chan, cli) &&
+	    !channel_is_muted(chan, cli);
 }
 
 /*

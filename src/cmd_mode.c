@@ -81,6 +81,34 @@ normalize_mask(const char *in, char *out, size_t outsz)
 		snprintf(out, outsz, "%s", in);
 }
 
+/*
+ * Extended bans (channel.h, ISUPPORT EXTBAN=,am): "a:<account mask>" in
+ * +b, +e and +I; "m:<mask>" in +b (a mute) and +e, its mask completed
+ * like a plain one. Returns 1 with the entry in out, 0 when arg is not an
+ * extban (it does not start with a letter and ':'), -1 when it is one of
+ * an unknown type, with an empty mask, or that means nothing in list.
+ */
+static int
+extban_normalize(char list, const char *arg, char *out, size_t outsz)
+{
+	char inner[MODE_MASKLEN];
+
+	if (!((arg[0] >= 'a' && arg[0] <= 'z') || (arg[0] >= 'A' && arg[0] <= 'Z')) ||
+	    arg[1] != ':')
+		return 0;
+	if (strchr(EXTBAN_TYPES, arg[0]) == NULL || arg[2] == '\0')
+		return -1;
+	if (arg[0] == EXTBAN_ACCOUNT) {
+		snprintf(out, outsz, "%c:%s", EXTBAN_ACCOUNT, arg + 2);
+		return 1;
+	}
+	if (list == 'I')
+		return -1;
+	normalize_mask(arg + 2, inner, sizeof(inner));
+	snprintf(out, outsz, "%c:%s", EXTBAN_MUTE, inner);
+	return 1;
+}
+
 static void
 send_mask_list(struct server *srv, struct client *cli, struct channel *chan, char letter)
 {
@@ -142,14 +170,20 @@ apply_list(struct mode_ctx *x, const struct mode_change *c)
 {
 	struct mask_list *l = c->letter == 'b' ? &x->chan->bans :
 	    c->letter == 'e' ? &x->chan->excepts : &x->chan->invexes;
-	char mask[MODE_MASKLEN], by[MODE_MASKLEN];
+	char mask[MODE_MASKLEN + 2], by[MODE_MASKLEN];
 	int r;
 
 	/* ISUPPORT MAXLIST=beI:n: one limit shared by the three lists. */
 	size_t used = x->chan->bans.n + x->chan->excepts.n + x->chan->invexes.n;
 	size_t max = x->srv->cfg.maxlist > used - l->n ? x->srv->cfg.maxlist - (used - l->n) : 0;
 
-	normalize_mask(c->arg, mask, sizeof(mask));
+	if ((r = extban_normalize(c->letter, c->arg, mask, sizeof(mask))) == -1) {
+		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, c->letter,
+		    reply_param(c->arg), "Invalid extban");
+		return;
+	}
+	if (r == 0)
+		normalize_mask(c->arg, mask, sizeof(mask));
 	if (c->add) {
 		client_prefix(x->cli, by, sizeof(by));
 		r = mask_list_add(l, mask, by, x->srv->now, max);

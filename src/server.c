@@ -57,6 +57,7 @@ build_isupport(struct server *srv)
 	const struct config *c = &srv->cfg;
 	int r = 0;
 
+	r |= add_isupport(srv, "ACCOUNTEXTBAN=%c", EXTBAN_ACCOUNT);
 	r |= add_isupport(srv, "AWAYLEN=%d", IRC_AWAYLEN);
 	r |= add_isupport(srv, "BOT=B");
 	r |= add_isupport(srv, "CASEMAPPING=%s", IRC_CASEMAPPING);
@@ -68,6 +69,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "CLIENTTAGDENY=");
 	r |= add_isupport(srv, "ELIST=CMNTU");
 	r |= add_isupport(srv, "EXCEPTS=e");
+	r |= add_isupport(srv, "EXTBAN=,%s", EXTBAN_TYPES);
 	r |= add_isupport(srv, "HOSTLEN=%d", IRC_HOSTLEN);
 	r |= add_isupport(srv, "INVEX=I");
 	r |= add_isupport(srv, "KEYLEN=%d", IRC_KEYLEN);

@@ -1,8 +1,9 @@
 /*
  * Integration tests of the small modern features over the wire: UTF8ONLY
  * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK, INVITE
- * listing, LIST's ELIST C and T conditions, channel mode +C. Each test uses
- * its own nicks and channels on the shared server.
+ * listing, LIST's ELIST C and T conditions, channel mode +C, extended bans
+ * a: and m:. Each test uses its own nicks and channels on the shared server
+ * (extbans: on a server of its own, with an account).
  */
 #include "itest.h"
 
@@ -205,6 +206,73 @@ test_noctcp_mode(void **state)
 	itest_close(b);
 }
 
+/* SASL PLAIN for "\0exacct\0expass-1", the account of the extban server. */
+#define EXBAN_PLAIN "AGV4YWNjdABleHBhc3MtMQ=="
+
+static void
+test_extbans(void **state)
+{
+	char hash[256], conf[512];
+	struct itest_server *s;
+	struct itest_client *op, *acct, *mute, *other;
+
+	(void)state;
+	itest_mkpasswd("expass-1", hash, sizeof(hash));
+	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "account exacct {\n\tpassword = %s\n}\n",
+	    hash);
+	s = itest_server_start_ok(conf);
+	op = itest_user(s, "xbOp");
+	mute = itest_user(s, "xbMute");
+	other = itest_user(s, "xbOther");
+	/* Log in with SASL before registering. */
+	acct = itest_connect(s);
+	acct->timeout_ms = ITEST_HASH_MS;
+	snprintf(acct->nick, sizeof(acct->nick), "xbAcct");
+	itest_send(acct, "CAP REQ :sasl");
+	itest_expect_next(acct, ":" SRV " CAP * ACK :sasl");
+	itest_send(acct, "AUTHENTICATE PLAIN");
+	itest_expect_next(acct, "AUTHENTICATE +");
+	itest_send(acct, "AUTHENTICATE " EXBAN_PLAIN);
+	itest_expect_next(acct, ":" SRV " 900 * *");
+	itest_expect_next(acct, ":" SRV " 903 * *");
+	itest_send(acct, "CAP END");
+	itest_register(acct, "xbAcct");
+
+	itest_send(op, "VERSION");
+	itest_expect(op, ":" SRV " 005 xbOp ACCOUNTEXTBAN=a * EXTBAN=,am *");
+	itest_discard(op);
+	itest_join(op, "#xb");
+	itest_send(op, "MODE #xb +bb a:EXACCT m:xbMute");
+	itest_expect_next(op, ":%s MODE #xb +bb a:EXACCT m:xbMute!*@*", itest_pfx(op));
+	itest_send(acct, "JOIN #xb");
+	itest_expect_next(acct, ":" SRV " 474 xbAcct #xb :Cannot join channel (+b)");
+	/* The muted user joins, and cannot speak; the others can. */
+	itest_join(mute, "#xb");
+	itest_join(other, "#xb");
+	itest_sync(op);
+	itest_sync(mute);
+	itest_send(mute, "PRIVMSG #xb :can you hear me");
+	itest_expect_next(mute, ":" SRV " 404 xbMute #xb :Cannot send to channel");
+	itest_send(other, "PRIVMSG #xb :loud and clear");
+	itest_expect_next(op, ":%s PRIVMSG #xb :loud and clear", itest_pfx(other));
+	itest_expect_quiet(op);
+	/* Hostile entries are refused with 696. */
+	itest_send(op, "MODE #xb +b z:what");
+	itest_expect_next(op, ":" SRV " 696 xbOp #xb b z:what :Invalid extban");
+	itest_send(op, "MODE #xb +I m:xbMute");
+	itest_expect_next(op, ":" SRV " 696 xbOp #xb I m:xbMute :Invalid extban");
+	/* An a: exception lets the account in. */
+	itest_send(op, "MODE #xb +e a:exacct");
+	itest_expect_next(op, ":%s MODE #xb +e a:exacct", itest_pfx(op));
+	itest_send(acct, "JOIN #xb");
+	itest_expect_next(acct, ":%s JOIN #xb", itest_pfx(acct));
+	itest_close(op);
+	itest_close(acct);
+	itest_close(mute);
+	itest_close(other);
+	itest_server_stop_ok(s);
+}
+
 int
 main(void)
 {
@@ -215,6 +283,7 @@ main(void)
 		itest_unit_test(test_invite_list),
 		itest_unit_test(test_list_elist),
 		itest_unit_test(test_noctcp_mode),
+		itest_unit_test(test_extbans),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
