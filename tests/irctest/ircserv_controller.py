@@ -17,6 +17,7 @@ import signal
 import time
 from typing import Optional, Set, Type
 
+from irctest import patma
 from irctest.basecontrollers import BaseServerController, DirectoryBasedController
 from irctest.runner import NotImplementedByController
 from irctest.specifications import Capabilities, OptionalBehaviors
@@ -91,13 +92,35 @@ class IrcservController(BaseServerController, DirectoryBasedController):
         )
     )
 
+    # What RPL_ISUPPORT must say (docs/commands.md), checked by testValues.
+    isupport = {
+        "BOT": "B",
+        "CASEMAPPING": "rfc1459",
+        "EXCEPTS": "e",
+        "INVEX": "I",
+        "MONITOR": "100",
+        "NICKLEN": "30",
+        "PREFIX": "(ov)@+",
+        "STATUSMSG": "@+",
+        "TARGMAX": patma.ANYSTR,
+        "UTF8ONLY": None,
+        "WHOX": None,
+    }
+
     # Declared behaviours turn irctest's "not supported" skips into failures.
     optional_behaviors = frozenset(
         (
             OptionalBehaviors.BAN_EXCEPTION_MODE,
             OptionalBehaviors.CAP_REQ_MINUS,
+            OptionalBehaviors.ELIST_C,
+            OptionalBehaviors.ELIST_M,
+            OptionalBehaviors.ELIST_N,
+            OptionalBehaviors.ELIST_T,
+            OptionalBehaviors.ELIST_U,
             OptionalBehaviors.INVITE_EXCEPTION_MODE,
+            OptionalBehaviors.INVITE_LIST,
             OptionalBehaviors.MULTI_JOIN,
+            OptionalBehaviors.MULTI_KICK,
             OptionalBehaviors.MULTI_PRIVMSG,
         )
     )
