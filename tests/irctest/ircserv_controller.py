@@ -73,7 +73,7 @@ class IrcservController(BaseServerController, DirectoryBasedController):
     _port_wait_interval = 0.01
     supported_sasl_mechanisms: Set[str] = {"PLAIN"}
     supports_sts = False
-    extban_mute_char = None
+    extban_mute_char = "m"
 
     capabilities = frozenset(
         (
@@ -122,6 +122,7 @@ class IrcservController(BaseServerController, DirectoryBasedController):
             OptionalBehaviors.MULTI_JOIN,
             OptionalBehaviors.MULTI_KICK,
             OptionalBehaviors.MULTI_PRIVMSG,
+            OptionalBehaviors.NO_CTCP,
         )
     )
 
