@@ -28,6 +28,7 @@
 #define CAP_NO_IMPLICIT_NAMES   (1u << 15)
 #define CAP_EXTENDED_MONITOR    (1u << 16)
 #define CAP_CHGHOST             (1u << 17)
+#define CAP_CHANNEL_RENAME      (1u << 18)
 
 struct server;
 

@@ -76,6 +76,7 @@ struct channel {
 	uint64_t          *invites;     /* client ids invited, bounded */
 	size_t             ninvites;
 	int64_t            knock_ms;    /* last KNOCK delivered (monotonic); 0: never */
+	int64_t            renamed_ms;  /* last RENAME (monotonic); 0: never */
 };
 
 struct channel *channel_find(struct server *srv, const char *name);

@@ -54,9 +54,14 @@ cmd_handler cmd_invite, cmd_join, cmd_kick, cmd_list, cmd_names, cmd_part, cmd_t
 void    list_continue(struct server *srv, struct client *cli);
 /* Send NAMES (353/366) for one channel. */
 void    channel_send_names(struct server *srv, struct client *cli, struct channel *chan);
+/* What follows a JOIN for its client: the topic (332, 333) and NAMES. */
+void    channel_send_join_burst(struct server *srv, struct client *cli, struct channel *chan);
 
 /* cmd_knock.c */
 cmd_handler cmd_knock;
+
+/* cmd_rename.c */
+cmd_handler cmd_rename;
 
 /* cmd_message.c */
 cmd_handler cmd_notice, cmd_privmsg, cmd_tagmsg;

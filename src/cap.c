@@ -15,6 +15,7 @@ static const struct cap caps[] = {
 	{ "away-notify",        CAP_AWAY_NOTIFY, NULL },
 	{ "batch",              CAP_BATCH, NULL },
 	{ "cap-notify",         CAP_CAP_NOTIFY, NULL },
+	{ "draft/channel-rename", CAP_CHANNEL_RENAME, NULL },
 	/* Hosts never change after connect, so no CHGHOST is ever due. */
 	{ "chghost",            CAP_CHGHOST, NULL },
 	{ "echo-message",       CAP_ECHO_MESSAGE, NULL },

@@ -185,6 +185,12 @@ join_one(struct server *srv, struct client *cli, const char *name, const char *k
 	}
 	channel_invite_del(chan, cli);
 	announce_join(srv, chan, cli);
+	channel_send_join_burst(srv, cli, chan);
+}
+
+void
+channel_send_join_burst(struct server *srv, struct client *cli, struct channel *chan)
+{
 	if (chan->topic)
 		send_topic(srv, cli, chan);
 	/* IRCv3 no-implicit-names: the client asks for NAMES when it wants them. */

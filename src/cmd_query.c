@@ -456,6 +456,8 @@ static const struct help helps[] = {
 	  "Disconnect, telling your channels why." },
 	{ "REHASH", "REHASH",
 	  "Reload the configuration file (IRC operators only)." },
+	{ "RENAME", "RENAME <channel> <new name> [:<reason>]",
+	  "Rename a channel, keeping its members and modes (channel operators)." },
 	{ "SETNAME", "SETNAME :<realname>",
 	  "Change your real name (IRCv3 setname)." },
 	{ "STATS", "STATS <letter> [<server>]",

@@ -47,6 +47,7 @@ static const struct command commands[] = {
 	{ "PRIVMSG",  0, true,  cmd_privmsg },
 	{ "QUIT",     0, false, cmd_quit },
 	{ "REHASH",   0, true,  cmd_rehash },
+	{ "RENAME",   2, true,  cmd_rename },
 	{ "SETNAME",  1, true,  cmd_setname },
 	{ "STATS",    0, true,  cmd_stats },
 	{ "SUMMON",   0, true,  cmd_summon },

@@ -29,7 +29,7 @@
 #define NO_IMPLICIT_NAMES "draft/no-implicit-names"
 /* What CAP LS lists, in its order, around sasl (offered only with accounts). */
 #define CAPS_HEAD       "account-notify account-tag away-notify batch " \
-	"cap-notify chghost echo-message extended-join extended-monitor invite-notify " \
+	"cap-notify draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify " \
 	"labeled-response message-tags multi-prefix " NO_IMPLICIT_NAMES
 #define CAPS_TAIL       "server-time setname userhost-in-names"
 #define CAPS_ALL        CAPS_HEAD " " CAPS_TAIL

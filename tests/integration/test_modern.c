@@ -2,8 +2,8 @@
  * Integration tests of the small modern features over the wire: UTF8ONLY
  * (invalid UTF-8 refused with FAIL, never relayed), HELPOP, KNOCK, INVITE
  * listing, LIST's ELIST C and T conditions, channel mode +C, extended bans
- * a: and m:. Each test uses its own nicks and channels on the shared server
- * (extbans: on a server of its own, with an account).
+ * a: and m:, RENAME. Each test uses its own nicks and channels on the
+ * shared server (extbans: on a server of its own, with an account).
  */
 #include "itest.h"
 
@@ -273,6 +273,48 @@ test_extbans(void **state)
 	itest_server_stop_ok(s);
 }
 
+static void
+test_rename(void **state)
+{
+	struct itest_client *a = itest_user(*state, "rnA");
+	struct itest_client *b = itest_user(*state, "rnB");
+
+	itest_send(a, "CAP REQ :draft/channel-rename");
+	itest_expect_next(a, ":" SRV " CAP rnA ACK :draft/channel-rename");
+	itest_join(a, "#rn-old");
+	itest_join(b, "#rn-old");
+	itest_sync(a);
+	itest_send(a, "TOPIC #rn-old :kept");
+	itest_expect_next(a, ":%s TOPIC #rn-old :kept", itest_pfx(a));
+	itest_expect_next(b, ":%s TOPIC #rn-old :kept", itest_pfx(a));
+	itest_send(a, "RENAME #rn-old #rn-new :no reason");
+	itest_expect_next(a, ":%s RENAME #rn-old #rn-new :no reason", itest_pfx(a));
+	/* Without the capability: PART, JOIN and the join burst. */
+	itest_expect_next(b, ":%s PART #rn-old :no reason", itest_pfx(b));
+	itest_expect_next(b, ":%s JOIN #rn-new", itest_pfx(b));
+	itest_expect_next(b, ":" SRV " 332 rnB #rn-new :kept");
+	itest_expect_next(b, ":" SRV " 333 rnB #rn-new *");
+	itest_expect_next(b, ":" SRV " 353 rnB = #rn-new :@rnA rnB");
+	itest_expect_next(b, ":" SRV " 366 rnB #rn-new :End of /NAMES list");
+	itest_send(b, "PRIVMSG #rn-new :still here");
+	itest_expect_next(a, ":%s PRIVMSG #rn-new :still here", itest_pfx(b));
+	/* Refusals. */
+	itest_send(b, "RENAME #rn-new #rn-x");
+	itest_expect_next(b, ":" SRV " 482 rnB #rn-new :You're not channel operator");
+	itest_send(a, "RENAME #rn-new #rn-again");
+	itest_expect_next(a, ":" SRV " FAIL RENAME CANNOT_RENAME #rn-new #rn-again "
+	    ":This channel has been renamed recently");
+	itest_send(a, "RENAME #rn-new &rn");
+	itest_expect_next(a, ":" SRV " FAIL RENAME CANNOT_RENAME #rn-new &rn :*");
+	itest_send(a, "RENAME #rn-new bad");
+	itest_expect_next(a, ":" SRV " 476 rnA bad :Bad Channel Mask");
+	itest_send(a, "RENAME #rn-old #rn-x");
+	itest_expect_next(a, ":" SRV " 403 rnA #rn-old :No such channel");
+	itest_expect_quiet(b);
+	itest_close(a);
+	itest_close(b);
+}
+
 int
 main(void)
 {
@@ -284,6 +326,7 @@ main(void)
 		itest_unit_test(test_list_elist),
 		itest_unit_test(test_noctcp_mode),
 		itest_unit_test(test_extbans),
+		itest_unit_test(test_rename),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,

@@ -37,7 +37,7 @@
 	":irc.local 376 bob :End of /MOTD command\r\n"
 
 #define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
-	"chghost echo-message extended-join extended-monitor invite-notify labeled-response " \
+	"draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify labeled-response " \
 	"message-tags " \
 	"multi-prefix draft/no-implicit-names server-time setname userhost-in-names"
 
