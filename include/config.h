@@ -18,6 +18,10 @@
 #define CONFIG_INET4            4
 #define CONFIG_INET6            6
 
+/* event_backend: how the loop waits for descriptors (loop.h maps these). */
+#define CONFIG_BACKEND_POLL     0
+#define CONFIG_BACKEND_EPOLL    1       /* Linux only: refused elsewhere */
+
 /* A list of strings: v[0] .. v[n - 1]. */
 struct config_strv {
 	char   **v;
@@ -77,6 +81,7 @@ struct config {
 	unsigned flood_max;             /* lines held back before "Excess Flood" */
 	struct config_strv flood_exempt; /* IP masks exempt from flood control */
 
+	int      event_backend;         /* CONFIG_BACKEND_*; read once, at startup */
 	int      log_level;             /* an enum log_level (log.h) */
 	char    *log_file;              /* NULL: log to stderr */
 	char    *motd_file;             /* NULL: the built-in motd */

@@ -35,6 +35,7 @@ enum value_type {
 	V_SIZE,         /* bytes, with an optional K or M suffix */
 	V_LEVEL,        /* error, warn, info or debug */
 	V_BOOL,         /* yes or no */
+	V_BACKEND,      /* poll or epoll */
 	V_LISTEN,       /* <address>:<port> [proxy]; repeatable */
 	V_IPMASKS,      /* IP masks separated by spaces; repeatable */
 };
@@ -78,6 +79,7 @@ static const struct config_key config_keys[] = {
 	{ "flood_rate",           V_UINT,    F(flood_rate),     1, 1000 },
 	{ "flood_max",            V_UINT,    F(flood_max),      1, 100000 },
 	{ "flood_exempt",         V_IPMASKS, F(flood_exempt),   0, 0 },
+	{ "event_backend",        V_BACKEND, F(event_backend),  0, 0 },
 	{ "log_level",            V_LEVEL,   F(log_level),      0, 0 },
 	{ "log_file",             V_PATH,    F(log_file),       1, 4095 },
 };
@@ -639,6 +641,24 @@ set_level(struct parser *p, const char *value)
 	return parse_error(p, "log_level must be error, warn, info or debug");
 }
 
+/* epoll exists on Linux only: elsewhere, say so while reading the file. */
+static int
+set_backend(struct parser *p, const char *value)
+{
+	if (strcmp(value, "poll") == 0) {
+		p->cfg->event_backend = CONFIG_BACKEND_POLL;
+		return 0;
+	}
+	if (strcmp(value, "epoll") != 0)
+		return parse_error(p, "event_backend must be poll or epoll");
+#ifdef __linux__
+	p->cfg->event_backend = CONFIG_BACKEND_EPOLL;
+	return 0;
+#else
+	return parse_error(p, "event_backend epoll is available on Linux only; use poll");
+#endif
+}
+
 static int
 set_bool(struct parser *p, const struct config_key *k, const char *value)
 {
@@ -766,6 +786,8 @@ setting_apply(struct parser *p, const char *key, char *value)
 		return set_level(p, value);
 	case V_BOOL:
 		return set_bool(p, k, value);
+	case V_BACKEND:
+		return set_backend(p, value);
 	case V_LISTEN:
 		return set_listen(p, value, first);
 	case V_IPMASKS:

@@ -1,33 +1,53 @@
 /*
- * poll() loop with an incrementally maintained pollfd array. slot[fd] maps a
- * descriptor to its index; deleting marks the entry (fd = -1, which poll()
- * ignores) and the holes are swapped out before the next poll().
+ * The loop above its backends: callbacks by descriptor, and the round's
+ * ready list. Each watch of a descriptor has a generation; an event is
+ * delivered only to the watch it was found for, and only with the events
+ * that watch still wants, so callbacks may delete, re-add or change any
+ * descriptor mid-round. What the kernel is asked is left to loop_*.c.
  */
 #include "loop.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "loop_backend.h"
 
 struct handler {
-	loop_proc *proc;
+	loop_proc *proc;                /* NULL: fd not watched */
 	void      *ud;
+	short      events;
+	unsigned   gen;                 /* bumped by every loop_add() of fd */
 };
 
 struct loop {
-	struct pollfd  *pfds;
-	struct handler *handlers;
-	size_t          n, cap;
-	int            *slot;           /* fd -> index, -1 when not watched */
-	size_t          nslots;
-	size_t          holes;
-	int             ready;          /* descriptors poll() reported, not yet run */
+	const struct loop_backend_ops *ops;
+	void           *st;
+	struct handler *handlers;       /* indexed by fd */
+	size_t          nhandlers;
+	size_t          nwatched;
+	struct loop_fired *fired;       /* this round's ready descriptors */
+	size_t          nfired, cap;    /* cap >= nwatched: poll() may report all */
 };
 
 struct loop *
-loop_new(void)
+loop_new(enum loop_backend backend, char *err, size_t errlen)
 {
-	return calloc(1, sizeof(struct loop));
+	struct loop *lp = calloc(1, sizeof(*lp));
+
+	if (lp == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	lp->ops = backend == LOOP_BACKEND_EPOLL ? &loop_epoll_ops : &loop_poll_ops;
+	if ((lp->st = lp->ops->create(err, errlen)) == NULL) {
+		free(lp);
+		return NULL;
+	}
+	return lp;
 }
 
 void
@@ -35,113 +55,117 @@ loop_free(struct loop *lp)
 {
 	if (lp == NULL)
 		return;
-	free(lp->pfds);
+	lp->ops->destroy(lp->st);
 	free(lp->handlers);
-	free(lp->slot);
+	free(lp->fired);
 	free(lp);
 }
 
-static int
-grow_slots(struct loop *lp, int fd)
+const char *
+loop_backend_name(const struct loop *lp)
 {
-	size_t n = lp->nslots ? lp->nslots : 64;
-	int *v;
+	return lp->ops->name;
+}
 
-	while (n <= (size_t)fd)
-		n *= 2;
-	if ((v = realloc(lp->slot, n * sizeof(*v))) == NULL)
-		return -1;
-	for (size_t i = lp->nslots; i < n; i++)
-		v[i] = -1;
-	lp->slot = v;
-	lp->nslots = n;
+/* Room for fd in the handler table and for one more ready descriptor. */
+static int
+reserve(struct loop *lp, int fd)
+{
+	if ((size_t)fd >= lp->nhandlers) {
+		size_t n = lp->nhandlers ? lp->nhandlers : 64;
+		struct handler *h;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		if ((h = realloc(lp->handlers, n * sizeof(*h))) == NULL)
+			return -1;
+		memset(h + lp->nhandlers, 0, (n - lp->nhandlers) * sizeof(*h));
+		lp->handlers = h;
+		lp->nhandlers = n;
+	}
+	if (lp->nwatched == lp->cap) {
+		size_t cap = lp->cap ? lp->cap * 2 : 64;
+		struct loop_fired *f = realloc(lp->fired, cap * sizeof(*f));
+
+		if (f == NULL)
+			return -1;
+		lp->fired = f;
+		lp->cap = cap;
+	}
 	return 0;
 }
 
-static int
-grow_entries(struct loop *lp)
+static struct handler *
+watched(struct loop *lp, int fd)
 {
-	size_t cap = lp->cap ? lp->cap * 2 : 64;
-	struct pollfd *p = realloc(lp->pfds, cap * sizeof(*p));
-	struct handler *h;
-
-	if (p == NULL)
-		return -1;
-	lp->pfds = p;
-	if ((h = realloc(lp->handlers, cap * sizeof(*h))) == NULL)
-		return -1;
-	lp->handlers = h;
-	lp->cap = cap;
-	return 0;
+	if (fd < 0 || (size_t)fd >= lp->nhandlers || lp->handlers[fd].proc == NULL)
+		return NULL;
+	return &lp->handlers[fd];
 }
 
 int
 loop_add(struct loop *lp, int fd, short events, loop_proc *proc, void *ud)
 {
-	if ((size_t)fd >= lp->nslots && grow_slots(lp, fd) == -1)
+	struct handler *h;
+
+	if (fd < 0 || proc == NULL)
 		return -1;
-	if (lp->n == lp->cap && grow_entries(lp) == -1)
-		return -1;
-	lp->pfds[lp->n].fd = fd;
-	lp->pfds[lp->n].events = events;
-	lp->pfds[lp->n].revents = 0;
-	lp->handlers[lp->n].proc = proc;
-	lp->handlers[lp->n].ud = ud;
-	lp->slot[fd] = (int)lp->n++;
+	if ((h = watched(lp, fd)) != NULL) {
+		lp->ops->set(lp->st, fd, events);
+	} else {
+		if (reserve(lp, fd) == -1 || lp->ops->add(lp->st, fd, events) == -1)
+			return -1;
+		h = &lp->handlers[fd];
+		lp->nwatched++;
+	}
+	h->proc = proc;
+	h->ud = ud;
+	h->events = events;
+	h->gen++;
 	return 0;
 }
 
 void
 loop_set_events(struct loop *lp, int fd, short events)
 {
-	if ((size_t)fd < lp->nslots && lp->slot[fd] >= 0)
-		lp->pfds[lp->slot[fd]].events = events;
+	struct handler *h = watched(lp, fd);
+
+	if (h != NULL && h->events != events) {
+		h->events = events;
+		lp->ops->set(lp->st, fd, events);
+	}
 }
 
 void
 loop_del(struct loop *lp, int fd)
 {
-	int i;
+	struct handler *h = watched(lp, fd);
 
-	if ((size_t)fd >= lp->nslots || (i = lp->slot[fd]) < 0)
+	if (h == NULL)
 		return;
-	lp->pfds[i].fd = -1;
-	lp->pfds[i].revents = 0;
-	lp->slot[fd] = -1;
-	lp->holes++;
-}
-
-/* Drop the holes left by loop_del(), moving the last entries into them. */
-static void
-compact(struct loop *lp)
-{
-	size_t i = 0;
-
-	while (lp->holes > 0 && i < lp->n) {
-		if (lp->pfds[i].fd >= 0) {
-			i++;
-			continue;
-		}
-		lp->n--;
-		lp->holes--;
-		if (i == lp->n)
-			break;
-		lp->pfds[i] = lp->pfds[lp->n];
-		lp->handlers[i] = lp->handlers[lp->n];
-		if (lp->pfds[i].fd >= 0)
-			lp->slot[lp->pfds[i].fd] = (int)i;
-		/* Look at slot i again: the moved entry may be a hole too. */
-	}
+	lp->ops->del(lp->st, fd);
+	h->proc = NULL;
+	h->ud = NULL;
+	h->events = 0;
+	lp->nwatched--;
 }
 
 int
 loop_wait(struct loop *lp, int timeout_ms)
 {
-	compact(lp);
-	lp->ready = poll(lp->pfds, (nfds_t)lp->n, timeout_ms);
-	if (lp->ready == -1) {
-		lp->ready = 0;
+	int n;
+
+	lp->nfired = 0;
+	n = lp->ops->wait(lp->st, lp->fired, lp->cap, timeout_ms);
+	if (n == -1)
 		return errno == EINTR ? 0 : -1;
+	/* Stamp each event with the watch it belongs to. */
+	for (int i = 0; i < n; i++) {
+		struct handler *h = watched(lp, lp->fired[i].fd);
+
+		if (h != NULL)
+			lp->fired[lp->nfired++] = (struct loop_fired){
+				lp->fired[i].fd, h->gen, lp->fired[i].revents };
 	}
 	return 0;
 }
@@ -149,17 +173,20 @@ loop_wait(struct loop *lp, int timeout_ms)
 void
 loop_dispatch(struct loop *lp)
 {
-	/* Entries added by callbacks have no events yet: stop at n. */
-	size_t n = lp->n;
+	/*
+	 * A callback may grow lp->fired (loop_add) or change any watch, so
+	 * each entry is copied and checked against the watch as it is now.
+	 */
+	for (size_t i = 0; i < lp->nfired; i++) {
+		struct loop_fired f = lp->fired[i];
+		struct handler *h = watched(lp, f.fd);
+		short rev;
 
-	for (size_t i = 0; i < n && lp->ready > 0; i++) {
-		short rev = lp->pfds[i].revents;
-
-		if (rev == 0 || lp->pfds[i].fd < 0)
+		if (h == NULL || h->gen != f.gen)
 			continue;
-		lp->ready--;
-		lp->pfds[i].revents = 0;
-		lp->handlers[i].proc(lp->handlers[i].ud, lp->pfds[i].fd, rev);
+		rev = f.revents & (h->events | POLLHUP | POLLERR | POLLNVAL);
+		if (rev != 0)
+			h->proc(h->ud, f.fd, rev);
 	}
-	lp->ready = 0;
+	lp->nfired = 0;
 }

@@ -271,7 +271,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 	timeout = server_tick(srv);
 	while (!st->stop && !srv->stop) {
 		if (loop_wait(lp, timeout) == -1) {
-			log_msg(LOG_ERROR, "poll: %s", strerror(errno));
+			log_msg(LOG_ERROR, "%s: %s", loop_backend_name(lp), strerror(errno));
 			rc = 1;
 			break;
 		}
@@ -327,11 +327,17 @@ static int
 run(struct config *cfg, const struct options *o)
 {
 	struct run_state st = { -1, false, NULL };
-	struct loop *lp = loop_new();
-	struct server *srv = server_new(cfg, wall_ms(), mono_ms());
-	struct conn *c = srv && lp ? conn_new(srv, lp) : NULL;
+	char err[256];
+	struct loop *lp = loop_new(cfg->event_backend == CONFIG_BACKEND_EPOLL ?
+	    LOOP_BACKEND_EPOLL : LOOP_BACKEND_POLL, err, sizeof(err));
+	struct server *srv = lp ? server_new(cfg, wall_ms(), mono_ms()) : NULL;
+	struct conn *c = srv ? conn_new(srv, lp) : NULL;
 	int rc = 1;
 
+	if (lp == NULL) {
+		fprintf(stderr, "ircserv: event_backend: %s\n", err);
+		goto out;
+	}
 	if (c == NULL || (o->config && server_set_config_path(srv, o->config) == -1)) {
 		fprintf(stderr, "ircserv: out of memory\n");
 		goto out;
@@ -346,7 +352,8 @@ run(struct config *cfg, const struct options *o)
 	}
 	if (cfg->log_file && open_log_file(cfg->log_file) == -1)
 		goto out;
-	log_msg(LOG_INFO, "%s listening on port %u", IRCSERV_VERSION, cfg->port);
+	log_msg(LOG_INFO, "%s listening on port %u (%s)", IRCSERV_VERSION, cfg->port,
+	    loop_backend_name(lp));
 	rc = serve(srv, c, lp, &st);
 out:
 	conn_free(c);

@@ -40,8 +40,17 @@ stage() {
 $MAKE --no-print-directory deps || exit 1
 stage "unit" $MAKE --no-print-directory unit
 stage "integration" $MAKE --no-print-directory integration
+# The same servers again on the epoll backend (Linux only).
+if [ "$(uname -s)" = Linux ]; then
+	stage "integration (epoll)" env TEST_EVENT_BACKEND=epoll \
+	    $MAKE --no-print-directory integration
+fi
 stage "e2e (irssi, WeeChat)" $MAKE --no-print-directory e2e
 stage "stress" $MAKE --no-print-directory stress
+if [ "$(uname -s)" = Linux ]; then
+	stage "stress (epoll)" env TEST_EVENT_BACKEND=epoll \
+	    $MAKE --no-print-directory stress
+fi
 stage "fuzz (30 s each)" env FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_PARALLEL=1 \
     $MAKE --no-print-directory fuzz
 stage "unit (ASan+UBSan)" $MAKE --no-print-directory SAN=1 unit

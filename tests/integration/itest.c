@@ -346,19 +346,38 @@ itest_slow(void)
 	return v >= 1 && v <= 20 ? v : 1;
 }
 
+/* $TEST_EVENT_BACKEND, or NULL when the server's default is wanted. */
+static const char *
+event_backend(void)
+{
+	const char *b = getenv("TEST_EVENT_BACKEND");
+
+	return b != NULL && b[0] != '\0' ? b : NULL;
+}
+
+/* Write conf, then the loopback line (if asked) and the backend line. */
+static void
+write_conf(struct itest_server *s, const char *conf, bool loopback)
+{
+	FILE *f = fopen(s->conf_path, "w");
+	const char *backend = event_backend();
+
+	if (f == NULL || fputs(conf, f) == EOF ||
+	    (loopback && fputs("\n" ITEST_CONF_LOOPBACK, f) == EOF) ||
+	    (backend != NULL && strstr(conf, "event_backend =") == NULL &&
+	    fprintf(f, "\nevent_backend = %s\n", backend) < 0) ||
+	    fclose(f) == EOF)
+		fprintf(stderr, "itest: cannot write %s: %s\n", s->conf_path, strerror(errno));
+}
+
 void
 itest_server_write_conf(struct itest_server *s, const char *conf)
 {
-	FILE *f = fopen(s->conf_path, "w");
-
 	/*
 	 * Test servers listen on loopback only, unless conf says otherwise.
 	 * The line goes last, so line numbers in error messages stay as written.
 	 */
-	if (f == NULL || fputs(conf, f) == EOF ||
-	    (strstr(conf, "bind =") == NULL && fputs("\n" ITEST_CONF_LOOPBACK, f) == EOF) ||
-	    fclose(f) == EOF)
-		fprintf(stderr, "itest: cannot write %s: %s\n", s->conf_path, strerror(errno));
+	write_conf(s, conf, strstr(conf, "bind =") == NULL);
 }
 
 static struct itest_server *server_start(const char *password, const char *conf);
@@ -389,10 +408,17 @@ server_start(const char *password, const char *conf)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	snprintf(s->password, sizeof(s->password), "%s", password);
-	if (conf != NULL) {
+	/*
+	 * A server meant to run without a file gets one with the backend
+	 * line alone, so nothing else differs from the defaults.
+	 */
+	if (conf != NULL || event_backend() != NULL) {
 		snprintf(s->conf_path, sizeof(s->conf_path), "%s/ircserv-%u.conf", dir,
 		    ++harness.seq);
-		itest_server_write_conf(s, conf);
+		if (conf != NULL)
+			itest_server_write_conf(s, conf);
+		else
+			write_conf(s, "", false);
 		/* Removed with the logs by itest_finish(). */
 		if (harness.nlogs < MAX_LOGS)
 			snprintf(harness.logs[harness.nlogs++], sizeof(harness.logs[0]),

@@ -6,6 +6,9 @@
  * sends is checked on arrival: it must end in CR LF, hold no other CR, LF
  * or NUL, and fit in 512 bytes. A failed expectation fails the running
  * cmocka test at the caller's file and line and shows what did arrive.
+ * With $TEST_EVENT_BACKEND set (poll or epoll), every server the harness
+ * starts gets "event_backend = <it>" in its configuration, so the same
+ * tests run under either backend.
  */
 #ifndef IRCSERV_ITEST_H
 #define IRCSERV_ITEST_H
@@ -87,7 +90,10 @@ struct itest_server *itest_server_start(const char *password);
  * temporary directory and given to the server as "-c FILE".
  */
 struct itest_server *itest_server_start_conf(const char *password, const char *conf);
-/* Replace the server's configuration file (for REHASH / SIGHUP tests). */
+/*
+ * Replace the server's configuration file (for REHASH / SIGHUP tests);
+ * the $TEST_EVENT_BACKEND line is added last, like ITEST_CONF_LOOPBACK.
+ */
 void    itest_server_write_conf(struct itest_server *s, const char *conf);
 /* The configuration that trusts loopback: no flood control, no per-IP limits. */
 #define ITEST_CONF_FAST "flood_exempt = 127.0.0.1\n"

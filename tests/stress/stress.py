@@ -11,6 +11,8 @@ expected). Everything is bounded: each wait has a timeout and the whole
 run takes well under three minutes. It prints figures as it goes and ends
 with the line "N passed, N failed"; the exit status is 1 if any check
 failed. STRESS_KEEP=1 keeps the temporary directory (config, server log).
+TEST_EVENT_BACKEND=epoll (or poll) adds that event_backend to the servers'
+configuration, as it does for the integration tests.
 ircserv opens the command-line port on every IPv4 address; to keep the
 test servers off the network, run the script in a private network
 namespace (as root): unshare -n sh -c 'ip link set lo up && python3 ...'.
@@ -242,8 +244,11 @@ class Server:
         self.port = free_port()
         self.conf = os.path.join(tmpdir, name + ".conf")
         self.log_path = os.path.join(tmpdir, name + ".log")
+        conf = CONFIG.replace("log_level = warn", "log_level = " + log_level)
+        if os.environ.get("TEST_EVENT_BACKEND"):
+            conf += "event_backend = %s\n" % os.environ["TEST_EVENT_BACKEND"]
         with open(self.conf, "w") as f:
-            f.write(CONFIG.replace("log_level = warn", "log_level = " + log_level))
+            f.write(conf)
         self.log = open(self.log_path, "wb")
 
         def limit_fds():

@@ -110,7 +110,8 @@ config_same(const struct config *a, const struct config *b)
 	    a->require_password == b->require_password &&
 	    a->flood_burst == b->flood_burst &&
 	    a->flood_rate == b->flood_rate && a->flood_max == b->flood_max &&
-	    a->log_level == b->log_level && lists_same(a, b);
+	    a->log_level == b->log_level &&
+	    a->event_backend == b->event_backend && lists_same(a, b);
 }
 
 /* Defaults, then text, which must parse. */
@@ -139,6 +140,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.flood_rate, 2);
 	assert_int_equal(cfg.flood_max, 100);
 	assert_int_equal(cfg.log_level, LOG_INFO);
+	assert_int_equal(cfg.event_backend, CONFIG_BACKEND_POLL);
 	assert_null(cfg.log_file);
 	assert_null(cfg.motd_file);
 	assert_int_equal(cfg.nlistens, 0);
@@ -228,6 +230,10 @@ test_settings(void **state)
 		{ "log_level = warn", F(log_level), INT, LOG_WARN, NULL },
 		{ "log_level = info", F(log_level), INT, LOG_INFO, NULL },
 		{ "log_level = debug", F(log_level), INT, LOG_DEBUG, NULL },
+		{ "event_backend = poll", F(event_backend), INT, CONFIG_BACKEND_POLL, NULL },
+#ifdef __linux__
+		{ "event_backend = epoll", F(event_backend), INT, CONFIG_BACKEND_EPOLL, NULL },
+#endif
 		/* Sizes: plain, K and M in either case, at both limits. */
 		{ "sendq = 4K", F(sendq), SIZE, 4096, NULL },
 		{ "sendq = 4k", F(sendq), SIZE, 4096, NULL },
@@ -511,6 +517,14 @@ test_bad_files(void **state)
 		  "t.conf:1: log_level must be error, warn, info or debug" },
 		{ "log_level = INFO",
 		  "t.conf:1: log_level must be error, warn, info or debug" },
+		{ "event_backend = select", "t.conf:1: event_backend must be poll or epoll" },
+		{ "event_backend = EPOLL", "t.conf:1: event_backend must be poll or epoll" },
+		{ "event_backend = poll epoll",
+		  "t.conf:1: event_backend must be poll or epoll" },
+#ifndef __linux__
+		{ "event_backend = epoll",
+		  "t.conf:1: event_backend epoll is available on Linux only; use poll" },
+#endif
 		/* Listen. */
 		{ "listen = 6667", "t.conf:1: listen: expected <address>:<port>, "
 		  "like 0.0.0.0:6667" },
