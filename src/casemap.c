@@ -5,6 +5,7 @@
  */
 #include "casemap.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "irc.h"
@@ -56,13 +57,19 @@ casemap_hash(const char *s)
 	return h;
 }
 
-bool
-casemap_match(const char *mask, const char *s)
+/*
+ * Greedy glob with a single backtrack point: linear for the usual masks,
+ * but a segment after a '*' may be retried at every position of s.
+ * Gives up (-1) after budget steps; 1 match, 0 no match.
+ */
+static int
+match_greedy(const char *mask, const char *s, size_t budget)
 {
 	const char *star = NULL, *retry = NULL;
 
-	/* Iterative glob with single backtrack point: linear-ish, no recursion. */
 	while (*s) {
+		if (budget-- == 0)
+			return -1;
 		if (*mask == '*') {
 			star = ++mask;
 			retry = s;
@@ -74,12 +81,91 @@ casemap_match(const char *mask, const char *s)
 			mask = star;
 			s = ++retry;
 		} else {
-			return false;
+			return 0;
 		}
 	}
 	while (*mask == '*')
 		mask++;
 	return *mask == '\0';
+}
+
+/* Longest mask (in non-'*' characters) the bit-parallel matcher takes. */
+#define MATCH_NFA_SYMBOLS 255
+#define MATCH_NFA_WORDS   ((MATCH_NFA_SYMBOLS + 1 + 63) / 64)
+
+/*
+ * The mask as a bit-parallel automaton (Shift-And): state i means "the
+ * first i symbols matched", a '*' is a self-loop on the state it follows.
+ * O(strlen(s) * words) whatever the mask; -1 when the mask is too long.
+ */
+static int
+match_nfa(const char *mask, const char *s)
+{
+	uint64_t rows[MATCH_NFA_SYMBOLS + 1][MATCH_NFA_WORDS], loop[MATCH_NFA_WORDS];
+	uint64_t d[MATCH_NFA_WORDS], any;
+	unsigned char idx[256];
+	size_t k = 0, nrows = 1, w, nw;
+
+	memset(idx, 0, sizeof(idx));
+	memset(rows, 0, sizeof(rows[0]));
+	memset(loop, 0, sizeof(loop));
+	for (const char *p = mask; *p; p++) {
+		size_t bit = k + 1;
+		unsigned char c = (unsigned char)casemap_lower(*p);
+
+		if (*p == '*') {
+			loop[k / 64] |= 1ull << (k % 64);
+			continue;
+		}
+		if (k == MATCH_NFA_SYMBOLS)
+			return -1;
+		if (*p == '?') {
+			/* '?' takes any character: set in every row, present and future. */
+			for (size_t r = 0; r < nrows; r++)
+				rows[r][bit / 64] |= 1ull << (bit % 64);
+		} else {
+			if (idx[c] == 0) {
+				idx[c] = (unsigned char)nrows;
+				memcpy(rows[nrows], rows[0], sizeof(rows[0]));
+				nrows++;
+			}
+			rows[idx[c]][bit / 64] |= 1ull << (bit % 64);
+		}
+		k++;
+	}
+	nw = k / 64 + 1;
+	memset(d, 0, sizeof(d));
+	d[0] = 1;
+	for (; *s; s++) {
+		const uint64_t *m = rows[idx[(unsigned char)casemap_lower(*s)]];
+		uint64_t carry = 0;
+
+		any = 0;
+		for (w = 0; w < nw; w++) {
+			uint64_t next = ((d[w] << 1) | carry) & m[w];
+
+			carry = d[w] >> 63;
+			d[w] = next | (d[w] & loop[w]);
+			any |= d[w];
+		}
+		if (any == 0)
+			return 0;
+	}
+	return (d[k / 64] >> (k % 64)) & 1;
+}
+
+bool
+casemap_match(const char *mask, const char *s)
+{
+	size_t n = strlen(s);
+	int r = match_greedy(mask, s, 4 * n + 64);
+
+	/* Backtracking went on too long: switch to the linear-time matcher. */
+	if (r < 0)
+		r = match_nfa(mask, s);
+	if (r < 0)
+		r = match_greedy(mask, s, SIZE_MAX);
+	return r == 1;
 }
 
 static bool

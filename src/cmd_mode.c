@@ -13,6 +13,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "mask.h"
 #include "mode.h"
 #include "msg.h"
 #include "numeric.h"
@@ -65,46 +66,29 @@ result_add(struct mode_result *r, bool add, char letter, const char *arg)
 		    " %s", arg);
 }
 
-/* Complete a ban-style mask to nick!user@host form. */
-static void
-normalize_mask(const char *in, char *out, size_t outsz)
-{
-	const char *bang = strchr(in, '!'), *at = strchr(in, '@');
-
-	if (bang == NULL && at == NULL)
-		snprintf(out, outsz, "%s!*@*", in);
-	else if (bang == NULL)
-		snprintf(out, outsz, "*!%s", in);
-	else if (at == NULL)
-		snprintf(out, outsz, "%s@*", in);
-	else
-		snprintf(out, outsz, "%s", in);
-}
-
 /*
  * Extended bans (channel.h, ISUPPORT EXTBAN=,am): "a:<account mask>" in
  * +b, +e and +I; "m:<mask>" in +b (a mute) and +e, its mask completed
- * like a plain one. Returns 1 with the entry in out, 0 when arg is not an
+ * like a plain one. Both are cleaned by mask_normalize(). Returns 1 with
+ * the entry in out (at least MASK_LEN_MAX + 3 bytes), 0 when arg is not an
  * extban (it does not start with a letter and ':'), -1 when it is one of
- * an unknown type, with an empty mask, or that means nothing in list.
+ * an unknown type, with an empty or unusable mask, or that means nothing
+ * in list.
  */
 static int
 extban_normalize(char list, const char *arg, char *out, size_t outsz)
 {
-	char inner[MODE_MASKLEN];
+	char inner[MASK_LEN_MAX + 1];
 
 	if (!((arg[0] >= 'a' && arg[0] <= 'z') || (arg[0] >= 'A' && arg[0] <= 'Z')) ||
 	    arg[1] != ':')
 		return 0;
 	if (strchr(EXTBAN_TYPES, arg[0]) == NULL || arg[2] == '\0')
 		return -1;
-	if (arg[0] == EXTBAN_ACCOUNT) {
-		snprintf(out, outsz, "%c:%s", EXTBAN_ACCOUNT, arg + 2);
-		return 1;
-	}
-	if (list == 'I')
+	if (arg[0] == EXTBAN_ACCOUNT)
+		return mask_normalize(arg, EXTBAN_TYPES, out, outsz) == MASK_EXTENDED ? 1 : -1;
+	if (list == 'I' || mask_normalize(arg + 2, NULL, inner, sizeof(inner)) != MASK_PLAIN)
 		return -1;
-	normalize_mask(arg + 2, inner, sizeof(inner));
 	snprintf(out, outsz, "%c:%s", EXTBAN_MUTE, inner);
 	return 1;
 }
@@ -170,20 +154,27 @@ apply_list(struct mode_ctx *x, const struct mode_change *c)
 {
 	struct mask_list *l = c->letter == 'b' ? &x->chan->bans :
 	    c->letter == 'e' ? &x->chan->excepts : &x->chan->invexes;
-	char mask[MODE_MASKLEN + 2], by[MODE_MASKLEN];
+	char mask[MASK_LEN_MAX + 3], by[MODE_MASKLEN];
 	int r;
 
 	/* ISUPPORT MAXLIST=beI:n: one limit shared by the three lists. */
 	size_t used = x->chan->bans.n + x->chan->excepts.n + x->chan->invexes.n;
 	size_t max = x->srv->cfg.maxlist > used - l->n ? x->srv->cfg.maxlist - (used - l->n) : 0;
 
+	/*
+	 * Stored in the one normal form (mask_normalize()), so every entry
+	 * can be listed and removed as shown.
+	 */
 	if ((r = extban_normalize(c->letter, c->arg, mask, sizeof(mask))) == -1) {
 		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, c->letter,
 		    reply_param(c->arg), "Invalid extban");
 		return;
 	}
-	if (r == 0)
-		normalize_mask(c->arg, mask, sizeof(mask));
+	if (r == 0 && mask_normalize(c->arg, NULL, mask, sizeof(mask)) == MASK_INVALID) {
+		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, c->letter,
+		    reply_param(c->arg), "Invalid mask");
+		return;
+	}
 	if (c->add) {
 		client_prefix(x->cli, by, sizeof(by));
 		r = mask_list_add(l, mask, by, x->srv->now, max);

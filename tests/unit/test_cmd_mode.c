@@ -392,6 +392,30 @@ test_mode_mask_normalised(void **state)
 	assert_int_equal(channel_find(srv, "#c")->bans.n, 2);
 }
 
+/* Masks that could not be shown or removed as stored are refused. */
+static void
+test_mode_mask_hostile(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+
+	fake_line(srv, alice, "MODE #c +b :a b c");
+	fake_expect(alice, ":irc.local 696 alice #c b * :Invalid mask\r\n");
+	fake_line(srv, alice, "MODE #c +b ::x");
+	fake_expect(alice, ":irc.local 696 alice #c b * :Invalid mask\r\n");
+	fake_line(srv, alice, "MODE #c +e a,b");
+	fake_expect(alice, ":irc.local 696 alice #c e a,b :Invalid mask\r\n");
+	assert_int_equal(channel_find(srv, "#c")->bans.n, 0);
+	/* Wildcard runs are stored simplified, and removed by either form. */
+	fake_line(srv, alice, "MODE #c +b ***x*?*?!*@*");
+	fake_expect(alice, ":alice!u@127.0.0.1 MODE #c +b *x??*!*@*\r\n");
+	fake_line(srv, alice, "MODE #c +b host.example");
+	fake_expect(alice, ":alice!u@127.0.0.1 MODE #c +b *!*@host.example\r\n");
+	fake_line(srv, alice, "MODE #c -bb ***x*?*?!*@* *!*@host.example");
+	fake_expect(alice, ":alice!u@127.0.0.1 MODE #c -bb *x??*!*@* *!*@host.example\r\n");
+	assert_int_equal(channel_find(srv, "#c")->bans.n, 0);
+}
+
 static void
 test_mode_list_duplicates_silent(void **state)
 {
@@ -615,6 +639,7 @@ main(void)
 		T(test_umode),
 		T(test_umode_oper_only_via_oper),
 		T(test_umode_errors),
+		T(test_mode_mask_hostile),
 #undef T
 	};
 

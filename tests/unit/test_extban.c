@@ -152,12 +152,16 @@ test_extban_refused(void **state)
 	fake_line(srv, op, "MODE #c +b A:bob");
 	fake_expect(op, ":irc.local 696 op #c b A:bob :Invalid extban\r\n");
 	assert_int_equal(chan->bans.n + chan->excepts.n + chan->invexes.n, 0);
-	/* Not a letter first: a plain mask, completed as before. */
+	/* Not a letter first: a plain mask, here an address, so a host. */
 	fake_line(srv, op, "MODE #c +b 1:2");
-	fake_expect(op, ":op!u@127.0.0.1 MODE #c +b 1:2!*@*\r\n");
-	/* Long masks are cut to fit, never overflow. */
+	fake_expect(op, ":op!u@127.0.0.1 MODE #c +b *!*@1:2\r\n");
+	/* Masks too long for any user are refused, never cut or overflowed. */
 	fake_linef(srv, op, "MODE #c +b m:%0200d", 1);
-	fake_expect_has(op, ":op!u@127.0.0.1 MODE #c +b m:000");
+	fake_expect_has(op, " 696 op #c b m:000");
+	fake_linef(srv, op, "MODE #c +b a:%0200d", 1);
+	fake_expect_has(op, " 696 op #c b a:000");
+	fake_line(srv, op, "MODE #c +b m:***x");
+	fake_expect(op, ":op!u@127.0.0.1 MODE #c +b m:*x!*@*\r\n");
 	assert_int_equal(chan->bans.n, 2);
 	/* Removing an extban that is not there says nothing. */
 	fake_line(srv, op, "MODE #c -b a:nobody");
