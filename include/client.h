@@ -88,6 +88,8 @@ struct client {
 	bool             ip_counted;    /* counted in the server's per-IP limits */
 	bool             throttled;     /* lines wait in recvq for flood_at_ms */
 	int64_t          knock_ms;      /* last KNOCK delivered (monotonic); 0: never */
+	size_t           held_scanned;  /* recvq bytes counted in held_lines, while throttled */
+	size_t           held_lines;    /* lines found in them */
 
 	uint32_t         serial;        /* last broadcast this client got */
 	bool             write_pending; /* on the server's pending-write list */

@@ -34,6 +34,15 @@ void    command_dispatch(struct server *srv, struct client *cli, const struct ms
 
 /* Split the next comma-separated item off *cursor (like strsep). */
 char   *command_next_item(char **cursor);
+/*
+ * ISUPPORT TARGMAX: split the comma-separated list at *cursor into at
+ * most max distinct (casemapped) non-empty items in v, in order; repeats
+ * are dropped. When more items follow, *extra is the first of them (its
+ * list is not split further), else NULL. Returns the number in v.
+ */
+size_t  command_targets(char **cursor, char **v, size_t max, char **extra);
+/* Whether item equals (casemapped) one of the n strings of v. */
+bool    command_is_repeat(char *const *v, size_t n, const char *item);
 
 /* cmd_register.c */
 cmd_handler cmd_cap, cmd_nick, cmd_pass, cmd_ping, cmd_pong, cmd_quit, cmd_setname,

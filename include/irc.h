@@ -29,8 +29,12 @@
 #define IRC_ACCOUNTLEN          IRC_NICKLEN
 /* Channel modes with a parameter applied by one MODE command. */
 #define IRC_MODES               6
-/* Targets accepted by one PRIVMSG/NOTICE/KICK/WHOIS. */
+/* Targets accepted by one PRIVMSG/NOTICE/KICK/WHOIS/NAMES, masks by one LIST. */
 #define IRC_MAXTARGETS          4
+/* RFC 2812 4.8: USERHOST answers at most five nicks. */
+#define IRC_USERHOSTMAX         5
+/* Channels accepted by one JOIN or PART (ISUPPORT TARGMAX). */
+#define IRC_JOINTARGETS         20
 
 #define IRC_CHANTYPES           "#&"
 #define IRC_CASEMAPPING         "rfc1459"

@@ -25,6 +25,8 @@ struct monitor;
 struct hashq;
 
 #define SERVER_ISUPPORT_MAX 40
+/* Own output of one command that costs one more line of flood allowance. */
+#define SERVER_COST_BYTES   4096
 
 struct server {
 	struct config    cfg;           /* owned */

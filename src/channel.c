@@ -192,10 +192,13 @@ channel_invite_add(struct server *srv, struct channel *chan, struct client *cli)
 	client_note_invite(srv, cli, chan);
 	if (invite_held(chan, cli))
 		return;
-	if (chan->ninvites == max) {
-		/* Full: forget the oldest invitation. */
-		memmove(chan->invites, chan->invites + 1, (max - 1) * sizeof(*v));
+	if (chan->ninvites >= max) {
+		/* Full (or max lowered by REHASH): forget the oldest invitations. */
+		size_t drop = chan->ninvites - max + 1;
+
+		memmove(chan->invites, chan->invites + drop, (max - 1) * sizeof(*v));
 		chan->invites[max - 1] = cli->id;
+		chan->ninvites = max;
 		return;
 	}
 	if ((v = realloc(chan->invites, (chan->ninvites + 1) * sizeof(*v))) == NULL)

@@ -15,6 +15,7 @@
 #include "channel.h"
 #include "client.h"
 #include "hmap.h"
+#include "mask.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -66,7 +67,9 @@ send_names_lines(struct server *srv, struct client *cli, struct channel *chan)
 	    (chan->modes & CMODE_PRIVATE) ? '*' : '=';
 	bool member = channel_member(chan, cli) != NULL;
 
-	for (struct membership *m = chan->members; m; m = m->chan_next) {
+	/* A client cut off for SendQ meanwhile gets no more formatting. */
+	for (struct membership *m = chan->members; m && !client_is_closing(cli);
+	    m = m->chan_next) {
 		size_t n;
 
 		/* RFC 2812 3.2.5: invisible users are hidden from outsiders. */
@@ -216,7 +219,8 @@ void
 cmd_join(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	char *names = msg->params[0], *keys = msg->nparams > 1 ? msg->params[1] : NULL;
-	char *name;
+	char *name, *seen[IRC_JOINTARGETS];
+	size_t n = 0;
 
 	/* RFC 2812 3.2.1: "JOIN 0" leaves every channel. */
 	if (strcmp(names, "0") == 0) {
@@ -226,8 +230,15 @@ cmd_join(struct server *srv, struct client *cli, const struct msg *msg)
 	while ((name = command_next_item(&names)) != NULL && !client_is_closing(cli)) {
 		char *key = command_next_item(&keys);
 
-		if (*name == '\0')
+		/* A channel named twice is joined (or refused) once. */
+		if (*name == '\0' || command_is_repeat(seen, n, name))
 			continue;
+		/* ISUPPORT TARGMAX=JOIN: the rest of the list is refused. */
+		if (n == IRC_JOINTARGETS) {
+			reply_numeric(srv, cli, ERR_TOOMANYTARGETS, name);
+			break;
+		}
+		seen[n++] = name;
 		join_one(srv, cli, name, key);
 	}
 }
@@ -235,17 +246,18 @@ cmd_join(struct server *srv, struct client *cli, const struct msg *msg)
 void
 cmd_part(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	char *names = msg->params[0], *name;
+	char *names = msg->params[0], *extra, *v[IRC_JOINTARGETS];
 	const char *reason = msg->nparams > 1 ? msg->params[1] : NULL;
 	char line[IRC_LINE_MAX];
+	size_t n = command_targets(&names, v, IRC_JOINTARGETS, &extra);
 
-	while ((name = command_next_item(&names)) != NULL) {
-		struct channel *chan = channel_find(srv, name);
+	for (size_t i = 0; i < n && !client_is_closing(cli); i++) {
+		struct channel *chan = channel_find(srv, v[i]);
 		struct membership *m;
-		size_t n;
+		size_t len;
 
 		if (chan == NULL) {
-			reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, name);
+			reply_numeric(srv, cli, ERR_NOSUCHCHANNEL, v[i]);
 			continue;
 		}
 		if ((m = channel_member(chan, cli)) == NULL) {
@@ -253,12 +265,14 @@ cmd_part(struct server *srv, struct client *cli, const struct msg *msg)
 			continue;
 		}
 		if (reason && reason[0])
-			n = reply_format_from(line, cli, "PART %s :%s", chan->name, reason);
+			len = reply_format_from(line, cli, "PART %s :%s", chan->name, reason);
 		else
-			n = reply_format_from(line, cli, "PART %s", chan->name);
-		reply_channel(chan, cli, NULL, line, n);
+			len = reply_format_from(line, cli, "PART %s", chan->name);
+		reply_channel(chan, cli, NULL, line, len);
 		channel_part(srv, m);
 	}
+	if (extra)
+		reply_numeric(srv, cli, ERR_TOOMANYTARGETS, extra);
 }
 
 void
@@ -311,26 +325,30 @@ cmd_topic(struct server *srv, struct client *cli, const struct msg *msg)
 void
 cmd_names(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	char *names, *name;
+	char list[IRC_LINE_MAX], *cursor = list, *extra, *v[IRC_MAXTARGETS];
 	struct channel *chan;
-	size_t it = 0;
+	size_t it = 0, n;
 
-	if (msg->nparams == 0) {
+	if (msg->nparams == 0 || msg->params[0][0] == '\0') {
 		/* Every channel the user may see, then one end marker. */
-		while ((chan = hmap_next(srv->channels, &it, NULL)) != NULL)
+		while (!client_is_closing(cli) &&
+		    (chan = hmap_next(srv->channels, &it, NULL)) != NULL)
 			if (can_see(chan, cli))
 				send_names_lines(srv, cli, chan);
 		reply_numeric(srv, cli, RPL_ENDOFNAMES, "*");
 		return;
 	}
-	names = msg->params[0];
-	while ((name = command_next_item(&names)) != NULL) {
-		chan = channel_find(srv, name);
-		if (chan != NULL && can_see(chan, cli))
-			channel_send_names(srv, cli, chan);
-		else
-			reply_numeric(srv, cli, RPL_ENDOFNAMES, name);
-	}
+	/* RFC 2812 3.2.5: 353 for each visible channel, one 366 for the list. */
+	snprintf(list, sizeof(list), "%s", msg->params[0]);
+	n = command_targets(&cursor, v, IRC_MAXTARGETS, &extra);
+	for (size_t i = 0; i < n && !client_is_closing(cli); i++)
+		if ((chan = channel_find(srv, v[i])) != NULL && can_see(chan, cli))
+			send_names_lines(srv, cli, chan);
+	if (extra)
+		reply_numeric(srv, cli, ERR_TOOMANYTARGETS, extra);
+	/* The list goes back as one parameter; a mangled one as "*". */
+	reply_numeric(srv, cli, RPL_ENDOFNAMES, msg->params[0][0] != ':' &&
+	    strchr(msg->params[0], ' ') == NULL ? msg->params[0] : "*");
 }
 
 /*
@@ -396,6 +414,8 @@ list_filters_match(const struct server *srv, const struct channel *chan,
 	char copy[IRC_LINE_MAX], *p = copy, *f;
 	bool any_mask = false, mask_hit = false;
 
+	if (filters[0] == '\0')
+		return true;
 	snprintf(copy, sizeof(copy), "%s", filters);
 	while ((f = command_next_item(&p)) != NULL) {
 		int met;
@@ -450,13 +470,41 @@ list_continue(struct server *srv, struct client *cli)
 	}
 }
 
+/*
+ * The LIST items of param, cleaned once for the whole listing: repeats
+ * dropped, at most IRC_MAXTARGETS, masks simplified; a mask still longer
+ * than MASK_QUERY_MAX is cut (either way it has more characters than a
+ * channel name and matches none). Returns
+ * a malloc'd comma-separated copy, or NULL without memory.
+ */
+static char *
+list_clean_items(struct server *srv, struct client *cli, const char *param)
+{
+	char copy[IRC_LINE_MAX], out[IRC_LINE_MAX], *cursor = copy, *extra;
+	char *v[IRC_MAXTARGETS];
+	size_t n, len = 0;
+
+	snprintf(copy, sizeof(copy), "%s", param);
+	n = command_targets(&cursor, v, IRC_MAXTARGETS, &extra);
+	if (extra)
+		reply_numeric(srv, cli, ERR_TOOMANYTARGETS, extra);
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (mask_simplify(v[i]) > MASK_QUERY_MAX)
+			v[i][MASK_QUERY_MAX] = '\0';
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+		    len ? "," : "", v[i]);
+	}
+	return strdup(out);
+}
+
 void
 cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	free(cli->list_filters);
 	free(cli->list_conds);
-	cli->list_filters = strdup(msg->nparams > 0 ? msg->params[0] : "");
-	cli->list_conds = strdup(msg->nparams > 1 ? msg->params[1] : "");
+	cli->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
+	cli->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
 	cli->list_it = 0;
 	if (cli->list_filters == NULL || cli->list_conds == NULL) {
 		client_close(cli, "Out of memory");

@@ -165,8 +165,8 @@ check_params(struct delivery *d, const struct msg *msg)
 static void
 deliver(struct delivery *d, const struct msg *msg)
 {
-	char *targets, *target;
-	int count = 0;
+	char *targets, *target, *seen[IRC_MAXTARGETS];
+	size_t count = 0;
 
 	if (!check_params(d, msg))
 		return;
@@ -175,14 +175,16 @@ deliver(struct delivery *d, const struct msg *msg)
 	d->from->last_message = d->srv->now;
 	targets = msg->params[0];
 	while ((target = command_next_item(&targets)) != NULL) {
-		if (*target == '\0')
+		/* A target named twice gets the message once. */
+		if (*target == '\0' || command_is_repeat(seen, count, target))
 			continue;
 		/* ISUPPORT TARGMAX: the rest of the list is refused. */
-		if (++count > IRC_MAXTARGETS) {
+		if (count == IRC_MAXTARGETS) {
 			if (!d->notice)
 				reply_numeric(d->srv, d->from, ERR_TOOMANYTARGETS, target);
 			break;
 		}
+		seen[count++] = target;
 		if (name_is_channel(target) ||
 		    ((target[0] == '@' || target[0] == '+') && name_is_channel(target + 1)))
 			to_channel(d, target);

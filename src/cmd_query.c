@@ -17,6 +17,7 @@
 #include "channel.h"
 #include "client.h"
 #include "hmap.h"
+#include "mask.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -25,8 +26,6 @@
 
 /* RFC 2812 3.6.2 hopcount: every user is on this server. */
 #define QUERY_HOPCOUNT          0
-/* RFC 2812 4.8: USERHOST answers at most five nicks. */
-#define QUERY_USERHOST_MAX      5
 /* Tokens per 005 line, as the modern ircdocs "RPL_ISUPPORT" advise. */
 #define QUERY_ISUPPORT_PER_LINE 13
 
@@ -619,7 +618,7 @@ cmd_userhost(struct server *srv, struct client *cli, const struct msg *msg)
 
 	join_params(msg, 0, list, sizeof(list));
 	wordbuf_init(&w, numeric_room(srv, cli, 1));
-	while (asked++ < QUERY_USERHOST_MAX && (nick = msg_next_word(&cursor)) != NULL) {
+	while (asked++ < IRC_USERHOSTMAX && (nick = msg_next_word(&cursor)) != NULL) {
 		if ((who = find_user(srv, nick)) == NULL)
 			continue;
 		/* RFC 2812 5.1 RPL_USERHOST: nick ["*"] "=" ("+" / "-") host. */
@@ -635,6 +634,7 @@ cmd_userhost(struct server *srv, struct client *cli, const struct msg *msg)
 
 struct who_query {
 	const char *mask;               /* as given, for 315 */
+	char        match[MASK_QUERY_MAX + 1];  /* simplified, "" when too long */
 	bool        opers_only;         /* the "o" flag */
 	bool        whox;               /* a %fields part was given */
 	char        fields[32];         /* WHOX field letters */
@@ -653,6 +653,14 @@ who_parse(const struct msg *msg, struct who_query *q)
 
 	memset(q, 0, sizeof(*q));
 	q->mask = msg->nparams > 0 && msg->params[0][0] ? msg->params[0] : "*";
+	/* Simplified once per line; longer than any field it could match: none. */
+	if (strlen(q->mask) < sizeof(q->match) * 2) {
+		char tmp[sizeof(q->match) * 2];
+
+		memcpy(tmp, q->mask, strlen(q->mask) + 1);
+		if (mask_simplify(tmp) <= MASK_QUERY_MAX)
+			memcpy(q->match, tmp, strlen(tmp) + 1);
+	}
 	if (msg->nparams < 2)
 		return;
 	opt = msg->params[1];
@@ -665,7 +673,9 @@ who_parse(const struct msg *msg, struct who_query *q)
 	comma = strchr(pct, ',');
 	snprintf(q->fields, sizeof(q->fields), "%.*s",
 	    (int)(comma ? (size_t)(comma - pct - 1) : strlen(pct + 1)), pct + 1);
-	if (comma)
+	/* IRCv3 WHOX: the token is 1 to 3 digits; anything else is ignored. */
+	if (comma && strlen(comma + 1) >= 1 && strlen(comma + 1) <= 3 &&
+	    strspn(comma + 1, "0123456789") == strlen(comma + 1))
 		snprintf(q->token, sizeof(q->token), "%s", comma + 1);
 }
 
@@ -707,6 +717,21 @@ whox_value(struct server *srv, const struct who_query *q, char f,
 	}
 }
 
+/* Append pre then v to out[*len] (outsz bytes, NUL-terminated); cut if full. */
+static void
+whox_append(char *out, size_t outsz, size_t *len, const char *pre, const char *v)
+{
+	for (int i = 0; i < 2; i++, pre = v) {
+		size_t n = strlen(pre);
+
+		if (n > outsz - 1 - *len)
+			n = outsz - 1 - *len;
+		memcpy(out + *len, pre, n);
+		*len += n;
+	}
+	out[*len] = '\0';
+}
+
 /* WHOX 354: the requested fields in the fixed order, realname last. */
 static void
 whox_send(struct server *srv, struct client *cli, const struct who_query *q,
@@ -716,20 +741,16 @@ whox_send(struct server *srv, struct client *cli, const struct who_query *q,
 	size_t len = 0;
 
 	out[0] = '\0';
+	/* Copied, not formatted: WHOX over a big channel runs this per member. */
 	for (const char *f = "tcuihsnfdlao"; *f; f++) {
-		const char *v;
-
 		if (strchr(q->fields, *f) == NULL ||
 		    (*f == 't' && q->token[0] == '\0'))
 			continue;
-		v = whox_value(srv, q, *f, t, chan, flags, num);
-		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
-		    len ? " " : "", v);
-		if (len >= sizeof(out))
-			len = sizeof(out) - 1;
+		whox_append(out, sizeof(out), &len, len ? " " : "",
+		    whox_value(srv, q, *f, t, chan, flags, num));
 	}
 	if (strchr(q->fields, 'r'))
-		snprintf(out + len, sizeof(out) - len, "%s:%s", len ? " " : "",
+		whox_append(out, sizeof(out), &len, len ? " :" : ":",
 		    t->realname ? t->realname : "");
 	reply_numeric(srv, cli, RPL_WHOSPCRPL, out);
 }
@@ -774,7 +795,8 @@ who_channel(struct server *srv, struct client *cli, const struct who_query *q,
 	if (!member && channel_is_hidden(chan))
 		return;
 	peers = member ? 0 : mark_peers(srv, cli);
-	for (struct membership *m = chan->members; m; m = m->chan_next) {
+	for (struct membership *m = chan->members; m && !client_is_closing(cli);
+	    m = m->chan_next) {
 		if (!member && (m->cli->umodes & UMODE_INVISIBLE) &&
 		    m->cli->serial != peers)
 			continue;
@@ -794,7 +816,7 @@ who_matches(const struct server *srv, const char *mask, const struct client *t)
 static void
 who_mask(struct server *srv, struct client *cli, const struct who_query *q)
 {
-	const char *mask = q->mask;
+	const char *mask = q->match;
 	struct client *t;
 	uint32_t peers;
 
@@ -808,7 +830,10 @@ who_mask(struct server *srv, struct client *cli, const struct who_query *q)
 		mask = "*";
 	/* Invisible users show only to those sharing a channel with them. */
 	peers = mark_peers(srv, cli);
-	for (t = srv->clients; t; t = t->next) {
+	/* A mask too long to match anything gets the end marker alone. */
+	if (mask[0] == '\0')
+		return;
+	for (t = srv->clients; t && !client_is_closing(cli); t = t->next) {
 		if (!client_is_registered(t))
 			continue;
 		if (t != cli && (t->umodes & UMODE_INVISIBLE) && t->serial != peers)
@@ -890,9 +915,9 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 void
 cmd_whois(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	char list[IRC_LINE_MAX], *cursor = list, *nick;
+	char list[IRC_LINE_MAX], *cursor = list, *extra, *v[IRC_MAXTARGETS];
 	const char *nicks;
-	int done = 0;
+	size_t n;
 
 	/* RFC 2812 3.6.2: WHOIS [<target>] <mask>{,<mask>}. */
 	if (msg->nparams >= 2 && !target_is_us(srv, cli, msg, 0))
@@ -903,13 +928,10 @@ cmd_whois(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	snprintf(list, sizeof(list), "%s", nicks);
-	/* ISUPPORT TARGMAX=WHOIS: answers the first IRC_MAXTARGETS nicks. */
-	while (done < IRC_MAXTARGETS && (nick = command_next_item(&cursor)) != NULL) {
-		if (nick[0] == '\0')
-			continue;
-		whois_one(srv, cli, nick);
-		done++;
-	}
+	/* ISUPPORT TARGMAX=WHOIS: answers the first IRC_MAXTARGETS nicks, once each. */
+	n = command_targets(&cursor, v, IRC_MAXTARGETS, &extra);
+	for (size_t i = 0; i < n; i++)
+		whois_one(srv, cli, v[i]);
 	reply_numeric(srv, cli, RPL_ENDOFWHOIS, nicks);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casemap.h"
 #include "client.h"
 #include "msg.h"
 #include "numeric.h"
@@ -122,4 +123,32 @@ command_next_item(char **cursor)
 		*cursor = NULL;
 	}
 	return item;
+}
+
+bool
+command_is_repeat(char *const *v, size_t n, const char *item)
+{
+	for (size_t i = 0; i < n; i++)
+		if (casemap_cmp(v[i], item) == 0)
+			return true;
+	return false;
+}
+
+size_t
+command_targets(char **cursor, char **v, size_t max, char **extra)
+{
+	size_t n = 0;
+	char *item;
+
+	*extra = NULL;
+	while ((item = command_next_item(cursor)) != NULL) {
+		if (*item == '\0' || command_is_repeat(v, n, item))
+			continue;
+		if (n == max) {
+			*extra = item;
+			break;
+		}
+		v[n++] = item;
+	}
+	return n;
 }

@@ -168,7 +168,16 @@ refuse(int fd, const char *ip, const char *why)
 {
 	char line[256];
 	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", ip, why);
-	ssize_t w = write(fd, line, (size_t)n);
+	ssize_t w;
+
+	/* A long reason is cut, keeping the line end. */
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		memcpy(line + n - 2, "\r\n", 2);
+	}
+	w = write(fd, line, (size_t)n);
 
 	(void)w;
 	close(fd);

@@ -127,8 +127,10 @@ monitor_del(struct monitor *mon, struct client *watcher, const char *nick)
 	for (size_t i = 0; i < watcher->nmonitors; i++) {
 		if (casemap_cmp(watcher->monitors[i], nick) == 0) {
 			unwatch(mon, watcher, watcher->monitors[i]);
-			memcpy(watcher->monitors[i], watcher->monitors[--watcher->nmonitors],
-			    sizeof(watcher->monitors[0]));
+			/* The last entry moves into the hole (not onto itself). */
+			if (i != --watcher->nmonitors)
+				memcpy(watcher->monitors[i], watcher->monitors[watcher->nmonitors],
+				    sizeof(watcher->monitors[0]));
 			return;
 		}
 	}

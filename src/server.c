@@ -85,9 +85,11 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "PREFIX=(ov)@+");
 	r |= add_isupport(srv, "SAFELIST");
 	r |= add_isupport(srv, "STATUSMSG=@+");
-	r |= add_isupport(srv, "TARGMAX=JOIN:,KICK:%d,NAMES:,NOTICE:%d,PART:,"
-	    "PRIVMSG:%d,WHOIS:%d", IRC_MAXTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS,
-	    IRC_MAXTARGETS);
+	r |= add_isupport(srv, "TARGMAX=JOIN:%d,KICK:%d,LIST:%d,MONITOR:,NAMES:%d,"
+	    "NOTICE:%d,PART:%d,PRIVMSG:%d,TAGMSG:%d,USERHOST:%d,WHOIS:%d",
+	    IRC_JOINTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS,
+	    IRC_MAXTARGETS, IRC_JOINTARGETS, IRC_MAXTARGETS, IRC_MAXTARGETS,
+	    IRC_USERHOSTMAX, IRC_MAXTARGETS);
 	r |= add_isupport(srv, "TOPICLEN=%d", IRC_TOPICLEN);
 	r |= add_isupport(srv, "USERLEN=%d", IRC_USERLEN);
 	r |= add_isupport(srv, "UTF8ONLY");
@@ -462,6 +464,26 @@ refuse_non_utf8(struct server *srv, struct client *cli, const struct msg *msg)
 	    "software MUST use UTF-8 encoding on this network", srv->cfg.server_name, cmd);
 }
 
+/*
+ * Cost model: a command that answers with a lot (WHO, NAMES, LIST over
+ * large state) costs one more line of flood allowance per
+ * SERVER_COST_BYTES of its own output, up to a whole burst, as ngIRCd and
+ * hybrid charge penalties for big queries. One client cannot run many of
+ * them in a row; small answers cost nothing extra.
+ */
+static void
+charge_output(struct server *srv, struct client *cli, size_t before)
+{
+	size_t now = buf_len(&cli->sendq), lines;
+
+	if (cli->flood_exempt || now <= before)
+		return;
+	lines = (now - before) / SERVER_COST_BYTES;
+	if (lines > srv->cfg.flood_burst)
+		lines = srv->cfg.flood_burst;
+	cli->flood_at_ms += (int64_t)lines * flood_interval_ms(srv);
+}
+
 void
 server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 {
@@ -470,6 +492,7 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 	size_t body = len, lead = strspn(line, " ");
 	enum client_state before = cli->state;
 	bool utf8;
+	size_t queued;
 
 	if (client_is_closing(cli))
 		return;
@@ -494,12 +517,14 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 	utf8 = msg_is_utf8(line, len);
 	if (msg_parse(line, len, &msg) == -1)
 		return;
+	queued = buf_len(&cli->sendq);
 	label_begin(&label, cli, &msg);
 	if (utf8)
 		command_dispatch(srv, cli, &msg);
 	else
 		refuse_non_utf8(srv, cli, &msg);
 	label_end(&label, srv, cli);
+	charge_output(srv, cli, queued);
 	/*
 	 * Registering can bring the deadline forward (ping_freq_s may be
 	 * shorter than reg_timeout_s); the lazy heap only handles later ones.
@@ -526,18 +551,23 @@ flood_allows(struct server *srv, struct client *cli)
 
 /*
  * Lines held back in the receive queue (bounded by the RecvQ size): each
- * "\n" or "\r" ends one, except the "\n" of a "\r\n".
+ * "\n" or "\r" ends one, except the "\n" of a "\r\n". Nothing is taken
+ * from the queue while the client is throttled, so only the bytes that
+ * arrived since the last call are scanned.
  */
 static size_t
-held_lines(const struct client *cli)
+held_lines(struct client *cli)
 {
 	const char *p = buf_data(&cli->recvq);
-	size_t len = buf_len(&cli->recvq), n = 0;
+	size_t len = buf_len(&cli->recvq), i = cli->held_scanned;
 
-	for (size_t i = 0; i < len; i++)
+	if (i > len)
+		i = cli->held_lines = 0;
+	for (; i < len; i++)
 		if (p[i] == '\r' || (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')))
-			n++;
-	return n;
+			cli->held_lines++;
+	cli->held_scanned = len;
+	return cli->held_lines;
 }
 
 /*
@@ -562,6 +592,8 @@ skip_line_ends(struct client *cli)
 static void
 throttle(struct server *srv, struct client *cli)
 {
+	if (!cli->throttled)
+		cli->held_scanned = cli->held_lines = 0;
 	if (held_lines(cli) > srv->cfg.flood_max) {
 		client_close(cli, "Excess Flood");
 		return;

@@ -554,12 +554,83 @@ test_names_with_arg(void **state)
 	    ":irc.local 366 bob #c :End of /NAMES list\r\n");
 	fake_line(srv, bob, "NAMES #nope");
 	fake_expect(bob, ":irc.local 366 bob #nope :End of /NAMES list\r\n");
+	/* A list: 353 for each channel, once, then one 366 naming the list. */
 	fake_line(srv, bob, "NAMES #nope,#c");
 	fake_expect(bob,
-	    ":irc.local 366 bob #nope :End of /NAMES list\r\n"
 	    ":irc.local 353 bob = #c :@alice bob\r\n"
-	    ":irc.local 366 bob #c :End of /NAMES list\r\n");
-	fake_expect(alice, "");
+	    ":irc.local 366 bob #nope,#c :End of /NAMES list\r\n");
+	fake_line(srv, alice, "JOIN #d");
+	fake_drop_output(alice);
+	fake_line(srv, alice, "NAMES #c,#d,#C");
+	fake_expect(alice,
+	    ":irc.local 353 alice = #c :@alice bob\r\n"
+	    ":irc.local 353 alice = #d :@alice\r\n"
+	    ":irc.local 366 alice #c,#d,#C :End of /NAMES list\r\n");
+	fake_expect(bob, "");
+}
+
+/* A JOIN list: a channel named twice costs once; past TARGMAX, 407. */
+static void
+test_join_list_bounded(void **state)
+{
+	struct server *srv = *state;
+	struct client *op = fake_joined(srv, "op", "#t");
+	struct client *bob = fake_registered(srv, "bob");
+	char line[IRC_LINE_MAX];
+	size_t n = (size_t)snprintf(line, sizeof(line), "JOIN ");
+
+	fake_line(srv, op, "MODE #t +i");
+	while (n < 400)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "#t,#T,");
+	fake_line(srv, bob, line);
+	fake_expect(bob, ":irc.local 473 bob #t :Cannot join channel (+i)\r\n");
+	n = (size_t)snprintf(line, sizeof(line), "JOIN ");
+	for (int i = 0; i < IRC_JOINTARGETS + 3; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "#j%d,", i);
+	fake_line(srv, bob, line);
+	assert_int_equal(bob->nchannels, IRC_JOINTARGETS);
+	fake_expect_has(bob, ":irc.local 407 bob #j20 :Too many targets\r\n");
+}
+
+/* Invitations lowered by REHASH: the next one trims the list to max_invites. */
+static void
+test_invites_follow_lowered_max(void **state)
+{
+	struct server *srv = *state;
+	struct client *op = fake_joined(srv, "op", "#c");
+	char nick[32];
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(nick, sizeof(nick), "guest%d", i);
+		fake_registered(srv, nick);
+		fake_linef(srv, op, "INVITE %s #c", nick);
+	}
+	assert_int_equal(channel_find(srv, "#c")->ninvites, 6);
+	srv->cfg.max_invites = 2;
+	fake_registered(srv, "late");
+	fake_line(srv, op, "INVITE late #c");
+	assert_int_equal(channel_find(srv, "#c")->ninvites, 2);
+	assert_true(channel_is_invited(channel_find(srv, "#c"), client_find_nick(srv, "late")));
+	assert_true(channel_is_invited(channel_find(srv, "#c"), client_find_nick(srv, "guest5")));
+	assert_false(channel_is_invited(channel_find(srv, "#c"), client_find_nick(srv, "guest4")));
+}
+
+/* TARGMAX=NAMES:4 and repeats: a long list costs four channels at most. */
+static void
+test_names_list_bounded(void **state)
+{
+	struct server *srv = *state;
+	struct client *bob = fake_joined(srv, "bob", "#c");
+	char line[IRC_LINE_MAX];
+	size_t n = (size_t)snprintf(line, sizeof(line), "NAMES ");
+
+	while (n + 3 < sizeof(line) - 20)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "#c,");
+	snprintf(line + n, sizeof(line) - n, "#a,#b,#d,#e,#f");
+	fake_line(srv, bob, line);
+	assert_int_equal(fake_output_count(bob, " 353 "), 1);
+	assert_int_equal(fake_output_count(bob, " 366 "), 1);
+	fake_expect_has(bob, ":irc.local 407 bob #e :Too many targets\r\n");
 }
 
 static void
@@ -1161,6 +1232,10 @@ main(void)
 		T(test_topic_truncated_to_topiclen),
 		T(test_topic_empty_clears),
 		T(test_names_with_arg),
+		T(test_names_list_bounded),
+		T(test_join_list_bounded),
+		T(test_invites_follow_lowered_max),
+	T(test_names_list_bounded),
 		T(test_names_without_arg),
 		T(test_names_hides_invisible_from_outsiders),
 		T(test_names_secret_and_private),

@@ -234,6 +234,41 @@ test_whox(void **state)
 	    ":irc.local 315 alice bob :End of /WHO list\r\n");
 }
 
+/* IRCv3 WHOX: a token of 1-3 digits is echoed; anything else is ignored. */
+static void
+test_whox_token(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+
+	fake_line(srv, alice, "WHO alice %tn,123");
+	fake_expect_has(alice, ":irc.local 354 alice 123 alice\r\n");
+	fake_line(srv, alice, "WHO alice :%tn,a b");
+	fake_expect_has(alice, ":irc.local 354 alice alice\r\n");
+	fake_line(srv, alice, "WHO alice %tn,1234");
+	fake_expect_has(alice, ":irc.local 354 alice alice\r\n");
+	fake_line(srv, alice, "WHO alice %tn,");
+	fake_expect_has(alice, ":irc.local 354 alice alice\r\n");
+}
+
+/* A WHO mask is simplified; one too long to match anything matches nothing. */
+static void
+test_who_mask_hostile(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+	char line[IRC_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "WHO *");
+
+	fake_line(srv, alice, "WHO **l*?*?*e*");
+	fake_expect_has(alice, " 352 alice * u 127.0.0.1 irc.local alice H ");
+	while (n < 400)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "?*");
+	fake_line(srv, alice, line);
+	assert_int_equal(fake_output_count(alice, " 352 "), 0);
+	fake_expect_has(alice, " 315 alice ");
+}
+
 /* WHOIS */
 
 static void
@@ -779,6 +814,8 @@ main(void)
 		T(test_who_hides_invisible),
 		T(test_who_flags),
 		T(test_whox),
+		T(test_whox_token),
+		T(test_who_mask_hostile),
 		T(test_whois),
 		T(test_whois_errors_and_targets),
 		T(test_whois_hides_secret_channels),

@@ -312,7 +312,7 @@ test_fanout_1000(void **state)
 	struct server *srv = *state;
 	struct client **cli = calloc(1000, sizeof(*cli));
 	const char *want = ":u0000!u@127.0.0.1 PRIVMSG #big :fan-out\r\n";
-	char nick[16];
+	char nick[32];
 
 	assert_non_null(cli);
 	for (int i = 0; i < 1000; i++) {
@@ -354,6 +354,74 @@ test_discard_ends_at_next_read(void **state)
 	free(a);
 }
 
+/*
+ * While a client is throttled, each read counts only the new bytes of its
+ * receive queue; the count still ends lines split across reads right.
+ */
+static void
+test_throttled_count_incremental(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_registered(srv, "fast");
+	char line[32];
+
+	cli->flood_exempt = false;
+	for (unsigned i = 0; i < srv->cfg.flood_burst + 1; i++) {
+		snprintf(line, sizeof(line), "PING :%u\r\n", i);
+		assert_int_equal(buf_append(&cli->recvq, line, strlen(line)), 0);
+	}
+	server_on_input(srv, cli);
+	assert_true(cli->throttled);
+	fake_drop_output(cli);
+	/* A "\r\n" split between two reads counts as one line end. */
+	for (unsigned i = 0; i + 1 < srv->cfg.flood_max; i++) {
+		assert_int_equal(buf_append(&cli->recvq, "PING :x\r", 8), 0);
+		server_on_input(srv, cli);
+		assert_int_equal(cli->held_scanned, buf_len(&cli->recvq));
+		assert_int_equal(buf_append(&cli->recvq, "\n", 1), 0);
+		server_on_input(srv, cli);
+		assert_int_equal(cli->held_scanned, buf_len(&cli->recvq));
+	}
+	assert_false(client_is_closing(cli));
+	assert_int_equal(buf_append(&cli->recvq, "PING :y\r\nPING :z\r\n", 18), 0);
+	server_on_input(srv, cli);
+	assert_true(client_is_closing(cli));
+}
+
+/*
+ * Cost model: a command with a large answer costs flood allowance for
+ * it (one line per SERVER_COST_BYTES, at most a burst); a small one none.
+ */
+static void
+test_big_answer_costs_allowance(void **state)
+{
+	struct server *srv = *state;
+	struct client *cli = fake_joined(srv, "asker", "#big");
+	char nick[32];
+	int64_t before;
+
+	for (int i = 0; i < 900; i++) {
+		snprintf(nick, sizeof(nick), "member%03d", i);
+		fake_joined(srv, nick, "#big");
+	}
+	fake_drop_all(srv);
+	cli->flood_exempt = false;
+	cli->flood_at_ms = srv->now_ms;
+	before = cli->flood_at_ms;
+	fake_line(srv, cli, "PING :small");
+	assert_true(cli->flood_at_ms == before);
+	fake_line(srv, cli, "WHO #big");
+	assert_true(buf_len(&cli->sendq) > 11 * SERVER_COST_BYTES);
+	assert_true(cli->flood_at_ms - before ==
+	    (int64_t)srv->cfg.flood_burst * (1000 / srv->cfg.flood_rate));
+	fake_drop_output(cli);
+	before = cli->flood_at_ms;
+	fake_line(srv, cli, "NAMES #big");
+	assert_true(cli->flood_at_ms - before ==
+	    (int64_t)(buf_len(&cli->sendq) / SERVER_COST_BYTES) * (1000 / srv->cfg.flood_rate));
+	assert_true(cli->flood_at_ms > before);
+}
+
 int
 main(void)
 {
@@ -372,6 +440,8 @@ main(void)
 		T(test_reap_releases),
 		T(test_fanout_1000),
 		T(test_discard_ends_at_next_read),
+		T(test_throttled_count_incremental),
+		T(test_big_answer_costs_allowance),
 	};
 #undef T
 
