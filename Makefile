@@ -5,6 +5,7 @@
 #   make asan       build and run unit + integration tests under ASan + UBSan
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
 #   make bench      benchmark against other servers (tests/bench)
+#   make bench-cost server CPU per line of the costliest commands
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
 #   make clean / fclean / re
 #   V=1             show full commands
@@ -60,7 +61,7 @@ ITEST_LIB := $(BUILD)/itests/itest.o
 DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
-.PHONY: all bonus bench clean fclean re test unit integration e2e irctest asan deps fuzz \
+.PHONY: all bonus bench bench-cost clean fclean re test unit integration e2e irctest asan deps fuzz \
 	stress valgrind
 # Keep intermediate test objects between builds.
 .SECONDARY:
@@ -151,6 +152,11 @@ fuzz: deps
 # make test: it takes about 13 minutes and downloads the other servers.
 bench: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) sh tests/bench/run.sh
+
+# Server CPU per line of the costliest form of every command that takes
+# lists or masks, at large state (docs/performance.md); about a minute.
+bench-cost: $(NAME)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/cost.py
 
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
 stress: deps $(BIN)

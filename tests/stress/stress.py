@@ -26,6 +26,10 @@ Phases, all on one server while 20 well-behaved clients talk in #good:
   deaf       a client never reads a flooded channel: cut off, SendQ exceeded
 then, on a second server started with 256 descriptors:
   fds        400 connections: extras refused, no busy loop, recovery
+then, on a third server with large state and default flood control:
+  cost       30 attackers send the costliest lines at flood pace while a
+             probe's PING p99 stays under 100 ms and a chat arrives in
+             order (tests/stress/flood_cost.py)
 and finally the first server must answer PING, hold about the descriptors
 and memory it held at the start, and #good must have received every
 message, complete and in per-sender order.
@@ -43,6 +47,8 @@ import sys
 import tempfile
 import threading
 import time
+
+import flood_cost
 
 PASSWORD = "stress-pw"
 CONFIG = """\
@@ -925,6 +931,7 @@ def main():
         run_phase(chk, "fds", phase_fds, chk, binary, tmpdir)
     finally:
         left += REG.close_all()
+    run_phase(chk, "cost", flood_cost.run, chk, binary, tmpdir, figures)
     figures.append(("connections opened by the script", REG.opened))
     print("figures:")
     for name, value in figures:
