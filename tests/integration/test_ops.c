@@ -675,7 +675,7 @@ test_loopback_not_limited(void **state)
 {
 	struct itest_server *s = itest_server_start_ok("");
 	struct itest_client *c[LOCAL_CLIENTS];
-	char nick[16];
+	char nick[32];
 
 	(void)state;
 	for (int i = 0; i < LOCAL_CLIENTS; i++)
