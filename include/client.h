@@ -17,6 +17,7 @@
 
 struct server;
 struct membership;
+struct scram;
 struct label;
 
 enum client_state {
@@ -57,6 +58,8 @@ struct client {
 	size_t           sasl_len;
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
 	bool             sasl_discard;  /* dropping the rest of a too long message */
+	struct scram    *sasl_scram;    /* owned; a SCRAM exchange, else NULL */
+	unsigned         sasl_step;     /* SCRAM messages taken (cmd_sasl.c) */
 	bool             hash_wait;     /* a password check is queued (hashq.h) */
 	int64_t          hash_debt_ms;  /* its password-check budget (hashq.c) */
 	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */

@@ -183,4 +183,14 @@ bool    crypto_str_equal(const char *attempt, const char *secret);
  */
 int     crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t max);
 
+/*
+ * Encode len bytes as standard base64 with '=' padding into out (outsz
+ * bytes, NUL included). Returns the length, or -1 when it does not fit.
+ */
+int     crypto_base64_encode(const void *in, size_t len, char *out, size_t outsz);
+/* Zero n bytes at p in a way the compiler may not drop (secrets). */
+void    crypto_wipe(void *p, size_t n);
+/* Fill buf with n bytes from /dev/urandom; 0, or -1 when it cannot. */
+int     crypto_random(void *buf, size_t n);
+
 #endif

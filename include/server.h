@@ -62,6 +62,7 @@ struct server {
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
 	char            *config_path;   /* owned; NULL when started without -c */
+	uint8_t          scram_secret[32]; /* random; SCRAM salts of unknown names */
 	bool             stop;          /* DIE asked the server to shut down */
 };
 

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "hmap.h"
 #include "log.h"
 #include "reply.h"
+#include "scram.h"
 #include "server.h"
 
 struct client *
@@ -51,6 +53,9 @@ client_free(struct client *cli)
 	free(cli->away);
 	free(cli->close_reason);
 	free(cli->sasl_buf);
+	if (cli->sasl_scram != NULL)
+		crypto_wipe(cli->sasl_scram, sizeof(*cli->sasl_scram));
+	free(cli->sasl_scram);
 	free(cli->monitors);
 	free(cli->invited);
 	free(cli->list_filters);

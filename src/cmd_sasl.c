@@ -22,16 +22,26 @@
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
+#include "scram.h"
 #include "server.h"
 
 /* sasl-3.1: AUTHENTICATE arguments come in chunks of at most 400 bytes. */
 #define SASL_CHUNK      400
 /* Whole base64 payload kept: authzid, authcid and password fit easily. */
 #define SASL_DATA_MAX   1200
+/* What 908 lists; the sasl capability's value (cap.c) is the same. */
+#define SASL_MECHS      "PLAIN," SCRAM_MECH
 
+/* End the exchange: drop its data and, for SCRAM, wipe its keys. */
 static void
 sasl_reset(struct client *cli)
 {
+	if (cli->sasl_scram != NULL) {
+		scram_clear(cli->sasl_scram);
+		free(cli->sasl_scram);
+		cli->sasl_scram = NULL;
+	}
+	cli->sasl_step = 0;
 	free(cli->sasl_buf);
 	cli->sasl_buf = NULL;
 	cli->sasl_len = 0;
@@ -143,40 +153,157 @@ plain_done(struct server *srv, struct client *cli, bool ok, const char *name)
 }
 
 /*
- * The whole PLAIN message is in: queue its password check. An unknown
- * account gets a stand-in check of the same cost, charged the same way.
+ * A whole PLAIN message: queue its password check. An unknown account
+ * gets a stand-in check of the same cost, charged the same way.
  */
 static void
-sasl_plain(struct server *srv, struct client *cli)
+plain_message(struct server *srv, struct client *cli, char *data, size_t n)
 {
-	uint8_t data[SASL_DATA_MAX];
-	int n = crypto_base64_decode(cli->sasl_buf ? cli->sasl_buf : "", cli->sasl_len,
-	    data, sizeof(data) - 1);
 	const struct config_account *acct;
 	const char *authcid, *pass;
 	enum hashq_status st;
 
 	sasl_reset(cli);
-	if (n <= 0) {
-		sasl_fail(srv, cli, "malformed message");
-		return;
-	}
-	data[n] = '\0';
-	if (plain_split((const char *)data, (size_t)n, &authcid, &pass) == -1) {
+	if (n == 0 || plain_split(data, n, &authcid, &pass) == -1) {
 		sasl_fail(srv, cli, "malformed message");
 		return;
 	}
 	acct = find_account(srv, authcid);
 	st = hashq_add(srv->hashq, cli, pass, acct ? acct->hash : NULL,
 	    stand_in_iterations(srv), acct ? acct->name : "", plain_done, srv->now_ms);
-	memset(data, 0, sizeof(data));
 	if (st != HASHQ_OK)
 		sasl_fail(srv, cli, hashq_status_text(st));
 }
 
+/* Send a SASL message as "AUTHENTICATE <base64>" (always under 400 here). */
+static void
+sasl_send(struct client *cli, const char *msg)
+{
+	char b64[SASL_CHUNK + 1];
+
+	if (crypto_base64_encode(msg, strlen(msg), b64, sizeof(b64)) > 0)
+		reply_send(cli, "AUTHENTICATE %s", b64);
+}
+
 /*
- * One chunk of PLAIN data; a chunk shorter than 400 bytes (or "+" after
- * one of exactly 400) ends it.
+ * The salt and SaltedPassword of the stand-in for an unknown SCRAM name:
+ * derived from a secret of this process and the folded name, so that
+ * asking twice gives the same salt, as for a real account.
+ */
+static void
+scram_stand_in(const struct server *srv, const char *user, uint8_t salt[16],
+    uint8_t salted[CRYPTO_SHA256_LEN])
+{
+	char folded[SCRAM_USER_MAX + 1];
+	uint8_t mac[CRYPTO_SHA256_LEN];
+
+	casemap_fold(folded, user, sizeof(folded));
+	crypto_hmac_sha256(srv->scram_secret, sizeof(srv->scram_secret), folded,
+	    strlen(folded), mac);
+	memcpy(salt, mac, 16);
+	crypto_hmac_sha256(mac, sizeof(mac), "salted", 6, salted);
+}
+
+/* SCRAM client-first-message: answer with the server-first-message. */
+static void
+scram_first(struct server *srv, struct client *cli, const char *data, size_t n)
+{
+	struct scram *s = cli->sasl_scram;
+	const struct config_account *acct;
+	struct crypto_hash h;
+	uint8_t nonce[18];
+	char nonce64[32];
+	bool real;
+
+	if (scram_client_first(s, data, n) == -1) {
+		sasl_reset(cli);
+		sasl_fail(srv, cli, "malformed message");
+		return;
+	}
+	acct = find_account(srv, s->user);
+	/* Hi() is PBKDF2: the stored key's first block is the SaltedPassword. */
+	real = acct != NULL && crypto_hash_parse(acct->hash, &h) == 0 &&
+	    h.keylen >= CRYPTO_SHA256_LEN;
+	if (!real) {
+		scram_stand_in(srv, s->user, h.salt, h.key);
+		h.saltlen = 16;
+		h.iterations = stand_in_iterations(srv);
+	}
+	if (crypto_random(nonce, sizeof(nonce)) == -1) {
+		sasl_reset(cli);
+		sasl_fail(srv, cli, "no random nonce");
+		return;
+	}
+	crypto_base64_encode(nonce, sizeof(nonce), nonce64, sizeof(nonce64));
+	sasl_send(cli, scram_server_first(s, h.key, h.salt, h.saltlen, h.iterations,
+	    nonce64, !real));
+	crypto_wipe(&h, sizeof(h));
+	cli->sasl_step = 1;
+}
+
+/* SCRAM client-final-message: check the proof, prove ourselves back. */
+static void
+scram_final(struct server *srv, struct client *cli, const char *data, size_t n)
+{
+	char out[128];
+
+	if (scram_client_final(cli->sasl_scram, data, n, out, sizeof(out)) == -1) {
+		sasl_reset(cli);
+		sasl_fail(srv, cli, "bad account or password");
+		return;
+	}
+	sasl_send(cli, out);
+	cli->sasl_step = 2;
+}
+
+/* A whole SCRAM message, by step: client-first, client-final, then "+". */
+static void
+scram_message(struct server *srv, struct client *cli, const char *data, size_t n)
+{
+	const struct config_account *acct;
+
+	if (cli->sasl_step == 0) {
+		scram_first(srv, cli, data, n);
+	} else if (cli->sasl_step == 1) {
+		scram_final(srv, cli, data, n);
+	} else {
+		/* RFC 5802: the client answers the server-final-message with nothing. */
+		acct = n == 0 ? find_account(srv, cli->sasl_scram->user) : NULL;
+		sasl_reset(cli);
+		if (acct != NULL)
+			login(srv, cli, acct);
+		else
+			sasl_fail(srv, cli, n ? "malformed message" : "account gone");
+	}
+}
+
+/* The message in sasl_buf is complete: decode it and hand it on. */
+static void
+sasl_message(struct server *srv, struct client *cli)
+{
+	char data[SASL_DATA_MAX];
+	int n = crypto_base64_decode(cli->sasl_buf ? cli->sasl_buf : "", cli->sasl_len,
+	    (uint8_t *)data, sizeof(data) - 1);
+
+	free(cli->sasl_buf);
+	cli->sasl_buf = NULL;
+	cli->sasl_len = 0;
+	if (n < 0) {
+		sasl_reset(cli);
+		sasl_fail(srv, cli, "malformed message");
+		return;
+	}
+	data[n] = '\0';
+	if (cli->sasl_scram != NULL)
+		scram_message(srv, cli, data, (size_t)n);
+	else
+		plain_message(srv, cli, data, (size_t)n);
+	crypto_wipe(data, sizeof(data));
+}
+
+/*
+ * One chunk of a client message; a chunk shorter than 400 bytes (or "+"
+ * after one of exactly 400) ends it.
  */
 static void
 sasl_data(struct server *srv, struct client *cli, const char *arg)
@@ -212,7 +339,7 @@ sasl_data(struct server *srv, struct client *cli, const char *arg)
 		cli->sasl_len += n;
 	}
 	if (n < SASL_CHUNK)
-		sasl_plain(srv, cli);
+		sasl_message(srv, cli);
 }
 
 void
@@ -224,7 +351,11 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_SASLFAIL);
 		return;
 	}
-	if (cli->account[0]) {
+	/*
+	 * sasl-3.2: a registered user may authenticate again (and so change
+	 * account); before registration one login is all.
+	 */
+	if (cli->account[0] && !client_is_registered(cli)) {
 		reply_numeric(srv, cli, ERR_SASLALREADY);
 		return;
 	}
@@ -243,8 +374,14 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 		sasl_data(srv, cli, arg);
 		return;
 	}
-	if (strcasecmp(arg, "PLAIN") != 0) {
-		reply_numeric(srv, cli, RPL_SASLMECHS, "PLAIN");
+	if (strcasecmp(arg, SCRAM_MECH) == 0) {
+		if ((cli->sasl_scram = calloc(1, sizeof(*cli->sasl_scram))) == NULL) {
+			client_close(cli, "Out of memory");
+			return;
+		}
+		cli->sasl_step = 0;
+	} else if (strcasecmp(arg, "PLAIN") != 0) {
+		reply_numeric(srv, cli, RPL_SASLMECHS, SASL_MECHS);
 		reply_numeric(srv, cli, ERR_SASLFAIL);
 		return;
 	}

@@ -37,7 +37,7 @@ static const char b64_alphabet[] =
  */
 static void *(*const volatile wipe_memset)(void *, int, size_t) = memset;
 
-static void
+void
 crypto_wipe(void *p, size_t n)
 {
 	wipe_memset(p, 0, n);
@@ -550,9 +550,8 @@ crypto_verify_password(const char *password, const char *encoded)
 	return crypto_verify_end(&v);
 }
 
-/* Fill buf with n bytes from the kernel's random generator; 0 or -1. */
-static int
-random_bytes(uint8_t *buf, size_t n)
+int
+crypto_random(void *buf, size_t n)
 {
 	FILE *f = fopen("/dev/urandom", "rb");
 	size_t got;
@@ -577,7 +576,7 @@ crypto_hash_password(const char *password, unsigned iterations, char *out,
 	if (iterations == 0)
 		iterations = CRYPTO_PBKDF2_ITERATIONS;
 	if (iterations > CRYPTO_PBKDF2_MAX_ITERATIONS ||
-	    random_bytes(salt, sizeof(salt)) == -1)
+	    crypto_random(salt, sizeof(salt)) == -1)
 		return -1;
 	crypto_pbkdf2_sha256(password, strlen(password), salt, sizeof(salt),
 	    iterations, key, sizeof(key));
@@ -608,4 +607,19 @@ crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t max)
 	if (pad > 0 && (len + pad) % 4 != 0)
 		return -1;
 	return b64_decode(in, len, out, max);
+}
+
+int
+crypto_base64_encode(const void *in, size_t len, char *out, size_t outsz)
+{
+	size_t n = (len + 2) / 3 * 4;
+
+	if (outsz < n + 1)
+		return -1;
+	b64_encode(in, len, out);
+	/* RFC 4648 padding, which b64_encode() leaves out. */
+	for (size_t i = strlen(out); i < n; i++)
+		out[i] = '=';
+	out[n] = '\0';
+	return (int)n;
 }

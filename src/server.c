@@ -17,6 +17,7 @@
 #include "channel.h"
 #include "client.h"
 #include "command.h"
+#include "crypto.h"
 #include "hashq.h"
 #include "hmap.h"
 #include "irc.h"
@@ -133,6 +134,9 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 		return NULL;
 	}
 	server_set_clock(srv, wall_ms, now_ms);
+	/* Without /dev/urandom stand-in salts are predictable: names show, nothing more. */
+	if (crypto_random(srv->scram_secret, sizeof(srv->scram_secret)) == -1)
+		log_msg(LOG_WARN, "cannot read /dev/urandom: SCRAM stand-in salts are predictable");
 	srv->started = now;
 	gmtime_r(&now, &tm);
 	strftime(srv->created, sizeof(srv->created), "%a %b %d %Y at %H:%M:%S UTC", &tm);

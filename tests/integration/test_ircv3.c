@@ -1356,7 +1356,7 @@ test_sasl_plain(void **state)
 	snprintf(z->nick, sizeof(z->nick), "saslZ");
 	/* With an account configured, sasl is offered: with its value for 302. */
 	itest_send(c, "CAP LS 302");
-	itest_expect_next(c, ":" SRV " CAP * LS :" CAPS_HEAD " sasl=PLAIN " CAPS_TAIL);
+	itest_expect_next(c, ":" SRV " CAP * LS :" CAPS_HEAD " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
 	itest_expect_quiet(c);
 	itest_send(d, "CAP LS");
 	itest_expect_next(d, ":" SRV " CAP * LS :" CAPS_HEAD " sasl " CAPS_TAIL);
@@ -1426,12 +1426,14 @@ test_sasl_failures(void **state)
 	itest_expect_next(f, "AUTHENTICATE +");
 	itest_send(f, "AUTHENTICATE *");
 	itest_expect_next(f, ":" SRV " 906 * :SASL authentication aborted");
-	/* Only PLAIN: 908 lists it. */
+	/* PLAIN and SCRAM-SHA-256: 908 lists them. */
 	itest_send(f, "AUTHENTICATE EXTERNAL");
-	itest_expect_next(f, ":" SRV " 908 * PLAIN :are available SASL mechanisms");
+	itest_expect_next(f, ":" SRV " 908 * PLAIN,SCRAM-SHA-256 :are available SASL mechanisms");
 	itest_expect_next(f, ":" SRV " 904 * :SASL authentication failed");
 	itest_send(f, "AUTHENTICATE SCRAM-SHA-256");
-	itest_expect_next(f, ":" SRV " 908 * PLAIN :are available SASL mechanisms");
+	itest_expect_next(f, "AUTHENTICATE +");
+	/* A client-first-message asking for channel binding: "p=x,,n=a,r=b". */
+	itest_send(f, "AUTHENTICATE cD14LCxuPWEscj1i");
 	itest_expect_next(f, ":" SRV " 904 * :SASL authentication failed");
 	/* A chunk over 400 bytes. */
 	itest_send(f, "AUTHENTICATE PLAIN");
@@ -1608,13 +1610,13 @@ test_cap_notify_rehash(void **state)
 	itest_server_write_conf(srv, sasl_conf(OPER_BLOCK));
 	itest_send(op, "REHASH");
 	itest_expect_next(op, ":" SRV " 382 cnOp * :Rehashing");
-	itest_expect_next(n302, ":" SRV " CAP cn302 NEW :sasl=PLAIN");
+	itest_expect_next(n302, ":" SRV " CAP cn302 NEW :sasl=PLAIN,SCRAM-SHA-256");
 	itest_expect_next(n31, ":" SRV " CAP cn31 NEW :sasl");
 	quiet(op, n302, n31, none);
 	x = itest_connect(srv);
 	snprintf(x->nick, sizeof(x->nick), "cnX");
 	itest_send(x, "CAP LS 302");
-	itest_expect_next(x, ":" SRV " CAP * LS :" CAPS_HEAD " sasl=PLAIN " CAPS_TAIL);
+	itest_expect_next(x, ":" SRV " CAP * LS :" CAPS_HEAD " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
 	/* A rehash that changes nothing announces nothing. */
 	itest_send(op, "REHASH");
 	itest_expect_next(op, ":" SRV " 382 cnOp * :Rehashing");

@@ -71,7 +71,7 @@ def _server_binary() -> str:
 class IrcservController(BaseServerController, DirectoryBasedController):
     software_name = "ircserv"
     _port_wait_interval = 0.01
-    supported_sasl_mechanisms: Set[str] = {"PLAIN"}
+    supported_sasl_mechanisms: Set[str] = {"PLAIN", "SCRAM-SHA-256"}
     supports_sts = False
     extban_mute_char = "m"
 

@@ -112,10 +112,10 @@ test_sasl_advertised(void **state)
 	struct client *b = fake_client(srv, "127.0.0.1");
 
 	fake_line(srv, a, "CAP LS 302");
-	fake_expect_has(a, " sasl=PLAIN ");
+	fake_expect_has(a, " sasl=PLAIN,SCRAM-SHA-256 ");
 	/* The version a client announced sticks (ircv3.net: CAP LS 302). */
 	fake_line(srv, a, "CAP LS");
-	fake_expect_has(a, " sasl=PLAIN ");
+	fake_expect_has(a, " sasl=PLAIN,SCRAM-SHA-256 ");
 	/* 3.1 clients get names without values. */
 	fake_line(srv, b, "CAP LS");
 	fake_expect_has(b, " sasl ");
@@ -172,8 +172,8 @@ test_sasl_failures(void **state)
 	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
 	authenticate(srv, a, "", "pw");
 	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
-	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
-	fake_expect(a, ":irc.local 908 * PLAIN :are available SASL mechanisms\r\n"
+	fake_line(srv, a, "AUTHENTICATE EXTERNAL");
+	fake_expect(a, ":irc.local 908 * PLAIN,SCRAM-SHA-256 :are available SASL mechanisms\r\n"
 	    ":irc.local 904 * :SASL authentication failed\r\n");
 	fake_line(srv, a, "AUTHENTICATE PLAIN");
 	fake_line(srv, a, "AUTHENTICATE *");
@@ -289,6 +289,153 @@ test_sasl_longest_and_too_long(void **state)
 	fake_expect(a, ":irc.local 905 * :SASL message too long\r\n");
 }
 
+/*
+ * The client side of SCRAM-SHA-256 for the tests: send client-first,
+ * answer the server-first with a proof for pw. Returns the server-first
+ * (decoded) in sfirst. The exchange's next output is left queued.
+ */
+static void
+scram_login(struct server *srv, struct client *cli, const char *user, const char *pw,
+    char *sfirst, size_t sfirstsz)
+{
+	char first[128], enc[512], *out, *arg, salt64[64], nonce[256], final[512], msg[1024];
+	uint8_t salt[64], salted[32], ckey[32], skey[32], sig[32], proof[32];
+	unsigned iter;
+	int n, m;
+
+	fake_line(srv, cli, "AUTHENTICATE SCRAM-SHA-256");
+	fake_expect(cli, "AUTHENTICATE +\r\n");
+	n = snprintf(first, sizeof(first), "n,,n=%s,r=clientnonce", user);
+	b64(first, (size_t)n, enc);
+	fake_linef(srv, cli, "AUTHENTICATE %s", enc);
+	out = fake_take_output(cli);
+	assert_int_equal(strncmp(out, "AUTHENTICATE ", 13), 0);
+	arg = out + 13;
+	arg[strcspn(arg, "\r")] = '\0';
+	n = crypto_base64_decode(arg, strlen(arg), (uint8_t *)sfirst, sfirstsz - 1);
+	assert_true(n > 0);
+	sfirst[n] = '\0';
+	free(out);
+	assert_int_equal(sscanf(sfirst, "r=%255[^,],s=%63[^,],i=%u", nonce, salt64, &iter), 3);
+	assert_int_equal(strncmp(nonce, "clientnonce", 11), 0);
+	assert_true(strlen(nonce) > 11);
+	m = crypto_base64_decode(salt64, strlen(salt64), salt, sizeof(salt));
+	assert_true(m > 0);
+	crypto_pbkdf2_sha256(pw, strlen(pw), salt, (size_t)m, iter, salted, sizeof(salted));
+	crypto_hmac_sha256(salted, 32, "Client Key", 10, ckey);
+	crypto_sha256(ckey, 32, skey);
+	snprintf(final, sizeof(final), "c=biws,r=%s", nonce);
+	n = snprintf(msg, sizeof(msg), "%s,%s,%s", first + 3, sfirst, final);
+	crypto_hmac_sha256(skey, 32, msg, (size_t)n, sig);
+	for (int i = 0; i < 32; i++)
+		proof[i] = ckey[i] ^ sig[i];
+	b64((const char *)proof, 32, enc);
+	n = snprintf(msg, sizeof(msg), "%s,p=%s", final, enc);
+	b64(msg, (size_t)n, enc);
+	fake_linef(srv, cli, "AUTHENTICATE %s", enc);
+}
+
+/* SCRAM-SHA-256 with the stored PBKDF2 hash: the server proves itself, then 900/903. */
+static void
+test_scram_success(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+	char sfirst[512], *out;
+
+	scram_login(srv, a, "bob", "pw", sfirst, sizeof(sfirst));
+	/* No PBKDF2 work is queued for SCRAM. */
+	assert_int_equal(hashq_count(srv->hashq), 0);
+	out = fake_take_output(a);
+	assert_int_equal(strncmp(out, "AUTHENTICATE ", 13), 0);
+	assert_null(strstr(out, " 90"));
+	free(out);
+	fake_line(srv, a, "AUTHENTICATE +");
+	fake_expect(a,
+	    ":irc.local 900 * *!*@127.0.0.1 bob :You are now logged in as bob\r\n"
+	    ":irc.local 903 * :SASL authentication successful\r\n");
+	assert_string_equal(a->account, "bob");
+	assert_null(a->sasl_scram);
+}
+
+/* A wrong password, an unknown name (a stable stand-in salt), hostile messages. */
+static void
+test_scram_failures(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = sasl_client(srv, "sasl");
+	char s1[512], s2[512], enc[256];
+
+	scram_login(srv, a, "bob", "wrong", s1, sizeof(s1));
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	scram_login(srv, a, "nobody", "pw", s1, sizeof(s1));
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	scram_login(srv, a, "NOBODY", "pw", s2, sizeof(s2));
+	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
+	/* Same salt and count for the same (folded) unknown name, as for an account. */
+	assert_string_equal(strchr(s1, ','), strchr(s2, ','));
+	/* Channel binding asked for: refused at the first message. */
+	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
+	b64("p=tls-unique,,n=bob,r=abc", 25, enc);
+	fake_linef(srv, a, "AUTHENTICATE %s", enc);
+	fake_expect(a, "AUTHENTICATE +\r\n:irc.local 904 * :SASL authentication failed\r\n");
+	assert_null(a->sasl_scram);
+	/* Not base64, and an abort in the middle. */
+	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
+	fake_line(srv, a, "AUTHENTICATE !!!!");
+	fake_expect(a, "AUTHENTICATE +\r\n:irc.local 904 * :SASL authentication failed\r\n");
+	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
+	b64("n,,n=bob,r=abc", 14, enc);
+	fake_linef(srv, a, "AUTHENTICATE %s", enc);
+	fake_drop_output(a);
+	fake_line(srv, a, "AUTHENTICATE *");
+	fake_expect(a, ":irc.local 906 * :SASL authentication aborted\r\n");
+	assert_null(a->sasl_scram);
+	assert_string_equal(a->account, "");
+	/* A client gone mid-exchange is freed with its state (ASan checks). */
+	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
+	fake_linef(srv, a, "AUTHENTICATE %s", enc);
+	fake_line(srv, a, "QUIT");
+	fake_reap(srv);
+}
+
+/*
+ * sasl-3.2: after registration a user may log in again, to another
+ * account; peers with account-notify see the change. Before registration
+ * a second login is 907.
+ */
+static void
+test_reauthenticate(void **state)
+{
+	struct server *srv = *state;
+	struct client *notify = fake_joined(srv, "notify", "#c");
+	struct client *a = fake_joined(srv, "re", "#c");
+	char conf[1024], hash[CRYPTO_HASH_MAX], err[256], s[512];
+
+	assert_int_equal(crypto_hash_password("pw2", 1000, hash, sizeof(hash)), 0);
+	snprintf(conf, sizeof(conf), "%saccount carol {\n\tpassword = %s\n}\n", conf_text, hash);
+	if (config_parse_string(&srv->cfg, conf, "test.conf", err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	fake_line(srv, notify, "CAP REQ :account-notify");
+	fake_line(srv, a, "CAP REQ :sasl");
+	fake_drop_all(srv);
+	authenticate(srv, a, "bob", "pw");
+	fake_expect_has(a, " 903 re :SASL authentication successful\r\n");
+	fake_expect(notify, ":re!u@127.0.0.1 ACCOUNT bob\r\n");
+	scram_login(srv, a, "carol", "pw2", s, sizeof(s));
+	fake_drop_output(a);
+	fake_line(srv, a, "AUTHENTICATE +");
+	fake_expect(a, ":irc.local 900 re re!u@127.0.0.1 carol :You are now logged in as carol\r\n"
+	    ":irc.local 903 re :SASL authentication successful\r\n");
+	fake_expect(notify, ":re!u@127.0.0.1 ACCOUNT carol\r\n");
+	assert_string_equal(a->account, "carol");
+	/* A failed attempt keeps the account. */
+	authenticate(srv, a, "bob", "wrong");
+	fake_expect(a, ":irc.local 904 re :SASL authentication failed\r\n");
+	assert_string_equal(a->account, "carol");
+	fake_expect(notify, "");
+}
+
 static void
 test_cap_end_aborts_sasl(void **state)
 {
@@ -377,7 +524,7 @@ test_rehash_cap_notify(void **state)
 	fclose(f);
 	if (server_rehash(srv, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	fake_expect(a, ":irc.local CAP a NEW :sasl=PLAIN\r\n");
+	fake_expect(a, ":irc.local CAP a NEW :sasl=PLAIN,SCRAM-SHA-256\r\n");
 	fake_expect(old, "");
 	fake_line(srv, a, "CAP REQ :sasl");
 	fake_drop_output(a);
@@ -451,6 +598,9 @@ main(void)
 		T(test_sasl_failures),
 		T(test_sasl_chunked),
 		T(test_sasl_longest_and_too_long),
+		T(test_scram_success),
+		T(test_scram_failures),
+		T(test_reauthenticate),
 		T(test_cap_end_aborts_sasl),
 		T(test_account_capabilities),
 		T(test_account_notify_after_registration),
