@@ -35,6 +35,14 @@
 #define CONN_LISTENERS_MAX 16
 
 /*
+ * Connections accepted from one listener per round. A storm of connects
+ * then costs the clients already here a short wait each round, not one
+ * long one; the listener stays readable (level-triggered), so the rest
+ * are taken in the next rounds.
+ */
+#define CONN_ACCEPT_MAX 256
+
+/*
  * Time a proxy's connection has to send its PROXY header. The spec asks
  * for at least 3 s, to cover a TCP retransmit.
  */
@@ -390,11 +398,11 @@ add_proxy_wait(struct conn *c, int fd, const struct sockaddr_storage *ss)
 
 typedef void conn_accept_proc(struct conn *c, int fd, const struct sockaddr_storage *ss);
 
-/* Accept until EAGAIN: a burst of connects is one event. */
+/* Accept until EAGAIN or CONN_ACCEPT_MAX: a burst of connects is one event. */
 static void
 accept_all(struct conn *c, int listen_fd, conn_accept_proc *proc)
 {
-	for (;;) {
+	for (unsigned n = 0; n < CONN_ACCEPT_MAX; n++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		int cfd = accept(listen_fd, (struct sockaddr *)&ss, &len);

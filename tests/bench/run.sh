@@ -1,14 +1,15 @@
 #!/bin/sh
-# Benchmark: the same load scenarios (tests/bench/ircload.c) against ircserv,
-# a bare line relay (the kernel's limit) and three peers (ngIRCd, InspIRCd,
+# Benchmark: the same load scenarios (tests/bench/ircload.c) against ircserv
+# (twice: event_backend poll, the default, and epoll as "ircserv_epoll"), a
+# bare line relay (the kernel's limit) and three peers (ngIRCd, InspIRCd,
 # ircd-hybrid), ROUNDS times each; prints a table of medians with ratios to
 # the best peer, then a callgrind count of ircserv instructions per delivery.
 #
 #   sh tests/bench/run.sh            full run (~13 minutes on 2 cores)
 #   QUICK=1 sh tests/bench/run.sh    smaller N, shorter runs, 1 round (~3 minutes)
 #
-# Environment: ROUNDS (3; 1 with QUICK), QUICK (0), SERVERS ("ircserv relay ngircd inspircd
-# hybrid"), SCENARIOS (all), CALLGRIND (1), IRCSERV_BIN (./ircserv, built with
+# Environment: ROUNDS (3; 1 with QUICK), QUICK (0), SERVERS ("ircserv ircserv_epoll relay
+# ngircd inspircd hybrid"; ircserv_epoll on Linux only), SCENARIOS (all), CALLGRIND (1), IRCSERV_BIN (./ircserv, built with
 # make), UPDATE_BASELINE (0: 1 writes tests/bench/baseline.txt), OUT
 # (build/bench). Raw result lines go to $OUT/results.txt, the table to
 # $OUT/table.md. Everything listens on 127.0.0.1 inside a private network
@@ -26,7 +27,9 @@ BENCH=$ROOT/tests/bench
 OUT=${OUT:-$ROOT/build/bench}
 QUICK=${QUICK:-0}
 if [ "$QUICK" = 1 ]; then ROUNDS=${ROUNDS:-1}; else ROUNDS=${ROUNDS:-3}; fi
-SERVERS=${SERVERS:-"ircserv relay ngircd inspircd hybrid"}
+SERVERS=${SERVERS:-"ircserv ircserv_epoll relay ngircd inspircd hybrid"}
+# epoll exists on Linux only.
+[ "$(uname -s)" = Linux ] || SERVERS=$(echo " $SERVERS " | sed 's/ ircserv_epoll / /')
 PEERS="ngircd inspircd hybrid"
 CALLGRIND=${CALLGRIND:-1}
 UPDATE_BASELINE=${UPDATE_BASELINE:-0}
@@ -123,7 +126,8 @@ drop_peers() {
 port_of() {
 	case $1 in
 	ircserv) echo 6670 ;; relay) echo 6671 ;; ngircd) echo 6672 ;;
-	inspircd) echo 6673 ;; hybrid) echo 6674 ;; callgrind) echo 6679 ;;
+	inspircd) echo 6673 ;; hybrid) echo 6674 ;; ircserv_epoll) echo 6675 ;;
+	callgrind) echo 6679 ;;
 	esac
 }
 
@@ -143,6 +147,12 @@ start_server() {
 	case $name in
 	ircserv)
 		$PIN_SERVER "$IRCSERV_BIN" -c "$BENCH/peers/ircserv.conf" "$port" "$PASS" 2>"$log" &
+		;;
+	ircserv_epoll)
+		# The same configuration on the other backend.
+		{ cat "$BENCH/peers/ircserv.conf"; echo "event_backend = epoll"; } \
+		    >"$RUN/$name/ircserv.conf"
+		$PIN_SERVER "$IRCSERV_BIN" -c "$RUN/$name/ircserv.conf" "$port" "$PASS" 2>"$log" &
 		;;
 	relay)
 		$PIN_SERVER "$OUT/relay" "$port" 2>"$log" &
@@ -383,7 +393,7 @@ bench_main() {
 	[ "$CALLGRIND" = 1 ] && case " $SERVERS " in *" ircserv "*) callgrind_check ;; esac
 	say "bench: done in $(($(date +%s) - started)) s; lines in $OUT/results.txt, table in $OUT/table.md"
 	# Peers may fail (their limits are theirs); ircserv and the relay may not.
-	bad=$(grep -E 'server=(ircserv|relay) ' "$OUT/results.txt" | grep -vc 'status=ok' || true)
+	bad=$(grep -E 'server=(ircserv|ircserv_epoll|relay) ' "$OUT/results.txt" | grep -vc 'status=ok' || true)
 	if [ "$bad" -gt 0 ]; then
 		say "bench: FAILED: $bad ircserv or relay runs did not end with status=ok"
 		return 1

@@ -3,8 +3,9 @@
 # markdown table of medians over the rounds. Each cell is "median (ratio)",
 # the ratio being median / best peer's median; "!" marks a cell where some
 # round did not end with status=ok (its numbers are shown, but such a
-# peer is not a candidate for best). The last columns compare ircserv with
-# the best peer and with the relay.
+# peer is not a candidate for best). The last columns compare ircserv (the
+# poll backend) with the best peer and with the relay, then ircserv_epoll
+# (the epoll backend) with the same two and with ircserv on poll.
 # Variables: servers (column order), peers (which columns are peers).
 
 function metrics(scen) {
@@ -88,10 +89,11 @@ END {
 	printf "| scenario | metric | better |"
 	for (i = 1; i <= ns; i++)
 		printf " %s |", sv[i]
-	printf " best peer | ircserv/best peer | ircserv/relay |\n|---|---|---|"
+	printf " best peer | ircserv/best peer | ircserv/relay |"
+	printf " epoll/best peer | epoll/relay | epoll/poll |\n|---|---|---|"
 	for (i = 1; i <= ns; i++)
 		printf "---|"
-	printf "---|---|---|\n"
+	printf "---|---|---|---|---|---|\n"
 	for (s = 1; s <= nscen; s++) {
 		scen = order[s]
 		nm = split(metrics(scen), ms, " ")
@@ -107,9 +109,10 @@ END {
 				}
 			}
 			printf "| %s | %s | %s |", scen, k, dir == "H" ? "higher" : "lower"
-			own = ""; relay = ""
+			own = ""; relay = ""; ep = ""
 			for (i = 1; i <= ns; i++) {
 				if (sv[i] == "ircserv") own = med[i]
+				if (sv[i] == "ircserv_epoll") ep = med[i]
 				if (sv[i] == "relay") relay = med[i]
 			}
 			for (i = 1; i <= ns; i++) {
@@ -120,7 +123,8 @@ END {
 					cell = cell " !"
 				printf " %s |", cell
 			}
-			printf " %s | %s | %s |\n", bestname, ratio(own, best), ratio(own, relay)
+			printf " %s | %s | %s | %s | %s | %s |\n", bestname, ratio(own, best),
+			    ratio(own, relay), ratio(ep, best), ratio(ep, relay), ratio(ep, own)
 		}
 	}
 }

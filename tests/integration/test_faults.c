@@ -2,11 +2,13 @@
  * Integration tests of ircserv under hostile network conditions: a reader
  * that never reads while its channel is flooded, a tiny receive window
  * that forces partial writes, clients that reset with output pending, and
- * a churn of connections. The server must stay responsive to everyone else
- * and keep its counts and descriptors straight.
+ * a churn of connections, and a backlog of connections larger than one
+ * round accepts. The server must stay responsive to everyone else and
+ * keep its counts and descriptors straight.
  */
 #include "itest.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +256,48 @@ test_connection_churn(void **state)
 	itest_close(probe);
 }
 
+/*
+ * The server takes at most 256 connections from a listener per round.
+ * With 600 waiting in the backlog at once (the server stopped while they
+ * connect), the listener must stay ready until every one is accepted and
+ * served, whichever event backend runs.
+ */
+#define BACKLOG_BURST 600
+
+static void
+test_accept_backlog_in_rounds(void **state)
+{
+	struct itest_server *s = *state;
+	struct itest_client *probe = itest_user(s, "backlogprobe"), **c;
+	unsigned users, unknown0, unknown = 0;
+	int64_t deadline;
+
+	c = calloc(BACKLOG_BURST, sizeof(*c));
+	assert_non_null(c);
+	lusers_counts(probe, &users, &unknown0);
+	assert_int_equal(kill(s->pid, SIGSTOP), 0);
+	/* The kernel completes each handshake into the listen backlog. */
+	for (int i = 0; i < BACKLOG_BURST; i++)
+		c[i] = itest_connect(s);
+	assert_int_equal(kill(s->pid, SIGCONT), 0);
+	deadline = itest_now_ms() + ITEST_TIMEOUT_MS;
+	do {
+		lusers_counts(probe, &users, &unknown);
+		if (unknown == unknown0 + BACKLOG_BURST)
+			break;
+		itest_sleep_ms(20);
+	} while (itest_now_ms() < deadline);
+	assert_int_equal(unknown, unknown0 + BACKLOG_BURST);
+	for (int i = 0; i < BACKLOG_BURST; i++)
+		itest_send(c[i], "NICK");
+	for (int i = 0; i < BACKLOG_BURST; i++) {
+		itest_expect_next(c[i], ":" SRV " 431 * :No nickname given");
+		itest_close(c[i]);
+	}
+	free(c);
+	itest_close(probe);
+}
+
 int
 main(void)
 {
@@ -262,6 +306,7 @@ main(void)
 		itest_unit_test(test_partial_writes_keep_lines_whole),
 		itest_unit_test(test_reset_client_quit_is_delivered),
 		itest_unit_test(test_connection_churn),
+		itest_unit_test(test_accept_backlog_in_rounds),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
