@@ -128,12 +128,6 @@ int     mask_list_add(struct mask_list *l, const char *mask, const char *by, tim
 int     mask_list_del(struct mask_list *l, const char *mask);
 /* Whether any entry of l, plain mask or extban, matches cli. */
 bool    mask_list_match(const struct mask_list *l, const struct client *cli);
-/*
- * The same, counting mutes (m: entries) only when mutes is set and the
- * other entries only when bans is set.
- */
-bool    mask_list_match_kind(const struct mask_list *l, const struct client *cli,
-	    bool bans, bool mutes);
 void    mask_list_free(struct mask_list *l);
 
 #endif

@@ -129,6 +129,39 @@ channel_is_hidden(const struct channel *chan)
 	return (chan->modes & (CMODE_SECRET | CMODE_PRIVATE)) != 0;
 }
 
+/* Whether one entry, plain mask or extban, matches cli (full: its prefix). */
+static bool
+entry_matches(const char *mask, const char *full, const struct client *cli)
+{
+	if (mask[0] == EXTBAN_ACCOUNT && mask[1] == ':')
+		return cli->account[0] != '\0' && casemap_match(mask + 2, cli->account);
+	if (mask[0] == EXTBAN_MUTE && mask[1] == ':')
+		return casemap_match(mask + 2, full);
+	return casemap_match(mask, full);
+}
+
+/*
+ * Whether an entry of l matches cli, counting mutes (m: entries) only when
+ * mutes is set and the other entries only when bans is set.
+ */
+static bool
+mask_list_match_kind(const struct mask_list *l, const struct client *cli, bool bans,
+    bool mutes)
+{
+	char full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+
+	if (l->n == 0)
+		return false;
+	client_prefix(cli, full, sizeof(full));
+	for (size_t i = 0; i < l->n; i++) {
+		bool mute = l->v[i].mask[0] == EXTBAN_MUTE && l->v[i].mask[1] == ':';
+
+		if ((mute ? mutes : bans) && entry_matches(l->v[i].mask, full, cli))
+			return true;
+	}
+	return false;
+}
+
 bool
 channel_is_banned(const struct channel *chan, const struct client *cli)
 {
@@ -293,35 +326,6 @@ mask_list_del(struct mask_list *l, const char *mask)
 		}
 	}
 	return 0;
-}
-
-/* Whether one entry, plain mask or extban, matches cli (full: its prefix). */
-static bool
-entry_matches(const char *mask, const char *full, const struct client *cli)
-{
-	if (mask[0] == EXTBAN_ACCOUNT && mask[1] == ':')
-		return cli->account[0] != '\0' && casemap_match(mask + 2, cli->account);
-	if (mask[0] == EXTBAN_MUTE && mask[1] == ':')
-		return casemap_match(mask + 2, full);
-	return casemap_match(mask, full);
-}
-
-bool
-mask_list_match_kind(const struct mask_list *l, const struct client *cli, bool bans,
-    bool mutes)
-{
-	char full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
-
-	if (l->n == 0)
-		return false;
-	client_prefix(cli, full, sizeof(full));
-	for (size_t i = 0; i < l->n; i++) {
-		bool mute = l->v[i].mask[0] == EXTBAN_MUTE && l->v[i].mask[1] == ':';
-
-		if ((mute ? mutes : bans) && entry_matches(l->v[i].mask, full, cli))
-			return true;
-	}
-	return false;
 }
 
 bool
