@@ -61,5 +61,13 @@ size_t  msg_client_tags(const char *tags, char *out, size_t outsz);
  * at a time with no other work, so a plain line costs one pass.
  */
 bool    msg_is_utf8(const char *p, size_t len);
+/*
+ * The length of p[0..len) without a UTF-8 sequence cut short at its end:
+ * where text is cut to a limit, the cut goes before the character it would
+ * split, so that UTF-8 stays UTF-8 (UTF8ONLY). Looks at most 4 bytes back.
+ */
+size_t  msg_utf8_trim(const char *p, size_t len);
+/* The length of s cut to at most max bytes with msg_utf8_trim(). */
+size_t  msg_utf8_cut(const char *s, size_t max);
 
 #endif

@@ -308,7 +308,8 @@ cmd_topic(struct server *srv, struct client *cli, const struct msg *msg)
 	chan->topic = chan->topic_by = NULL;
 	client_prefix(cli, prefix, sizeof(prefix));
 	if (msg->params[1][0] != '\0') {
-		chan->topic = strndup(msg->params[1], IRC_TOPICLEN);
+		chan->topic = strndup(msg->params[1],
+		    msg_utf8_cut(msg->params[1], IRC_TOPICLEN));
 		chan->topic_by = strdup(prefix);
 		if (chan->topic == NULL || chan->topic_by == NULL) {
 			free(chan->topic);
@@ -609,7 +610,7 @@ kick_one(struct server *srv, struct client *cli, struct channel *chan,
 		return;
 	}
 	n = reply_format_from(line, cli, "KICK %s %s :%.*s", chan->name,
-	    target->nick, IRC_KICKLEN, reason);
+	    target->nick, (int)msg_utf8_cut(reason, IRC_KICKLEN), reason);
 	reply_channel(chan, cli, NULL, line, n);
 	channel_part(srv, m);
 }

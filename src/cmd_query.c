@@ -577,7 +577,7 @@ cmd_away(struct server *srv, struct client *cli, const struct msg *msg)
 	char *copy = NULL;
 
 	/* RFC 2812 4.1: no (or an empty) message means "back". */
-	if (text[0] != '\0' && (copy = strndup(text, IRC_AWAYLEN)) == NULL) {
+	if (text[0] != '\0' && (copy = strndup(text, msg_utf8_cut(text, IRC_AWAYLEN))) == NULL) {
 		client_close(cli, "Out of memory");
 		return;
 	}

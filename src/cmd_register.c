@@ -203,7 +203,8 @@ cmd_user(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	free(cli->realname);
-	cli->realname = strndup(msg->params[3], IRC_REALNAMELEN);
+	cli->realname = strndup(msg->params[3],
+	    msg_utf8_cut(msg->params[3], IRC_REALNAMELEN));
 	if (cli->realname == NULL) {
 		client_close(cli, "Out of memory");
 		return;

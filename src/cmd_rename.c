@@ -132,7 +132,7 @@ cmd_rename(struct server *srv, struct client *cli, const struct msg *msg)
 	case_only = casemap_cmp(old, chan->name) == 0;
 	/* The spec: the server's RENAME always has the reason, maybe empty. */
 	relay_init(&r, srv, cli, line, reply_format_from(line, cli, "RENAME %s %s :%.*s",
-	    old, chan->name, IRC_KICKLEN, reason), NULL);
+	    old, chan->name, (int)msg_utf8_cut(reason, IRC_KICKLEN), reason), NULL);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli->caps & CAP_CHANNEL_RENAME)
 			relay_send(&r, m->cli);

@@ -223,3 +223,26 @@ msg_is_utf8(const char *p, size_t len)
 	}
 	return true;
 }
+
+size_t
+msg_utf8_trim(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t lead = len;
+
+	/* Back over at most three continuation bytes to a lead byte. */
+	while (lead > 0 && len - lead < 3 && (s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return len;
+	lead--;
+	if (utf8_seq_len(s[lead]) > len - lead)
+		return lead;
+	return len;
+}
+
+size_t
+msg_utf8_cut(const char *s, size_t max)
+{
+	return msg_utf8_trim(s, strnlen(s, max));
+}

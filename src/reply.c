@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "client.h"
 #include "monitor.h"
+#include "msg.h"
 #include "server.h"
 
 /* End the text of length n (or more, if it was cut) in out with CR LF. */
@@ -22,9 +23,12 @@ finish_line(char *out, int n)
 {
 	size_t len = n < 0 ? 0 : (size_t)n;
 
-	/* RFC 1459 2.3: cut the text so that text + CR LF fits in 512. */
+	/*
+	 * RFC 1459 2.3: cut the text so that text + CR LF fits in 512, and
+	 * not inside a character (UTF8ONLY: what is relayed stays UTF-8).
+	 */
 	if (len > IRC_LINE_MAX - 2)
-		len = IRC_LINE_MAX - 2;
+		len = msg_utf8_trim(out, IRC_LINE_MAX - 2);
 	out[len++] = '\r';
 	out[len++] = '\n';
 	return len;

@@ -2,7 +2,8 @@
  * UTF8ONLY: msg_is_utf8() on well-formed and malformed byte sequences
  * (RFC 3629), and the core refusing any line that is not UTF-8 with
  * "FAIL <command> INVALID_UTF8" before a handler sees it, so nothing of it
- * is relayed, before or after registration, with labeled-response.
+ * is relayed, before or after registration, with labeled-response; and
+ * cuts to a length limit never split a character (msg_utf8_trim()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,6 +66,84 @@ test_is_utf8_table(void **state)
 	assert_true(msg_is_utf8("a\0b", 3));
 	/* A valid sequence cut by the length is not valid. */
 	assert_false(msg_is_utf8("\xc3\xa9", 1));
+}
+
+static void
+test_utf8_trim_table(void **state)
+{
+	static const struct { const char *s; size_t len, want; } cases[] = {
+		{ "", 0, 0 },
+		{ "abc", 3, 3 },
+		{ "ab\xc3\xa9", 4, 4 },            /* complete 2-byte end */
+		{ "ab\xc3\xa9", 3, 2 },            /* its lead byte alone */
+		{ "\xe2\x82\xac", 2, 0 },           /* 3-byte, one missing */
+		{ "\xe2\x82\xac", 3, 3 },
+		{ "x\xf0\x9f\x98\x80", 4, 1 },      /* 4-byte, one missing */
+		{ "x\xf0\x9f\x98\x80", 3, 1 },
+		{ "x\xf0\x9f\x98\x80", 2, 1 },
+		{ "x\xf0\x9f\x98\x80", 5, 5 },
+		{ "\xf0\x9f\x98\x80\xf0\x9f\x98\x80", 7, 4 },
+		/* Not UTF-8 at all: nothing to repair, nothing removed. */
+		{ "ab\x80\x80\x80\x80", 6, 6 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t got = msg_utf8_trim(cases[i].s, cases[i].len);
+
+		if (got != cases[i].want)
+			fail_msg("case %zu: got %zu, want %zu", i, got, cases[i].want);
+	}
+	assert_int_equal(msg_utf8_cut("ab\xc3\xa9", 3), 2);
+	assert_int_equal(msg_utf8_cut("ab\xc3\xa9", 10), 4);
+	assert_int_equal(msg_utf8_cut("abcdef", 2), 2);
+}
+
+/*
+ * Every cut that can fall inside a character goes before it: the 512-byte
+ * line limit, topics, kick reasons, away messages and realnames.
+ */
+static void
+test_cuts_keep_utf8(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *bob = fake_joined(srv, "bob", "#c");
+	struct channel *chan = channel_find(srv, "#c");
+	char text[600], *out;
+
+	/* ":alice!u@127.0.0.1 PRIVMSG bob :" is 32 bytes; 478 are left. */
+	for (size_t skew = 0; skew < 4; skew++) {
+		memset(text, 'a', sizeof(text));
+		for (size_t i = 470 + skew; i + 4 <= 490 + skew; i += 4)
+			memcpy(text + i, "\xf0\x9f\x98\x83", 4);
+		text[492] = '\0';
+		fake_linef(srv, alice, "PRIVMSG bob :%s", text);
+		out = fake_take_output(bob);
+		assert_true(strlen(out) <= 512);
+		assert_true(msg_is_utf8(out, strlen(out)));
+		free(out);
+	}
+	/* Topic: 390 bytes; a 4-byte character across the limit is dropped. */
+	memset(text, 't', 388);
+	memcpy(text + 388, "\xf0\x9f\x98\x83", 5);
+	fake_linef(srv, alice, "TOPIC #c :%s", text);
+	assert_int_equal(strlen(chan->topic), 388);
+	fake_drop_all(srv);
+	/* Kick reason: 390 bytes. */
+	memset(text, 'k', 389);
+	memcpy(text + 389, "\xc3\xa9", 3);
+	fake_linef(srv, alice, "KICK #c bob :%s", text);
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " KICK #c bob :kkk"));
+	assert_true(msg_is_utf8(out, strlen(out)));
+	assert_null(strstr(out, "k\xc3"));
+	free(out);
+	/* Away: 200 bytes. */
+	memset(text, 'w', 199);
+	memcpy(text + 199, "\xe2\x82\xac", 4);
+	fake_linef(srv, alice, "AWAY :%s", text);
+	assert_int_equal(strlen(alice->away), 199);
 }
 
 static void
@@ -158,6 +237,8 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_is_utf8_table),
+		cmocka_unit_test(test_utf8_trim_table),
+		T(test_cuts_keep_utf8),
 		T(test_privmsg_refused_not_relayed),
 		T(test_topic_and_realname_refused),
 		T(test_registration_refused),
