@@ -27,6 +27,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
+#include "reply.h"
 #include "server.h"
 
 /* Bytes read per readable event: large, but bounded per client per round. */
@@ -170,22 +171,16 @@ conn_add_listener(struct conn *c, int listen_fd, bool proxy)
 	return 0;
 }
 
-/* Best effort: tell a refused connection why, then close it. */
+/*
+ * Best effort: tell a refused connection why, then close it. The line is
+ * built like the ERROR of client_close(): cut to fit, CR LF kept.
+ */
 static void
 refuse(int fd, const char *ip, const char *why)
 {
-	char line[256];
-	int n = snprintf(line, sizeof(line), "ERROR :Closing Link: %s (%s)\r\n", ip, why);
-	ssize_t w;
-
-	/* A long reason is cut, keeping the line end. */
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(line)) {
-		n = (int)sizeof(line) - 1;
-		memcpy(line + n - 2, "\r\n", 2);
-	}
-	w = write(fd, line, (size_t)n);
+	char line[IRC_LINE_MAX];
+	size_t n = reply_format(line, "ERROR :Closing Link: %s (%s)", ip, why);
+	ssize_t w = write(fd, line, n);
 
 	(void)w;
 	close(fd);
