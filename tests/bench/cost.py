@@ -11,7 +11,8 @@ copies of each line, one at a time, each followed by a PING whose PONG
 marks the end of its work. The figure is the server's user + system CPU
 time from /proc/<pid>/stat over those N lines, divided by N: CPU time, so
 it holds on a shared machine, to the 10 ms tick of the counter.
-COST_LINES=N changes N (default 200); COST_TARGET_MS the target (3).
+COST_LINES=N changes N (default 200); COST_TARGET_MS the target (3);
+TEST_EVENT_BACKEND=epoll runs the server with event_backend = epoll.
 Exit status 1 if a line is over the target.
 """
 import os

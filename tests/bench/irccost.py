@@ -44,6 +44,9 @@ class Server:
     def __init__(self, binary, tmpdir, name, extra=""):
         self.port = free_port()
         self.conf = os.path.join(tmpdir, name + ".conf")
+        # Like tests/stress/stress.py: TEST_EVENT_BACKEND picks the loop.
+        if os.environ.get("TEST_EVENT_BACKEND"):
+            extra += "event_backend = %s\n" % os.environ["TEST_EVENT_BACKEND"]
         with open(self.conf, "w") as f:
             f.write(CONFIG + extra)
         self.log = open(os.path.join(tmpdir, name + ".log"), "wb")
