@@ -135,8 +135,9 @@ e2e: deps $(BIN)
 irctest: deps $(BIN)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(BIN) sh tests/irctest/run.sh
 
-# The whole suite: release build (unit, integration, e2e), then unit and
-# integration again under ASan + UBSan; one total at the end.
+# The whole suite: release build (unit, integration, e2e, stress, fuzz,
+# irctest when it is at hand), then unit and integration again under
+# ASan + UBSan; one total at the end.
 test:
 	$(Q)MAKE="$(MAKE)" sh tests/run-all.sh
 

@@ -53,6 +53,7 @@ if [ "$(uname -s)" = Linux ]; then
 fi
 stage "fuzz (30 s each)" env FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_PARALLEL=1 \
     $MAKE --no-print-directory fuzz
+stage "irctest" $MAKE --no-print-directory irctest
 stage "unit (ASan+UBSan)" $MAKE --no-print-directory SAN=1 unit
 stage "integration (ASan)" $MAKE --no-print-directory SAN=1 integration
 stage "install" sh tests/install.sh
