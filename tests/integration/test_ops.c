@@ -663,6 +663,33 @@ test_per_ip_limits(void **state)
 	itest_server_stop_ok(r);
 }
 
+/* require_password = no: PASS may be left out; a wrong one still closes. */
+static void
+test_password_optional(void **state)
+{
+	struct itest_server *s = itest_server_start_ok("require_password = no\n");
+	struct itest_client *none = itest_connect(s);
+	struct itest_client *bad = itest_connect(s);
+	struct itest_client *good = itest_user(s, "withpass");
+
+	(void)state;
+	itest_send(none, "NICK nopass");
+	itest_send(none, "USER nopass 0 * :No Password");
+	itest_expect(none, ":" SRV " 001 nopass :*");
+	itest_send(none, "PRIVMSG withpass :no PASS needed");
+	itest_expect_next(good, ":nopass!nopass@127.0.0.1 PRIVMSG withpass :no PASS needed");
+	itest_send(bad, "PASS not-the-password");
+	itest_send(bad, "NICK badpass");
+	itest_send(bad, "USER badpass 0 * :Bad");
+	itest_expect_next(bad, ":" SRV " 464 badpass :Password incorrect");
+	itest_expect_next(bad, "ERROR :Closing Link: 127.0.0.1 (Bad password)");
+	itest_expect_closed(bad);
+	itest_close(none);
+	itest_close(bad);
+	itest_close(good);
+	itest_server_stop_ok(s);
+}
+
 /*
  * With the default settings loopback is exempt from max_per_ip (50) and
  * connect_rate (20 a minute): 60 local clients connect at once and all
@@ -755,6 +782,7 @@ main(void)
 		itest_unit_test(test_server_full),
 		itest_unit_test(test_per_ip_limits),
 		itest_unit_test(test_loopback_not_limited),
+		itest_unit_test(test_password_optional),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -28,6 +28,7 @@ HASH_ITERATIONS = 1000
 # How long a SIGHUP reload may take before registerUser gives up.
 RELOAD_TIMEOUT_S = 10.0
 RELOADED = b"configuration reloaded on SIGHUP"
+RELOAD_FAILED = b"rehash failed"
 
 TEMPLATE_CONFIG = """\
 server_name = My.Little.Server
@@ -230,13 +231,19 @@ class IrcservController(BaseServerController, DirectoryBasedController):
         assert password, "ircserv accounts need a password"
         self.accounts[username] = hash_password(password)
         self._write_config()
-        before = self._log_bytes().count(RELOADED)
+        log = self._log_bytes()
+        before, failed = log.count(RELOADED), log.count(RELOAD_FAILED)
         self.wait_for_port()
         assert self.proc
         self.proc.send_signal(signal.SIGHUP)
         deadline = time.monotonic() + RELOAD_TIMEOUT_S
-        while self._log_bytes().count(RELOADED) <= before:
+        while (log := self._log_bytes()).count(RELOADED) <= before:
             self.check_is_alive()
+            if log.count(RELOAD_FAILED) > failed:
+                raise Exception(
+                    "ircserv refused the configuration with the new account: "
+                    + log[log.rindex(RELOAD_FAILED):].decode(errors="replace")
+                )
             if time.monotonic() > deadline:
                 raise Exception(
                     f"ircserv did not reload its configuration after SIGHUP "
