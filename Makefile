@@ -4,6 +4,7 @@
 #   make irctest    the irctest conformance suite, when ../shared/irctest or $IRCTEST_DIR has it
 #   make asan       build and run unit + integration tests under ASan + UBSan
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
+#   make stress-sasl  SASL logins under attack: loop stalls and real logins (30 s)
 #   make bench      benchmark against other servers (tests/bench)
 #   make bench-cost server CPU per line of the costliest commands
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
@@ -62,7 +63,7 @@ DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
 .PHONY: all bonus bench bench-cost clean fclean re test unit integration e2e irctest asan deps fuzz \
-	stress valgrind
+	stress stress-sasl valgrind
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
@@ -162,6 +163,11 @@ bench-cost: $(NAME)
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
 stress: deps $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/stress/stress.py
+
+# Password checks under attack: PING round trips during a burst of 8 checks,
+# real logins while 60 peers from 4 addresses spray failed ones.
+stress-sasl: deps $(BIN)
+	$(Q)IRCSERV_BIN=$(BIN) python3 tests/stress/sasl_storm.py
 
 # The integration tests with the server under valgrind memcheck (release
 # build). Left out: test_proxy and test_bot, whose fixed protocol deadlines

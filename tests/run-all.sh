@@ -47,6 +47,7 @@ if [ "$(uname -s)" = Linux ]; then
 fi
 stage "e2e (irssi, WeeChat)" $MAKE --no-print-directory e2e
 stage "stress" $MAKE --no-print-directory stress
+stage "stress (SASL storm)" $MAKE --no-print-directory stress-sasl
 if [ "$(uname -s)" = Linux ]; then
 	stage "stress (epoll)" env TEST_EVENT_BACKEND=epoll \
 	    $MAKE --no-print-directory stress
