@@ -37,13 +37,13 @@ int     conn_add_listener(struct conn *c, int listen_fd, bool proxy);
  */
 void    conn_free(struct conn *c);
 /*
- * End of a poll round: close connections whose PROXY header is overdue,
+ * End of a loop round: close connections whose PROXY header is overdue,
  * free closed clients (writing their last bytes once), then write every
  * client with pending output once.
  */
 void    conn_settle(struct conn *c);
 /*
- * The poll timeout for the next round: timeout_ms (-1: none), shortened
+ * The wait timeout for the next round: timeout_ms (-1: none), shortened
  * to the first PROXY header deadline. Call after conn_settle().
  */
 int     conn_poll_timeout(const struct conn *c, int timeout_ms);

@@ -254,7 +254,7 @@ map_fd(struct conn *c, int fd, struct client *cli, bool sniff)
 /*
  * Out of descriptors: give back the spare one, accept and refuse the
  * waiting connection, take the spare again. Without this, the listener
- * stays readable and poll() spins.
+ * stays readable and the loop spins.
  */
 /*
  * Returns true when a waiting connection was refused. Linux reports
@@ -279,7 +279,7 @@ accept_when_full(struct conn *c, int listen_fd)
 
 /*
  * No descriptor to spare: stop watching the listeners for a moment, or a
- * readable listener that cannot be accepted from would make poll() spin.
+ * readable listener that cannot be accepted from would make the loop spin.
  */
 static void
 pause_listeners(struct conn *c)

@@ -1,5 +1,5 @@
 /*
- * ircserv entry point: arguments, signals, the listener, and the poll
+ * ircserv entry point: arguments, signals, the listener, and the event
  * loop that drives the core. The only file with main() and the only
  * global (the signal pipe, which a handler must reach).
  */
@@ -283,7 +283,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		/*
 		 * Then a slice of queued password checks, after this round's
 		 * answers are written, and the answers of checks it finished.
-		 * While checks remain, poll only to serve I/O, then go on.
+		 * While checks remain, wait only to serve I/O, then go on.
 		 */
 		busy = server_work(srv);
 		conn_settle(c);
