@@ -227,8 +227,10 @@ raise_fd_limit(void)
 }
 
 /*
- * The port from argv on every IPv4 interface, then each "listen" line;
+ * Each "listen" line, then the port from argv on every IPv4 interface;
  * those marked proxy expect a PROXY protocol header on every connection.
+ * The command-line port opens last, so whoever waits for it to accept
+ * (a service manager, a test) finds every listener open.
  */
 static int
 open_listeners(const struct config *cfg, struct conn *c)
@@ -236,12 +238,6 @@ open_listeners(const struct config *cfg, struct conn *c)
 	char err[256];
 	int fd;
 
-	/* "bind" may narrow the command-line port to one address (tests: loopback). */
-	if ((fd = conn_listen(cfg->bind_addr, cfg->bind_addr && strchr(cfg->bind_addr, ':') ?
-	    CONFIG_INET6 : CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
-		goto fail;
-	if (conn_add_listener(c, fd, false) == -1)
-		goto no_room;
 	for (size_t i = 0; i < cfg->nlistens; i++) {
 		const struct config_listen *l = &cfg->listens[i];
 
@@ -252,6 +248,12 @@ open_listeners(const struct config *cfg, struct conn *c)
 		log_msg(LOG_INFO, "listening on %s port %u%s", l->addr, l->port,
 		    l->proxy ? " (PROXY protocol)" : "");
 	}
+	/* "bind" may narrow the command-line port to one address (tests: loopback). */
+	if ((fd = conn_listen(cfg->bind_addr, cfg->bind_addr && strchr(cfg->bind_addr, ':') ?
+	    CONFIG_INET6 : CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
+		goto fail;
+	if (conn_add_listener(c, fd, false) == -1)
+		goto no_room;
 	return 0;
 no_room:
 	close(fd);
