@@ -51,6 +51,8 @@ stage "stress (SASL storm)" $MAKE --no-print-directory stress-sasl
 if [ "$(uname -s)" = Linux ]; then
 	stage "stress (epoll)" env TEST_EVENT_BACKEND=epoll \
 	    $MAKE --no-print-directory stress
+	stage "stress (SASL, epoll)" env TEST_EVENT_BACKEND=epoll \
+	    $MAKE --no-print-directory stress-sasl
 fi
 stage "fuzz (30 s each)" env FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_PARALLEL=1 \
     $MAKE --no-print-directory fuzz

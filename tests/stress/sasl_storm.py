@@ -24,6 +24,8 @@ It prints the figures, checks generous bounds (the machine may be loaded:
 the exact figures are for docs/security.md, the bounds only catch a
 server that blocks), and ends with "N passed, N failed"; exit status 1 if
 any check failed. Every wait is bounded; the run takes about 30 s.
+TEST_EVENT_BACKEND=epoll (or poll) adds that event_backend to the server's
+configuration, as for tests/stress/stress.py.
 """
 import base64
 import os
@@ -314,6 +316,8 @@ def main():
             f.write("bind = 127.0.0.1\nmax_per_ip = 0\nconnect_rate = 0\n"
                     "flood_exempt = 127.0.0.1\nlog_level = error\n"
                     "account %s {\n\tpassword = %s\n}\n" % (ACCOUNT, hashed))
+            if os.environ.get("TEST_EVENT_BACKEND"):
+                f.write("event_backend = %s\n" % os.environ["TEST_EVENT_BACKEND"])
         port = free_port()
         log = open(os.path.join(tmp, "server.log"), "w")
         proc = subprocess.Popen([binary, str(port), PASSWORD, "-c", conf],
