@@ -29,6 +29,7 @@
 #define CAP_EXTENDED_MONITOR    (1u << 16)
 #define CAP_CHGHOST             (1u << 17)
 #define CAP_CHANNEL_RENAME      (1u << 18)
+#define CAP_READ_MARKER         (1u << 19)
 
 struct server;
 

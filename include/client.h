@@ -54,6 +54,7 @@ struct client {
 	char            *away;          /* owned; NULL when not away */
 	char            *close_reason;  /* owned; set by client_close() */
 	char             account[IRC_ACCOUNTLEN + 1];  /* "" until SASL login */
+	struct client   *acct_prev, *acct_next;  /* sessions of that account */
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
@@ -134,6 +135,15 @@ void    client_send(struct client *cli, const char *p, size_t n);
  * hand it to the reaper. Idempotent. Never frees.
  */
 void    client_close(struct client *cli, const char *reason);
+
+/*
+ * Log cli in to account ("" logs it out), keeping the server's index of
+ * the sessions of each account. Returns 0, or -1 when out of memory (cli
+ * is then logged out).
+ */
+int     client_set_account(struct client *cli, const char *account);
+/* The first session logged in to account, then ->acct_next; NULL if none. */
+struct client *client_first_session(struct server *srv, const char *account);
 
 /* Look up a client by nick (registered or reserving it). */
 struct client *client_find_nick(struct server *srv, const char *nick);

@@ -86,6 +86,11 @@ cmd_handler cmd_monitor;
 /* Tell cli's watchers that it came online (730) or went offline (731). */
 void    monitor_notify(struct server *srv, struct client *cli, bool online);
 
+/* cmd_readmarker.c */
+cmd_handler cmd_markread;
+/* Send cli its marker for target: after a JOIN (draft/read-marker). */
+void    markread_send(struct server *srv, struct client *cli, const char *target);
+
 /* cmd_query.c */
 cmd_handler cmd_admin, cmd_away, cmd_help, cmd_info, cmd_ison, cmd_links,
 	    cmd_lusers, cmd_motd, cmd_stats, cmd_summon, cmd_time, cmd_userhost,

@@ -23,6 +23,7 @@ struct whowas;
 struct limits;
 struct monitor;
 struct hashq;
+struct readmarkers;
 
 #define SERVER_ISUPPORT_MAX 40
 /* Own output of one command that costs one more line of flood allowance. */
@@ -32,6 +33,9 @@ struct server {
 	struct config    cfg;           /* owned */
 	struct hmap     *nicks;         /* nick -> struct client */
 	struct hmap     *channels;      /* name -> struct channel */
+	struct hmap     *accounts;      /* account -> first logged-in client */
+	struct readmarkers *markers;    /* read markers of accounts */
+	struct readmarkers *conn_markers; /* of connections without one, by id */
 	struct whowas   *whowas;        /* nicks that left or changed */
 	struct limits   *limits;        /* connections per IP */
 	struct monitor  *monitor;       /* MONITOR watchers */

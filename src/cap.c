@@ -27,6 +27,7 @@ static const struct cap caps[] = {
 	{ "multi-prefix",       CAP_MULTI_PREFIX, NULL },
 	/* A work-in-progress spec: its name carries the draft/ prefix. */
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
+	{ "draft/read-marker",  CAP_READ_MARKER, NULL },
 	{ "sasl",               CAP_SASL, "PLAIN,SCRAM-SHA-256" },
 	{ "server-time",        CAP_SERVER_TIME, NULL },
 	{ "setname",            CAP_SETNAME, NULL },

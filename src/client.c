@@ -158,6 +158,57 @@ client_close(struct client *cli, const char *reason)
 	    strncmp(reason, "Quit", 4) == 0 ? "Quit" : reason);
 }
 
+static void
+account_unlink(struct client *cli)
+{
+	struct server *srv = cli->srv;
+
+	if (cli->acct_next)
+		cli->acct_next->acct_prev = cli->acct_prev;
+	if (cli->acct_prev) {
+		cli->acct_prev->acct_next = cli->acct_next;
+	} else if (cli->acct_next) {
+		/* The map's key is the first session's name: hand it on. */
+		hmap_put(srv->accounts, cli->acct_next->account, cli->acct_next);
+	} else {
+		hmap_del(srv->accounts, cli->account);
+	}
+	cli->acct_prev = cli->acct_next = NULL;
+	cli->account[0] = '\0';
+}
+
+int
+client_set_account(struct client *cli, const char *account)
+{
+	struct server *srv = cli->srv;
+	struct client *first;
+
+	if (cli->account[0])
+		account_unlink(cli);
+	if (account[0] == '\0')
+		return 0;
+	snprintf(cli->account, sizeof(cli->account), "%s", account);
+	first = hmap_get(srv->accounts, cli->account);
+	if (first == NULL && hmap_put(srv->accounts, cli->account, cli) == -1) {
+		cli->account[0] = '\0';
+		return -1;
+	}
+	if (first != NULL) {
+		cli->acct_next = first->acct_next;
+		cli->acct_prev = first;
+		if (first->acct_next)
+			first->acct_next->acct_prev = cli;
+		first->acct_next = cli;
+	}
+	return 0;
+}
+
+struct client *
+client_first_session(struct server *srv, const char *account)
+{
+	return hmap_get(srv->accounts, account);
+}
+
 struct client *
 client_find_nick(struct server *srv, const char *nick)
 {

@@ -196,6 +196,9 @@ channel_send_join_burst(struct server *srv, struct client *cli, struct channel *
 {
 	if (chan->topic)
 		send_topic(srv, cli, chan);
+	/* draft/read-marker: MARKREAD after the JOIN, before RPL_ENDOFNAMES. */
+	if (cli->caps & CAP_READ_MARKER)
+		markread_send(srv, cli, chan->name);
 	/* IRCv3 no-implicit-names: the client asks for NAMES when it wants them. */
 	if (!(cli->caps & CAP_NO_IMPLICIT_NAMES))
 		channel_send_names(srv, cli, chan);

@@ -427,6 +427,8 @@ static const struct help helps[] = {
 	  "List channels with their user counts and topics." },
 	{ "LUSERS", "LUSERS",
 	  "Show how many users, operators and channels there are." },
+	{ "MARKREAD", "MARKREAD <target> [timestamp=YYYY-MM-DDThh:mm:ss.sssZ]",
+	  "Show, or move forward, up to when you have read a channel or query." },
 	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
 	  "Show or change user modes (Biow) or channel modes (bCeIiklmnopstv)." },
 	{ "MONITOR", "MONITOR +|- <nick>{,<nick>} | C | L | S",

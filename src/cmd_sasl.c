@@ -82,7 +82,10 @@ login(struct server *srv, struct client *cli, const struct config_account *acct)
 {
 	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 
-	snprintf(cli->account, sizeof(cli->account), "%s", acct->name);
+	if (client_set_account(cli, acct->name) == -1) {
+		client_close(cli, "Out of memory");
+		return;
+	}
 	client_prefix(cli, prefix, sizeof(prefix));
 	reply_numeric(srv, cli, RPL_LOGGEDIN, prefix, cli->account, cli->account);
 	reply_numeric(srv, cli, RPL_SASLSUCCESS);

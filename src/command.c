@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "LINKS",    0, true,  cmd_links },
 	{ "LIST",     0, true,  cmd_list },
 	{ "LUSERS",   0, true,  cmd_lusers },
+	/* No minimum: a missing target is FAIL MARKREAD NEED_MORE_PARAMS. */
+	{ "MARKREAD", 0, true,  cmd_markread },
 	{ "MODE",     1, true,  cmd_mode },
 	{ "MONITOR",  1, true,  cmd_monitor },
 	{ "MOTD",     0, true,  cmd_motd },

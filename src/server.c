@@ -28,6 +28,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "numeric.h"
+#include "readmarker.h"
 #include "reply.h"
 #include "whowas.h"
 
@@ -119,6 +120,9 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	command_table(&ncmds);
 	srv->nicks = hmap_new();
 	srv->channels = hmap_new();
+	srv->accounts = hmap_new();
+	srv->markers = readmarker_new(READMARKER_OWNERS, READMARKER_TARGETS);
+	srv->conn_markers = readmarker_new(READMARKER_CONNS, READMARKER_TARGETS);
 	srv->whowas = whowas_new(cfg->whowas_max);
 	srv->limits = limits_new();
 	srv->monitor = monitor_new();
@@ -126,6 +130,7 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
 	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
+	    srv->accounts == NULL || srv->markers == NULL || srv->conn_markers == NULL ||
 	    srv->limits == NULL || srv->monitor == NULL || srv->hashq == NULL ||
 	    srv->cmd_counts == NULL ||
 	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
@@ -163,6 +168,9 @@ server_free(struct server *srv)
 		channel_free(srv, chan);
 	hmap_free(srv->nicks);
 	hmap_free(srv->channels);
+	hmap_free(srv->accounts);
+	readmarker_free(srv->markers);
+	readmarker_free(srv->conn_markers);
 	whowas_free(srv->whowas);
 	limits_free(srv->limits);
 	monitor_free(srv->monitor);
@@ -681,7 +689,7 @@ struct client *
 server_reap_next(struct server *srv)
 {
 	struct client *cli = srv->dead;
-	char line[IRC_LINE_MAX];
+	char line[IRC_LINE_MAX], owner[READMARKER_OWNER_SIZE];
 
 	if (cli == NULL)
 		return NULL;
@@ -706,6 +714,9 @@ server_reap_next(struct server *srv)
 	hashq_drop(srv->hashq, cli);
 	if (cli->nick[0] && client_find_nick(srv, cli->nick) == cli)
 		hmap_del(srv->nicks, cli->nick);
+	client_set_account(cli, "");
+	readmarker_conn_owner(cli->id, owner);
+	readmarker_forget(srv->conn_markers, owner);
 	timer_del(srv, cli);
 	unlink_pending(srv, cli);
 	if (cli->ip_counted)

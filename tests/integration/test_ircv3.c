@@ -30,7 +30,7 @@
 /* What CAP LS lists, in its order, around sasl (offered only with accounts). */
 #define CAPS_HEAD       "account-notify account-tag away-notify batch " \
 	"cap-notify draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify " \
-	"labeled-response message-tags multi-prefix " NO_IMPLICIT_NAMES
+	"labeled-response message-tags multi-prefix " NO_IMPLICIT_NAMES " draft/read-marker"
 #define CAPS_TAIL       "server-time setname userhost-in-names"
 #define CAPS_ALL        CAPS_HEAD " " CAPS_TAIL
 
@@ -1593,6 +1593,67 @@ notified_user(struct itest_server *srv, const char *nick, bool v302)
 	return c;
 }
 
+/* draft/read-marker: markers per account, shared by its connections */
+
+/* A registered client with caps that logs in to ACCT with SASL PLAIN. */
+static struct itest_client *
+account_user(struct itest_server *srv, const char *nick, const char *caps)
+{
+	struct itest_client *c = cap_user(srv, nick, caps);
+
+	c->timeout_ms = ITEST_HASH_MS;
+	authenticate(c, "", ACCT, ACCT_PASS);
+	itest_expect_next(c, ":" SRV " 900 %s *", nick);
+	itest_expect_next(c, ":" SRV " 903 %s :SASL authentication successful", nick);
+	return c;
+}
+
+static void
+test_read_marker(void **state)
+{
+	struct itest_server *srv = itest_server_start_ok(sasl_conf(""));
+	struct itest_client *a = account_user(srv, "rmA", "sasl draft/read-marker");
+	struct itest_client *b = account_user(srv, "rmB", "sasl draft/read-marker");
+	struct itest_client *c = account_user(srv, "rmC", "sasl");
+	struct itest_client *d = cap_user(srv, "rmD", "draft/read-marker");
+
+	(void)state;
+	/* On JOIN: MARKREAD between the JOIN and RPL_ENDOFNAMES. */
+	itest_send(a, "JOIN #rm");
+	itest_expect_next(a, ":rmA!* JOIN #rm");
+	itest_expect_next(a, ":" SRV " MARKREAD #rm \\*");
+	itest_expect_next(a, ":" SRV " 353 rmA = #rm :@rmA");
+	itest_expect_next(a, ":" SRV " 366 rmA #rm :*");
+	/* A set is answered, and told to the account's other connection. */
+	itest_send(a, "MARKREAD #rm timestamp=2022-11-11T11:11:11.111Z");
+	itest_expect_next(a, ":" SRV " MARKREAD #rm timestamp=2022-11-11T11:11:11.111Z");
+	itest_expect_next(b, ":" SRV " MARKREAD #rm timestamp=2022-11-11T11:11:11.111Z");
+	/* Older: the stored marker stays and is the answer. */
+	itest_send(b, "MARKREAD #RM timestamp=2021-01-01T00:00:00.000Z");
+	itest_expect_next(b, ":" SRV " MARKREAD #RM timestamp=2022-11-11T11:11:11.111Z");
+	itest_send(a, "MARKREAD #rm *");
+	itest_expect_next(a, ":" SRV " FAIL MARKREAD INVALID_PARAMS \\* :Invalid timestamp");
+	itest_send(a, "MARKREAD #rm timestamp=2022-13-01T00:00:00.000Z");
+	itest_expect_next(a, ":" SRV " FAIL MARKREAD INVALID_PARAMS * :Invalid timestamp");
+	itest_send(a, "MARKREAD");
+	itest_expect_next(a, ":" SRV " FAIL MARKREAD NEED_MORE_PARAMS :Missing parameters");
+	/* Without an account, markers are the connection's own. */
+	itest_send(d, "MARKREAD #rm");
+	itest_expect_next(d, ":" SRV " MARKREAD #rm \\*");
+	quiet(a, b, c, d);
+	/* A new connection of the account finds the marker on JOIN. */
+	itest_close(b);
+	b = account_user(srv, "rmE", "sasl draft/read-marker");
+	itest_send(b, "JOIN #rm");
+	itest_expect(b, ":" SRV " MARKREAD #rm timestamp=2022-11-11T11:11:11.111Z");
+	itest_expect(b, ":" SRV " 366 rmE #rm :*");
+	itest_close(a);
+	itest_close(b);
+	itest_close(c);
+	itest_close(d);
+	itest_server_stop_ok(srv);
+}
+
 static void
 test_cap_notify_rehash(void **state)
 {
@@ -1681,6 +1742,7 @@ main(void)
 		itest_unit_test(test_account_capabilities),
 		itest_unit_test(test_account_notify),
 		itest_unit_test(test_cap_notify_rehash),
+		itest_unit_test(test_read_marker),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,

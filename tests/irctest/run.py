@@ -33,6 +33,11 @@ SELECTIONS = {
 DESELECTED = {
     "testLinksWithServices": "needs a services server linked to the IRC "
     "server (ircserv links to no servers; accounts live in its configuration)",
+    "testReadMarkerPersistsAcrossReconnect": "needs always-on clients, which "
+    "the server keeps in channels after they disconnect (ircserv has none)",
+    "testReadMarkerPropagatedToOtherSessions": "needs two connections sharing "
+    "one nick (ircserv gives each connection its own nick; the MARKREAD sent "
+    "to an account's other connections is tested in tests/integration)",
 }
 WORKERS = os.environ.get("IRCTEST_WORKERS", "2")
 # Seconds one test may take before pytest-timeout fails it (a hang).

@@ -39,7 +39,8 @@
 #define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
 	"draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify labeled-response " \
 	"message-tags " \
-	"multi-prefix draft/no-implicit-names server-time setname userhost-in-names"
+	"multi-prefix draft/no-implicit-names draft/read-marker server-time setname " \
+	"userhost-in-names"
 
 /* Assert out begins with prefix; return what follows it. */
 static const char *

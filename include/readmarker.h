@@ -1,0 +1,63 @@
+/*
+ * Read markers (IRCv3 draft/read-marker): for each owner (an account, or
+ * one connection of a user without one) and target (a channel or a nick),
+ * the time of the last message the user has read. Sans-I/O and bounded:
+ * at most max_targets targets per owner and max_owners owners, the least
+ * recently updated dropped first. Names compare under the rfc1459
+ * casemapping. Kept in memory only: markers are lost when the server stops.
+ */
+#ifndef IRCSERV_READMARKER_H
+#define IRCSERV_READMARKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The server's bounds: targets per owner, accounts in total, and
+ * connections without an account in total (in a store of their own, so
+ * that they never push out the markers of accounts).
+ */
+#define READMARKER_TARGETS      256
+#define READMARKER_OWNERS       4096
+#define READMARKER_CONNS        4096
+/* An owner name made by readmarker_conn_owner(), with its NUL. */
+#define READMARKER_OWNER_SIZE   24
+/* "YYYY-MM-DDThh:mm:ss.sssZ" and its NUL. */
+#define READMARKER_TIME_SIZE    25
+
+struct readmarkers;
+
+/* Caller frees with readmarker_free(). NULL when out of memory. */
+struct readmarkers *readmarker_new(size_t max_owners, size_t max_targets);
+/* Free the store and every marker in it. Accepts NULL. */
+void    readmarker_free(struct readmarkers *rm);
+
+/* owner's marker for target in milliseconds since the epoch, or -1 if none. */
+int64_t readmarker_get(const struct readmarkers *rm, const char *owner,
+	    const char *target);
+/*
+ * Move owner's marker for target forward to ms (>= 0); a marker never goes
+ * back. *stored gets the marker after the call. Returns 1 when it moved,
+ * 0 when it stayed (ms not newer), -1 when out of memory (nothing changed).
+ * Names are copied.
+ */
+int     readmarker_set(struct readmarkers *rm, const char *owner, const char *target,
+	    int64_t ms, int64_t *stored);
+/* Drop every marker of owner (a connection without an account that left). */
+void    readmarker_forget(struct readmarkers *rm, const char *owner);
+/* The owner name of connection id, for a user without an account. */
+void    readmarker_conn_owner(uint64_t id, char out[READMARKER_OWNER_SIZE]);
+/* Owners in the store, and targets of owner (0 when unknown). */
+size_t  readmarker_owners(const struct readmarkers *rm);
+size_t  readmarker_targets(const struct readmarkers *rm, const char *owner);
+
+/*
+ * Parse exactly "YYYY-MM-DDThh:mm:ss.sssZ" (server-time form, UTC, years
+ * 1970-9999, a real calendar date, no leap second) into milliseconds since
+ * the epoch. Returns 0, or -1 for anything else.
+ */
+int     readmarker_parse_time(const char *s, int64_t *ms);
+/* Format ms (>= 0, before year 10000) in that form into out. */
+void    readmarker_format_time(int64_t ms, char out[READMARKER_TIME_SIZE]);
+
+#endif
