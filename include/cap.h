@@ -30,6 +30,7 @@
 #define CAP_CHGHOST             (1u << 17)
 #define CAP_CHANNEL_RENAME      (1u << 18)
 #define CAP_READ_MARKER         (1u << 19)
+#define CAP_METADATA            (1u << 20)
 
 struct server;
 

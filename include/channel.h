@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "irc.h"
+#include "metadata.h"
 
 struct server;
 struct client;
@@ -77,6 +78,7 @@ struct channel {
 	size_t             ninvites;
 	int64_t            knock_ms;    /* last KNOCK delivered (monotonic); 0: never */
 	int64_t            renamed_ms;  /* last RENAME (monotonic); 0: never */
+	struct metadata    metadata;    /* owned; draft/metadata-3 key/values */
 };
 
 struct channel *channel_find(struct server *srv, const char *name);

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "irc.h"
+#include "metadata.h"
 
 struct server;
 struct membership;
@@ -72,6 +73,8 @@ struct client {
 	char            *list_filters;  /* owned; a paced LIST in progress */
 	char            *list_conds;    /* owned; its second parameter */
 	size_t           list_it;       /* where that LIST goes on in the registry */
+	struct metadata  metadata;      /* owned; draft/metadata-3 key/values */
+	struct metadata  metadata_subs; /* owned; keys subscribed to (no values) */
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */

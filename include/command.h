@@ -91,6 +91,15 @@ cmd_handler cmd_markread;
 /* Send cli its marker for target: after a JOIN (draft/read-marker). */
 void    markread_send(struct server *srv, struct client *cli, const char *target);
 
+/* cmd_metadata.c */
+cmd_handler cmd_metadata;
+/* After cli joined chan: the metadata it subscribes to there, or 774. */
+void    metadata_send_join(struct server *srv, struct client *cli, struct channel *chan);
+/* At registration: cli's own metadata in a "metadata" batch (before-connect). */
+void    metadata_send_own(struct server *srv, struct client *cli);
+/* WHOIS: 760 for the few keys of t meant to be read by people. */
+void    metadata_send_whois(struct server *srv, struct client *cli, const struct client *t);
+
 /* cmd_query.c */
 cmd_handler cmd_admin, cmd_away, cmd_help, cmd_info, cmd_ison, cmd_links,
 	    cmd_lusers, cmd_motd, cmd_stats, cmd_summon, cmd_time, cmd_userhost,

@@ -141,6 +141,15 @@
 #define RPL_ENDOFMONLIST        "733 :End of MONITOR list"
 #define ERR_MONLISTFULL         "734 %d %s :Monitor list is full"
 
+/* IRCv3 draft/metadata-3 (ircv3.net "Metadata"). */
+#define RPL_WHOISKEYVALUE       "760 %s %s * :%s"
+#define RPL_KEYVALUE            "761 %s %s * :%s"
+#define RPL_KEYNOTSET           "766 %s %s :key not set"
+#define RPL_METADATASUBOK       "770 %s"
+#define RPL_METADATAUNSUBOK     "771 %s"
+#define RPL_METADATASUBS        "772 %s"
+#define RPL_METADATASYNCLATER   "774 %s %d"
+
 /* IRCv3 SASL (ircv3.net "sasl-3.1", modern "Numerics"). */
 #define RPL_LOGGEDIN            "900 %s %s :You are now logged in as %s"
 #define RPL_SASLSUCCESS         "903 :SASL authentication successful"

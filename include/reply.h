@@ -38,6 +38,9 @@ void    reply_send_tagged(struct client *cli, const char *tag, const char *fmt, 
  */
 void    reply_numeric(struct server *srv, struct client *cli, const char *fmt, ...)
 	    REPLY_PRINTF(3, 4);
+/* reply_numeric() with "@tag " in front, or without it when tag is NULL. */
+void    reply_numeric_tagged(struct server *srv, struct client *cli, const char *tag,
+	    const char *fmt, ...) REPLY_PRINTF(4, 5);
 /*
  * s shown as a middle parameter of a reply: s itself, or "*" when s is
  * empty, holds a space or starts with ':', which would shift or end the

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "metadata.h"
 #include "server.h"
 
 static const struct cap caps[] = {
@@ -24,6 +25,8 @@ static const struct cap caps[] = {
 	{ "invite-notify",      CAP_INVITE_NOTIFY, NULL },
 	{ "labeled-response",   CAP_LABELED_RESPONSE, NULL },
 	{ "message-tags",       CAP_MESSAGE_TAGS, NULL },
+	/* Work in progress, hence draft/; its limits are metadata.h's. */
+	{ "draft/metadata-3",   CAP_METADATA, METADATA_CAP_VALUE },
 	{ "multi-prefix",       CAP_MULTI_PREFIX, NULL },
 	/* A work-in-progress spec: its name carries the draft/ prefix. */
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },

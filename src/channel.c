@@ -45,6 +45,7 @@ channel_free(struct server *srv, struct channel *chan)
 	mask_list_free(&chan->excepts);
 	mask_list_free(&chan->invexes);
 	free(chan->invites);
+	metadata_free(&chan->metadata);
 	free(chan);
 }
 

@@ -60,6 +60,8 @@ client_free(struct client *cli)
 	free(cli->invited);
 	free(cli->list_filters);
 	free(cli->list_conds);
+	metadata_free(&cli->metadata);
+	metadata_free(&cli->metadata_subs);
 	free(cli);
 }
 

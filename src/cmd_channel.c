@@ -202,6 +202,7 @@ channel_send_join_burst(struct server *srv, struct client *cli, struct channel *
 	/* IRCv3 no-implicit-names: the client asks for NAMES when it wants them. */
 	if (!(cli->caps & CAP_NO_IMPLICIT_NAMES))
 		channel_send_names(srv, cli, chan);
+	metadata_send_join(srv, cli, chan);
 }
 
 static void

@@ -429,6 +429,8 @@ static const struct help helps[] = {
 	  "Show how many users, operators and channels there are." },
 	{ "MARKREAD", "MARKREAD <target> [timestamp=YYYY-MM-DDThh:mm:ss.sssZ]",
 	  "Show, or move forward, up to when you have read a channel or query." },
+	{ "METADATA", "METADATA <*|nick|channel> GET|LIST|SET|CLEAR|SUB|UNSUB|SUBS|SYNC [...]",
+	  "Read and set key/value metadata on users and channels (draft/metadata-3)." },
 	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
 	  "Show or change user modes (Biow) or channel modes (bCeIiklmnopstv)." },
 	{ "MONITOR", "MONITOR +|- <nick>{,<nick>} | C | L | S",
@@ -910,6 +912,7 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, t->account);
 	if (t->umodes & UMODE_BOT)
 		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
+	metadata_send_whois(srv, cli, t);
 	reply_numeric(srv, cli, RPL_WHOISIDLE, t->nick,
 	    (long)(srv->now - t->last_message), (long)t->signon);
 }

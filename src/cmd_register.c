@@ -106,6 +106,7 @@ register_try_complete(struct server *srv, struct client *cli)
 		srv->max_users = srv->nusers;
 	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
 	send_welcome(srv, cli);
+	metadata_send_own(srv, cli);
 	monitor_notify(srv, cli, true);
 }
 
@@ -263,7 +264,7 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
 {
 	size_t n, len = 0;
 	const struct cap *caps = cap_table(&n);
-	char list[400], word[64];
+	char list[400], word[128];
 
 	list[0] = '\0';
 	for (size_t i = 0; i < n; i++) {

@@ -36,6 +36,8 @@ static const struct command commands[] = {
 	{ "LUSERS",   0, true,  cmd_lusers },
 	/* No minimum: a missing target is FAIL MARKREAD NEED_MORE_PARAMS. */
 	{ "MARKREAD", 0, true,  cmd_markread },
+	/* Also before registration, for one's own metadata (before-connect). */
+	{ "METADATA", 2, false, cmd_metadata },
 	{ "MODE",     1, true,  cmd_mode },
 	{ "MONITOR",  1, true,  cmd_monitor },
 	{ "MOTD",     0, true,  cmd_motd },

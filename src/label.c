@@ -90,7 +90,11 @@ send_batch(struct server *srv, struct client *cli, const struct label *l,
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
-		send_tagged(cli, tag, p, len);
+		/* A nested batch's lines keep their own batch tag (IRCv3 batch). */
+		if (len > 7 && memcmp(p, "@batch=", 7) == 0)
+			client_send(cli, p, len);
+		else
+			send_tagged(cli, tag, p, len);
 		p += len;
 	}
 	reply_send(cli, ":%s BATCH -%s", srv->cfg.server_name, id);

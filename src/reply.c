@@ -87,22 +87,50 @@ reply_param(const char *s)
 	return s[0] == '\0' || s[0] == ':' || strchr(s, ' ') != NULL ? "*" : s;
 }
 
-void
-reply_numeric(struct server *srv, struct client *cli, const char *fmt, ...)
+/* ":server NNN target rest" from a numeric.h fmt, with "@tag " first unless tag is NULL. */
+static void
+vnumeric(struct server *srv, struct client *cli, const char *tag, const char *fmt,
+    va_list ap)
 {
-	char line[IRC_LINE_MAX];
+	char line[IRC_LINE_MAX], out[IRC_LINE_MAX + 128];
 	int head, n;
-	va_list ap;
+	size_t len;
 
 	/* fmt is "NNN rest": put ":server NNN target " in front of rest. */
 	head = snprintf(line, IRC_LINE_MAX - 1, ":%s %.3s %s ", srv->cfg.server_name,
 	    fmt, client_name(cli));
 	if (head < 0 || head >= IRC_LINE_MAX - 2)
 		return;
-	va_start(ap, fmt);
 	n = vsnprintf(line + head, IRC_LINE_MAX - 1 - (size_t)head, fmt + 4, ap);
+	len = finish_line(line, head + (n < 0 ? 0 : n));
+	if (tag == NULL) {
+		client_send(cli, line, len);
+		return;
+	}
+	n = snprintf(out, sizeof(out), "@%s %.*s", tag, (int)len, line);
+	if (n > 0 && (size_t)n < sizeof(out))
+		client_send(cli, out, (size_t)n);
+}
+
+void
+reply_numeric(struct server *srv, struct client *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnumeric(srv, cli, NULL, fmt, ap);
 	va_end(ap);
-	client_send(cli, line, finish_line(line, head + (n < 0 ? 0 : n)));
+}
+
+void
+reply_numeric_tagged(struct server *srv, struct client *cli, const char *tag,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vnumeric(srv, cli, tag, fmt, ap);
+	va_end(ap);
 }
 
 static size_t

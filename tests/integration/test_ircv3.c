@@ -28,11 +28,17 @@
  */
 #define NO_IMPLICIT_NAMES "draft/no-implicit-names"
 /* What CAP LS lists, in its order, around sasl (offered only with accounts). */
-#define CAPS_HEAD       "account-notify account-tag away-notify batch " \
+#define CAPS_PRE        "account-notify account-tag away-notify batch " \
 	"cap-notify draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify " \
-	"labeled-response message-tags multi-prefix " NO_IMPLICIT_NAMES " draft/read-marker"
+	"labeled-response message-tags "
+#define CAPS_POST       " multi-prefix " NO_IMPLICIT_NAMES " draft/read-marker"
+#define CAPS_HEAD       CAPS_PRE "draft/metadata-3" CAPS_POST
 #define CAPS_TAIL       "server-time setname userhost-in-names"
 #define CAPS_ALL        CAPS_HEAD " " CAPS_TAIL
+/* CAP LS 302 shows capability values. */
+#define METADATA_VALUE  "before-connect,max-subs=50,max-keys=20,max-value-bytes=300"
+#define CAPS_HEAD_302   CAPS_PRE "draft/metadata-3=" METADATA_VALUE CAPS_POST
+#define CAPS_ALL_302    CAPS_HEAD_302 " " CAPS_TAIL
 
 /* The SASL account of the dedicated servers. */
 #define ACCT            "acct"
@@ -367,7 +373,7 @@ test_cap_ls(void **state)
 	snprintf(c->nick, sizeof(c->nick), "lsC");
 	/* The list is short: one line, no "*" continuation, and no sasl without accounts. */
 	itest_send(a, "CAP LS 302");
-	itest_expect_next(a, ":" SRV " CAP * LS :" CAPS_ALL);
+	itest_expect_next(a, ":" SRV " CAP * LS :" CAPS_ALL_302);
 	itest_expect_quiet(a);
 	itest_send(b, "CAP LS");
 	itest_expect_next(b, ":" SRV " CAP * LS :" CAPS_ALL);
@@ -390,7 +396,7 @@ test_cap_ls(void **state)
 	itest_send(b, "CAP END");
 	expect_welcome(b);
 	itest_send(a, "CAP LS 302");
-	itest_expect_next(a, ":" SRV " CAP lsA LS :" CAPS_ALL);
+	itest_expect_next(a, ":" SRV " CAP lsA LS :" CAPS_ALL_302);
 	itest_expect_quiet(a);
 }
 
@@ -490,7 +496,7 @@ test_registration_waits_for_cap_end(void **state)
 	/* CAP LS suspends registration; NICK and USER are not enough. */
 	itest_send(a, "CAP LS 302");
 	send_registration(a, "regA");
-	itest_expect_next(a, ":" SRV " CAP * LS :" CAPS_ALL);
+	itest_expect_next(a, ":" SRV " CAP * LS :" CAPS_ALL_302);
 	itest_expect_quiet(a);
 	itest_send(a, "CAP REQ :multi-prefix");
 	itest_expect_next(a, ":" SRV " CAP regA ACK :multi-prefix");
@@ -1356,7 +1362,7 @@ test_sasl_plain(void **state)
 	snprintf(z->nick, sizeof(z->nick), "saslZ");
 	/* With an account configured, sasl is offered: with its value for 302. */
 	itest_send(c, "CAP LS 302");
-	itest_expect_next(c, ":" SRV " CAP * LS :" CAPS_HEAD " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
+	itest_expect_next(c, ":" SRV " CAP * LS :" CAPS_HEAD_302 " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
 	itest_expect_quiet(c);
 	itest_send(d, "CAP LS");
 	itest_expect_next(d, ":" SRV " CAP * LS :" CAPS_HEAD " sasl " CAPS_TAIL);
@@ -1585,7 +1591,7 @@ notified_user(struct itest_server *srv, const char *nick, bool v302)
 	if (!v302)
 		itest_send(c, "CAP REQ :cap-notify");
 	send_registration(c, nick);
-	itest_expect_next(c, ":" SRV " CAP * LS :" CAPS_ALL);
+	itest_expect_next(c, ":" SRV " CAP * LS :%s", v302 ? CAPS_ALL_302 : CAPS_ALL);
 	if (!v302)
 		itest_expect_next(c, ":" SRV " CAP * ACK :cap-notify");
 	itest_send(c, "CAP END");
@@ -1677,7 +1683,7 @@ test_cap_notify_rehash(void **state)
 	x = itest_connect(srv);
 	snprintf(x->nick, sizeof(x->nick), "cnX");
 	itest_send(x, "CAP LS 302");
-	itest_expect_next(x, ":" SRV " CAP * LS :" CAPS_HEAD " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
+	itest_expect_next(x, ":" SRV " CAP * LS :" CAPS_HEAD_302 " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
 	/* A rehash that changes nothing announces nothing. */
 	itest_send(op, "REHASH");
 	itest_expect_next(op, ":" SRV " 382 cnOp * :Rehashing");

@@ -19,6 +19,7 @@
 #include "client.h"
 #include "fake.h"
 #include "irc.h"
+#include "metadata.h"
 #include "server.h"
 
 /* Everything after 005 in the burst of the only client, "bob". */
@@ -36,11 +37,13 @@
 	":irc.local 372 bob :- Send HELP (in most clients: /quote HELP) for the commands this server knows.\r\n" \
 	":irc.local 376 bob :End of /MOTD command\r\n"
 
-#define CAP_ALL "account-notify account-tag away-notify batch cap-notify " \
+#define CAP_HEAD "account-notify account-tag away-notify batch cap-notify " \
 	"draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify labeled-response " \
-	"message-tags " \
-	"multi-prefix draft/no-implicit-names draft/read-marker server-time setname " \
-	"userhost-in-names"
+	"message-tags "
+#define CAP_TAIL " multi-prefix draft/no-implicit-names draft/read-marker server-time setname userhost-in-names"
+#define CAP_ALL CAP_HEAD "draft/metadata-3" CAP_TAIL
+/* CAP LS 302 shows values. */
+#define CAP_ALL_302 CAP_HEAD "draft/metadata-3=" METADATA_CAP_VALUE CAP_TAIL
 
 /* Assert out begins with prefix; return what follows it. */
 static const char *
@@ -243,7 +246,7 @@ test_register_cap_negotiation(void **state)
 	fake_line(srv, cli, "PASS secret");
 	fake_line(srv, cli, "NICK bob");
 	fake_line(srv, cli, "USER u 0 * :Real Name");
-	fake_expect(cli, ":irc.local CAP * LS :" CAP_ALL "\r\n");
+	fake_expect(cli, ":irc.local CAP * LS :" CAP_ALL_302 "\r\n");
 	assert_false(client_is_registered(cli));
 	fake_line(srv, cli, "CAP REQ :multi-prefix echo-message");
 	fake_expect(cli, ":irc.local CAP bob ACK :multi-prefix echo-message\r\n");
@@ -950,7 +953,7 @@ test_cap_ls(void **state)
 	assert_int_equal(cli->caps, 0);
 	assert_true(cli->cap_negotiating);
 	fake_line(srv, v3, "CAP LS 302");
-	fake_expect(v3, ":irc.local CAP * LS :" CAP_ALL "\r\n");
+	fake_expect(v3, ":irc.local CAP * LS :" CAP_ALL_302 "\r\n");
 	/* ircv3.net cap-notify: implicitly enabled by CAP LS 302. */
 	assert_true(v3->caps & CAP_CAP_NOTIFY);
 	assert_int_equal(v3->cap_version, 302);
@@ -1018,7 +1021,7 @@ test_cap_after_registration(void **state)
 	struct client *bob = fake_registered(srv, "bob");
 
 	fake_line(srv, bob, "CAP LS 302");
-	fake_expect(bob, ":irc.local CAP bob LS :" CAP_ALL "\r\n");
+	fake_expect(bob, ":irc.local CAP bob LS :" CAP_ALL_302 "\r\n");
 	assert_false(bob->cap_negotiating);
 	fake_line(srv, bob, "CAP REQ :multi-prefix");
 	fake_expect(bob, ":irc.local CAP bob ACK :multi-prefix\r\n");
