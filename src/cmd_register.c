@@ -308,7 +308,7 @@ cap_notify(struct server *srv, uint32_t added, uint32_t removed)
 static void
 cap_req(struct server *srv, struct client *cli, const char *req)
 {
-	uint32_t add = 0, del = 0;
+	uint32_t add = 0, del = 0, before = cli->caps;
 	char copy[IRC_LINE_MAX], *p = copy, *word;
 	bool ok = true;
 
@@ -335,6 +335,9 @@ cap_req(struct server *srv, struct client *cli, const char *req)
 	cli->caps = (cli->caps | add) & ~del;
 	reply_send(cli, ":%s CAP %s ACK :%s", srv->cfg.server_name,
 	    client_name(cli), req);
+	/* draft/metadata-3: requesting it sends one's metadata (before it: at 001). */
+	if (client_is_registered(cli) && (add & ~before & CAP_METADATA))
+		metadata_send_own(srv, cli);
 }
 
 void

@@ -22,6 +22,9 @@ md_user_at(const char *file, int line, struct itest_server *s, const char *nick)
 
 	itest_send_at(file, line, c, "CAP REQ :" CAP " batch");
 	itest_expect_next_at(file, line, c, ":%s CAP %s ACK :" CAP " batch", SRV, nick);
+	/* Requesting the capability sends one's metadata: none yet, an empty batch. */
+	itest_expect_next_at(file, line, c, ":%s BATCH +* metadata %s", SRV, nick);
+	itest_expect_next_at(file, line, c, ":%s BATCH -*", SRV);
 	return c;
 }
 

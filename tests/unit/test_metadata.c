@@ -380,6 +380,26 @@ test_before_connect(void **state)
 }
 
 static void
+test_cap_after_registration(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = fake_registered(srv, "alice");
+	char *out;
+
+	fake_line(srv, a, "CAP REQ :batch");
+	fake_drop_output(a);
+	fake_line(srv, a, "CAP REQ :draft/metadata-3");
+	out = fake_take_output(a);
+	/* The ACK, then an empty batch: no metadata is kept across connections. */
+	assert_non_null(strstr(out, ":irc.local CAP alice ACK :draft/metadata-3\r\n"
+	    ":irc.local BATCH +"));
+	assert_non_null(strstr(out, " metadata alice\r\n:irc.local BATCH -"));
+	free(out);
+	fake_line(srv, a, "CAP REQ :draft/metadata-3");  /* already on: nothing more */
+	fake_expect(a, ":irc.local CAP alice ACK :draft/metadata-3\r\n");
+}
+
+static void
 test_whois_and_free(void **state)
 {
 	struct server *srv = *state;
@@ -434,6 +454,7 @@ main(void)
 		T(test_join_and_sync),
 		T(test_join_large_channel_syncs_later),
 		T(test_before_connect),
+		T(test_cap_after_registration),
 		T(test_whois_and_free),
 		T(test_labeled_batch_nests),
 	};
