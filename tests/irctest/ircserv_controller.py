@@ -8,11 +8,12 @@ tests adds an "account" block to that file and reloads it with SIGHUP.
 """
 
 import base64
+import ctypes
+import glob
 import hashlib
 import os
 from pathlib import Path
 import secrets
-import shutil
 import signal
 import time
 from typing import Optional, Set, Type
@@ -28,6 +29,16 @@ HASH_ITERATIONS = 1000
 # How long a SIGHUP reload may take before registerUser gives up.
 RELOAD_TIMEOUT_S = 10.0
 RELOADED = b"configuration reloaded on SIGHUP"
+# prctl(2) option: a signal for the child when its parent dies.
+PR_SET_PDEATHSIG = 1
+
+
+def _child_setup() -> None:
+    """In the server's process before exec: a session of its own (as
+    irctest does by default), and SIGTERM if the pytest worker that started
+    it dies, so an interrupted run leaves no server behind."""
+    os.setsid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 RELOAD_FAILED = b"rehash failed"
 
 TEMPLATE_CONFIG = """\
@@ -202,6 +213,7 @@ class IrcservController(BaseServerController, DirectoryBasedController):
                 str(port),
                 cmdline_password,
             ],
+            preexec_fn=_child_setup,
         )
 
     def _faketime_command(self, faketime: Optional[str]) -> list:
@@ -214,10 +226,15 @@ class IrcservController(BaseServerController, DirectoryBasedController):
         """
         if not faketime:
             return []
-        if not shutil.which("faketime"):
+        # The library itself rather than the faketime command, which forks:
+        # with env the server is the process started, so _child_setup()'s
+        # death signal stays with it.
+        libs = sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))
+        if not libs:
             raise NotImplementedByController("faketime (Debian package faketime)")
         self.faketime_enabled = True
-        return ["env", "DONT_FAKE_MONOTONIC=1", "faketime", "-f", faketime]
+        return ["env", "LD_PRELOAD=" + libs[0], "FAKETIME=" + faketime,
+                "DONT_FAKE_MONOTONIC=1"]
 
     def wait_for_services(self) -> None:
         # No services: accounts live in the configuration file.
