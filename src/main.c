@@ -1,7 +1,7 @@
 /*
  * ircserv entry point: arguments, signals, the listener, and the event
- * loop that drives the core. The only file with main() and the only
- * global (the signal pipe, which a handler must reach).
+ * loop that drives the core. The only file with main(), and the only
+ * global besides log.c's level (the signal pipe, which a handler must reach).
  */
 #include <errno.h>
 #include <stdbool.h>
