@@ -90,7 +90,7 @@ struct membership *channel_join(struct channel *chan, struct client *cli, unsign
 void    channel_part(struct server *srv, struct membership *m);
 /* cli's membership in chan, or NULL. Costs O(channels of cli). */
 struct membership *channel_member(const struct channel *chan, const struct client *cli);
-/* Free a channel that has no members, unregistering it. */
+/* Free a channel that has no members, unregistering it. Accepts NULL. */
 void    channel_free(struct server *srv, struct channel *chan);
 
 /* Highest prefix symbol ("@", "+" or ""), or all of them when all is set. */

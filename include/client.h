@@ -53,7 +53,7 @@ struct client {
 	char             host[IRC_HOSTLEN + 1];     /* peer IP address */
 	char            *realname;      /* owned */
 	char            *away;          /* owned; NULL when not away */
-	char            *close_reason;  /* owned; set by client_close() */
+	char            *close_reason;  /* owned; client_close(); NULL if no memory */
 	char             account[IRC_ACCOUNTLEN + 1];  /* "" until SASL login */
 	struct client   *acct_prev, *acct_next;  /* sessions of that account */
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */

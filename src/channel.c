@@ -38,6 +38,8 @@ channel_create(struct server *srv, const char *name)
 void
 channel_free(struct server *srv, struct channel *chan)
 {
+	if (chan == NULL)
+		return;
 	hmap_del(srv->channels, chan->name);
 	free(chan->topic);
 	free(chan->topic_by);

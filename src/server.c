@@ -697,7 +697,9 @@ server_reap_next(struct server *srv)
 	cli->dead_next = NULL;
 	if (cli->was_registered) {
 		/* RFC 2812 3.1.7: a closed connection is announced as a QUIT. */
-		size_t n = reply_format_from(line, cli, "QUIT :%s", cli->close_reason);
+		/* close_reason is NULL if strdup() failed in client_close(). */
+		size_t n = reply_format_from(line, cli, "QUIT :%s",
+		    cli->close_reason != NULL ? cli->close_reason : "Connection closed");
 
 		reply_common(srv, cli, false, line, n);
 		monitor_notify(srv, cli, false);

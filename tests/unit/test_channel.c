@@ -1207,12 +1207,26 @@ test_list_paced(void **state)
 	assert_null(alice->list_filters);
 }
 
+/* STYLE.md: every x_free() accepts NULL, and freeing NULL changes nothing. */
+static void
+test_channel_free_null(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+
+	fake_line(srv, alice, "JOIN #keep");
+	channel_free(srv, NULL);
+	assert_int_equal(hmap_count(srv->channels), 1);
+	assert_true(is_member(srv, alice, "#keep"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 		T(test_join_creates_channel),
+		T(test_channel_free_null),
 		T(test_join_echoed_to_members),
 		T(test_join_sends_topic),
 		T(test_join_list_with_keys),
