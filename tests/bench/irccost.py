@@ -39,23 +39,29 @@ def free_port():
 
 
 class Server:
-    """An ircserv on a free loopback port, with extra configuration lines."""
+    """An ircserv on a free loopback port: config (default: CONFIG) plus
+    extra lines, and TEST_EVENT_BACKEND's event loop when it is set.
+    preexec_fn runs in the child before exec (tests/stress limits its
+    descriptors there). Also the base of tests/stress/stress.py's Server."""
 
-    def __init__(self, binary, tmpdir, name, extra=""):
+    def __init__(self, binary, tmpdir, name, extra="", config=CONFIG,
+                 password=PASSWORD, preexec_fn=None):
         self.port = free_port()
         self.conf = os.path.join(tmpdir, name + ".conf")
-        # Like tests/stress/stress.py: TEST_EVENT_BACKEND picks the loop.
+        self.log_path = os.path.join(tmpdir, name + ".log")
         if os.environ.get("TEST_EVENT_BACKEND"):
             extra += "event_backend = %s\n" % os.environ["TEST_EVENT_BACKEND"]
         with open(self.conf, "w") as f:
-            f.write(CONFIG + extra)
-        self.log = open(os.path.join(tmpdir, name + ".log"), "wb")
+            f.write(config + extra)
+        self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [binary, "-c", self.conf, str(self.port), PASSWORD],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, close_fds=True)
+            [binary, "-c", self.conf, str(self.port), password],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+            preexec_fn=preexec_fn, close_fds=True)
         self.pid = self.proc.pid
 
     def wait_ready(self, timeout=10.0):
+        """Whether it accepts a connection within timeout (False if it exits)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
@@ -66,10 +72,13 @@ class Server:
         return False
 
     def cpu_s(self):
-        """User + system CPU time of the server, from /proc/<pid>/stat."""
-        with open("/proc/%d/stat" % self.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the server, from /proc/<pid>/stat; -1 if gone."""
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return -1.0
 
     def stop(self, timeout=10.0):
         """SIGTERM and reap; the exit status (None if it had to be killed)."""

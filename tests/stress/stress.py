@@ -39,16 +39,15 @@ import re
 import resource
 import selectors
 import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
 import flood_cost
+from flood_cost import irccost
 
 PASSWORD = "stress-pw"
 CONFIG = """\
@@ -245,40 +244,18 @@ class Client:
             REG.close(self.sock)
 
 
-class Server:
-    def __init__(self, binary, tmpdir, name, fd_limit=None, log_level="warn"):
-        self.port = free_port()
-        self.conf = os.path.join(tmpdir, name + ".conf")
-        self.log_path = os.path.join(tmpdir, name + ".log")
-        conf = CONFIG.replace("log_level = warn", "log_level = " + log_level)
-        if os.environ.get("TEST_EVENT_BACKEND"):
-            conf += "event_backend = %s\n" % os.environ["TEST_EVENT_BACKEND"]
-        with open(self.conf, "w") as f:
-            f.write(conf)
-        self.log = open(self.log_path, "wb")
+class Server(irccost.Server):
+    """irccost's server with this file's configuration, an optional
+    descriptor limit, and the /proc figures the checks read."""
 
+    def __init__(self, binary, tmpdir, name, fd_limit=None, log_level="warn"):
         def limit_fds():
             if fd_limit:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
 
-        self.proc = subprocess.Popen(
-            [binary, "-c", self.conf, str(self.port), PASSWORD],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-            preexec_fn=limit_fds, close_fds=True)
-        self.pid = self.proc.pid
-
-    def wait_ready(self, timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                s = socket.create_connection(("127.0.0.1", self.port), 0.2)
-                s.close()
-                return True
-            except OSError:
-                time.sleep(0.02)
-        return False
+        super().__init__(binary, tmpdir, name,
+                         config=CONFIG.replace("log_level = warn", "log_level = " + log_level),
+                         password=PASSWORD, preexec_fn=limit_fds)
 
     def alive(self):
         return self.proc.poll() is None
@@ -299,28 +276,6 @@ class Server:
             pass
         return -1
 
-    def cpu_s(self):
-        try:
-            with open("/proc/%d/stat" % self.pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            return -1.0
-
-    def stop(self, timeout=10.0):
-        """SIGTERM, reap; the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                self.log.close()
-                return None
-        self.log.close()
-        return self.proc.returncode
-
 
 def start_server(binary, tmpdir, name, **kw):
     """A server that accepts connections, or the last one that did not. The
@@ -332,14 +287,6 @@ def start_server(binary, tmpdir, name, **kw):
         if srv.stop() != 1:
             break
     return srv
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def lusers_clients(cli):
