@@ -58,6 +58,15 @@ void    crypto_sha256_final(struct crypto_sha256 *ctx,
 void    crypto_sha256(const void *data, size_t len,
 	    uint8_t out[CRYPTO_SHA256_LEN]);
 
+#define CRYPTO_SHA1_LEN         20
+
+/*
+ * One-shot SHA-1 (FIPS 180-4 section 6.1) of data. Not for secrets: the
+ * WebSocket handshake (RFC 6455 section 4.2.2) names it, nothing else
+ * here uses it.
+ */
+void    crypto_sha1(const void *data, size_t len, uint8_t out[CRYPTO_SHA1_LEN]);
+
 /* HMAC-SHA256 (RFC 2104) of msg under key; any key length. */
 void    crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
 	    size_t msglen, uint8_t out[CRYPTO_SHA256_LEN]);

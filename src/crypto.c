@@ -1,5 +1,6 @@
 /*
- * SHA-256, HMAC-SHA256 and PBKDF2-HMAC-SHA256 in portable C, and the
+ * SHA-256, HMAC-SHA256 and PBKDF2-HMAC-SHA256 in portable C (and SHA-1,
+ * for the WebSocket handshake only), and the
  * "$pbkdf2-sha256$" password hash strings built on them. Secrets are
  * compared in constant time and wiped from the stack after use. The only
  * system dependency is /dev/urandom, read for new salts.
@@ -168,6 +169,77 @@ crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 	crypto_sha256_init(&ctx);
 	crypto_sha256_update(&ctx, data, len);
 	crypto_sha256_final(&ctx, out);
+}
+
+static uint32_t
+rol32(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+/* FIPS 180-4 section 6.1.2: process one 64-byte block. */
+static void
+sha1_compress(uint32_t h[5], const uint8_t block[64])
+{
+	uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f, k, t;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = load_be32(block + 4 * i);
+	for (; i < 80; i++)
+		w[i] = rol32(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+	for (i = 0; i < 80; i++) {
+		if (i < 20) {
+			f = (b & c) | (~b & d);
+			k = 0x5a827999;
+		} else if (i < 40) {
+			f = b ^ c ^ d;
+			k = 0x6ed9eba1;
+		} else if (i < 60) {
+			f = (b & c) | (b & d) | (c & d);
+			k = 0x8f1bbcdc;
+		} else {
+			f = b ^ c ^ d;
+			k = 0xca62c1d6;
+		}
+		t = rol32(a, 5) + f + e + k + w[i];
+		e = d;
+		d = c;
+		c = rol32(b, 30);
+		b = a;
+		a = t;
+	}
+	h[0] += a;
+	h[1] += b;
+	h[2] += c;
+	h[3] += d;
+	h[4] += e;
+}
+
+void
+crypto_sha1(const void *data, size_t len, uint8_t out[CRYPTO_SHA1_LEN])
+{
+	/* FIPS 180-4 section 5.3.1. */
+	uint32_t h[5] = { 0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0 };
+	const uint8_t *p = data;
+	uint8_t tail[128];
+	size_t rest = len % 64, n;
+	uint64_t bits = (uint64_t)len * 8;
+
+	for (size_t off = 0; off + 64 <= len; off += 64)
+		sha1_compress(h, p + off);
+	/* Section 5.1.1: the last bytes, 0x80, zeros, the 64-bit length. */
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, p + (len - rest), rest);
+	tail[rest] = 0x80;
+	n = rest + 1 + 8 <= 64 ? 64 : 128;
+	store_be32(tail + n - 8, (uint32_t)(bits >> 32));
+	store_be32(tail + n - 4, (uint32_t)bits);
+	sha1_compress(h, tail);
+	if (n == 128)
+		sha1_compress(h, tail + 64);
+	for (int i = 0; i < 5; i++)
+		store_be32(out + 4 * i, h[i]);
 }
 
 /*

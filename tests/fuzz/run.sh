@@ -3,7 +3,7 @@
 # FUZZ_SECONDS (default 60; 0 only replays the corpus), starting from a
 # copy of its committed corpus in tests/fuzz/corpus/<harness>/, which is
 # never written to. Usage:
-#   sh tests/fuzz/run.sh [fuzz_msg fuzz_line fuzz_core fuzz_proxy fuzz_journal]
+#   sh tests/fuzz/run.sh [fuzz_msg fuzz_line fuzz_core fuzz_proxy fuzz_journal fuzz_ws]
 # Environment: CC (default clang), FUZZ_SECONDS, FUZZ_PARALLEL=1 to run the
 # harnesses at once (niced), FUZZ_ARGS for extra libFuzzer options,
 # FUZZ_CFLAGS for extra compiler flags (-fno-sanitize=... steps over a
@@ -23,7 +23,7 @@ OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c17 -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude"
 
-harnesses=${*:-fuzz_msg fuzz_line fuzz_core fuzz_proxy fuzz_journal}
+harnesses=${*:-fuzz_msg fuzz_line fuzz_core fuzz_proxy fuzz_journal fuzz_ws}
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "run.sh: $CC not found (libFuzzer needs clang)" >&2

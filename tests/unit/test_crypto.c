@@ -435,11 +435,46 @@ test_str_equal(void **state)
 	}
 }
 
+/* FIPS 180-2 appendix A and the NIST examples; RFC 6455 section 1.3. */
+static void
+test_sha1_vectors(void **state)
+{
+	static const struct {
+		const char *msg;
+		const char *digest;
+	} v[] = {
+		{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+		{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+		  "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		  "a49b2446a02c645bf419f995b67091253a04a259" },
+		{ "The quick brown fox jumps over the lazy dog",
+		  "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12" },
+		/* 55 and 56 bytes: the length fits in the last block, or not. */
+		{ "0123456789012345678901234567890123456789012345678901234",
+		  "9f3a4ce7f66b1b74c34da2c5d732c39f81e0f8df" },
+		{ "01234567890123456789012345678901234567890123456789012345",
+		  "0a40b8fbdaafb7c29651618ac15d27e772287130" },
+		{ "dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+		  "b37a4f2cc0624f1690f64606cf385945b2bec4ea" },
+	};
+	uint8_t out[CRYPTO_SHA1_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		crypto_sha1(v[i].msg, strlen(v[i].msg), out);
+		assert_digest(out, sizeof(out), v[i].digest);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_sha1_vectors),
 		cmocka_unit_test(test_sha256_million_a),
 		cmocka_unit_test(test_sha256_incremental),
 		cmocka_unit_test(test_hmac_rfc4231),
