@@ -86,6 +86,8 @@ struct config {
 	char    *log_file;              /* NULL: log to stderr */
 	char    *motd_file;             /* NULL: the built-in motd */
 	char    *bind_addr;             /* address for the command-line port; NULL: 0.0.0.0 */
+	char    *history_file;          /* the journal (histfile.h); NULL: memory only */
+	unsigned history_flush_ms;      /* longest wait for fdatasync(); 0: the kernel's */
 
 	struct config_listen *listens;  /* empty: 0.0.0.0 at port */
 	size_t   nlistens;

@@ -4,7 +4,8 @@
  * the time of the last message the user has read. Sans-I/O and bounded:
  * at most max_targets targets per owner and max_owners owners, the least
  * recently updated dropped first. Names compare under the rfc1459
- * casemapping. Kept in memory only: markers are lost when the server stops.
+ * casemapping. The store itself is memory only; persist.c keeps the
+ * markers of accounts in the history journal when there is one.
  */
 #ifndef IRCSERV_READMARKER_H
 #define IRCSERV_READMARKER_H
@@ -47,6 +48,18 @@ int     readmarker_set(struct readmarkers *rm, const char *owner, const char *ta
 void    readmarker_forget(struct readmarkers *rm, const char *owner);
 /* The owner name of connection id, for a user without an account. */
 void    readmarker_conn_owner(uint64_t id, char out[READMARKER_OWNER_SIZE]);
+/*
+ * Called for each marker by readmarker_walk(); a non-zero return stops
+ * the walk. The strings are the store's, valid during the call.
+ */
+typedef int readmarker_walk_fn(void *ud, const char *owner, const char *target,
+	    int64_t ms);
+/*
+ * Every marker, least recently updated owner first and, within an owner,
+ * least recently updated target first: set again in this order, they
+ * rebuild the same store. Returns fn's first non-zero return, or 0.
+ */
+int     readmarker_walk(const struct readmarkers *rm, readmarker_walk_fn *fn, void *ud);
 /* Owners in the store, and targets of owner (0 when unknown). */
 size_t  readmarker_owners(const struct readmarkers *rm);
 size_t  readmarker_targets(const struct readmarkers *rm, const char *owner);

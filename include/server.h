@@ -24,6 +24,7 @@ struct limits;
 struct monitor;
 struct hashq;
 struct readmarkers;
+struct buf;
 
 #define SERVER_ISUPPORT_MAX 40
 /* Own output of one command that costs one more line of flood allowance. */
@@ -36,6 +37,8 @@ struct server {
 	struct hmap     *accounts;      /* account -> first logged-in client */
 	struct readmarkers *markers;    /* read markers of accounts */
 	struct readmarkers *conn_markers; /* of connections without one, by id */
+	struct buf      *journal;       /* records for history_file (persist.h);
+					   NULL: memory only. The shell's */
 	struct whowas   *whowas;        /* nicks that left or changed */
 	struct limits   *limits;        /* connections per IP */
 	struct monitor  *monitor;       /* MONITOR watchers */

@@ -13,6 +13,7 @@
 #include "client.h"
 #include "irc.h"
 #include "msg.h"
+#include "persist.h"
 #include "readmarker.h"
 #include "reply.h"
 #include "server.h"
@@ -125,6 +126,8 @@ cmd_markread(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	send_marker(srv, cli, target, stored);
+	if (r == 1 && rm == srv->markers)
+		persist_marker(srv, name, target, stored);
 	if (r == 1)
 		tell_sessions(srv, cli, target, stored);
 }

@@ -82,6 +82,8 @@ static const struct config_key config_keys[] = {
 	{ "event_backend",        V_BACKEND, F(event_backend),  0, 0 },
 	{ "log_level",            V_LEVEL,   F(log_level),      0, 0 },
 	{ "log_file",             V_PATH,    F(log_file),       1, 4095 },
+	{ "history_file",         V_PATH,    F(history_file),   1, 4095 },
+	{ "history_flush_ms",     V_UINT,    F(history_flush_ms), 0, 60000 },
 };
 
 #define NKEYS           (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -90,7 +92,7 @@ static const struct config_key config_keys[] = {
 static const size_t string_fields[] = {
 	F(server_name), F(network), F(description), F(admin_loc1),
 	F(admin_loc2), F(admin_email), F(motd), F(password), F(log_file),
-	F(motd_file), F(bind_addr),
+	F(motd_file), F(bind_addr), F(history_file),
 };
 
 /* log_level names, indexed by enum log_level. */
@@ -170,6 +172,7 @@ config_defaults(struct config *cfg)
 	cfg->flood_rate = 2;
 	cfg->flood_max = 100;
 	cfg->log_level = LOG_INFO;
+	cfg->history_flush_ms = 1000;
 	if (config_set_string(&cfg->server_name, "irc.local") == -1 ||
 	    config_set_string(&cfg->network, "ircserv") == -1 ||
 	    config_set_string(&cfg->description, "ircserv IRC server") == -1 ||
@@ -1159,7 +1162,7 @@ motd_load(struct parser *p)
 static int
 load_files(struct parser *p, const char *path)
 {
-	const char *paths[] = { "motd_file", "log_file" };
+	const char *paths[] = { "motd_file", "log_file", "history_file" };
 	const struct config_key *k;
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {

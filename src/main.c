@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "irc.h"
 #include "conn.h"
+#include "histfile.h"
 #include "log.h"
 #include "loop.h"
 #include "server.h"
@@ -43,6 +44,7 @@ struct run_state {
 	int             pipe_rd;
 	bool            stop;
 	struct server  *srv;
+	struct histfile *hf;            /* NULL without history_file */
 };
 
 static void
@@ -263,6 +265,13 @@ fail:
 	return -1;
 }
 
+/* The sooner of two wait timeouts in milliseconds; -1 is no limit. */
+static int
+sooner(int a, int b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
 static int
 serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 {
@@ -290,6 +299,8 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		busy = server_work(srv);
 		conn_settle(c);
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
+		/* Last, the round's history records go to the file. */
+		timeout = sooner(timeout, histfile_round(st->hf, mono_ms()));
 	}
 	log_msg(LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);
@@ -328,7 +339,7 @@ open_log_file(const char *path)
 static int
 run(struct config *cfg, const struct options *o)
 {
-	struct run_state st = { -1, false, NULL };
+	struct run_state st = { -1, false, NULL, NULL };
 	char err[256];
 	struct loop *lp = loop_new(cfg->event_backend == CONFIG_BACKEND_EPOLL ?
 	    LOOP_BACKEND_EPOLL : LOOP_BACKEND_POLL, err, sizeof(err));
@@ -354,11 +365,17 @@ run(struct config *cfg, const struct options *o)
 	}
 	if (cfg->log_file && open_log_file(cfg->log_file) == -1)
 		goto out;
+	if (cfg->history_file && (st.hf = histfile_open(srv, cfg->history_file,
+	    cfg->history_flush_ms, mono_ms(), err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ircserv: history_file %s\n", err);
+		goto out;
+	}
 	log_msg(LOG_INFO, "%s listening on port %u (%s)", IRCSERV_VERSION, cfg->port,
 	    loop_backend_name(lp));
 	rc = serve(srv, c, lp, &st);
 out:
 	conn_free(c);
+	histfile_close(st.hf);
 	loop_free(lp);
 	server_free(srv);
 	if (st.pipe_rd >= 0) {

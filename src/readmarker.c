@@ -190,6 +190,18 @@ readmarker_conn_owner(uint64_t id, char out[READMARKER_OWNER_SIZE])
 	snprintf(out, READMARKER_OWNER_SIZE, "%llu", (unsigned long long)id);
 }
 
+int
+readmarker_walk(const struct readmarkers *rm, readmarker_walk_fn *fn, void *ud)
+{
+	int r;
+
+	for (const struct rm_owner *o = rm->oldest; o; o = o->prev)
+		for (const struct rm_entry *e = o->oldest; e; e = e->prev)
+			if (e->ms >= 0 && (r = fn(ud, o->name, e->target, e->ms)) != 0)
+				return r;
+	return 0;
+}
+
 size_t
 readmarker_owners(const struct readmarkers *rm)
 {

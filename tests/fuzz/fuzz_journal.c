@@ -5,6 +5,7 @@
  * record framed again must give back the good prefix byte for byte; and as
  * payloads (a length byte before each) framed into a valid journal, which
  * must read back whole, and then cut at every byte of its last record.
+ * Both are also replayed into a server, as a start with history_file does.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -13,7 +14,11 @@
 #include <string.h>
 
 #include "buf.h"
+#include "config.h"
 #include "journal.h"
+#include "log.h"
+#include "persist.h"
+#include "server.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +32,26 @@ reframe(struct buf *out, const struct journal_rec *rec)
 	for (size_t i = 0; i < rec->len; i++)
 		journal_put_u8(&e, rec->p[i]);
 	assert(journal_end(&e) == (long)(JOURNAL_FRAME_SIZE + 1 + rec->len));
+}
+
+/* Replay data into a new server: the counts add up, whatever it holds. */
+static void
+replay(const uint8_t *data, size_t size)
+{
+	struct config cfg;
+	struct server *srv;
+	struct persist_stats st;
+
+	log_set_level(LOG_ERROR);
+	if (config_defaults(&cfg) == -1)
+		return;
+	if ((srv = server_new(&cfg, 1700000000000, 1000)) != NULL) {
+		if (persist_replay(srv, data, size, &st) == JOURNAL_HEADER_OK)
+			assert(st.applied + st.skipped + st.bad == st.records &&
+			    st.dropped <= size);
+		server_free(srv);
+	}
+	config_free(&cfg);
 }
 
 /* Read data as a file; returns the records read. */
@@ -71,6 +96,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 1, n, records = 0, last = JOURNAL_HEADER_SIZE;
 
 	read_file(data, size);
+	replay(data, size);
 	if (size == 0 || (data[0] & 1) == 0)
 		return 0;
 	buf_init(&b, 0);
@@ -89,6 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pos += n;
 	}
 	assert(read_file((const uint8_t *)buf_data(&b), buf_len(&b)) == records);
+	replay((const uint8_t *)buf_data(&b), buf_len(&b));
 	for (size_t cut = last; records > 0 && cut < buf_len(&b); cut++)
 		assert(read_file((const uint8_t *)buf_data(&b), cut) == records - 1);
 	buf_free(&b);

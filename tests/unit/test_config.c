@@ -98,6 +98,8 @@ config_same(const struct config *a, const struct config *b)
 	    str_same(a->motd, b->motd) && str_same(a->password, b->password) &&
 	    str_same(a->log_file, b->log_file) &&
 	    str_same(a->motd_file, b->motd_file) &&
+	    str_same(a->history_file, b->history_file) &&
+	    a->history_flush_ms == b->history_flush_ms &&
 	    a->port == b->port && a->max_clients == b->max_clients &&
 	    a->chanlimit == b->chanlimit && a->maxlist == b->maxlist &&
 	    a->max_invites == b->max_invites &&
@@ -143,6 +145,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.event_backend, CONFIG_BACKEND_POLL);
 	assert_null(cfg.log_file);
 	assert_null(cfg.motd_file);
+	assert_null(cfg.history_file);
+	assert_int_equal(cfg.history_flush_ms, 1000);
 	assert_int_equal(cfg.nlistens, 0);
 	assert_int_equal(cfg.nopers, 0);
 	assert_int_equal(cfg.naccounts, 0);
@@ -210,6 +214,10 @@ test_settings(void **state)
 		{ "motd_file = motd.txt", F(motd_file), STR, 0, "motd.txt" },
 		{ "log_file = /var/log/ircserv.log", F(log_file), STR, 0,
 		  "/var/log/ircserv.log" },
+		{ "history_file = /var/lib/ircserv/history", F(history_file), STR, 0,
+		  "/var/lib/ircserv/history" },
+		{ "history_flush_ms = 0", F(history_flush_ms), UINT, 0, NULL },
+		{ "history_flush_ms = 60000", F(history_flush_ms), UINT, 60000, NULL },
 		{ "max_clients = 500", F(max_clients), UINT, 500, NULL },
 		{ "max_per_ip = 0", F(max_per_ip), UINT, 0, NULL },
 		{ "connect_rate = 7", F(connect_rate), UINT, 7, NULL },
@@ -497,6 +505,8 @@ test_bad_files(void **state)
 		  "t.conf:1: ping_frequency must be between 1 and 86400" },
 		{ "ping_frequency = 0",
 		  "t.conf:1: ping_frequency must be between 1 and 86400" },
+		{ "history_flush_ms = 60001",
+		  "t.conf:1: history_flush_ms must be between 0 and 60000" },
 		{ "ping_frequency = 99999999999999999999999999",
 		  "t.conf:1: ping_frequency must be between 1 and 86400" },
 		{ "ping_timeout = 4294967297",
@@ -752,7 +762,7 @@ test_load_file(void **state)
 	assert_non_null(mkdtemp(t.dir));
 	tmp_write(&t, "motd.txt", motd, sizeof(motd) - 1);
 	snprintf(text, sizeof(text), "network = Disk\nmotd_file = motd.txt\n"
-	    "log_file = logs/ircserv.log\n");
+	    "log_file = logs/ircserv.log\nhistory_file = hist\n");
 	conf = tmp_write(&t, "ircserv.conf", text, strlen(text));
 	assert_int_equal(config_defaults(&cfg), 0);
 	if (config_load_file(&cfg, conf, err, sizeof(err)) != 0)
@@ -765,6 +775,8 @@ test_load_file(void **state)
 	assert_string_equal(cfg.motd_file, want);
 	snprintf(want, sizeof(want), "%s/logs/ircserv.log", t.dir);
 	assert_string_equal(cfg.log_file, want);
+	snprintf(want, sizeof(want), "%s/hist", t.dir);
+	assert_string_equal(cfg.history_file, want);
 	config_free(&cfg);
 	tmp_cleanup(&t);
 }

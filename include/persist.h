@@ -1,0 +1,54 @@
+/*
+ * What the history journal holds (format: docs/journal.md): the durable
+ * part of the server's state (the read markers of accounts) as journal
+ * records. Sans-I/O: records are appended to srv->journal as the state
+ * changes, a journal in memory is replayed into the stores at start, and
+ * the whole live state is encoded as a snapshot for compaction. Moving
+ * bytes to and from the file is histfile.c's work.
+ */
+#ifndef IRCSERV_PERSIST_H
+#define IRCSERV_PERSIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+struct server;
+struct buf;
+
+/*
+ * owner's read marker for target is now ms: append its record to
+ * srv->journal. Does nothing when srv->journal is NULL (no history_file).
+ * A record that cannot be appended (out of memory) is lost and logged.
+ */
+void    persist_marker(struct server *srv, const char *owner, const char *target,
+	    int64_t ms);
+
+/* What a replay found. */
+struct persist_stats {
+	uint64_t records;       /* good records read */
+	uint64_t applied;       /* records applied to a store */
+	uint64_t skipped;       /* of a type this server does not know */
+	uint64_t bad;           /* with a good check but fields that make no sense */
+	size_t   dropped;       /* bytes of damaged tail after the last good record */
+};
+
+/*
+ * Apply the journal in data (len bytes; the caller keeps them) to srv's
+ * stores, oldest record first, without journaling them again. Returns the
+ * header check: records are applied only when it is JOURNAL_HEADER_OK;
+ * with JOURNAL_HEADER_SHORT the file is empty (dropped = len); FOREIGN and
+ * NEWER mean the file is not one this server may replace.
+ */
+enum journal_header_check persist_replay(struct server *srv, const void *data,
+	    size_t len, struct persist_stats *st);
+
+/*
+ * Append a whole journal to out: the header, then one record per live
+ * item of state, in an order that a replay turns back into the same
+ * state. Returns 0, or -1 when out of memory (out then holds a prefix).
+ */
+int     persist_snapshot(struct server *srv, struct buf *out);
+
+#endif

@@ -1,0 +1,303 @@
+/*
+ * Integration tests for history_file: what the server keeps is found again
+ * after a restart on SIGTERM and after kill -9 one second after the last
+ * change; a damaged tail is dropped (and logged) and the server starts
+ * with what came before it; a file that is not a journal stops the
+ * server; the file is compacted and stays bounded while state is rewritten
+ * over and over.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+#define SRV             ITEST_SERVER_NAME
+#define ACCT            "acct"
+#define ACCT_PASS       "Acct-Pass-7"
+#define NTARGETS        40
+
+static char dir[256];
+
+/* A private directory for the history files of this run. */
+static const char *
+hist_path(const char *name)
+{
+	static char path[512];
+
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "%s/ircserv-hist.XXXXXX",
+		    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (mkdtemp(dir) == NULL)
+			itest_fail_at(ITEST_HERE, "mkdtemp: %s", strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return path;
+}
+
+/* Remove the files a test left in the directory. */
+static void
+hist_clean(const char *name)
+{
+	char p[600];
+	const char *suffix[] = { "", ".new", ".damaged" };
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", hist_path(name), suffix[i]);
+		unlink(p);
+	}
+}
+
+/* A configuration with account acct and history_file = name, plus extra. */
+static const char *
+hist_conf(const char *name, const char *extra)
+{
+	static char hash[256], conf[4096];
+
+	if (hash[0] == '\0')
+		itest_mkpasswd(ACCT_PASS, hash, sizeof(hash));
+	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "account " ACCT " {\n"
+	    "\tpassword = %s\n}\nhistory_file = %s\n%s", hash, hist_path(name), extra);
+	return conf;
+}
+
+/* A registered user logged in to acct with draft/read-marker. */
+static struct itest_client *
+account_user(struct itest_server *s, const char *nick)
+{
+	struct itest_client *c = itest_user(s, nick);
+
+	c->timeout_ms = ITEST_HASH_MS;
+	itest_send(c, "CAP REQ :sasl draft/read-marker");
+	itest_expect_next(c, ":" SRV " CAP %s ACK :sasl draft/read-marker", nick);
+	itest_send(c, "AUTHENTICATE PLAIN");
+	itest_expect_next(c, "AUTHENTICATE +");
+	/* base64 of "\0acct\0Acct-Pass-7" */
+	itest_send(c, "AUTHENTICATE AGFjY3QAQWNjdC1QYXNzLTc=");
+	itest_expect_next(c, ":" SRV " 900 %s *", nick);
+	itest_expect_next(c, ":" SRV " 903 %s :*", nick);
+	c->timeout_ms = ITEST_TIMEOUT_MS;
+	return c;
+}
+
+/* Set the markers of #hist0.. #hist<n-1>, each answered. */
+static void
+set_markers(struct itest_client *c, int n, int minute)
+{
+	for (int i = 0; i < n; i++) {
+		itest_send(c, "MARKREAD #hist%d timestamp=2024-05-06T07:%02d:%02d.%03dZ", i,
+		    minute, i % 60, i);
+		itest_expect_next(c, ":" SRV " MARKREAD #hist%d timestamp="
+		    "2024-05-06T07:%02d:%02d.%03dZ", i, minute, i % 60, i);
+	}
+}
+
+/* Every marker set_markers() set is there; #histnone has none. */
+static void
+check_markers(struct itest_client *c, int n, int minute)
+{
+	for (int i = 0; i < n; i++) {
+		itest_send(c, "MARKREAD #hist%d", i);
+		itest_expect_next(c, ":" SRV " MARKREAD #hist%d timestamp="
+		    "2024-05-06T07:%02d:%02d.%03dZ", i, minute, i % 60, i);
+	}
+	itest_send(c, "MARKREAD #histnone");
+	itest_expect_next(c, ":" SRV " MARKREAD #histnone \\*");
+}
+
+static long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* SIGTERM: the server writes everything and exits; a new one finds it all. */
+static void
+test_restart_sigterm(void **state)
+{
+	struct itest_server *s = itest_server_start_ok(hist_conf("term", ""));
+	struct itest_client *c = account_user(s, "histA");
+
+	(void)state;
+	set_markers(c, NTARGETS, 1);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	s = itest_server_start_ok(hist_conf("term", ""));
+	c = account_user(s, "histB");
+	check_markers(c, NTARGETS, 1);
+	/* Changes after the restart are kept too. */
+	set_markers(c, 3, 2);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	s = itest_server_start_ok(hist_conf("term", ""));
+	c = account_user(s, "histC");
+	check_markers(c, 3, 2);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	hist_clean("term");
+}
+
+/* kill -9 one second after the last change loses nothing. */
+static void
+test_restart_kill9(void **state)
+{
+	struct itest_server *s = itest_server_start_ok(hist_conf("kill", ""));
+	struct itest_client *c = account_user(s, "histK");
+
+	(void)state;
+	set_markers(c, NTARGETS, 3);
+	itest_sleep_ms(1000);
+	itest_server_signal(s, SIGKILL);
+	assert_int_equal(itest_server_wait(s, ITEST_STOP_MS), 128 + SIGKILL);
+	itest_close(c);
+	itest_server_free(s);
+	s = itest_server_start_ok(hist_conf("kill", ""));
+	c = account_user(s, "histL");
+	check_markers(c, NTARGETS, 3);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	hist_clean("kill");
+}
+
+/* Append bytes to the file at path. */
+static void
+append(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "ab");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A damaged tail is dropped and logged; what came before it is served. */
+static void
+test_damaged_tail(void **state)
+{
+	struct itest_server *s = itest_server_start_ok(hist_conf("tail", ""));
+	struct itest_client *c = account_user(s, "histT");
+	char *log;
+	long good;
+
+	(void)state;
+	set_markers(c, 5, 4);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	good = file_size(hist_path("tail"));
+	assert_true(good > 16);
+	/* A torn record: a length that promises more than is there. */
+	append(hist_path("tail"), "\x30\x00\x00\x00\x12\x34\x56\x78\x01garbage", 16);
+	s = itest_server_start_ok(hist_conf("tail", ""));
+	c = account_user(s, "histU");
+	check_markers(c, 5, 4);
+	log = itest_server_log(s);
+	assert_non_null(strstr(log, "damaged tail: 16 bytes dropped after 5 good records"));
+	free(log);
+	/* The old file is kept aside; the new one holds the good records. */
+	assert_int_equal(file_size(hist_path("tail.damaged")), good + 16);
+	assert_int_equal(file_size(hist_path("tail")), good);
+	/* A record cut short by a crash (its last 3 bytes missing). */
+	set_markers(c, 6, 5);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	assert_int_equal(truncate(hist_path("tail"), file_size(hist_path("tail")) - 3), 0);
+	s = itest_server_start_ok(hist_conf("tail", ""));
+	c = account_user(s, "histV");
+	/* #hist5 was the last record: it is gone, the others are there. */
+	for (int i = 0; i < 5; i++) {
+		itest_send(c, "MARKREAD #hist%d", i);
+		itest_expect_next(c, ":" SRV " MARKREAD #hist%d timestamp="
+		    "2024-05-06T07:05:%02d.%03dZ", i, i, i);
+	}
+	itest_send(c, "MARKREAD #hist5");
+	itest_expect_next(c, ":" SRV " MARKREAD #hist5 \\*");
+	log = itest_server_log(s);
+	assert_non_null(strstr(log, "damaged tail: "));
+	free(log);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	hist_clean("tail");
+}
+
+/* A file that is not a journal is never overwritten: the server stops. */
+static void
+test_foreign_file(void **state)
+{
+	struct itest_server *s;
+
+	(void)state;
+	append(hist_path("foreign"), "not a journal\n", 14);
+	s = itest_server_start_conf(ITEST_PASSWORD, hist_conf("foreign", ""));
+	assert_null(s);
+	assert_int_equal(file_size(hist_path("foreign")), 14);
+	hist_clean("foreign");
+}
+
+/*
+ * The same few markers moved forward over and over: the file grows past
+ * its compaction point (2 MiB) and is rewritten from memory, staying
+ * bounded, and the latest markers survive a restart.
+ */
+static void
+test_compaction(void **state)
+{
+	struct itest_server *s = itest_server_start_ok(hist_conf("compact", ""));
+	struct itest_client *c = account_user(s, "histZ");
+	/* A long target, so that each record is 74 bytes. */
+	const char *t = "#compaction-of-the-history-journal-0123456789abc";
+	char *log;
+	int i, n = 40000;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		itest_send(c, "MARKREAD %s%d timestamp=2024-01-01T00:%02d:%02d.%03dZ", t,
+		    i % 4, i / 60000 % 60, i / 1000 % 60, i % 1000);
+		/* Read the answers as they come, so neither side's buffers fill. */
+		if (i % 500 == 499)
+			itest_skip_to(c, ":" SRV " MARKREAD %s%d *", t, i % 4);
+	}
+	itest_sync(c);
+	itest_expect_quiet(c);
+	log = itest_server_log(s);
+	assert_non_null(strstr(log, "compacted to"));
+	free(log);
+	/* 40000 records of 74 bytes; bounded by twice the 1 MiB minimum. */
+	assert_true(file_size(hist_path("compact")) < 2 * 1024 * 1024 + 256 * 1024);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	s = itest_server_start_ok(hist_conf("compact", ""));
+	c = account_user(s, "histY");
+	for (i = n - 4; i < n; i++) {
+		itest_send(c, "MARKREAD %s%d", t, i % 4);
+		itest_expect_next(c, ":" SRV " MARKREAD %s%d timestamp=2024-01-01T00:%02d:"
+		    "%02d.%03dZ", t, i % 4, i / 60000 % 60, i / 1000 % 60, i % 1000);
+	}
+	/* Four markers: the file at start is a snapshot of them alone. */
+	assert_true(file_size(hist_path("compact")) < 1024);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	hist_clean("compact");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		itest_unit_test(test_restart_sigterm),
+		itest_unit_test(test_restart_kill9),
+		itest_unit_test(test_damaged_tail),
+		itest_unit_test(test_foreign_file),
+		itest_unit_test(test_compaction),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	if (dir[0] != '\0')
+		rmdir(dir);
+	return itest_finish(failed);
+}
