@@ -37,8 +37,13 @@ enum journal_type {
 	JOURNAL_HISTORY_DEL     = 17,   /* history entry redacted or removed */
 };
 
-/* CRC-32C (Castagnoli, reflected 0x82F63B78) of len bytes, continuing crc (0 to start). */
+/*
+ * CRC-32C (Castagnoli, reflected 0x82F63B78) of len bytes, continuing crc
+ * (0 to start): with the CPU's crc32 instruction where there is one (x86-64
+ * SSE 4.2), else journal_crc32c_portable(), a table a byte at a time.
+ */
 uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len);
+uint32_t journal_crc32c_portable(uint32_t crc, const void *data, size_t len);
 
 /* Write the header of a new journal (JOURNAL_VERSION) into out. */
 void    journal_header(uint8_t out[JOURNAL_HEADER_SIZE]);
@@ -62,6 +67,8 @@ enum journal_header_check journal_check_header(const void *data, size_t len,
 struct journal_enc {
 	struct buf *out;
 	size_t   start;                 /* where the frame begins in out */
+	uint8_t *room;                  /* reserved at the end of out (buf_reserve) */
+	size_t   used, avail;           /* bytes put in room, and its size */
 	bool     bad;
 };
 
