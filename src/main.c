@@ -300,7 +300,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		conn_settle(c);
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 		/* Last, the round's history records go to the file. */
-		timeout = sooner(timeout, histfile_round(st->hf, mono_ms()));
+		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));
 	}
 	log_msg(LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);
