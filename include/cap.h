@@ -31,17 +31,25 @@
 #define CAP_CHANNEL_RENAME      (1u << 18)
 #define CAP_READ_MARKER         (1u << 19)
 #define CAP_METADATA            (1u << 20)
+#define CAP_MULTILINE           (1u << 21)
 
 struct server;
 
 struct cap {
 	const char *name;
 	uint32_t    bit;
-	const char *value;      /* shown to CAP LS 302 clients, or NULL */
+	const char *value;      /* fixed value for CAP LS 302, or NULL (cap_value()) */
 };
 
 /* The offered capabilities, in the order CAP LS lists them. */
 const struct cap *cap_table(size_t *n);
+/*
+ * The value of cap shown to CAP LS 302 clients, or NULL when it has none;
+ * values made from srv's settings (the limits of draft/metadata-3 and
+ * draft/multiline) are written into out (outsz bytes).
+ */
+const char *cap_value(const struct server *srv, const struct cap *cap, char *out,
+	    size_t outsz);
 /* The capability called name (exact, case-sensitive per spec), or NULL. */
 const struct cap *cap_find(const char *name);
 /*

@@ -20,6 +20,7 @@ struct server;
 struct membership;
 struct scram;
 struct label;
+struct multiline;
 
 enum client_state {
 	CLIENT_UNREGISTERED,
@@ -75,6 +76,7 @@ struct client {
 	size_t           list_it;       /* where that LIST goes on in the registry */
 	struct metadata  metadata;      /* owned; draft/metadata-3 key/values */
 	struct metadata  metadata_subs; /* owned; keys subscribed to (no values) */
+	struct multiline *batch;        /* owned; an open draft/multiline batch, or NULL */
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */

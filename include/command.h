@@ -74,6 +74,20 @@ cmd_handler cmd_rename;
 
 /* cmd_message.c */
 cmd_handler cmd_notice, cmd_privmsg, cmd_tagmsg;
+struct multiline;
+/*
+ * Deliver the complete multiline batch ml from cli to its target: as a
+ * draft/multiline batch to clients with that capability and batch, as
+ * separate lines to the others (ircv3.net multiline "Fallback").
+ */
+void    message_send_multiline(struct server *srv, struct client *cli,
+	    const struct multiline *ml);
+/* cmd_batch.c */
+cmd_handler cmd_batch;
+/* Whether msg is a line of a client batch, for batch_line() to take. */
+bool    batch_takes_line(const struct client *cli, const struct msg *msg);
+/* Take one line tagged batch=<ref> into cli's open batch. */
+void    batch_line(struct server *srv, struct client *cli, const struct msg *msg);
 
 /* cmd_mode.c */
 cmd_handler cmd_mode;

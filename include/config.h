@@ -80,6 +80,8 @@ struct config {
 	unsigned flood_rate;            /* lines per second, sustained */
 	unsigned flood_max;             /* lines held back before "Excess Flood" */
 	struct config_strv flood_exempt; /* IP masks exempt from flood control */
+	unsigned multiline_max_bytes;   /* draft/multiline max-bytes */
+	unsigned multiline_max_lines;   /* draft/multiline max-lines */
 
 	int      event_backend;         /* CONFIG_BACKEND_*; read once, at startup */
 	int      log_level;             /* an enum log_level (log.h) */

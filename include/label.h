@@ -30,6 +30,19 @@ struct label {
  */
 void    label_begin(struct label *l, struct client *cli, const struct msg *msg);
 /*
+ * label_begin() for a command whose label came on an earlier line: a
+ * client batch is labelled on its BATCH + line and answered at its
+ * BATCH - (ircv3.net multiline). value as kept by label_take().
+ */
+void    label_resume(struct label *l, struct client *cli, const char *value);
+/*
+ * Take the label of cli's command for a reply that carries it itself:
+ * copies the value (at most LABEL_MAX bytes, escaped as sent) into value
+ * and returns true; label_end() then adds nothing. False when cli's
+ * command has no label (left unchanged).
+ */
+bool    label_take(struct client *cli, char value[LABEL_MAX + 1]);
+/*
  * The bytes queued for cli from sendq offset at up to now are not a reply
  * to its labelled command but a side effect, such as its own message
  * delivered to itself (ircv3.net labeled-response: only the echo-message

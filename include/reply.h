@@ -42,6 +42,12 @@ void    reply_numeric(struct server *srv, struct client *cli, const char *fmt, .
 void    reply_numeric_tagged(struct server *srv, struct client *cli, const char *tag,
 	    const char *fmt, ...) REPLY_PRINTF(4, 5);
 /*
+ * Queue line (len bytes with CR LF, tagged or not) for cli with tag
+ * ("key=value") put first among its tags.
+ */
+void    reply_send_with_tag(struct client *cli, const char *tag, const char *line,
+	    size_t len);
+/*
  * s shown as a middle parameter of a reply: s itself, or "*" when s is
  * empty, holds a space or starts with ':', which would shift or end the
  * reply's parameters (e.g. the key in "696 <chan> k <key> :Invalid key").
@@ -70,6 +76,7 @@ struct relay {
 	const char      *client_tags;   /* "+a=b;+c", borrowed; NULL if none */
 	const char      *account;       /* sender's account, borrowed; NULL if none */
 	bool             bot;           /* sender has bot mode: "bot" tag */
+	bool             no_msgid;      /* no "msgid=" (a later line of one message) */
 	char             time[40];      /* "time=..." */
 	char             msgid[40];     /* "msgid=..." */
 	char            *variant[8];    /* by the three capabilities, owned */
@@ -84,6 +91,19 @@ void    relay_init(struct relay *r, struct server *srv, const struct client *fro
 	    const char *line, size_t len, const char *client_tags);
 /* Queue the message for to, in the form its capabilities ask for. */
 void    relay_send(struct relay *r, struct client *to);
+/*
+ * Queue the message for to with tag ("key=value") first among its tags,
+ * e.g. the label of an echoed multiline batch; tag NULL: relay_send().
+ */
+void    relay_send_tagged(struct relay *r, struct client *to, const char *tag);
+/*
+ * Give r the time= and msgid= tags of first (made now if first has none
+ * yet), so that several lines carry the tags of one message; with
+ * r->no_msgid set, r shows only the time.
+ */
+void    relay_same_message(struct relay *r, struct relay *first);
+/* The "msgid=..." tag of r's message (made now if not yet). */
+const char *relay_msgid(struct relay *r);
 /* Release what relay_init() and relay_send() allocated. */
 void    relay_done(struct relay *r);
 

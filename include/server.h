@@ -151,6 +151,12 @@ void    server_shutdown(struct server *srv, const char *reason);
  */
 bool    server_work(struct server *srv);
 
+/*
+ * cli's next deadline may have moved earlier (a client batch was opened,
+ * which is discarded after MULTILINE_TIMEOUT_MS): reposition its timer.
+ */
+void    server_timer_update(struct server *srv, struct client *cli);
+
 /* A fresh stamp for "send to each client at most once" broadcasts. */
 uint32_t server_next_serial(struct server *srv);
 

@@ -5,6 +5,7 @@
  */
 #include "cap.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "metadata.h"
@@ -25,9 +26,10 @@ static const struct cap caps[] = {
 	{ "invite-notify",      CAP_INVITE_NOTIFY, NULL },
 	{ "labeled-response",   CAP_LABELED_RESPONSE, NULL },
 	{ "message-tags",       CAP_MESSAGE_TAGS, NULL },
-	/* Work in progress, hence draft/; its limits are metadata.h's. */
-	{ "draft/metadata-3",   CAP_METADATA, METADATA_CAP_VALUE },
+	/* Work in progress, hence draft/; values from the settings. */
+	{ "draft/metadata-3",   CAP_METADATA, NULL },
 	{ "multi-prefix",       CAP_MULTI_PREFIX, NULL },
+	{ "draft/multiline",    CAP_MULTILINE, NULL },
 	/* A work-in-progress spec: its name carries the draft/ prefix. */
 	{ "draft/no-implicit-names", CAP_NO_IMPLICIT_NAMES, NULL },
 	{ "draft/read-marker",  CAP_READ_MARKER, NULL },
@@ -51,6 +53,23 @@ cap_find(const char *name)
 		if (strcmp(caps[i].name, name) == 0)
 			return &caps[i];
 	return NULL;
+}
+
+const char *
+cap_value(const struct server *srv, const struct cap *cap, char *out, size_t outsz)
+{
+	const struct config *c = &srv->cfg;
+
+	if (cap->bit == CAP_METADATA)
+		snprintf(out, outsz, "before-connect,max-subs=%u,max-keys=%u,"
+		    "max-value-bytes=%u", METADATA_MAX_SUBS, METADATA_MAX_KEYS,
+		    METADATA_MAX_VALUE);
+	else if (cap->bit == CAP_MULTILINE)
+		snprintf(out, outsz, "max-bytes=%u,max-lines=%u",
+		    c->multiline_max_bytes, c->multiline_max_lines);
+	else
+		return cap->value;
+	return out;
 }
 
 bool

@@ -12,6 +12,7 @@
 #include "crypto.h"
 #include "hmap.h"
 #include "log.h"
+#include "multiline.h"
 #include "reply.h"
 #include "scram.h"
 #include "server.h"
@@ -62,6 +63,7 @@ client_free(struct client *cli)
 	free(cli->list_conds);
 	metadata_free(&cli->metadata);
 	metadata_free(&cli->metadata_subs);
+	multiline_free(cli->batch);
 	free(cli);
 }
 

@@ -8,6 +8,8 @@
  */
 #include "command.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cap.h"
@@ -16,6 +18,7 @@
 #include "client.h"
 #include "label.h"
 #include "msg.h"
+#include "multiline.h"
 #include "numeric.h"
 #include "reply.h"
 #include "server.h"
@@ -24,10 +27,32 @@ struct delivery {
 	struct server   *srv;
 	struct client   *from;
 	const char      *cmd;           /* "PRIVMSG", "NOTICE" or "TAGMSG" */
-	const char      *text;          /* NULL for TAGMSG */
+	const char      *text;          /* NULL for TAGMSG; a multiline's first line */
 	bool             notice;        /* no error replies */
 	bool             tagmsg;        /* only for message-tags clients */
+	const struct multiline *ml;     /* a draft/multiline batch, or NULL */
 	char             tags[IRC_CLIENT_TAGS_MAX];  /* sender's client-only tags */
+};
+
+/* One line of a multiline fallback, with the relay that tags it. */
+struct fallback_line {
+	struct relay     r;
+	char             line[IRC_LINE_MAX];
+};
+
+/*
+ * What one target gets, formatted once for all its recipients: a single
+ * line, or a multiline batch in both forms: the BATCH + line (tagged per
+ * recipient) and the inner lines with BATCH - (the same bytes for all),
+ * or the fallback's separate lines.
+ */
+struct outgoing {
+	struct relay     r;             /* the line, or the BATCH + line */
+	char             line[IRC_LINE_MAX];
+	char            *body;          /* owned; inner lines and BATCH - */
+	size_t           body_len;
+	struct fallback_line *fb;       /* owned; the non-blank lines */
+	size_t           nfb;
 };
 
 /* Whether cli may speak in chan (RFC 2812 3.3.1; otherwise 404). */
@@ -58,13 +83,135 @@ is_blocked_ctcp(const struct channel *chan, const char *text)
 	    (text[7] != ' ' && text[7] != '\001' && text[7] != '\0');
 }
 
-/* Format the relayed line: ":prefix CMD target[ :text]". */
-static size_t
-format_line(const struct delivery *d, char *line, const char *target)
+/* Whether a line of d is a CTCP that +C refuses. */
+static bool
+is_blocked(const struct channel *chan, const struct delivery *d)
 {
-	if (d->text == NULL)
-		return reply_format_from(line, d->from, "%s %s", d->cmd, target);
-	return reply_format_from(line, d->from, "%s %s :%s", d->cmd, target, d->text);
+	if (d->ml == NULL)
+		return is_blocked_ctcp(chan, d->text);
+	for (size_t i = 0; i < d->ml->nlines; i++)
+		if (is_blocked_ctcp(chan, d->ml->lines[i].text))
+			return true;
+	return false;
+}
+
+/*
+ * Append "@batch=<id>[;draft/multiline-concat] :prefix CMD target :text"
+ * for each line of the batch, then ":prefix BATCH -<id>", to o->body.
+ */
+static int
+format_body(const struct delivery *d, struct outgoing *o, const char *target,
+    const char *id)
+{
+	const struct multiline *ml = d->ml;
+	char line[IRC_LINE_MAX];
+	size_t cap = (ml->nlines + 1) * (IRC_LINE_MAX + 64), n;
+	int tag;
+
+	if ((o->body = malloc(cap)) == NULL)
+		return -1;
+	for (size_t i = 0; i < ml->nlines; i++) {
+		n = reply_format_from(line, d->from, "%s %s :%s", d->cmd, target,
+		    ml->lines[i].text);
+		tag = snprintf(o->body + o->body_len, cap - o->body_len, "@batch=%s%s ",
+		    id, ml->lines[i].concat ? ";draft/multiline-concat" : "");
+		memcpy(o->body + o->body_len + tag, line, n);
+		o->body_len += (size_t)tag + n;
+	}
+	o->body_len += reply_format_from(o->body + o->body_len, d->from, "BATCH -%s", id);
+	return 0;
+}
+
+/*
+ * Spec "Fallback": the non-blank lines as they were sent; the first
+ * carries the batch's tags and msgid, the later ones its tags but no msgid.
+ */
+static int
+format_fallback(const struct delivery *d, struct outgoing *o, const char *target)
+{
+	const struct multiline *ml = d->ml;
+	struct fallback_line *f;
+
+	if ((o->fb = calloc(ml->nlines, sizeof(*o->fb))) == NULL)
+		return -1;
+	for (size_t i = 0; i < ml->nlines; i++) {
+		if (ml->lines[i].text[0] == '\0')
+			continue;
+		f = &o->fb[o->nfb];
+		relay_init(&f->r, d->srv, d->from, f->line, 0, d->tags);
+		f->r.len = reply_format_from(f->line, d->from, "%s %s :%s", d->cmd, target,
+		    ml->lines[i].text);
+		relay_same_message(&f->r, &o->r);
+		f->r.no_msgid = o->nfb > 0;
+		o->nfb++;
+	}
+	return 0;
+}
+
+/* Format what target gets: ":prefix CMD target[ :text]", or a batch. */
+static int
+outgoing_init(const struct delivery *d, struct outgoing *o, const char *target)
+{
+	char id[24];
+
+	memset(o, 0, sizeof(*o));
+	relay_init(&o->r, d->srv, d->from, o->line, 0, d->tags);
+	if (d->ml == NULL) {
+		if (d->text == NULL)
+			o->r.len = reply_format_from(o->line, d->from, "%s %s", d->cmd, target);
+		else
+			o->r.len = reply_format_from(o->line, d->from, "%s %s :%s", d->cmd,
+			    target, d->text);
+		return 0;
+	}
+	snprintf(id, sizeof(id), "ml%llx", (unsigned long long)++d->srv->msgid_seq);
+	o->r.len = reply_format_from(o->line, d->from, "BATCH +%s draft/multiline %s",
+	    id, target);
+	return format_body(d, o, target, id) == -1 ||
+	    format_fallback(d, o, target) == -1 ? -1 : 0;
+}
+
+/* Queue what o holds for to; tag ("label=...") goes on its first line. */
+static void
+outgoing_send(struct outgoing *o, struct client *to, const char *tag)
+{
+	if (o->body == NULL) {
+		relay_send_tagged(&o->r, to, tag);
+	} else if ((to->caps & CAP_MULTILINE) && (to->caps & CAP_BATCH)) {
+		relay_send_tagged(&o->r, to, tag);
+		client_send(to, o->body, o->body_len);
+	} else {
+		for (size_t i = 0; i < o->nfb; i++)
+			relay_send_tagged(&o->fb[i].r, to, i == 0 ? tag : NULL);
+	}
+}
+
+/*
+ * The sender's copy (echo-message). A batch's echo carries the label of
+ * the batch on its first line (ircv3.net multiline, labeled-response); a
+ * single line is labelled by label_end() like any reply.
+ */
+static void
+outgoing_echo(const struct delivery *d, struct outgoing *o)
+{
+	char value[LABEL_MAX + 1], tag[LABEL_MAX + 8];
+
+	if (d->ml != NULL && label_take(d->from, value)) {
+		snprintf(tag, sizeof(tag), "label=%s", value);
+		outgoing_send(o, d->from, tag);
+	} else {
+		outgoing_send(o, d->from, NULL);
+	}
+}
+
+static void
+outgoing_done(struct outgoing *o)
+{
+	relay_done(&o->r);
+	for (size_t i = 0; i < o->nfb; i++)
+		relay_done(&o->fb[i].r);
+	free(o->fb);
+	free(o->body);
 }
 
 static bool
@@ -79,8 +226,7 @@ to_channel(struct delivery *d, const char *target)
 	unsigned need = 0;
 	const char *name = target;
 	struct channel *chan;
-	char line[IRC_LINE_MAX];
-	struct relay r;
+	struct outgoing o;
 
 	/* STATUSMSG=@+: "@#chan" reaches ops, "+#chan" voiced users and ops. */
 	if (*name == '@' || *name == '+') {
@@ -92,37 +238,42 @@ to_channel(struct delivery *d, const char *target)
 			reply_numeric(d->srv, d->from, ERR_NOSUCHNICK, target);
 		return;
 	}
-	if (!can_send(chan, d->from) || is_blocked_ctcp(chan, d->text)) {
+	if (!can_send(chan, d->from) || is_blocked(chan, d)) {
 		if (!d->notice)
 			reply_numeric(d->srv, d->from, ERR_CANNOTSENDTOCHAN, chan->name);
 		return;
 	}
-	relay_init(&r, d->srv, d->from, line, 0, d->tags);
-	r.len = format_line(d, line, need ? target : chan->name);
+	if (outgoing_init(d, &o, need ? target : chan->name) == -1) {
+		outgoing_done(&o);
+		client_close(d->from, "Out of memory");
+		return;
+	}
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli == d->from || (need && !(m->prefix & need)) || !wants(d, m->cli))
 			continue;
-		relay_send(&r, m->cli);
+		outgoing_send(&o, m->cli, NULL);
 	}
 	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
-		relay_send(&r, d->from);
-	relay_done(&r);
+		outgoing_echo(d, &o);
+	outgoing_done(&o);
 }
 
 static void
 to_nick(struct delivery *d, const char *target)
 {
 	struct client *to = client_find_nick(d->srv, target);
-	char line[IRC_LINE_MAX];
-	struct relay r;
+	struct outgoing o;
 
 	if (to == NULL || !client_is_registered(to)) {
 		if (!d->notice)
 			reply_numeric(d->srv, d->from, ERR_NOSUCHNICK, target);
 		return;
 	}
-	relay_init(&r, d->srv, d->from, line, 0, d->tags);
-	r.len = format_line(d, line, to->nick);
+	if (outgoing_init(d, &o, to->nick) == -1) {
+		outgoing_done(&o);
+		client_close(d->from, "Out of memory");
+		return;
+	}
 	/*
 	 * A message to oneself is delivered like any other, and with
 	 * echo-message echoed as well; the delivery is no reply to a labelled
@@ -131,15 +282,23 @@ to_nick(struct delivery *d, const char *target)
 	if (wants(d, to)) {
 		size_t at = buf_len(&to->sendq);
 
-		relay_send(&r, to);
+		outgoing_send(&o, to, NULL);
 		if (to == d->from)
 			label_aside(to, at);
 	}
 	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
-		relay_send(&r, d->from);
-	relay_done(&r);
+		outgoing_echo(d, &o);
+	outgoing_done(&o);
 	if (!d->notice && !d->tagmsg && to->away)
 		reply_numeric(d->srv, d->from, RPL_AWAY, to->nick, to->away);
+}
+
+/* A channel, or a channel with a STATUSMSG prefix ("@#chan"). */
+static bool
+is_channel_target(const char *target)
+{
+	return name_is_channel(target) ||
+	    ((target[0] == '@' || target[0] == '+') && name_is_channel(target + 1));
 }
 
 /* Check the parameters; false when an error was answered (or not, for NOTICE). */
@@ -185,12 +344,26 @@ deliver(struct delivery *d, const struct msg *msg)
 			break;
 		}
 		seen[count++] = target;
-		if (name_is_channel(target) ||
-		    ((target[0] == '@' || target[0] == '+') && name_is_channel(target + 1)))
+		if (is_channel_target(target))
 			to_channel(d, target);
 		else
 			to_nick(d, target);
 	}
+}
+
+void
+message_send_multiline(struct server *srv, struct client *cli, const struct multiline *ml)
+{
+	struct delivery d = { .srv = srv, .from = cli, .cmd = ml->command, .ml = ml,
+	    .notice = strcmp(ml->command, "NOTICE") == 0, .text = ml->lines[0].text };
+
+	/* Client-only tags of a batch are sent on its BATCH line (spec). */
+	memcpy(d.tags, ml->tags, sizeof(d.tags));
+	d.from->last_message = srv->now;
+	if (is_channel_target(ml->target))
+		to_channel(&d, ml->target);
+	else
+		to_nick(&d, ml->target);
 }
 
 void

@@ -399,6 +399,8 @@ static const struct help helps[] = {
 	  "Log in to an account with SASL PLAIN (after CAP REQ :sasl)." },
 	{ "AWAY", "AWAY [:<message>]",
 	  "Mark yourself away with a message; without one, mark yourself back." },
+	{ "BATCH", "BATCH +<ref> draft/multiline <target> | BATCH -<ref>",
+	  "Send the PRIVMSG or NOTICE lines tagged batch=<ref> as one message (draft/multiline)." },
 	{ "CAP", "CAP LS [302] | LIST | REQ :<caps> | END",
 	  "Negotiate IRCv3 capabilities, before or after registering." },
 	{ "DIE", "DIE",

@@ -264,15 +264,16 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
 {
 	size_t n, len = 0;
 	const struct cap *caps = cap_table(&n);
-	char list[400], word[128];
+	char list[400], word[128], buf[96];
+	const char *value;
 
 	list[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (!(bits & caps[i].bit))
 			continue;
+		value = values ? cap_value(srv, &caps[i], buf, sizeof(buf)) : NULL;
 		snprintf(word, sizeof(word), "%s%s%s", caps[i].name,
-		    values && caps[i].value ? "=" : "",
-		    values && caps[i].value ? caps[i].value : "");
+		    value ? "=" : "", value ? value : "");
 		if (len + strlen(word) + 1 >= sizeof(list)) {
 			/* 3.1 clients cannot take a continued list: it ends here. */
 			if (cli->cap_version < 302)

@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{ "ADMIN",    0, true,  cmd_admin },
 	{ "AUTHENTICATE", 1, false, cmd_authenticate },
 	{ "AWAY",     0, true,  cmd_away },
+	/* Client batches: draft/multiline. */
+	{ "BATCH",    1, true,  cmd_batch },
 	{ "CAP",      1, false, cmd_cap },
 	{ "DIE",      0, true,  cmd_die },
 	{ "HELP",     0, true,  cmd_help },
@@ -93,9 +95,14 @@ command_table(size_t *n)
 void
 command_dispatch(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	const struct command *cmd = command_find(msg->command);
+	const struct command *cmd;
 
-	if (cmd == NULL) {
+	/* A line of an open client batch is collected, not run (multiline). */
+	if (client_is_registered(cli) && batch_takes_line(cli, msg)) {
+		batch_line(srv, cli, msg);
+		return;
+	}
+	if ((cmd = command_find(msg->command)) == NULL) {
 		reply_numeric(srv, cli, ERR_UNKNOWNCOMMAND, msg->command);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "irc.h"
 #include "log.h"
+#include "multiline.h"
 
 #define KIB             1024ull
 #define MIB             (1024ull * 1024ull)
@@ -79,6 +80,9 @@ static const struct config_key config_keys[] = {
 	{ "flood_rate",           V_UINT,    F(flood_rate),     1, 1000 },
 	{ "flood_max",            V_UINT,    F(flood_max),      1, 100000 },
 	{ "flood_exempt",         V_IPMASKS, F(flood_exempt),   0, 0 },
+	/* A batch of at least one full line; at most a SendQ's worth. */
+	{ "multiline_max_bytes",  V_UINT,    F(multiline_max_bytes), 512, 1024 * 1024 },
+	{ "multiline_max_lines",  V_UINT,    F(multiline_max_lines), 1, 1000 },
 	{ "event_backend",        V_BACKEND, F(event_backend),  0, 0 },
 	{ "log_level",            V_LEVEL,   F(log_level),      0, 0 },
 	{ "log_file",             V_PATH,    F(log_file),       1, 4095 },
@@ -171,6 +175,9 @@ config_defaults(struct config *cfg)
 	cfg->flood_burst = 10;
 	cfg->flood_rate = 2;
 	cfg->flood_max = 100;
+	/* draft/multiline: Ergo's defaults, a long paste in one batch. */
+	cfg->multiline_max_bytes = MULTILINE_MAX_BYTES;
+	cfg->multiline_max_lines = MULTILINE_MAX_LINES;
 	cfg->log_level = LOG_INFO;
 	cfg->history_flush_ms = 1000;
 	if (config_set_string(&cfg->server_name, "irc.local") == -1 ||

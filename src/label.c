@@ -37,6 +37,28 @@ label_begin(struct label *l, struct client *cli, const struct msg *msg)
 }
 
 void
+label_resume(struct label *l, struct client *cli, const char *value)
+{
+	snprintf(l->value, sizeof(l->value), "%s", value);
+	l->aside_at = l->aside_len = 0;
+	l->mark = buf_len(&cli->sendq);
+	l->active = true;
+	cli->label = l;
+}
+
+bool
+label_take(struct client *cli, char value[LABEL_MAX + 1])
+{
+	struct label *l = cli->label;
+
+	if (l == NULL || !l->active)
+		return false;
+	memcpy(value, l->value, sizeof(l->value));
+	l->active = false;
+	return true;
+}
+
+void
 label_aside(struct client *cli, size_t at)
 {
 	struct label *l = cli->label;
@@ -46,21 +68,6 @@ label_aside(struct client *cli, size_t at)
 		return;
 	l->aside_at = at;
 	l->aside_len = buf_len(&cli->sendq) - at;
-}
-
-/* Queue line (with CR LF) with tag added to its tags. */
-static void
-send_tagged(struct client *cli, const char *tag, const char *line, size_t len)
-{
-	char out[IRC_SERVER_TAGS_MAX + IRC_LINE_MAX + 2];
-	int n;
-
-	if (line[0] == '@')
-		n = snprintf(out, sizeof(out), "@%s;%.*s", tag, (int)len - 1, line + 1);
-	else
-		n = snprintf(out, sizeof(out), "@%s %.*s", tag, (int)len, line);
-	if (n > 0 && (size_t)n < sizeof(out))
-		client_send(cli, out, (size_t)n);
 }
 
 static size_t
@@ -94,7 +101,7 @@ send_batch(struct server *srv, struct client *cli, const struct label *l,
 		if (len > 7 && memcmp(p, "@batch=", 7) == 0)
 			client_send(cli, p, len);
 		else
-			send_tagged(cli, tag, p, len);
+			reply_send_with_tag(cli, tag, p, len);
 		p += len;
 	}
 	reply_send(cli, ":%s BATCH -%s", srv->cfg.server_name, id);
@@ -141,7 +148,7 @@ label_end(struct label *l, struct server *srv, struct client *cli)
 	if (n == 0)
 		reply_send_tagged(cli, tag, ":%s ACK", srv->cfg.server_name);
 	else if (count_lines(tail, n) == 1)
-		send_tagged(cli, tag, tail, n);
+		reply_send_with_tag(cli, tag, tail, n);
 	else if (cli->caps & CAP_BATCH)
 		send_batch(srv, cli, l, tail, n);
 	else

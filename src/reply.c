@@ -166,6 +166,7 @@ relay_init(struct relay *r, struct server *srv, const struct client *from,
 	r->client_tags = client_tags && *client_tags ? client_tags : NULL;
 	r->account = from && from->account[0] ? from->account : NULL;
 	r->bot = from && (from->umodes & UMODE_BOT);
+	r->no_msgid = false;
 	r->time[0] = r->msgid[0] = '\0';
 	for (int i = 0; i < 8; i++)
 		r->variant[i] = NULL;
@@ -213,7 +214,7 @@ relay_variant(struct relay *r, int k, size_t *lenp)
 	tags[1] = '\0';
 	if (k & 2)
 		n = add_tag(tags, n, sizeof(tags), r->time);
-	if (k & 1)
+	if ((k & 1) && !r->no_msgid)
 		n = add_tag(tags, n, sizeof(tags), r->msgid);
 	if ((k & 1) && r->bot)
 		n = add_tag(tags, n, sizeof(tags), "bot");
@@ -225,33 +226,79 @@ relay_variant(struct relay *r, int k, size_t *lenp)
 	}
 	if ((k & 1) && r->client_tags)
 		n = add_tag(tags, n, sizeof(tags), r->client_tags);
-	/* Every k that relay_send() picks adds at least one tag above. */
+	/* No tag at all (no_msgid and nothing else to show): the bare line. */
+	if (n == 1)
+		n = 0;
 	if ((v = malloc(n + 1 + r->len)) == NULL)
 		return NULL;
 	memcpy(v, tags, n);
-	v[n] = ' ';
-	memcpy(v + n + 1, r->line, r->len);
-	*lenp = n + 1 + r->len;
+	if (n > 0)
+		v[n++] = ' ';
+	memcpy(v + n, r->line, r->len);
+	*lenp = n + r->len;
 	return v;
 }
 
-void
-relay_send(struct relay *r, struct client *to)
+/* The bytes of the variant to's capabilities ask for; NULL: out of memory. */
+static const char *
+relay_bytes(struct relay *r, const struct client *to, size_t *lenp)
 {
 	int k = ((to->caps & CAP_MESSAGE_TAGS) ? 1 : 0) |
 	    ((to->caps & CAP_SERVER_TIME) ? 2 : 0) |
 	    ((to->caps & CAP_ACCOUNT_TAG) && r->account ? 4 : 0);
 
 	if (k == 0) {
-		client_send(to, r->line, r->len);
-		return;
+		*lenp = r->len;
+		return r->line;
 	}
 	if (r->variant[k] == NULL &&
-	    (r->variant[k] = relay_variant(r, k, &r->variant_len[k])) == NULL) {
+	    (r->variant[k] = relay_variant(r, k, &r->variant_len[k])) == NULL)
+		return NULL;
+	*lenp = r->variant_len[k];
+	return r->variant[k];
+}
+
+void
+relay_send(struct relay *r, struct client *to)
+{
+	size_t len;
+	const char *p = relay_bytes(r, to, &len);
+
+	if (p == NULL)
 		client_close(to, "Out of memory");
+	else
+		client_send(to, p, len);
+}
+
+void
+relay_send_tagged(struct relay *r, struct client *to, const char *tag)
+{
+	size_t len;
+	const char *p;
+
+	if (tag == NULL) {
+		relay_send(r, to);
 		return;
 	}
-	client_send(to, r->variant[k], r->variant_len[k]);
+	if ((p = relay_bytes(r, to, &len)) == NULL)
+		client_close(to, "Out of memory");
+	else
+		reply_send_with_tag(to, tag, p, len);
+}
+
+void
+relay_same_message(struct relay *r, struct relay *first)
+{
+	relay_make_tags(first);
+	memcpy(r->time, first->time, sizeof(r->time));
+	memcpy(r->msgid, first->msgid, sizeof(r->msgid));
+}
+
+const char *
+relay_msgid(struct relay *r)
+{
+	relay_make_tags(r);
+	return r->msgid;
 }
 
 void
@@ -259,6 +306,20 @@ relay_done(struct relay *r)
 {
 	for (int i = 0; i < 8; i++)
 		free(r->variant[i]);
+}
+
+void
+reply_send_with_tag(struct client *cli, const char *tag, const char *line, size_t len)
+{
+	char out[IRC_SERVER_TAGS_MAX + IRC_LINE_MAX + 2];
+	int n;
+
+	if (line[0] == '@')
+		n = snprintf(out, sizeof(out), "@%s;%.*s", tag, (int)len - 1, line + 1);
+	else
+		n = snprintf(out, sizeof(out), "@%s %.*s", tag, (int)len, line);
+	if (n > 0 && (size_t)n < sizeof(out))
+		client_send(cli, out, (size_t)n);
 }
 
 void

@@ -27,6 +27,7 @@
 #include "mode.h"
 #include "monitor.h"
 #include "msg.h"
+#include "multiline.h"
 #include "numeric.h"
 #include "readmarker.h"
 #include "reply.h"
@@ -247,6 +248,8 @@ client_deadline(const struct server *srv, const struct client *cli)
 		due = cli->last_active_ms + (int64_t)c->ping_freq_s * 1000;
 	if (cli->throttled && flood_resume_ms(srv, cli) < due)
 		due = flood_resume_ms(srv, cli);
+	if (cli->batch && cli->batch->opened_ms + MULTILINE_TIMEOUT_MS < due)
+		due = cli->batch->opened_ms + MULTILINE_TIMEOUT_MS;
 	return due;
 }
 
@@ -343,10 +346,26 @@ timer_rekey(struct server *srv, struct client *cli)
 	heap_down(srv, cli->timer_index);
 }
 
+void
+server_timer_update(struct server *srv, struct client *cli)
+{
+	timer_rekey(srv, cli);
+}
+
 static void
 timer_fire(struct server *srv, struct client *cli)
 {
 	char reason[64];
+
+	/* A client batch left open too long is dropped (draft/multiline). */
+	if (cli->batch && cli->batch->opened_ms + MULTILINE_TIMEOUT_MS <= srv->now_ms) {
+		reply_send(cli, ":%s FAIL BATCH MULTILINE_INVALID :Multiline batch "
+		    "timed out", srv->cfg.server_name);
+		multiline_free(cli->batch);
+		cli->batch = NULL;
+		timer_rekey(srv, cli);
+		return;
+	}
 
 	if (cli->throttled && flood_resume_ms(srv, cli) <= srv->now_ms) {
 		cli->throttled = false;

@@ -112,6 +112,8 @@ config_same(const struct config *a, const struct config *b)
 	    a->require_password == b->require_password &&
 	    a->flood_burst == b->flood_burst &&
 	    a->flood_rate == b->flood_rate && a->flood_max == b->flood_max &&
+	    a->multiline_max_bytes == b->multiline_max_bytes &&
+	    a->multiline_max_lines == b->multiline_max_lines &&
 	    a->log_level == b->log_level &&
 	    a->event_backend == b->event_backend && lists_same(a, b);
 }
@@ -141,6 +143,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.flood_burst, 10);
 	assert_int_equal(cfg.flood_rate, 2);
 	assert_int_equal(cfg.flood_max, 100);
+	assert_int_equal(cfg.multiline_max_bytes, 4096);
+	assert_int_equal(cfg.multiline_max_lines, 32);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_int_equal(cfg.event_backend, CONFIG_BACKEND_POLL);
 	assert_null(cfg.log_file);
@@ -232,6 +236,8 @@ test_settings(void **state)
 		{ "flood_burst = 5", F(flood_burst), UINT, 5, NULL },
 		{ "flood_rate = 3", F(flood_rate), UINT, 3, NULL },
 		{ "flood_max = 1000", F(flood_max), UINT, 1000, NULL },
+		{ "multiline_max_bytes = 512", F(multiline_max_bytes), UINT, 512, NULL },
+		{ "multiline_max_lines = 1000", F(multiline_max_lines), UINT, 1000, NULL },
 		{ "require_password = no", F(require_password), BOOL, 0, NULL },
 		{ "require_password = yes", F(require_password), BOOL, 1, NULL },
 		{ "log_level = error", F(log_level), INT, LOG_ERROR, NULL },
@@ -511,6 +517,10 @@ test_bad_files(void **state)
 		  "t.conf:1: ping_frequency must be between 1 and 86400" },
 		{ "ping_timeout = 4294967297",
 		  "t.conf:1: ping_timeout must be between 1 and 86400" },
+		{ "multiline_max_bytes = 511",
+		  "t.conf:1: multiline_max_bytes must be between 512 and 1048576" },
+		{ "multiline_max_lines = 0",
+		  "t.conf:1: multiline_max_lines must be between 1 and 1000" },
 		{ "sendq = 3K", "t.conf:1: sendq must be between 4K and 64M" },
 		{ "sendq = 4095", "t.conf:1: sendq must be between 4K and 64M" },
 		{ "sendq = 65M", "t.conf:1: sendq must be between 4K and 64M" },

@@ -40,10 +40,11 @@
 #define CAP_HEAD "account-notify account-tag away-notify batch cap-notify " \
 	"draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify labeled-response " \
 	"message-tags "
-#define CAP_TAIL " multi-prefix draft/no-implicit-names draft/read-marker server-time setname userhost-in-names"
-#define CAP_ALL CAP_HEAD "draft/metadata-3" CAP_TAIL
-/* CAP LS 302 shows values. */
-#define CAP_ALL_302 CAP_HEAD "draft/metadata-3=" METADATA_CAP_VALUE CAP_TAIL
+#define CAP_TAIL " draft/no-implicit-names draft/read-marker server-time setname userhost-in-names"
+#define CAP_ALL CAP_HEAD "draft/metadata-3 multi-prefix draft/multiline" CAP_TAIL
+/* CAP LS 302 shows values, the limits from the settings' defaults. */
+#define CAP_ALL_302 CAP_HEAD "draft/metadata-3=" METADATA_CAP_VALUE " multi-prefix " \
+	"draft/multiline=max-bytes=4096,max-lines=32" CAP_TAIL
 
 /* Assert out begins with prefix; return what follows it. */
 static const char *

@@ -1,0 +1,248 @@
+/*
+ * draft/multiline: the batch store (the spec's byte count, the line and
+ * byte bounds, blank lines), and BATCH through server_on_line(): delivery
+ * as a batch to clients with the capability and as separate lines to the
+ * others, the echo with its label, each FAIL code, the lines of a refused
+ * batch being dropped, and a batch left open being discarded by its timer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "fake.h"
+#include "multiline.h"
+#include "server.h"
+
+#define CAPS "message-tags batch server-time draft/multiline"
+
+static void
+test_store_counts(void **state)
+{
+	struct multiline *ml = multiline_new("r1", "#chan", 5);
+
+	(void)state;
+	assert_non_null(ml);
+	assert_string_equal(ml->ref, "r1");
+	assert_false(multiline_is_sendable(ml));
+	assert_int_equal(multiline_add(ml, "", false, 20, 4), MULTILINE_OK);
+	assert_false(multiline_is_sendable(ml));
+	/* Spec: a line feed joins each line to the one before... */
+	assert_int_equal(multiline_add(ml, "hello", false, 20, 4), MULTILINE_OK);
+	assert_int_equal(ml->bytes, 6);
+	/* ...except a concatenated one, which adds only its text. */
+	assert_int_equal(multiline_add(ml, "abc", true, 20, 4), MULTILINE_OK);
+	assert_int_equal(ml->bytes, 9);
+	assert_true(multiline_is_sendable(ml));
+	/* A blank line cannot be concatenated. */
+	assert_int_equal(multiline_add(ml, "", true, 20, 4), MULTILINE_ERR_INVALID);
+	/* 9 + 1 + 11 > 20: refused, and nothing is kept. */
+	assert_int_equal(multiline_add(ml, "01234567890", false, 20, 4), MULTILINE_ERR_BYTES);
+	assert_int_equal(ml->nlines, 3);
+	/* Exactly the limit: 9 + 1 + 10 = 20. */
+	assert_int_equal(multiline_add(ml, "0123456789", false, 20, 4), MULTILINE_OK);
+	assert_int_equal(ml->bytes, 20);
+	assert_int_equal(multiline_add(ml, "x", true, 100, 4), MULTILINE_ERR_LINES);
+	multiline_fail(ml);
+	assert_true(ml->failed);
+	assert_int_equal(ml->nlines, 0);
+	multiline_free(ml);
+	multiline_free(NULL);
+}
+
+/* alice (with the caps, plus echo and labels), bob (with them), carol (without). */
+static void
+three(struct server *srv, struct client **a, struct client **b, struct client **c)
+{
+	*a = fake_joined(srv, "alice", "#c");
+	*b = fake_joined(srv, "bob", "#c");
+	*c = fake_joined(srv, "carol", "#c");
+	fake_cap_on(srv, *a, CAPS " echo-message labeled-response");
+	fake_cap_on(srv, *b, CAPS);
+	fake_cap_on(srv, *c, "server-time message-tags");
+	fake_drop_all(srv);
+}
+
+static void
+test_batch_delivery(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+	char *out;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "@label=L1;+x=y BATCH +r1 draft/multiline #c");
+	/* Nothing before the batch ends: no ACK for the opening line. */
+	fake_expect(alice, "");
+	fake_line(srv, alice, "@batch=r1 PRIVMSG #c hello");
+	fake_line(srv, alice, "@batch=r1 PRIVMSG #c :");
+	fake_line(srv, alice, "@batch=r1 PRIVMSG #c :how is ");
+	fake_line(srv, alice, "@batch=r1;draft/multiline-concat PRIVMSG #c :everyone?");
+	fake_expect(bob, "");
+	fake_line(srv, alice, "BATCH -r1");
+	/* One msgid, on the BATCH line, and the client-only tags with it. */
+	fake_expect(bob,
+	    "@time=2023-11-14T22:13:20.000Z;msgid=6553f100-2;+x=y "
+	    ":alice!u@127.0.0.1 BATCH +ml1 draft/multiline #c\r\n"
+	    "@batch=ml1 :alice!u@127.0.0.1 PRIVMSG #c :hello\r\n"
+	    "@batch=ml1 :alice!u@127.0.0.1 PRIVMSG #c :\r\n"
+	    "@batch=ml1 :alice!u@127.0.0.1 PRIVMSG #c :how is \r\n"
+	    "@batch=ml1;draft/multiline-concat :alice!u@127.0.0.1 PRIVMSG #c :everyone?\r\n"
+	    ":alice!u@127.0.0.1 BATCH -ml1\r\n");
+	/* carol: the non-blank lines as sent, the msgid on the first only. */
+	fake_expect(carol,
+	    "@time=2023-11-14T22:13:20.000Z;msgid=6553f100-2;+x=y "
+	    ":alice!u@127.0.0.1 PRIVMSG #c :hello\r\n"
+	    "@time=2023-11-14T22:13:20.000Z;+x=y :alice!u@127.0.0.1 PRIVMSG #c :how is \r\n"
+	    "@time=2023-11-14T22:13:20.000Z;+x=y :alice!u@127.0.0.1 PRIVMSG #c :everyone?\r\n");
+	/* The echo: the label on its BATCH line, and no labeled-response batch. */
+	out = fake_take_output(alice);
+	assert_memory_equal(out, "@label=L1;time=", 15);
+	assert_null(strstr(out, "labeled-response"));
+	assert_null(strstr(out + 2, "label="));
+	assert_non_null(strstr(out, ":alice!u@127.0.0.1 BATCH -ml1\r\n"));
+	free(out);
+	assert_null(alice->batch);
+}
+
+static void
+test_batch_to_nick_and_ack(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "CAP REQ -echo-message");
+	fake_drop_output(alice);
+	fake_line(srv, alice, "@label=L2 BATCH +r2 draft/multiline carol");
+	fake_line(srv, alice, "@batch=r2 NOTICE carol :one");
+	fake_line(srv, alice, "@batch=r2 NOTICE carol :two");
+	fake_line(srv, alice, "BATCH -r2");
+	/* No echo: the label is acknowledged when the batch ends. */
+	fake_expect(alice, "@label=L2 :irc.local ACK\r\n");
+	fake_expect_has(carol, ":alice!u@127.0.0.1 NOTICE carol :one\r\n");
+	/* Unknown nick: the error carries the label of the batch. */
+	fake_line(srv, alice, "@label=L3 BATCH +r3 draft/multiline nobody");
+	fake_line(srv, alice, "@batch=r3 PRIVMSG nobody :one");
+	fake_line(srv, alice, "BATCH -r3");
+	fake_expect(alice, "@label=L3 :irc.local 401 alice nobody :No such nick/channel\r\n");
+}
+
+static void
+test_batch_limits(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "BATCH +r draft/multiline #c");
+	for (int i = 0; i < 33; i++)
+		fake_line(srv, alice, "@batch=r PRIVMSG #c hi");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_MAX_LINES 32 "
+	    ":Multiline batch max-lines exceeded\r\n");
+	/* The rest of a refused batch is dropped, its end too. */
+	fake_line(srv, alice, "@batch=r PRIVMSG #c hi");
+	fake_line(srv, alice, "BATCH -r");
+	fake_expect(alice, "");
+	fake_expect(bob, "");
+	fake_expect(carol, "");
+	assert_null(alice->batch);
+
+	fake_line(srv, alice, "BATCH +s draft/multiline #c");
+	for (int i = 0; i < 11; i++)
+		fake_linef(srv, alice, "@batch=s PRIVMSG #c %0400d", i);
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_MAX_BYTES 4096 "
+	    ":Multiline batch max-bytes exceeded\r\n");
+	fake_line(srv, alice, "BATCH -s");
+	fake_expect(bob, "");
+}
+
+static void
+test_batch_invalid(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "BATCH +a draft/multiline #c");
+	fake_line(srv, alice, "@batch=a PRIVMSG #other :hi");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID_TARGET #c #other "
+	    ":Invalid multiline target\r\n");
+	fake_line(srv, alice, "BATCH -a");
+
+	fake_line(srv, alice, "BATCH +b draft/multiline #c");
+	fake_line(srv, alice, "@batch=b PRIVMSG #c :hi");
+	fake_line(srv, alice, "@batch=b;draft/multiline-concat PRIVMSG #c :");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":A blank line cannot be concatenated\r\n");
+	fake_line(srv, alice, "BATCH -b");
+
+	fake_line(srv, alice, "BATCH +c draft/multiline #c");
+	fake_line(srv, alice, "@batch=other PRIVMSG #c :hi");
+	fake_expect_has(alice, "FAIL BATCH MULTILINE_INVALID :Line tagged for a batch");
+	fake_line(srv, alice, "BATCH -c");
+
+	fake_line(srv, alice, "BATCH +d draft/multiline #c");
+	fake_line(srv, alice, "@batch=d PRIVMSG #c :");
+	fake_line(srv, alice, "BATCH -d");
+	fake_expect_has(alice, "FAIL BATCH MULTILINE_INVALID :A multiline batch needs");
+
+	fake_line(srv, alice, "BATCH -zz");
+	fake_expect_has(alice, "FAIL BATCH MULTILINE_INVALID :No open batch");
+	fake_line(srv, alice, "BATCH +e chathistory #c");
+	fake_expect_has(alice, "FAIL BATCH MULTILINE_INVALID :Only draft/multiline");
+	fake_line(srv, carol, "BATCH +f draft/multiline #c");
+	fake_expect_has(carol, "FAIL BATCH MULTILINE_INVALID :draft/multiline and batch");
+	assert_null(carol->batch);
+	/* Nothing of all that reached the channel. */
+	fake_expect(bob, "");
+	fake_expect(carol, "");
+}
+
+static void
+test_batch_timeout(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "BATCH +t draft/multiline #c");
+	fake_line(srv, alice, "@batch=t PRIVMSG #c :hi");
+	fake_advance(srv, 29);
+	server_tick(srv);
+	assert_non_null(alice->batch);
+	fake_advance(srv, 1);
+	server_tick(srv);
+	assert_null(alice->batch);
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID :Multiline batch timed out\r\n");
+	fake_line(srv, alice, "BATCH -t");
+	fake_expect_has(alice, "No open batch");
+	fake_expect(bob, "");
+	/* A batch open at QUIT is freed with its client (ASan checks). */
+	fake_line(srv, alice, "BATCH +u draft/multiline #c");
+	fake_line(srv, alice, "@batch=u PRIVMSG #c :hi");
+	fake_line(srv, alice, "QUIT");
+	fake_reap(srv);
+}
+
+int
+main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_counts),
+		T(test_batch_delivery),
+		T(test_batch_to_nick_and_ack),
+		T(test_batch_limits),
+		T(test_batch_invalid),
+		T(test_batch_timeout),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
