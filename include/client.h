@@ -76,6 +76,7 @@ struct client {
 	size_t           list_it;       /* where that LIST goes on in the registry */
 	struct metadata  metadata;      /* owned; draft/metadata-3 key/values */
 	struct metadata  metadata_subs; /* owned; keys subscribed to (no values) */
+	int64_t          metadata_at_ms; /* METADATA SET timer (metadata_set_rate) */
 	struct multiline *batch;        /* owned; an open draft/multiline batch, or NULL */
 
 	struct buf       recvq;         /* unprocessed input */

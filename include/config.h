@@ -82,6 +82,16 @@ struct config {
 	struct config_strv flood_exempt; /* IP masks exempt from flood control */
 	unsigned multiline_max_bytes;   /* draft/multiline max-bytes */
 	unsigned multiline_max_lines;   /* draft/multiline max-lines */
+	unsigned metadata_max_keys;     /* draft/metadata-3 pairs per user or channel */
+	unsigned metadata_max_subs;     /* subscriptions per client */
+	unsigned metadata_max_value;    /* bytes of a value */
+	unsigned metadata_set_burst;    /* METADATA SETs taken at once */
+	unsigned metadata_set_rate;     /* then SETs per minute */
+	unsigned knock_user_delay_s;    /* between KNOCKs delivered for one user */
+	unsigned knock_channel_delay_s; /* between KNOCKs delivered to one channel */
+	unsigned readmarker_targets;    /* read markers per account or connection */
+	unsigned readmarker_accounts;   /* accounts with read markers (at start) */
+	unsigned readmarker_conns;      /* connections without an account (at start) */
 
 	int      event_backend;         /* CONFIG_BACKEND_*; read once, at startup */
 	int      log_level;             /* an enum log_level (log.h) */

@@ -3,10 +3,11 @@
  * channel, and a client's key subscriptions. Pure data, no I/O: the
  * METADATA command (cmd_metadata.c) checks permissions and talks to
  * clients. Keys are kept casefolded (ASCII lower case) since the spec makes
- * them case-insensitive. Everything is bounded: METADATA_MAX_KEYS pairs per
- * target, METADATA_MAX_SUBS subscriptions per client, METADATA_KEYLEN bytes
- * per key and METADATA_MAX_VALUE bytes per value, so a lookup is a short
- * linear scan.
+ * them case-insensitive. Everything is bounded: the settings
+ * metadata_max_keys pairs per target, metadata_max_subs subscriptions per
+ * client and metadata_max_value_bytes bytes per value (the caller passes
+ * them in), METADATA_KEYLEN bytes per key, so a lookup is a short linear
+ * scan.
  */
 #ifndef IRCSERV_METADATA_H
 #define IRCSERV_METADATA_H
@@ -15,11 +16,15 @@
 #include <stddef.h>
 
 #define METADATA_KEYLEN     32      /* bytes of a key name */
+/* Defaults of the settings (config.h), shown in the capability's value. */
 #define METADATA_MAX_KEYS   20      /* pairs per user or channel (max-keys) */
 #define METADATA_MAX_SUBS   50      /* subscriptions per client (max-subs) */
 #define METADATA_MAX_VALUE  300     /* bytes of a value (max-value-bytes) */
-/* The capability's value in CAP LS 302; keep it in step with the above. */
-#define METADATA_CAP_VALUE  "before-connect,max-subs=50,max-keys=20,max-value-bytes=300"
+/* The most metadata_max_value_bytes may be: a 761 reply still fits a line. */
+#define METADATA_VALUE_CAP  300
+/* Defaults of metadata_set_burst and metadata_set_rate (per minute). */
+#define METADATA_SET_BURST  10
+#define METADATA_SET_RATE   60
 
 struct metadata_entry {
 	char    key[METADATA_KEYLEN + 1];       /* casefolded */

@@ -14,9 +14,11 @@
 #include <stdint.h>
 
 /*
- * The server's bounds: targets per owner, accounts in total, and
- * connections without an account in total (in a store of their own, so
- * that they never push out the markers of accounts).
+ * Defaults of the server's bounds (the settings readmarker_targets,
+ * readmarker_accounts, readmarker_connections): targets per owner,
+ * accounts in total, and connections without an account in total (in a
+ * store of their own, so that they never push out the markers of
+ * accounts).
  */
 #define READMARKER_TARGETS      256
 #define READMARKER_OWNERS       4096

@@ -62,8 +62,8 @@ cap_value(const struct server *srv, const struct cap *cap, char *out, size_t out
 
 	if (cap->bit == CAP_METADATA)
 		snprintf(out, outsz, "before-connect,max-subs=%u,max-keys=%u,"
-		    "max-value-bytes=%u", METADATA_MAX_SUBS, METADATA_MAX_KEYS,
-		    METADATA_MAX_VALUE);
+		    "max-value-bytes=%u", c->metadata_max_subs, c->metadata_max_keys,
+		    c->metadata_max_value);
 	else if (cap->bit == CAP_MULTILINE)
 		snprintf(out, outsz, "max-bytes=%u,max-lines=%u",
 		    c->multiline_max_bytes, c->multiline_max_lines);

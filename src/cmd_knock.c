@@ -2,8 +2,8 @@
  * KNOCK: ask the operators of a channel one cannot join (+i, +k, or full)
  * for an invitation (ISUPPORT KNOCK, numerics 710-714). Two rate limits
  * keep it from being a way to flood operators: each user may have one
- * knock delivered per KNOCK_USER_DELAY_MS, and each channel takes one per
- * KNOCK_CHANNEL_DELAY_MS, whoever knocks.
+ * knock delivered per knock_user_delay seconds, and each channel takes one
+ * per knock_channel_delay seconds, whoever knocks (config.h).
  */
 #include "command.h"
 
@@ -15,9 +15,6 @@
 #include "numeric.h"
 #include "reply.h"
 #include "server.h"
-
-#define KNOCK_USER_DELAY_MS     (300 * 1000)
-#define KNOCK_CHANNEL_DELAY_MS  (60 * 1000)
 
 static bool
 too_soon(const struct server *srv, int64_t last_ms, int64_t delay_ms)
@@ -64,11 +61,11 @@ cmd_knock(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, refusal, chan->name);
 		return;
 	}
-	if (too_soon(srv, cli->knock_ms, KNOCK_USER_DELAY_MS)) {
+	if (too_soon(srv, cli->knock_ms, (int64_t)srv->cfg.knock_user_delay_s * 1000)) {
 		reply_numeric(srv, cli, ERR_TOOMANYKNOCK, chan->name, "user");
 		return;
 	}
-	if (too_soon(srv, chan->knock_ms, KNOCK_CHANNEL_DELAY_MS)) {
+	if (too_soon(srv, chan->knock_ms, (int64_t)srv->cfg.knock_channel_delay_s * 1000)) {
 		reply_numeric(srv, cli, ERR_TOOMANYKNOCK, chan->name, "channel");
 		return;
 	}

@@ -257,6 +257,36 @@ md_list(struct server *srv, struct client *cli, const struct target *t)
 	out_close(&o);
 }
 
+/*
+ * Spec "METADATA SET": RATE_LIMITED. Each SET advances the client's timer
+ * by 60 / metadata_set_rate seconds; while it runs metadata_set_burst
+ * SETs ahead of now, SET is refused with the seconds to wait. Trusted
+ * (flood_exempt) clients are not limited.
+ */
+static bool
+rate_limited(struct server *srv, struct client *cli, const struct target *t,
+    const char *key, const char *value)
+{
+	int64_t step = 60000 / srv->cfg.metadata_set_rate;
+	int64_t window = (int64_t)srv->cfg.metadata_set_burst * step, wait_ms;
+	char params[IRC_LINE_MAX];
+
+	if (cli->flood_exempt)
+		return false;
+	if (cli->metadata_at_ms < srv->now_ms)
+		cli->metadata_at_ms = srv->now_ms;
+	wait_ms = cli->metadata_at_ms + step - window - srv->now_ms;
+	if (wait_ms <= 0) {
+		cli->metadata_at_ms += step;
+		return false;
+	}
+	/* RATE_LIMITED <Target> <Key> <RetryAfter> <Value> (the spec's table). */
+	snprintf(params, sizeof(params), "%s %s %lld %s", t->name, key,
+	    (long long)((wait_ms + 999) / 1000), value ? reply_param(value) : "*");
+	fail(srv, cli, "RATE_LIMITED", params, "Too many metadata changes");
+	return true;
+}
+
 static void
 md_set(struct server *srv, struct client *cli, const struct msg *msg,
     const struct target *t)
@@ -275,8 +305,10 @@ md_set(struct server *srv, struct client *cli, const struct msg *msg,
 		return;
 	}
 	metadata_key_fold(key, folded);
+	if (rate_limited(srv, cli, t, folded, value))
+		return;
 	/* UTF-8 was checked for the whole line (server.c); only the length is left. */
-	if (value && strlen(value) > METADATA_MAX_VALUE) {
+	if (value && strlen(value) > srv->cfg.metadata_max_value) {
 		fail(srv, cli, "INVALID_VALUE", folded, "Value is too long");
 		return;
 	}
@@ -288,7 +320,7 @@ md_set(struct server *srv, struct client *cli, const struct msg *msg,
 			notify(srv, cli, t, folded, NULL);
 		return;
 	}
-	r = metadata_set(t->md, folded, value, METADATA_MAX_KEYS);
+	r = metadata_set(t->md, folded, value, srv->cfg.metadata_max_keys);
 	if (r == -1) {
 		fail(srv, cli, "LIMIT_REACHED", t->name, "Metadata limit reached");
 	} else if (r == -2) {
@@ -370,7 +402,7 @@ md_sub(struct server *srv, struct client *cli, const struct msg *msg)
 			fail(srv, cli, "KEY_INVALID", reply_param(key), "Invalid key");
 			continue;
 		}
-		r = metadata_set(&cli->metadata_subs, key, NULL, METADATA_MAX_SUBS);
+		r = metadata_set(&cli->metadata_subs, key, NULL, srv->cfg.metadata_max_subs);
 		if (r == -1) {
 			/* Spec: the first key not subscribed to; the rest are not processed. */
 			fail(srv, cli, "TOO_MANY_SUBS", key, "Too many subscriptions");

@@ -17,7 +17,9 @@
 #include "crypto.h"
 #include "irc.h"
 #include "log.h"
+#include "metadata.h"
 #include "multiline.h"
+#include "readmarker.h"
 
 #define KIB             1024ull
 #define MIB             (1024ull * 1024ull)
@@ -83,6 +85,16 @@ static const struct config_key config_keys[] = {
 	/* A batch of at least one full line; at most a SendQ's worth. */
 	{ "multiline_max_bytes",  V_UINT,    F(multiline_max_bytes), 512, 1024 * 1024 },
 	{ "multiline_max_lines",  V_UINT,    F(multiline_max_lines), 1, 1000 },
+	{ "metadata_max_keys",    V_UINT,    F(metadata_max_keys), 1, 1000 },
+	{ "metadata_max_subs",    V_UINT,    F(metadata_max_subs), 1, 1000 },
+	{ "metadata_max_value_bytes", V_UINT, F(metadata_max_value), 1, METADATA_VALUE_CAP },
+	{ "metadata_set_burst",   V_UINT,    F(metadata_set_burst), 1, 1000 },
+	{ "metadata_set_rate",    V_UINT,    F(metadata_set_rate), 1, 60000 },
+	{ "knock_user_delay",     V_UINT,    F(knock_user_delay_s), 0, 86400 },
+	{ "knock_channel_delay",  V_UINT,    F(knock_channel_delay_s), 0, 86400 },
+	{ "readmarker_targets",   V_UINT,    F(readmarker_targets), 1, 100000 },
+	{ "readmarker_accounts",  V_UINT,    F(readmarker_accounts), 1, 1000000 },
+	{ "readmarker_connections", V_UINT,  F(readmarker_conns), 1, 1000000 },
 	{ "event_backend",        V_BACKEND, F(event_backend),  0, 0 },
 	{ "log_level",            V_LEVEL,   F(log_level),      0, 0 },
 	{ "log_file",             V_PATH,    F(log_file),       1, 4095 },
@@ -178,6 +190,17 @@ config_defaults(struct config *cfg)
 	/* draft/multiline: Ergo's defaults, a long paste in one batch. */
 	cfg->multiline_max_bytes = MULTILINE_MAX_BYTES;
 	cfg->multiline_max_lines = MULTILINE_MAX_LINES;
+	cfg->metadata_max_keys = METADATA_MAX_KEYS;
+	cfg->metadata_max_subs = METADATA_MAX_SUBS;
+	cfg->metadata_max_value = METADATA_MAX_VALUE;
+	cfg->metadata_set_burst = METADATA_SET_BURST;
+	cfg->metadata_set_rate = METADATA_SET_RATE;
+	/* KNOCK: one per user every 5 minutes, one per channel a minute. */
+	cfg->knock_user_delay_s = 300;
+	cfg->knock_channel_delay_s = 60;
+	cfg->readmarker_targets = READMARKER_TARGETS;
+	cfg->readmarker_accounts = READMARKER_OWNERS;
+	cfg->readmarker_conns = READMARKER_CONNS;
 	cfg->log_level = LOG_INFO;
 	cfg->history_flush_ms = 1000;
 	if (config_set_string(&cfg->server_name, "irc.local") == -1 ||

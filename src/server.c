@@ -122,8 +122,9 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	srv->nicks = hmap_new();
 	srv->channels = hmap_new();
 	srv->accounts = hmap_new();
-	srv->markers = readmarker_new(READMARKER_OWNERS, READMARKER_TARGETS);
-	srv->conn_markers = readmarker_new(READMARKER_CONNS, READMARKER_TARGETS);
+	/* Sized once: a reload keeps the running bounds. */
+	srv->markers = readmarker_new(cfg->readmarker_accounts, cfg->readmarker_targets);
+	srv->conn_markers = readmarker_new(cfg->readmarker_conns, cfg->readmarker_targets);
 	srv->whowas = whowas_new(cfg->whowas_max);
 	srv->limits = limits_new();
 	srv->monitor = monitor_new();

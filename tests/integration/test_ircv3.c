@@ -31,13 +31,15 @@
 #define CAPS_PRE        "account-notify account-tag away-notify batch " \
 	"cap-notify draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify " \
 	"labeled-response message-tags "
-#define CAPS_POST       " multi-prefix " NO_IMPLICIT_NAMES " draft/read-marker"
-#define CAPS_HEAD       CAPS_PRE "draft/metadata-3" CAPS_POST
+#define CAPS_POST       " " NO_IMPLICIT_NAMES " draft/read-marker"
+#define CAPS_HEAD       CAPS_PRE "draft/metadata-3 multi-prefix draft/multiline" CAPS_POST
 #define CAPS_TAIL       "server-time setname userhost-in-names"
 #define CAPS_ALL        CAPS_HEAD " " CAPS_TAIL
 /* CAP LS 302 shows capability values. */
 #define METADATA_VALUE  "before-connect,max-subs=50,max-keys=20,max-value-bytes=300"
-#define CAPS_HEAD_302   CAPS_PRE "draft/metadata-3=" METADATA_VALUE CAPS_POST
+#define MULTILINE_VALUE "max-bytes=4096,max-lines=32"
+#define CAPS_HEAD_302   CAPS_PRE "draft/metadata-3=" METADATA_VALUE " multi-prefix " \
+	"draft/multiline=" MULTILINE_VALUE CAPS_POST
 #define CAPS_ALL_302    CAPS_HEAD_302 " " CAPS_TAIL
 
 /* The SASL account of the dedicated servers. */
@@ -1362,7 +1364,10 @@ test_sasl_plain(void **state)
 	snprintf(z->nick, sizeof(z->nick), "saslZ");
 	/* With an account configured, sasl is offered: with its value for 302. */
 	itest_send(c, "CAP LS 302");
-	itest_expect_next(c, ":" SRV " CAP * LS :" CAPS_HEAD_302 " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
+	/* Past 400 bytes a 302 list goes on in a second line. */
+	itest_expect_next(c, ":" SRV " CAP * LS * :" CAPS_HEAD_302 " sasl=PLAIN,SCRAM-SHA-256 "
+	    "server-time setname");
+	itest_expect_next(c, ":" SRV " CAP * LS :userhost-in-names");
 	itest_expect_quiet(c);
 	itest_send(d, "CAP LS");
 	itest_expect_next(d, ":" SRV " CAP * LS :" CAPS_HEAD " sasl " CAPS_TAIL);
@@ -1683,7 +1688,10 @@ test_cap_notify_rehash(void **state)
 	x = itest_connect(srv);
 	snprintf(x->nick, sizeof(x->nick), "cnX");
 	itest_send(x, "CAP LS 302");
-	itest_expect_next(x, ":" SRV " CAP * LS :" CAPS_HEAD_302 " sasl=PLAIN,SCRAM-SHA-256 " CAPS_TAIL);
+	/* Past 400 bytes a 302 list goes on in a second line. */
+	itest_expect_next(x, ":" SRV " CAP * LS * :" CAPS_HEAD_302 " sasl=PLAIN,SCRAM-SHA-256 "
+	    "server-time setname");
+	itest_expect_next(x, ":" SRV " CAP * LS :userhost-in-names");
 	/* A rehash that changes nothing announces nothing. */
 	itest_send(op, "REHASH");
 	itest_expect_next(op, ":" SRV " 382 cnOp * :Rehashing");

@@ -114,6 +114,16 @@ config_same(const struct config *a, const struct config *b)
 	    a->flood_rate == b->flood_rate && a->flood_max == b->flood_max &&
 	    a->multiline_max_bytes == b->multiline_max_bytes &&
 	    a->multiline_max_lines == b->multiline_max_lines &&
+	    a->metadata_max_keys == b->metadata_max_keys &&
+	    a->metadata_max_subs == b->metadata_max_subs &&
+	    a->metadata_max_value == b->metadata_max_value &&
+	    a->metadata_set_burst == b->metadata_set_burst &&
+	    a->metadata_set_rate == b->metadata_set_rate &&
+	    a->knock_user_delay_s == b->knock_user_delay_s &&
+	    a->knock_channel_delay_s == b->knock_channel_delay_s &&
+	    a->readmarker_targets == b->readmarker_targets &&
+	    a->readmarker_accounts == b->readmarker_accounts &&
+	    a->readmarker_conns == b->readmarker_conns &&
 	    a->log_level == b->log_level &&
 	    a->event_backend == b->event_backend && lists_same(a, b);
 }
@@ -145,6 +155,16 @@ test_defaults(void **state)
 	assert_int_equal(cfg.flood_max, 100);
 	assert_int_equal(cfg.multiline_max_bytes, 4096);
 	assert_int_equal(cfg.multiline_max_lines, 32);
+	assert_int_equal(cfg.metadata_max_keys, 20);
+	assert_int_equal(cfg.metadata_max_subs, 50);
+	assert_int_equal(cfg.metadata_max_value, 300);
+	assert_int_equal(cfg.metadata_set_burst, 10);
+	assert_int_equal(cfg.metadata_set_rate, 60);
+	assert_int_equal(cfg.knock_user_delay_s, 300);
+	assert_int_equal(cfg.knock_channel_delay_s, 60);
+	assert_int_equal(cfg.readmarker_targets, 256);
+	assert_int_equal(cfg.readmarker_accounts, 4096);
+	assert_int_equal(cfg.readmarker_conns, 4096);
 	assert_int_equal(cfg.log_level, LOG_INFO);
 	assert_int_equal(cfg.event_backend, CONFIG_BACKEND_POLL);
 	assert_null(cfg.log_file);
@@ -238,6 +258,16 @@ test_settings(void **state)
 		{ "flood_max = 1000", F(flood_max), UINT, 1000, NULL },
 		{ "multiline_max_bytes = 512", F(multiline_max_bytes), UINT, 512, NULL },
 		{ "multiline_max_lines = 1000", F(multiline_max_lines), UINT, 1000, NULL },
+		{ "metadata_max_keys = 5", F(metadata_max_keys), UINT, 5, NULL },
+		{ "metadata_max_subs = 1000", F(metadata_max_subs), UINT, 1000, NULL },
+		{ "metadata_max_value_bytes = 300", F(metadata_max_value), UINT, 300, NULL },
+		{ "metadata_set_burst = 1", F(metadata_set_burst), UINT, 1, NULL },
+		{ "metadata_set_rate = 60000", F(metadata_set_rate), UINT, 60000, NULL },
+		{ "knock_user_delay = 0", F(knock_user_delay_s), UINT, 0, NULL },
+		{ "knock_channel_delay = 86400", F(knock_channel_delay_s), UINT, 86400, NULL },
+		{ "readmarker_targets = 1", F(readmarker_targets), UINT, 1, NULL },
+		{ "readmarker_accounts = 1000000", F(readmarker_accounts), UINT, 1000000, NULL },
+		{ "readmarker_connections = 7", F(readmarker_conns), UINT, 7, NULL },
 		{ "require_password = no", F(require_password), BOOL, 0, NULL },
 		{ "require_password = yes", F(require_password), BOOL, 1, NULL },
 		{ "log_level = error", F(log_level), INT, LOG_ERROR, NULL },
@@ -521,6 +551,10 @@ test_bad_files(void **state)
 		  "t.conf:1: multiline_max_bytes must be between 512 and 1048576" },
 		{ "multiline_max_lines = 0",
 		  "t.conf:1: multiline_max_lines must be between 1 and 1000" },
+		{ "metadata_max_value_bytes = 301",
+		  "t.conf:1: metadata_max_value_bytes must be between 1 and 300" },
+		{ "metadata_set_rate = 0",
+		  "t.conf:1: metadata_set_rate must be between 1 and 60000" },
 		{ "sendq = 3K", "t.conf:1: sendq must be between 4K and 64M" },
 		{ "sendq = 4095", "t.conf:1: sendq must be between 4K and 64M" },
 		{ "sendq = 65M", "t.conf:1: sendq must be between 4K and 64M" },

@@ -156,6 +156,31 @@ test_knock_rate_limits(void **state)
 	fake_expect_has(op2, " 710 op2 #k2 bob!");
 }
 
+/* The two delays are settings (knock_user_delay, knock_channel_delay). */
+static void
+test_knock_delays_from_settings(void **state)
+{
+	struct server *srv = *state;
+	struct client *op = fake_joined(srv, "op", "#k");
+	struct client *bob = fake_registered(srv, "bob");
+	struct client *carol = fake_registered(srv, "carol");
+
+	srv->cfg.knock_user_delay_s = 10;
+	srv->cfg.knock_channel_delay_s = 0;     /* no channel limit */
+	fake_line(srv, op, "MODE #k +i");
+	fake_drop_all(srv);
+	fake_line(srv, bob, "KNOCK #k");
+	fake_line(srv, carol, "KNOCK #k");
+	assert_int_equal(fake_output_count(op, " 710 op #k "), 2);
+	fake_advance(srv, 9);
+	fake_line(srv, bob, "KNOCK #k");
+	fake_expect(bob, ":irc.local 711 bob #k :Your KNOCK has been delivered\r\n"
+	    ":irc.local 712 bob #k :Too many KNOCKs (user)\r\n");
+	fake_advance(srv, 1);
+	fake_line(srv, bob, "KNOCK #k");
+	fake_expect(bob, ":irc.local 711 bob #k :Your KNOCK has been delivered\r\n");
+}
+
 static void
 test_knock_isupport(void **state)
 {
@@ -175,6 +200,7 @@ main(void)
 		T(test_knock_key_and_limit),
 		T(test_knock_refusals),
 		T(test_knock_rate_limits),
+		T(test_knock_delays_from_settings),
 		T(test_knock_isupport),
 	};
 #undef T

@@ -142,6 +142,7 @@ test_hostile_values_and_limits(void **state)
 	fake_expect_has(a, " 761 alice alice k * :vvv");
 	fake_line(srv, a, "METADATA * SET :colon x");
 	fake_expect(a, ":irc.local FAIL METADATA KEY_INVALID * :Invalid key\r\n");
+	a->flood_exempt = true;         /* the key limit here, not the rate */
 	for (int i = 1; i < METADATA_MAX_KEYS; i++)
 		fake_linef(srv, a, "METADATA * SET key%d :v", i);
 	fake_drop_output(a);
@@ -154,6 +155,64 @@ test_hostile_values_and_limits(void **state)
 	fake_line(srv, a, "METADATA * SET key2 :\xc3(");
 	fake_expect_has(a, "FAIL METADATA INVALID_UTF8");
 	assert_string_equal(metadata_get(&a->metadata, "key2"), "v");
+}
+
+/* The limits are settings: the capability shows them and SET obeys them. */
+static void
+test_limits_from_settings(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = md_client(srv, "alice", NULL);
+
+	srv->cfg.metadata_max_keys = 2;
+	srv->cfg.metadata_max_value = 3;
+	srv->cfg.metadata_max_subs = 1;
+	fake_line(srv, a, "CAP LS 302");
+	fake_expect_has(a, " draft/metadata-3=before-connect,max-subs=1,max-keys=2,"
+	    "max-value-bytes=3 ");
+	fake_line(srv, a, "METADATA * SET k :abcd");
+	fake_expect(a, ":irc.local FAIL METADATA INVALID_VALUE k :Value is too long\r\n");
+	fake_line(srv, a, "METADATA * SET k :abc");
+	fake_line(srv, a, "METADATA * SET l :abc");
+	fake_drop_output(a);
+	fake_line(srv, a, "METADATA * SET m :abc");
+	fake_expect(a, ":irc.local FAIL METADATA LIMIT_REACHED alice :Metadata limit reached\r\n");
+	fake_line(srv, a, "METADATA * SUB x y");
+	fake_expect(a, ":irc.local FAIL METADATA TOO_MANY_SUBS y :Too many subscriptions\r\n"
+	    ":irc.local 770 alice x\r\n");
+}
+
+/*
+ * RATE_LIMITED: metadata_set_burst SETs at once, then metadata_set_rate a
+ * minute; the refusal names the seconds to wait and changes nothing.
+ */
+static void
+test_set_rate_limited(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = md_client(srv, "alice", NULL);
+
+	srv->cfg.metadata_set_burst = 3;
+	srv->cfg.metadata_set_rate = 6;         /* one every 10 s */
+	for (int i = 0; i < 3; i++)
+		fake_linef(srv, a, "METADATA * SET k%d :v", i);
+	fake_drop_output(a);
+	fake_line(srv, a, "METADATA * SET k3 :two words");
+	fake_expect(a, ":irc.local FAIL METADATA RATE_LIMITED alice k3 10 * "
+	    ":Too many metadata changes\r\n");
+	assert_null(metadata_get(&a->metadata, "k3"));
+	fake_advance(srv, 9);
+	fake_line(srv, a, "METADATA * SET k3 :v");
+	fake_expect(a, ":irc.local FAIL METADATA RATE_LIMITED alice k3 1 v "
+	    ":Too many metadata changes\r\n");
+	fake_advance(srv, 1);
+	fake_line(srv, a, "METADATA * SET k3 :v");
+	fake_expect(a, ":irc.local 761 alice alice k3 * :v\r\n");
+	/* Trusted (flood_exempt) clients are not limited. */
+	a->flood_exempt = true;
+	for (int i = 0; i < 5; i++)
+		fake_linef(srv, a, "METADATA * SET k%d :w", i);
+	assert_int_equal(fake_output_count(a, " 761 "), 5);
 }
 
 static void
@@ -447,6 +506,8 @@ main(void)
 		T(test_set_get_self),
 		T(test_batch_framing),
 		T(test_hostile_values_and_limits),
+		T(test_limits_from_settings),
+		T(test_set_rate_limited),
 		T(test_permissions_users),
 		T(test_channel_rules),
 		T(test_notifications),

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "config.h"
 #include "fake.h"
 #include "readmarker.h"
 #include "server.h"
@@ -48,6 +49,32 @@ test_store_forward_only(void **state)
 	readmarker_forget(rm, "nobody");
 	readmarker_free(rm);
 	readmarker_free(NULL);
+}
+
+/* The server's stores are sized by the readmarker_* settings. */
+static void
+test_bounds_from_settings(void **state)
+{
+	struct config cfg;
+	struct server *srv;
+	int64_t stored;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	cfg.readmarker_targets = 2;
+	cfg.readmarker_accounts = 1;
+	srv = server_new(&cfg, 0, 0);
+	config_free(&cfg);
+	assert_non_null(srv);
+	readmarker_set(srv->markers, "acct", "#a", 1, &stored);
+	readmarker_set(srv->markers, "acct", "#b", 2, &stored);
+	readmarker_set(srv->markers, "acct", "#c", 3, &stored);
+	assert_int_equal(readmarker_get(srv->markers, "acct", "#a"), -1);
+	assert_int_equal(readmarker_get(srv->markers, "acct", "#c"), 3);
+	readmarker_set(srv->markers, "other", "#a", 4, &stored);
+	assert_int_equal(readmarker_get(srv->markers, "acct", "#b"), -1);
+	assert_int_equal(readmarker_owners(srv->markers), 1);
+	server_free(srv);
 }
 
 static void
@@ -292,6 +319,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_forward_only),
 		cmocka_unit_test(test_store_bounds),
+		cmocka_unit_test(test_bounds_from_settings),
 		cmocka_unit_test(test_parse_time),
 		T(test_markread_get_set),
 		T(test_markread_refused),

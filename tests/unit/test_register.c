@@ -43,7 +43,8 @@
 #define CAP_TAIL " draft/no-implicit-names draft/read-marker server-time setname userhost-in-names"
 #define CAP_ALL CAP_HEAD "draft/metadata-3 multi-prefix draft/multiline" CAP_TAIL
 /* CAP LS 302 shows values, the limits from the settings' defaults. */
-#define CAP_ALL_302 CAP_HEAD "draft/metadata-3=" METADATA_CAP_VALUE " multi-prefix " \
+#define CAP_ALL_302 CAP_HEAD "draft/metadata-3=before-connect,max-subs=50,max-keys=20," \
+	"max-value-bytes=300 multi-prefix " \
 	"draft/multiline=max-bytes=4096,max-lines=32" CAP_TAIL
 
 /* Assert out begins with prefix; return what follows it. */
