@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "client.h"
 #include "fake.h"
 #include "multiline.h"
@@ -231,6 +232,39 @@ test_batch_timeout(void **state)
 	fake_reap(srv);
 }
 
+/* Each line of a batch is charged to flood control as it arrives. */
+static void
+test_batch_lines_are_paced(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+	char lines[1024];
+	int n = 0, rounds;
+
+	three(srv, &alice, &bob, &carol);
+	srv->cfg.flood_burst = 5;
+	srv->cfg.flood_rate = 2;
+	n += snprintf(lines + n, sizeof(lines) - (size_t)n, "BATCH +p draft/multiline #c\r\n");
+	for (int i = 0; i < 8; i++)
+		n += snprintf(lines + n, sizeof(lines) - (size_t)n,
+		    "@batch=p PRIVMSG #c :line %d\r\n", i);
+	n += snprintf(lines + n, sizeof(lines) - (size_t)n, "BATCH -p\r\n");
+	assert_int_equal(buf_append(&alice->recvq, lines, (size_t)n), 0);
+	server_on_input(srv, alice);
+	/* The burst took BATCH + and four lines; the rest wait. */
+	assert_true(alice->throttled);
+	assert_non_null(alice->batch);
+	assert_int_equal(alice->batch->nlines, 4);
+	fake_expect(bob, "");
+	for (rounds = 0; alice->batch != NULL && rounds < 20; rounds++) {
+		fake_advance(srv, 1);
+		server_tick(srv);
+	}
+	assert_null(alice->batch);
+	assert_true(rounds >= 2);
+	assert_int_equal(fake_output_count(bob, "@batch="), 8);
+}
+
 int
 main(void)
 {
@@ -242,6 +276,7 @@ main(void)
 		T(test_batch_limits),
 		T(test_batch_invalid),
 		T(test_batch_timeout),
+		T(test_batch_lines_are_paced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
