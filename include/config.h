@@ -2,7 +2,14 @@
  * Server settings. config_defaults() gives everything needed to serve
  * with no file; a configuration file (format: conf/ircserv.conf) only
  * overrides fields. Ownership: struct config owns every string and array
- * it points to; config_free() releases them all.
+ * it points to; config_free() releases them all. The parser works on
+ * text and never opens a file: reading files is the shell's
+ * (config_file.h), which passes its reader in.
+ *
+ * Files: config.c (settings table, defaults, parser), config_block.c
+ * (oper and account blocks), config_check.c (value checks),
+ * config_copy.c (free and copy: a new string field goes into its
+ * string_fields).
  */
 #ifndef IRCSERV_CONFIG_H
 #define IRCSERV_CONFIG_H
@@ -109,12 +116,33 @@ struct config {
 	size_t   naccounts;
 };
 
+/*
+ * The shell's file reader: the file at path, NUL-terminated, at most max
+ * bytes; NULL with the reason in why.
+ */
+typedef char *config_read_fn(const char *path, size_t max, char *why,
+    size_t whylen);
+/*
+ * The shell's loader: apply the file at path to *cfg (config_load_file()).
+ * Returns 0, or -1 with *cfg unchanged and the problem in err.
+ */
+typedef int config_load_fn(struct config *cfg, const char *path, char *err,
+    size_t errlen);
+
 /* Fill *cfg with the defaults; strings are allocated. Returns 0 or -1. */
 int     config_defaults(struct config *cfg);
 /* Release everything *cfg owns and zero it. Accepts a zeroed config. */
 void    config_free(struct config *cfg);
 /* Replace *field by a copy of value. Returns 0 or -1 (out of memory). */
 int     config_set_string(char **field, const char *value);
+/* Append a copy of the len bytes at s. Returns 0 or -1. */
+int     config_strv_add(struct config_strv *sv, const char *s, size_t len);
+/* Free every string of sv and leave it empty. */
+void    config_strv_free(struct config_strv *sv);
+/* Copy src into the empty dst. Returns 0, or -1 with dst left empty. */
+int     config_strv_copy(struct config_strv *dst, const struct config_strv *src);
+/* Free the listen lines of cfg and leave the list empty. */
+void    config_listens_free(struct config *cfg);
 /*
  * Make *dst a deep copy of *src. *dst is overwritten, not freed. Returns
  * 0, or -1 (out of memory) with *dst zeroed and nothing leaked.
@@ -132,13 +160,14 @@ int     config_copy(struct config *dst, const struct config *src);
 int     config_parse_string(struct config *cfg, const char *text,
 	    const char *filename, char *err, size_t errlen);
 /*
- * Read the file at path (at most CONFIG_FILE_MAX bytes) and apply it like
- * config_parse_string(). Relative motd_file and log_file paths are taken
- * from the configuration file's directory and stored resolved; the MOTD
- * file is then read into cfg->motd. Returns 0, or -1 with *cfg unchanged
- * and an error naming the file (and line, when there is one) in err.
+ * Apply text, the contents of the file at path, like
+ * config_parse_string(); then relative motd_file and log_file paths are
+ * taken from path's directory and stored resolved, and the MOTD file is
+ * read with read_file into cfg->motd. Returns 0, or -1 with *cfg
+ * unchanged and "<path>:<line>: <problem>" in err.
  */
-int     config_load_file(struct config *cfg, const char *path, char *err,
+int     config_parse_file(struct config *cfg, const char *text,
+	    const char *path, config_read_fn *read_file, char *err,
 	    size_t errlen);
 
 #endif

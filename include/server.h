@@ -69,6 +69,7 @@ struct server {
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
 	char            *config_path;   /* owned; NULL when started without -c */
+	config_load_fn  *config_load;   /* the shell's reader of config_path */
 	uint8_t          scram_secret[32]; /* random; SCRAM salts of unknown names */
 	bool             stop;          /* DIE asked the server to shut down */
 };
@@ -137,8 +138,13 @@ struct client *server_reap_next(struct server *srv);
  * Listeners are not changed. Returns 0 or -1.
  */
 int     server_rehash(struct server *srv, char *err, size_t errlen);
-/* Keep path (copied) as the file server_rehash() reads. Returns 0 or -1. */
-int     server_set_config_path(struct server *srv, const char *path);
+/*
+ * Keep path (copied) as the file server_rehash() reads, and load, the
+ * shell's function that reads and parses it (config_load_file()): the
+ * core itself opens no file. Returns 0 or -1.
+ */
+int     server_set_config_path(struct server *srv, const char *path,
+	    config_load_fn *load);
 
 /* Mark every client closed with reason (server shutdown). */
 void    server_shutdown(struct server *srv, const char *reason);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_file.h"
 #include "crypto.h"
 #include "irc.h"
 #include "conn.h"
@@ -351,7 +352,8 @@ run(struct config *cfg, const struct options *o)
 		fprintf(stderr, "ircserv: event_backend: %s\n", err);
 		goto out;
 	}
-	if (c == NULL || (o->config && server_set_config_path(srv, o->config) == -1)) {
+	if (c == NULL || (o->config && server_set_config_path(srv, o->config,
+	    config_load_file) == -1)) {
 		fprintf(stderr, "ircserv: out of memory\n");
 		goto out;
 	}

@@ -755,8 +755,10 @@ server_reap_next(struct server *srv)
 }
 
 int
-server_set_config_path(struct server *srv, const char *path)
+server_set_config_path(struct server *srv, const char *path,
+    config_load_fn *load)
 {
+	srv->config_load = load;
 	return config_set_string(&srv->config_path, path);
 }
 
@@ -777,7 +779,7 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	cfg.port = srv->cfg.port;
-	if (config_load_file(&cfg, srv->config_path, err, errlen) == -1) {
+	if (srv->config_load(&cfg, srv->config_path, err, errlen) == -1) {
 		config_free(&cfg);
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_file.h"
 #include "crypto.h"
 #include "log.h"
 

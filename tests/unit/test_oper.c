@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "client.h"
 #include "config.h"
+#include "config_file.h"
 #include "crypto.h"
 #include "fake.h"
 #include "hashq.h"
@@ -527,7 +528,7 @@ test_rehash_file(void **state)
 	assert_true(strlen(text) + 40 < sizeof(text));
 	strcat(text, "network = RehashNet\n");
 	temp_conf(path, sizeof(path), text);
-	assert_int_equal(server_set_config_path(srv, path), 0);
+	assert_int_equal(server_set_config_path(srv, path, config_load_file), 0);
 	oper_up(srv, op);
 
 	fake_line(srv, op, "REHASH");

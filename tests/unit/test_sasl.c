@@ -17,6 +17,7 @@
 
 #include "client.h"
 #include "config.h"
+#include "config_file.h"
 #include "crypto.h"
 #include "fake.h"
 #include "hashq.h"
@@ -517,7 +518,7 @@ test_rehash_cap_notify(void **state)
 	fake_line(srv, a, "CAP LS 302");
 	fake_line(srv, old, "CAP REQ :multi-prefix");
 	fake_drop_all(srv);
-	assert_int_equal(server_set_config_path(srv, path), 0);
+	assert_int_equal(server_set_config_path(srv, path, config_load_file), 0);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(conf_text, f);
