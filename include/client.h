@@ -153,6 +153,8 @@ struct client *client_first_session(struct server *srv, const char *account);
 
 /* Look up a client by nick (registered or reserving it). */
 struct client *client_find_nick(struct server *srv, const char *nick);
+/* The registered user called nick, or NULL. */
+struct client *client_find_user(struct server *srv, const char *nick);
 /* Set or change the nick and its map entry. Returns 0 or -1 (no memory). */
 int     client_set_nick(struct client *cli, const char *nick);
 

@@ -43,6 +43,13 @@ char   *command_next_item(char **cursor);
 size_t  command_targets(char **cursor, char **v, size_t max, char **extra);
 /* Whether item equals (casemapped) one of the n strings of v. */
 bool    command_is_repeat(char *const *v, size_t n, const char *item);
+/*
+ * RFC 2812 3.4: a <target> names a server (wildcards allowed) or a nick,
+ * meaning that user's server. Answers 402 and returns false unless the
+ * parameter at index i is absent or leads to us.
+ */
+bool    command_target_is_us(struct server *srv, struct client *cli,
+	    const struct msg *msg, int i);
 
 /* cmd_register.c */
 cmd_handler cmd_cap, cmd_nick, cmd_pass, cmd_ping, cmd_pong, cmd_quit, cmd_setname,
@@ -115,11 +122,16 @@ void    metadata_send_own(struct server *srv, struct client *cli);
 void    metadata_send_whois(struct server *srv, struct client *cli, const struct client *t);
 
 /* cmd_query.c */
-cmd_handler cmd_admin, cmd_away, cmd_help, cmd_info, cmd_ison, cmd_links,
-	    cmd_lusers, cmd_motd, cmd_stats, cmd_summon, cmd_time, cmd_userhost,
-	    cmd_users, cmd_version, cmd_who, cmd_whois, cmd_whowas;
-void    query_send_isupport(struct server *srv, struct client *cli);
-void    query_send_lusers(struct server *srv, struct client *cli);
-void    query_send_motd(struct server *srv, struct client *cli);
+cmd_handler cmd_away, cmd_ison, cmd_userhost, cmd_who, cmd_whois, cmd_whowas;
+
+/* cmd_info.c */
+cmd_handler cmd_admin, cmd_info, cmd_links, cmd_lusers, cmd_motd, cmd_stats,
+	    cmd_summon, cmd_time, cmd_users, cmd_version;
+void    info_send_isupport(struct server *srv, struct client *cli);
+void    info_send_lusers(struct server *srv, struct client *cli);
+void    info_send_motd(struct server *srv, struct client *cli);
+
+/* cmd_help.c */
+cmd_handler cmd_help;
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "irc.h"
 
@@ -120,5 +121,26 @@ void    reply_common_cap(struct server *srv, struct client *cli, bool self,
 /* reply_common_cap() to everyone. */
 void    reply_common(struct server *srv, struct client *cli, bool self,
 	    const char *line, size_t len);
+
+/*
+ * A line of space-separated words that must fit, with the rest of its
+ * numeric, in one 512-byte message (ISUPPORT, ISON, WHOIS channels).
+ */
+struct reply_words {
+	char    text[IRC_LINE_MAX];
+	size_t  len;
+	size_t  room;                   /* at most this many bytes of text */
+	unsigned nwords;
+};
+
+/* Bytes left for text after ":server NNN nick " and used other bytes. */
+size_t  reply_numeric_room(const struct server *srv, const struct client *cli,
+	    size_t used);
+/* Empty w, to hold at most room bytes (capped to its buffer). */
+void    reply_words_init(struct reply_words *w, size_t room);
+/* Append word after a space; false (nothing added) when it does not fit. */
+bool    reply_words_add(struct reply_words *w, const char *word);
+/* Human-readable UTC time, for TIME, INFO and WHOWAS. */
+void    reply_format_time(time_t t, char *out, size_t outsz);
 
 #endif

@@ -219,6 +219,14 @@ client_find_nick(struct server *srv, const char *nick)
 	return hmap_get(srv->nicks, nick);
 }
 
+struct client *
+client_find_user(struct server *srv, const char *nick)
+{
+	struct client *who = client_find_nick(srv, nick);
+
+	return who && client_is_registered(who) ? who : NULL;
+}
+
 int
 client_set_nick(struct client *cli, const char *nick)
 {

@@ -1,9 +1,7 @@
 /*
- * Query family: WHO WHOIS WHOWAS ISON USERHOST AWAY, and the server queries
- * LUSERS MOTD VERSION TIME ADMIN INFO LINKS STATS HELP USERS SUMMON. Only
- * AWAY changes state; everything else reads the registries and answers.
- * This is the only server, so a <target> server parameter either names us
- * or gets 402.
+ * User queries: WHO WHOIS WHOWAS ISON USERHOST, and AWAY. Only AWAY
+ * changes state; everything else reads the registries and answers.
+ * Server information is in cmd_info.c, HELP in cmd_help.c.
  */
 #include "command.h"
 
@@ -26,95 +24,6 @@
 
 /* RFC 2812 3.6.2 hopcount: every user is on this server. */
 #define QUERY_HOPCOUNT          0
-/* Tokens per 005 line, as the modern ircdocs "RPL_ISUPPORT" advise. */
-#define QUERY_ISUPPORT_PER_LINE 13
-
-/*
- * A line of space-separated words that must fit, with the rest of its
- * numeric, in one 512-byte message.
- */
-struct wordbuf {
-	char    text[IRC_LINE_MAX];
-	size_t  len;
-	size_t  room;
-	unsigned nwords;
-};
-
-/* Bytes left for text after ":server NNN nick " and used other bytes. */
-static size_t
-numeric_room(const struct server *srv, const struct client *cli, size_t used)
-{
-	size_t head = strlen(srv->cfg.server_name) + strlen(client_name(cli)) + 7;
-
-	if (head + used >= IRC_LINE_MAX - 2)
-		return 0;
-	return IRC_LINE_MAX - 2 - head - used;
-}
-
-static void
-wordbuf_init(struct wordbuf *w, size_t room)
-{
-	w->text[0] = '\0';
-	w->len = 0;
-	w->nwords = 0;
-	w->room = room < sizeof(w->text) ? room : sizeof(w->text) - 1;
-}
-
-/* Append word after a space; false (nothing added) when it does not fit. */
-static bool
-wordbuf_add(struct wordbuf *w, const char *word)
-{
-	size_t n = strlen(word), sep = w->len ? 1 : 0;
-
-	if (w->len + sep + n > w->room)
-		return false;
-	if (sep)
-		w->text[w->len++] = ' ';
-	memcpy(w->text + w->len, word, n + 1);
-	w->len += n;
-	w->nwords++;
-	return true;
-}
-
-/* Human-readable UTC time, for TIME, INFO and WHOWAS. */
-static void
-format_time(time_t t, char *out, size_t outsz)
-{
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(out, outsz, "%A %B %d %Y -- %H:%M:%S UTC", &tm) == 0)
-		snprintf(out, outsz, "%lld", (long long)t);
-}
-
-/* A registered user called nick, or NULL. */
-static struct client *
-find_user(struct server *srv, const char *nick)
-{
-	struct client *who = client_find_nick(srv, nick);
-
-	return who && client_is_registered(who) ? who : NULL;
-}
-
-/*
- * RFC 2812 3.4: a <target> names a server (wildcards allowed) or a nick,
- * meaning that user's server. Answers 402 and returns false unless the
- * parameter at index i is absent or leads to us.
- */
-static bool
-target_is_us(struct server *srv, struct client *cli, const struct msg *msg,
-    int i)
-{
-	const char *t;
-
-	if (msg->nparams <= i || msg->params[i][0] == '\0')
-		return true;
-	t = msg->params[i];
-	if (casemap_match(t, srv->cfg.server_name) || find_user(srv, t))
-		return true;
-	reply_numeric(srv, cli, ERR_NOSUCHSERVER, t);
-	return false;
-}
 
 /*
  * Join params[from..] with spaces into out: lists such as ISON's arrive
@@ -156,407 +65,6 @@ static bool
 channel_is_visible_to(const struct channel *chan, const struct client *cli)
 {
 	return !channel_is_hidden(chan) || channel_member(chan, cli) != NULL;
-}
-
-/* ISUPPORT */
-
-static void
-isupport_flush(struct server *srv, struct client *cli, struct wordbuf *w,
-    size_t room)
-{
-	if (w->nwords > 0)
-		reply_numeric(srv, cli, RPL_ISUPPORT, w->text);
-	wordbuf_init(w, room);
-}
-
-void
-query_send_isupport(struct server *srv, struct client *cli)
-{
-	static const char tail[] = " :are supported by this server";
-	size_t room = numeric_room(srv, cli, sizeof(tail));
-	struct wordbuf w;
-
-	wordbuf_init(&w, room);
-	for (size_t i = 0; i < srv->nisupport; i++) {
-		if (w.nwords == QUERY_ISUPPORT_PER_LINE)
-			isupport_flush(srv, cli, &w, room);
-		if (!wordbuf_add(&w, srv->isupport[i])) {
-			isupport_flush(srv, cli, &w, room);
-			wordbuf_add(&w, srv->isupport[i]);
-		}
-	}
-	isupport_flush(srv, cli, &w, room);
-}
-
-/* LUSERS MOTD VERSION TIME ADMIN INFO LINKS USERS SUMMON */
-
-void
-query_send_lusers(struct server *srv, struct client *cli)
-{
-	unsigned unknown = srv->nclients - srv->nusers;
-	unsigned nchannels = (unsigned)hmap_count(srv->channels);
-
-	/* RFC 2812 5.1 (251-255): 251 and 255 always, the rest only if non-zero. */
-	reply_numeric(srv, cli, RPL_LUSERCLIENT, srv->nusers - srv->ninvisible,
-	    srv->ninvisible);
-	if (srv->nopers > 0)
-		reply_numeric(srv, cli, RPL_LUSEROP, srv->nopers);
-	if (unknown > 0)
-		reply_numeric(srv, cli, RPL_LUSERUNKNOWN, unknown);
-	if (nchannels > 0)
-		reply_numeric(srv, cli, RPL_LUSERCHANNELS, nchannels);
-	reply_numeric(srv, cli, RPL_LUSERME, srv->nusers);
-	reply_numeric(srv, cli, RPL_LOCALUSERS, srv->nusers, srv->max_users,
-	    srv->nusers, srv->max_users);
-	reply_numeric(srv, cli, RPL_GLOBALUSERS, srv->nusers, srv->max_users,
-	    srv->nusers, srv->max_users);
-}
-
-void
-query_send_motd(struct server *srv, struct client *cli)
-{
-	const char *p = srv->cfg.motd;
-	char line[IRC_LINE_MAX];
-
-	if (p == NULL || *p == '\0') {
-		reply_numeric(srv, cli, ERR_NOMOTD);
-		return;
-	}
-	reply_numeric(srv, cli, RPL_MOTDSTART, srv->cfg.server_name);
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		size_t keep = n;
-
-		if (keep > 0 && p[keep - 1] == '\r')
-			keep--;
-		if (keep >= sizeof(line))
-			keep = sizeof(line) - 1;
-		memcpy(line, p, keep);
-		line[keep] = '\0';
-		reply_numeric(srv, cli, RPL_MOTD, line);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-	reply_numeric(srv, cli, RPL_ENDOFMOTD);
-}
-
-void
-cmd_lusers(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	/* LUSERS [<mask> [<target>]]: one server, so the mask changes nothing. */
-	if (target_is_us(srv, cli, msg, 1))
-		query_send_lusers(srv, cli);
-}
-
-void
-cmd_motd(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	if (target_is_us(srv, cli, msg, 0))
-		query_send_motd(srv, cli);
-}
-
-void
-cmd_version(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	if (!target_is_us(srv, cli, msg, 0))
-		return;
-	reply_numeric(srv, cli, RPL_VERSION, IRCSERV_VERSION, srv->cfg.server_name,
-	    srv->cfg.description);
-	/* Modern ircdocs: VERSION is followed by the 005 lines. */
-	query_send_isupport(srv, cli);
-}
-
-void
-cmd_time(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	char when[64];
-
-	if (!target_is_us(srv, cli, msg, 0))
-		return;
-	format_time(srv->now, when, sizeof(when));
-	reply_numeric(srv, cli, RPL_TIME, srv->cfg.server_name, when);
-}
-
-void
-cmd_admin(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	const struct config *c = &srv->cfg;
-
-	if (!target_is_us(srv, cli, msg, 0))
-		return;
-	reply_numeric(srv, cli, RPL_ADMINME, c->server_name);
-	reply_numeric(srv, cli, RPL_ADMINLOC1, c->admin_loc1 ? c->admin_loc1 : "");
-	reply_numeric(srv, cli, RPL_ADMINLOC2, c->admin_loc2 ? c->admin_loc2 : "");
-	reply_numeric(srv, cli, RPL_ADMINEMAIL, c->admin_email ? c->admin_email : "");
-}
-
-void
-cmd_info(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	char when[64], text[IRC_LINE_MAX];
-
-	if (!target_is_us(srv, cli, msg, 0))
-		return;
-	reply_numeric(srv, cli, RPL_INFO, IRCSERV_VERSION);
-	reply_numeric(srv, cli, RPL_INFO,
-	    "A small IRC server in C17 (RFC 1459/2812, modern IRC, IRCv3 caps).");
-	snprintf(text, sizeof(text), "Serving %s as %s.", srv->cfg.network,
-	    srv->cfg.server_name);
-	reply_numeric(srv, cli, RPL_INFO, text);
-	format_time(srv->started, when, sizeof(when));
-	snprintf(text, sizeof(text), "On-line since %s.", when);
-	reply_numeric(srv, cli, RPL_INFO, text);
-	reply_numeric(srv, cli, RPL_ENDOFINFO);
-}
-
-void
-cmd_links(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	/* RFC 2812 3.4.5: LINKS [[<remote server>] <server mask>]. */
-	const char *mask = msg->nparams > 0 && msg->params[msg->nparams - 1][0] ?
-	    msg->params[msg->nparams - 1] : "*";
-
-	if (msg->nparams > 1 && !target_is_us(srv, cli, msg, 0))
-		return;
-	if (casemap_match(mask, srv->cfg.server_name))
-		reply_numeric(srv, cli, RPL_LINKS, srv->cfg.server_name,
-		    srv->cfg.server_name, srv->cfg.description);
-	reply_numeric(srv, cli, RPL_ENDOFLINKS, mask);
-}
-
-void
-cmd_users(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	(void)msg;
-	/* RFC 2812 4.6: USERS may be disabled, and is here. */
-	reply_numeric(srv, cli, ERR_USERSDISABLED);
-}
-
-void
-cmd_summon(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	(void)msg;
-	/* RFC 2812 4.5: no local logins to summon from a network server. */
-	reply_numeric(srv, cli, ERR_SUMMONDISABLED);
-}
-
-/* STATS */
-
-static void
-stats_commands(struct server *srv, struct client *cli)
-{
-	size_t n;
-	const struct command *table = command_table(&n);
-
-	for (size_t i = 0; i < n; i++)
-		if (srv->cmd_counts[i] > 0)
-			reply_numeric(srv, cli, RPL_STATSCOMMANDS, table[i].name,
-			    srv->cmd_counts[i], srv->cmd_bytes[i], 0UL);
-}
-
-static void
-stats_uptime(struct server *srv, struct client *cli)
-{
-	long up = (long)(srv->now - srv->started);
-
-	if (up < 0)
-		up = 0;
-	reply_numeric(srv, cli, RPL_STATSUPTIME, up / 86400, up / 3600 % 24,
-	    up / 60 % 60, up % 60);
-}
-
-void
-cmd_stats(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	char letter[2] = "*";
-
-	if (!target_is_us(srv, cli, msg, 1))
-		return;
-	if (msg->nparams > 0 && msg->params[0][0] != '\0')
-		letter[0] = msg->params[0][0];
-	if (letter[0] == 'm')
-		stats_commands(srv, cli);
-	else if (letter[0] == 'u')
-		stats_uptime(srv, cli);
-	/* Every query, known or not, ends with 219. */
-	reply_numeric(srv, cli, RPL_ENDOFSTATS, letter);
-}
-
-/* HELP */
-
-struct help {
-	const char *name;
-	const char *usage;
-	const char *text;
-};
-
-/* One row per command, sorted by name. */
-static const struct help helps[] = {
-	{ "ADMIN", "ADMIN [<server>]",
-	  "Show who runs the server and how to reach them." },
-	{ "AUTHENTICATE", "AUTHENTICATE PLAIN | <base64> | *",
-	  "Log in to an account with SASL PLAIN (after CAP REQ :sasl)." },
-	{ "AWAY", "AWAY [:<message>]",
-	  "Mark yourself away with a message; without one, mark yourself back." },
-	{ "BATCH", "BATCH +<ref> draft/multiline <target> | BATCH -<ref>",
-	  "Send the PRIVMSG or NOTICE lines tagged batch=<ref> as one message (draft/multiline)." },
-	{ "CAP", "CAP LS [302] | LIST | REQ :<caps> | END",
-	  "Negotiate IRCv3 capabilities, before or after registering." },
-	{ "DIE", "DIE",
-	  "Shut the server down (IRC operators only)." },
-	{ "HELP", "HELP [<command>]",
-	  "Show help on a command, or the list of commands." },
-	{ "HELPOP", "HELPOP [<command>]",
-	  "The same as HELP." },
-	{ "INFO", "INFO [<server>]",
-	  "Show what this server is and since when it runs." },
-	{ "INVITE", "INVITE [<nick> <channel>]",
-	  "Invite a user to a channel (as an operator if it is +i); alone, list your invitations." },
-	{ "ISON", "ISON <nick> [<nick> ...]",
-	  "Show which of the given nicks are online." },
-	{ "JOIN", "JOIN <channel>{,<channel>} [<key>{,<key>}] | JOIN 0",
-	  "Join channels, creating them if needed; JOIN 0 leaves all of them." },
-	{ "KICK", "KICK <channel> <nick>{,<nick>} [:<reason>]",
-	  "Remove users from a channel (channel operators only)." },
-	{ "KILL", "KILL <nick> :<reason>",
-	  "Disconnect a user (IRC operators only)." },
-	{ "KNOCK", "KNOCK <channel>",
-	  "Ask the operators of a +i, +k or full channel for an invitation." },
-	{ "LINKS", "LINKS [[<server>] <mask>]",
-	  "List the servers of the network: just this one." },
-	{ "LIST", "LIST [<channel>{,<channel>}] [<elist conditions>]",
-	  "List channels with their user counts and topics." },
-	{ "LUSERS", "LUSERS",
-	  "Show how many users, operators and channels there are." },
-	{ "MARKREAD", "MARKREAD <target> [timestamp=YYYY-MM-DDThh:mm:ss.sssZ]",
-	  "Show, or move forward, up to when you have read a channel or query." },
-	{ "METADATA", "METADATA <*|nick|channel> GET|LIST|SET|CLEAR|SUB|UNSUB|SUBS|SYNC [...]",
-	  "Read and set key/value metadata on users and channels (draft/metadata-3)." },
-	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
-	  "Show or change user modes (Biow) or channel modes (bCeIiklmnopstv)." },
-	{ "MONITOR", "MONITOR +|- <nick>{,<nick>} | C | L | S",
-	  "Watch nicks and hear when they come online or leave." },
-	{ "MOTD", "MOTD [<server>]",
-	  "Show the message of the day." },
-	{ "NAMES", "NAMES [<channel>{,<channel>}]",
-	  "List the visible members of channels." },
-	{ "NICK", "NICK <nick>",
-	  "Set or change your nickname." },
-	{ "NOTICE", "NOTICE <target>{,<target>} :<text>",
-	  "Like PRIVMSG, but never answered automatically." },
-	{ "OPER", "OPER <name> <password>",
-	  "Become an IRC operator." },
-	{ "PART", "PART <channel>{,<channel>} [:<reason>]",
-	  "Leave channels." },
-	{ "PASS", "PASS <password>",
-	  "Give the connection password, before NICK and USER." },
-	{ "PING", "PING <token>",
-	  "Check the connection; the server answers PONG <token>." },
-	{ "PONG", "PONG <token>",
-	  "Answer a PING from the server." },
-	{ "PRIVMSG", "PRIVMSG <target>{,<target>} :<text>",
-	  "Send a message to users or channels (@#chan: its operators)." },
-	{ "QUIT", "QUIT [:<reason>]",
-	  "Disconnect, telling your channels why." },
-	{ "REHASH", "REHASH",
-	  "Reload the configuration file (IRC operators only)." },
-	{ "RENAME", "RENAME <channel> <new name> [:<reason>]",
-	  "Rename a channel, keeping its members and modes (channel operators)." },
-	{ "SETNAME", "SETNAME :<realname>",
-	  "Change your real name (IRCv3 setname)." },
-	{ "STATS", "STATS <letter> [<server>]",
-	  "Server statistics: m for command counts, u for uptime." },
-	{ "SUMMON", "SUMMON <user>",
-	  "Disabled: there are no local logins to summon." },
-	{ "TAGMSG", "TAGMSG <target>{,<target>}",
-	  "Send only IRCv3 tags (typing notices, reactions) to users or channels." },
-	{ "TIME", "TIME [<server>]",
-	  "Show the server's time." },
-	{ "TOPIC", "TOPIC <channel> [:<topic>]",
-	  "Show or change a channel's topic; an empty topic clears it." },
-	{ "USER", "USER <username> <mode> * :<realname>",
-	  "Give your username and real name when registering." },
-	{ "USERHOST", "USERHOST <nick> [<nick> ...]",
-	  "Show user@host, operator and away status of up to five nicks." },
-	{ "USERS", "USERS [<server>]",
-	  "Disabled: there are no local logins to list." },
-	{ "VERSION", "VERSION [<server>]",
-	  "Show the server version and supported features." },
-	{ "WALLOPS", "WALLOPS :<text>",
-	  "Send a message to every user with mode +w (IRC operators only)." },
-	{ "WHO", "WHO <mask|channel> [o][%<fields>[,<token>]]",
-	  "List users matching a mask or on a channel; o: operators only." },
-	{ "WHOIS", "WHOIS [<server>] <nick>{,<nick>}",
-	  "Show who a user is, their channels and idle time." },
-	{ "WHOWAS", "WHOWAS <nick> [<count>]",
-	  "Show who recently used a nick." },
-};
-
-static int
-compare_help(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct help *)elem)->name);
-}
-
-/* The help for a command of the table, or NULL. */
-static const struct help *
-help_find(const char *topic)
-{
-	char name[32];
-	size_t i;
-
-	for (i = 0; topic[i] && i < sizeof(name) - 1; i++)
-		name[i] = (topic[i] >= 'a' && topic[i] <= 'z') ?
-		    (char)(topic[i] - 'a' + 'A') : topic[i];
-	name[i] = '\0';
-	if (topic[i] != '\0' || command_find(name) == NULL)
-		return NULL;
-	return bsearch(name, helps, sizeof(helps) / sizeof(helps[0]),
-	    sizeof(helps[0]), compare_help);
-}
-
-static void
-help_index(struct server *srv, struct client *cli)
-{
-	size_t n;
-	const struct command *table = command_table(&n);
-	struct wordbuf w;
-	size_t room = numeric_room(srv, cli, sizeof("index :"));
-
-	reply_numeric(srv, cli, RPL_HELPSTART, "index",
-	    "Commands (HELP <command> for details):");
-	wordbuf_init(&w, room);
-	for (size_t i = 0; i < n; i++) {
-		if (!wordbuf_add(&w, table[i].name)) {
-			reply_numeric(srv, cli, RPL_HELPTXT, "index", w.text);
-			wordbuf_init(&w, room);
-			wordbuf_add(&w, table[i].name);
-		}
-	}
-	if (w.nwords > 0)
-		reply_numeric(srv, cli, RPL_HELPTXT, "index", w.text);
-	reply_numeric(srv, cli, RPL_ENDOFHELP, "index", "End of /HELP");
-}
-
-void
-cmd_help(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	const char *topic = msg->nparams > 0 ? msg->params[0] : "";
-	const struct help *h;
-
-	/* Modern ircdocs HELP: 704 first line, 705 body, 706 last line. */
-	if (topic[0] == '\0' || casemap_cmp(topic, "index") == 0) {
-		help_index(srv, cli);
-		return;
-	}
-	if ((h = help_find(topic)) == NULL) {
-		reply_numeric(srv, cli, ERR_HELPNOTFOUND, topic);
-		return;
-	}
-	reply_numeric(srv, cli, RPL_HELPSTART, h->name, h->usage);
-	reply_numeric(srv, cli, RPL_HELPTXT, h->name, h->text);
-	reply_numeric(srv, cli, RPL_ENDOFHELP, h->name, "End of /HELP");
 }
 
 /* AWAY ISON USERHOST */
@@ -601,14 +109,14 @@ void
 cmd_ison(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	char list[IRC_LINE_MAX], *cursor = list, *nick;
-	struct wordbuf w;
+	struct reply_words w;
 	struct client *who;
 
 	join_params(msg, 0, list, sizeof(list));
-	wordbuf_init(&w, numeric_room(srv, cli, 1));
+	reply_words_init(&w, reply_numeric_room(srv, cli, 1));
 	/* RFC 2812 4.9: the online ones, spelled as the server has them. */
 	while ((nick = msg_next_word(&cursor)) != NULL)
-		if ((who = find_user(srv, nick)) != NULL && !wordbuf_add(&w, who->nick))
+		if ((who = client_find_user(srv, nick)) != NULL && !reply_words_add(&w, who->nick))
 			break;
 	reply_numeric(srv, cli, RPL_ISON, w.text);
 }
@@ -618,20 +126,20 @@ cmd_userhost(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	char list[IRC_LINE_MAX], *cursor = list, *nick;
 	char item[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 8];
-	struct wordbuf w;
+	struct reply_words w;
 	struct client *who;
 	int asked = 0;
 
 	join_params(msg, 0, list, sizeof(list));
-	wordbuf_init(&w, numeric_room(srv, cli, 1));
+	reply_words_init(&w, reply_numeric_room(srv, cli, 1));
 	while (asked++ < IRC_USERHOSTMAX && (nick = msg_next_word(&cursor)) != NULL) {
-		if ((who = find_user(srv, nick)) == NULL)
+		if ((who = client_find_user(srv, nick)) == NULL)
 			continue;
 		/* RFC 2812 5.1 RPL_USERHOST: nick ["*"] "=" ("+" / "-") host. */
 		snprintf(item, sizeof(item), "%s%s=%c%s@%s", who->nick,
 		    (who->umodes & UMODE_OPER) ? "*" : "", who->away ? '-' : '+',
 		    who->user, who->host);
-		wordbuf_add(&w, item);
+		reply_words_add(&w, item);
 	}
 	reply_numeric(srv, cli, RPL_USERHOST, w.text);
 }
@@ -827,7 +335,7 @@ who_mask(struct server *srv, struct client *cli, const struct who_query *q)
 	uint32_t peers;
 
 	/* An exact nick names one user, invisible or not, like WHOIS. */
-	if (strpbrk(mask, "*?") == NULL && (t = find_user(srv, mask)) != NULL) {
+	if (strpbrk(mask, "*?") == NULL && (t = client_find_user(srv, mask)) != NULL) {
 		who_send(srv, cli, q, t, visible_membership(cli, t));
 		return;
 	}
@@ -872,20 +380,20 @@ static void
 whois_channels(struct server *srv, struct client *cli, const struct client *t)
 {
 	bool all = (cli->caps & CAP_MULTI_PREFIX) != 0;
-	size_t room = numeric_room(srv, cli, strlen(t->nick) + 2);
+	size_t room = reply_numeric_room(srv, cli, strlen(t->nick) + 2);
 	char item[IRC_CHANNELLEN + 4], prefix[4];
-	struct wordbuf w;
+	struct reply_words w;
 
-	wordbuf_init(&w, room);
+	reply_words_init(&w, room);
 	for (const struct membership *m = t->channels; m; m = m->cli_next) {
 		if (!channel_is_visible_to(m->chan, cli))
 			continue;
 		snprintf(item, sizeof(item), "%s%s",
 		    channel_prefix(m->prefix, all, prefix), m->chan->name);
-		if (!wordbuf_add(&w, item)) {
+		if (!reply_words_add(&w, item)) {
 			reply_numeric(srv, cli, RPL_WHOISCHANNELS, t->nick, w.text);
-			wordbuf_init(&w, room);
-			wordbuf_add(&w, item);
+			reply_words_init(&w, room);
+			reply_words_add(&w, item);
 		}
 	}
 	if (w.nwords > 0)
@@ -895,7 +403,7 @@ whois_channels(struct server *srv, struct client *cli, const struct client *t)
 static void
 whois_one(struct server *srv, struct client *cli, const char *nick)
 {
-	const struct client *t = find_user(srv, nick);
+	const struct client *t = client_find_user(srv, nick);
 
 	if (t == NULL) {
 		reply_numeric(srv, cli, ERR_NOSUCHNICK, nick);
@@ -927,7 +435,7 @@ cmd_whois(struct server *srv, struct client *cli, const struct msg *msg)
 	size_t n;
 
 	/* RFC 2812 3.6.2: WHOIS [<target>] <mask>{,<mask>}. */
-	if (msg->nparams >= 2 && !target_is_us(srv, cli, msg, 0))
+	if (msg->nparams >= 2 && !command_target_is_us(srv, cli, msg, 0))
 		return;
 	nicks = msg->nparams > 0 ? msg->params[msg->nparams >= 2 ? 1 : 0] : "";
 	if (nicks[0] == '\0') {
@@ -956,7 +464,7 @@ cmd_whowas(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	/* RFC 2812 3.6.3: WHOWAS <nick> [<count> [<target>]]; count <= 0: all. */
-	if (!target_is_us(srv, cli, msg, 2))
+	if (!command_target_is_us(srv, cli, msg, 2))
 		return;
 	if (msg->nparams > 1)
 		count = strtol(msg->params[1], NULL, 10);
@@ -964,7 +472,7 @@ cmd_whowas(struct server *srv, struct client *cli, const struct msg *msg)
 	    (e = whowas_next(srv->whowas, nick, &it)) != NULL) {
 		reply_numeric(srv, cli, RPL_WHOWASUSER, e->nick, e->user, e->host,
 		    e->realname);
-		format_time(e->at, when, sizeof(when));
+		reply_format_time(e->at, when, sizeof(when));
 		reply_numeric(srv, cli, RPL_WHOISSERVER, e->nick, srv->cfg.server_name,
 		    when);
 		sent++;
@@ -973,3 +481,4 @@ cmd_whowas(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_WASNOSUCHNICK, nick);
 	reply_numeric(srv, cli, RPL_ENDOFWHOWAS, nick);
 }
+

@@ -34,9 +34,9 @@ send_welcome(struct server *srv, struct client *cli)
 	reply_numeric(srv, cli, RPL_CREATED, srv->created);
 	reply_numeric(srv, cli, RPL_MYINFO, srv->cfg.server_name, IRCSERV_VERSION,
 	    MODE_USER_LETTERS, MODE_CHANNEL_LETTERS, MODE_CHANNEL_PARAM_LETTERS);
-	query_send_isupport(srv, cli);
-	query_send_lusers(srv, cli);
-	query_send_motd(srv, cli);
+	info_send_isupport(srv, cli);
+	info_send_lusers(srv, cli);
+	info_send_motd(srv, cli);
 	if (cli->umodes) {
 		char modes[8];
 

@@ -163,3 +163,18 @@ command_targets(char **cursor, char **v, size_t max, char **extra)
 	}
 	return n;
 }
+
+bool
+command_target_is_us(struct server *srv, struct client *cli, const struct msg *msg,
+    int i)
+{
+	const char *t;
+
+	if (msg->nparams <= i || msg->params[i][0] == '\0')
+		return true;
+	t = msg->params[i];
+	if (casemap_match(t, srv->cfg.server_name) || client_find_user(srv, t))
+		return true;
+	reply_numeric(srv, cli, ERR_NOSUCHSERVER, t);
+	return false;
+}

@@ -401,3 +401,47 @@ reply_common(struct server *srv, struct client *cli, bool self,
 {
 	reply_common_cap(srv, cli, self, 0, line, len);
 }
+
+size_t
+reply_numeric_room(const struct server *srv, const struct client *cli, size_t used)
+{
+	size_t head = strlen(srv->cfg.server_name) + strlen(client_name(cli)) + 7;
+
+	if (head + used >= IRC_LINE_MAX - 2)
+		return 0;
+	return IRC_LINE_MAX - 2 - head - used;
+}
+
+void
+reply_words_init(struct reply_words *w, size_t room)
+{
+	w->text[0] = '\0';
+	w->len = 0;
+	w->nwords = 0;
+	w->room = room < sizeof(w->text) ? room : sizeof(w->text) - 1;
+}
+
+bool
+reply_words_add(struct reply_words *w, const char *word)
+{
+	size_t n = strlen(word), sep = w->len ? 1 : 0;
+
+	if (w->len + sep + n > w->room)
+		return false;
+	if (sep)
+		w->text[w->len++] = ' ';
+	memcpy(w->text + w->len, word, n + 1);
+	w->len += n;
+	w->nwords++;
+	return true;
+}
+
+void
+reply_format_time(time_t t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%A %B %d %Y -- %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, outsz, "%lld", (long long)t);
+}

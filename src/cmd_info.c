@@ -1,0 +1,246 @@
+/*
+ * Server information: the 005 ISUPPORT lines, LUSERS MOTD VERSION TIME
+ * ADMIN INFO LINKS STATS USERS SUMMON. Read-only: they answer from the
+ * configuration and the server's counters. This is the only server, so
+ * a <target> server parameter either names us or gets 402.
+ */
+#include "command.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "casemap.h"
+#include "client.h"
+#include "hmap.h"
+#include "msg.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
+
+/* Tokens per 005 line, as the modern ircdocs "RPL_ISUPPORT" advise. */
+#define INFO_ISUPPORT_PER_LINE  13
+
+/* ISUPPORT */
+
+static void
+isupport_flush(struct server *srv, struct client *cli, struct reply_words *w,
+    size_t room)
+{
+	if (w->nwords > 0)
+		reply_numeric(srv, cli, RPL_ISUPPORT, w->text);
+	reply_words_init(w, room);
+}
+
+void
+info_send_isupport(struct server *srv, struct client *cli)
+{
+	static const char tail[] = " :are supported by this server";
+	size_t room = reply_numeric_room(srv, cli, sizeof(tail));
+	struct reply_words w;
+
+	reply_words_init(&w, room);
+	for (size_t i = 0; i < srv->nisupport; i++) {
+		if (w.nwords == INFO_ISUPPORT_PER_LINE)
+			isupport_flush(srv, cli, &w, room);
+		if (!reply_words_add(&w, srv->isupport[i])) {
+			isupport_flush(srv, cli, &w, room);
+			reply_words_add(&w, srv->isupport[i]);
+		}
+	}
+	isupport_flush(srv, cli, &w, room);
+}
+
+/* LUSERS MOTD VERSION TIME ADMIN INFO LINKS USERS SUMMON */
+
+void
+info_send_lusers(struct server *srv, struct client *cli)
+{
+	unsigned unknown = srv->nclients - srv->nusers;
+	unsigned nchannels = (unsigned)hmap_count(srv->channels);
+
+	/* RFC 2812 5.1 (251-255): 251 and 255 always, the rest only if non-zero. */
+	reply_numeric(srv, cli, RPL_LUSERCLIENT, srv->nusers - srv->ninvisible,
+	    srv->ninvisible);
+	if (srv->nopers > 0)
+		reply_numeric(srv, cli, RPL_LUSEROP, srv->nopers);
+	if (unknown > 0)
+		reply_numeric(srv, cli, RPL_LUSERUNKNOWN, unknown);
+	if (nchannels > 0)
+		reply_numeric(srv, cli, RPL_LUSERCHANNELS, nchannels);
+	reply_numeric(srv, cli, RPL_LUSERME, srv->nusers);
+	reply_numeric(srv, cli, RPL_LOCALUSERS, srv->nusers, srv->max_users,
+	    srv->nusers, srv->max_users);
+	reply_numeric(srv, cli, RPL_GLOBALUSERS, srv->nusers, srv->max_users,
+	    srv->nusers, srv->max_users);
+}
+
+void
+info_send_motd(struct server *srv, struct client *cli)
+{
+	const char *p = srv->cfg.motd;
+	char line[IRC_LINE_MAX];
+
+	if (p == NULL || *p == '\0') {
+		reply_numeric(srv, cli, ERR_NOMOTD);
+		return;
+	}
+	reply_numeric(srv, cli, RPL_MOTDSTART, srv->cfg.server_name);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		size_t keep = n;
+
+		if (keep > 0 && p[keep - 1] == '\r')
+			keep--;
+		if (keep >= sizeof(line))
+			keep = sizeof(line) - 1;
+		memcpy(line, p, keep);
+		line[keep] = '\0';
+		reply_numeric(srv, cli, RPL_MOTD, line);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	reply_numeric(srv, cli, RPL_ENDOFMOTD);
+}
+
+void
+cmd_lusers(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	/* LUSERS [<mask> [<target>]]: one server, so the mask changes nothing. */
+	if (command_target_is_us(srv, cli, msg, 1))
+		info_send_lusers(srv, cli);
+}
+
+void
+cmd_motd(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	if (command_target_is_us(srv, cli, msg, 0))
+		info_send_motd(srv, cli);
+}
+
+void
+cmd_version(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	if (!command_target_is_us(srv, cli, msg, 0))
+		return;
+	reply_numeric(srv, cli, RPL_VERSION, IRCSERV_VERSION, srv->cfg.server_name,
+	    srv->cfg.description);
+	/* Modern ircdocs: VERSION is followed by the 005 lines. */
+	info_send_isupport(srv, cli);
+}
+
+void
+cmd_time(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char when[64];
+
+	if (!command_target_is_us(srv, cli, msg, 0))
+		return;
+	reply_format_time(srv->now, when, sizeof(when));
+	reply_numeric(srv, cli, RPL_TIME, srv->cfg.server_name, when);
+}
+
+void
+cmd_admin(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	const struct config *c = &srv->cfg;
+
+	if (!command_target_is_us(srv, cli, msg, 0))
+		return;
+	reply_numeric(srv, cli, RPL_ADMINME, c->server_name);
+	reply_numeric(srv, cli, RPL_ADMINLOC1, c->admin_loc1 ? c->admin_loc1 : "");
+	reply_numeric(srv, cli, RPL_ADMINLOC2, c->admin_loc2 ? c->admin_loc2 : "");
+	reply_numeric(srv, cli, RPL_ADMINEMAIL, c->admin_email ? c->admin_email : "");
+}
+
+void
+cmd_info(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char when[64], text[IRC_LINE_MAX];
+
+	if (!command_target_is_us(srv, cli, msg, 0))
+		return;
+	reply_numeric(srv, cli, RPL_INFO, IRCSERV_VERSION);
+	reply_numeric(srv, cli, RPL_INFO,
+	    "A small IRC server in C17 (RFC 1459/2812, modern IRC, IRCv3 caps).");
+	snprintf(text, sizeof(text), "Serving %s as %s.", srv->cfg.network,
+	    srv->cfg.server_name);
+	reply_numeric(srv, cli, RPL_INFO, text);
+	reply_format_time(srv->started, when, sizeof(when));
+	snprintf(text, sizeof(text), "On-line since %s.", when);
+	reply_numeric(srv, cli, RPL_INFO, text);
+	reply_numeric(srv, cli, RPL_ENDOFINFO);
+}
+
+void
+cmd_links(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	/* RFC 2812 3.4.5: LINKS [[<remote server>] <server mask>]. */
+	const char *mask = msg->nparams > 0 && msg->params[msg->nparams - 1][0] ?
+	    msg->params[msg->nparams - 1] : "*";
+
+	if (msg->nparams > 1 && !command_target_is_us(srv, cli, msg, 0))
+		return;
+	if (casemap_match(mask, srv->cfg.server_name))
+		reply_numeric(srv, cli, RPL_LINKS, srv->cfg.server_name,
+		    srv->cfg.server_name, srv->cfg.description);
+	reply_numeric(srv, cli, RPL_ENDOFLINKS, mask);
+}
+
+void
+cmd_users(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	(void)msg;
+	/* RFC 2812 4.6: USERS may be disabled, and is here. */
+	reply_numeric(srv, cli, ERR_USERSDISABLED);
+}
+
+void
+cmd_summon(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	(void)msg;
+	/* RFC 2812 4.5: no local logins to summon from a network server. */
+	reply_numeric(srv, cli, ERR_SUMMONDISABLED);
+}
+
+/* STATS */
+
+static void
+stats_commands(struct server *srv, struct client *cli)
+{
+	size_t n;
+	const struct command *table = command_table(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (srv->cmd_counts[i] > 0)
+			reply_numeric(srv, cli, RPL_STATSCOMMANDS, table[i].name,
+			    srv->cmd_counts[i], srv->cmd_bytes[i], 0UL);
+}
+
+static void
+stats_uptime(struct server *srv, struct client *cli)
+{
+	long up = (long)(srv->now - srv->started);
+
+	if (up < 0)
+		up = 0;
+	reply_numeric(srv, cli, RPL_STATSUPTIME, up / 86400, up / 3600 % 24,
+	    up / 60 % 60, up % 60);
+}
+
+void
+cmd_stats(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	char letter[2] = "*";
+
+	if (!command_target_is_us(srv, cli, msg, 1))
+		return;
+	if (msg->nparams > 0 && msg->params[0][0] != '\0')
+		letter[0] = msg->params[0][0];
+	if (letter[0] == 'm')
+		stats_commands(srv, cli);
+	else if (letter[0] == 'u')
+		stats_uptime(srv, cli);
+	/* Every query, known or not, ends with 219. */
+	reply_numeric(srv, cli, RPL_ENDOFSTATS, letter);
+}
