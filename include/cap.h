@@ -34,6 +34,7 @@
 #define CAP_MULTILINE           (1u << 21)
 
 struct server;
+struct client;
 
 struct cap {
 	const char *name;
@@ -59,5 +60,14 @@ const struct cap *cap_find(const char *name);
 bool    cap_is_offered(const struct server *srv, const struct cap *cap);
 /* The bits of every capability srv offers now. */
 uint32_t cap_offered(const struct server *srv);
+/*
+ * Send "CAP <nick> <sub> :<names>" for the capabilities in bits, with
+ * values when asked; 302 clients get long lists split, every line but the
+ * last carrying "*" (ircv3.net capability negotiation, "Multiline replies").
+ */
+void    cap_send_list(struct server *srv, struct client *cli, const char *sub,
+	    uint32_t bits, bool values);
+/* Tell cap-notify clients that capabilities were added or removed. */
+void    cap_notify(struct server *srv, uint32_t added, uint32_t removed);
 
 #endif

@@ -17,6 +17,7 @@
 #include "metadata.h"
 
 struct server;
+struct client;
 struct membership;
 struct scram;
 struct label;
@@ -33,6 +34,9 @@ enum client_state {
 #define UMODE_OPER      (1u << 1)       /* o */
 #define UMODE_WALLOPS   (1u << 2)       /* w */
 #define UMODE_BOT       (1u << 3)       /* B, IRCv3 bot mode */
+
+/* Called by server_on_drained() when cli's send queue has emptied. */
+typedef void client_drain_fn(struct server *srv, struct client *cli);
 
 struct client {
 	struct server   *srv;
@@ -74,6 +78,12 @@ struct client {
 	char            *list_filters;  /* owned; a paced LIST in progress */
 	char            *list_conds;    /* owned; its second parameter */
 	size_t           list_it;       /* where that LIST goes on in the registry */
+	/*
+	 * Held-back output to go on with once the send queue is empty (a
+	 * paced LIST); the handler that holds output back sets it and
+	 * clears it when done. NULL: none.
+	 */
+	client_drain_fn *on_drained;
 	struct metadata  metadata;      /* owned; draft/metadata-3 key/values */
 	struct metadata  metadata_subs; /* owned; keys subscribed to (no values) */
 	int64_t          metadata_at_ms; /* METADATA SET timer (metadata_set_rate) */

@@ -8,6 +8,7 @@
 #ifndef IRCSERV_MONITOR_H
 #define IRCSERV_MONITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* ISUPPORT MONITOR=<n>: nicks one client may watch. */
@@ -15,6 +16,7 @@
 
 struct monitor;
 struct client;
+struct server;
 
 /* Caller frees with monitor_free(). NULL when out of memory. */
 struct monitor *monitor_new(void);
@@ -28,5 +30,7 @@ void    monitor_del(struct monitor *mon, struct client *watcher, const char *nic
 void    monitor_clear(struct monitor *mon, struct client *watcher);
 /* The clients watching nick, *n of them (NULL when none); valid until the next change. */
 struct client **monitor_watchers(const struct monitor *mon, const char *nick, size_t *n);
+/* Tell cli's watchers that it came online (730) or went offline (731). */
+void    monitor_notify(struct server *srv, struct client *cli, bool online);
 
 #endif

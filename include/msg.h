@@ -6,6 +6,7 @@
 #ifndef IRCSERV_MSG_H
 #define IRCSERV_MSG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -69,5 +70,19 @@ bool    msg_is_utf8(const char *p, size_t len);
 size_t  msg_utf8_trim(const char *p, size_t len);
 /* The length of s cut to at most max bytes with msg_utf8_trim(). */
 size_t  msg_utf8_cut(const char *s, size_t max);
+
+/*
+ * Format one line into out (at least IRC_LINE_MAX bytes): the text is cut
+ * at 510 bytes (before a character, not inside it), then CR LF is added.
+ * Returns the length with CR LF.
+ */
+size_t  msg_vformat(char *out, const char *fmt, va_list ap);
+size_t  msg_format(char *out, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * End the text of length n (or more, if it was cut; negative: none) in
+ * out with CR LF, cutting it to fit 512 bytes. Returns the length.
+ */
+size_t  msg_finish_line(char *out, int n);
 
 #endif

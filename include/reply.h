@@ -21,13 +21,6 @@ struct server;
 struct client;
 struct channel;
 
-/*
- * Format one line into out (at least IRC_LINE_MAX bytes): the text is cut
- * at 510 bytes, then CR LF is added. Returns the length with CR LF.
- */
-size_t  reply_vformat(char *out, const char *fmt, va_list ap);
-size_t  reply_format(char *out, const char *fmt, ...) REPLY_PRINTF(2, 3);
-
 /* Queue one formatted line for cli. */
 void    reply_send(struct client *cli, const char *fmt, ...) REPLY_PRINTF(2, 3);
 /* Queue "@tag " and one formatted line for cli. */

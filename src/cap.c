@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client.h"
 #include "metadata.h"
+#include "reply.h"
 #include "server.h"
 
 static const struct cap caps[] = {
@@ -89,4 +91,50 @@ cap_offered(const struct server *srv)
 		if (cap_is_offered(srv, &caps[i]))
 			bits |= caps[i].bit;
 	return bits;
+}
+
+void
+cap_send_list(struct server *srv, struct client *cli, const char *sub,
+    uint32_t bits, bool values)
+{
+	size_t n = sizeof(caps) / sizeof(caps[0]), len = 0;
+	char list[400], word[128], buf[96];
+	const char *value;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!(bits & caps[i].bit))
+			continue;
+		value = values ? cap_value(srv, &caps[i], buf, sizeof(buf)) : NULL;
+		snprintf(word, sizeof(word), "%s%s%s", caps[i].name,
+		    value ? "=" : "", value ? value : "");
+		if (len + strlen(word) + 1 >= sizeof(list)) {
+			/* 3.1 clients cannot take a continued list: it ends here. */
+			if (cli->cap_version < 302)
+				break;
+			reply_send(cli, ":%s CAP %s %s * :%s", srv->cfg.server_name,
+			    client_name(cli), sub, list);
+			len = 0;
+			list[0] = '\0';
+		}
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    len ? " " : "", word);
+	}
+	reply_send(cli, ":%s CAP %s %s :%s", srv->cfg.server_name,
+	    client_name(cli), sub, list);
+}
+
+void
+cap_notify(struct server *srv, uint32_t added, uint32_t removed)
+{
+	for (struct client *cli = srv->clients; cli; cli = cli->next) {
+		if (client_is_closing(cli) || !(cli->caps & CAP_CAP_NOTIFY))
+			continue;
+		if (added)
+			cap_send_list(srv, cli, "NEW", added, cli->cap_version >= 302);
+		if (removed) {
+			cap_send_list(srv, cli, "DEL", removed, false);
+			cli->caps &= ~removed;
+		}
+	}
 }

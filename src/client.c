@@ -12,8 +12,8 @@
 #include "crypto.h"
 #include "hmap.h"
 #include "log.h"
+#include "msg.h"
 #include "multiline.h"
-#include "reply.h"
 #include "scram.h"
 #include "server.h"
 
@@ -151,7 +151,7 @@ client_close(struct client *cli, const char *reason)
 	 * The ERROR goes out even when the SendQ is full: the limit exists
 	 * to bound memory, and one more line is bounded.
 	 */
-	n = reply_format(line, "ERROR :Closing Link: %s (%s)", cli->host, reason);
+	n = msg_format(line, "ERROR :Closing Link: %s (%s)", cli->host, reason);
 	cli->sendq.limit = 0;
 	if (buf_append(&cli->sendq, line, n) == 0)
 		mark_pending(cli);

@@ -6,7 +6,7 @@
  * batch open. Errors are FAIL BATCH with the spec's codes; a refused
  * batch stays open, dropping its lines, until its BATCH - comes.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * handler checks, applies through channel.c, then announces; every
  * announcement is formatted once and fanned out with reply_channel().
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +88,7 @@ send_names_lines(struct server *srv, struct client *cli, struct channel *chan)
 }
 
 void
-channel_send_names(struct server *srv, struct client *cli, struct channel *chan)
+cmd_channel_send_names(struct server *srv, struct client *cli, struct channel *chan)
 {
 	send_names_lines(srv, cli, chan);
 	reply_numeric(srv, cli, RPL_ENDOFNAMES, chan->name);
@@ -188,11 +188,11 @@ join_one(struct server *srv, struct client *cli, const char *name, const char *k
 	}
 	channel_invite_del(chan, cli);
 	announce_join(srv, chan, cli);
-	channel_send_join_burst(srv, cli, chan);
+	cmd_channel_send_join_burst(srv, cli, chan);
 }
 
 void
-channel_send_join_burst(struct server *srv, struct client *cli, struct channel *chan)
+cmd_channel_send_join_burst(struct server *srv, struct client *cli, struct channel *chan)
 {
 	if (chan->topic)
 		send_topic(srv, cli, chan);
@@ -201,8 +201,8 @@ channel_send_join_burst(struct server *srv, struct client *cli, struct channel *
 		markread_send(srv, cli, chan->name);
 	/* IRCv3 no-implicit-names: the client asks for NAMES when it wants them. */
 	if (!(cli->caps & CAP_NO_IMPLICIT_NAMES))
-		channel_send_names(srv, cli, chan);
-	metadata_send_join(srv, cli, chan);
+		cmd_channel_send_names(srv, cli, chan);
+	cmd_metadata_send_join(srv, cli, chan);
 }
 
 static void
@@ -451,10 +451,12 @@ list_end(struct server *srv, struct client *cli)
 	free(cli->list_filters);
 	free(cli->list_conds);
 	cli->list_filters = cli->list_conds = NULL;
+	cli->on_drained = NULL;
 	reply_numeric(srv, cli, RPL_LISTEND);
 }
 
-void
+/* Queue LIST entries up to LIST_CHUNK_BYTES; the rest when the queue drains. */
+static void
 list_continue(struct server *srv, struct client *cli)
 {
 	struct channel *chan;
@@ -511,10 +513,12 @@ cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 	cli->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
 	cli->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
 	cli->list_it = 0;
+	cli->on_drained = NULL;
 	if (cli->list_filters == NULL || cli->list_conds == NULL) {
 		client_close(cli, "Out of memory");
 		return;
 	}
+	cli->on_drained = list_continue;
 	reply_numeric(srv, cli, RPL_LISTSTART);
 	list_continue(srv, cli);
 }

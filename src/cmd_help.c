@@ -2,7 +2,7 @@
  * HELP and HELPOP: the help text of every command, one row per command
  * in a table sorted by name, and the index built from the command table.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * configuration and the server's counters. This is the only server, so
  * a <target> server parameter either names us or gets 402.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <string.h>

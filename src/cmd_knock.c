@@ -5,7 +5,7 @@
  * knock delivered per knock_user_delay seconds, and each channel takes one
  * per knock_channel_delay seconds, whoever knocks (config.h).
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdint.h>
 

@@ -6,7 +6,7 @@
  * reply (RFC 2812 3.3.2), and TAGMSG reaches only clients with
  * message-tags.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

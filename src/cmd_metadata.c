@@ -14,7 +14,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
-#include "command.h"
+#include "cmd.h"
 #include "metadata.h"
 #include "msg.h"
 #include "numeric.h"
@@ -556,7 +556,7 @@ cmd_metadata(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 void
-metadata_send_join(struct server *srv, struct client *cli, struct channel *chan)
+cmd_metadata_send_join(struct server *srv, struct client *cli, struct channel *chan)
 {
 	struct out o = { srv, cli, "" };
 
@@ -571,7 +571,7 @@ metadata_send_join(struct server *srv, struct client *cli, struct channel *chan)
 }
 
 void
-metadata_send_own(struct server *srv, struct client *cli)
+cmd_metadata_send_own(struct server *srv, struct client *cli)
 {
 	struct out o;
 
@@ -586,7 +586,7 @@ metadata_send_own(struct server *srv, struct client *cli)
 }
 
 void
-metadata_send_whois(struct server *srv, struct client *cli, const struct client *t)
+cmd_metadata_send_whois(struct server *srv, struct client *cli, const struct client *t)
 {
 	/* Spec: a chosen subset, meant to be read by people. */
 	static const char *const shown[] = { "display-name", "pronouns", "homepage" };

@@ -4,7 +4,7 @@
  * mode_parse(), checked and applied one by one here, and exactly what was
  * applied is announced once, as one MODE line.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * hear 730 when one comes online and 731 when it goes. Replies list many
  * targets per line, split to fit.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,22 +70,6 @@ status_add(struct monlist *on, struct monlist *off, const char *nick)
 		monlist_add(on, prefix);
 	} else {
 		monlist_add(off, nick);
-	}
-}
-
-void
-monitor_notify(struct server *srv, struct client *cli, bool online)
-{
-	size_t n;
-	struct client **w = monitor_watchers(srv->monitor, cli->nick, &n);
-	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
-
-	client_prefix(cli, prefix, sizeof(prefix));
-	for (size_t i = 0; i < n; i++) {
-		if (online)
-			reply_numeric(srv, w[i], RPL_MONONLINE, prefix);
-		else
-			reply_numeric(srv, w[i], RPL_MONOFFLINE, cli->nick);
 	}
 }
 

@@ -4,7 +4,7 @@
  * none. A password check costs a slow hash, so the host is checked first
  * and the check is queued (hashq.h) with the budgets it charges.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * changes state; everything else reads the registries and answers.
  * Server information is in cmd_info.c, HELP in cmd_help.c.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -422,7 +422,7 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, t->account);
 	if (t->umodes & UMODE_BOT)
 		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
-	metadata_send_whois(srv, cli, t);
+	cmd_metadata_send_whois(srv, cli, t);
 	reply_numeric(srv, cli, RPL_WHOISIDLE, t->nick,
 	    (long)(srv->now - t->last_message), (long)t->signon);
 }

@@ -4,7 +4,7 @@
  * kept per account, or for the connection alone when it has no account
  * (so nobody else ever sees them), in the stores of readmarker.h.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <string.h>
 

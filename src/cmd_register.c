@@ -3,7 +3,7 @@
  * welcome burst. A client registers once it has a nick, a USER line and no
  * CAP negotiation in progress; the password must be right by then.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "mode.h"
+#include "monitor.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -106,7 +107,7 @@ register_try_complete(struct server *srv, struct client *cli)
 		srv->max_users = srv->nusers;
 	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
 	send_welcome(srv, cli);
-	metadata_send_own(srv, cli);
+	cmd_metadata_send_own(srv, cli);
 	monitor_notify(srv, cli, true);
 }
 
@@ -253,58 +254,6 @@ cmd_quit(struct server *srv, struct client *cli, const struct msg *msg)
 	client_close(cli, reason);
 }
 
-/*
- * Send "CAP <nick> <sub> :<names>" for the capabilities in bits, with
- * values when asked; 302 clients get long lists split, every line but the
- * last carrying "*" (ircv3.net capability negotiation, "Multiline replies").
- */
-static void
-cap_send_list(struct server *srv, struct client *cli, const char *sub,
-    uint32_t bits, bool values)
-{
-	size_t n, len = 0;
-	const struct cap *caps = cap_table(&n);
-	char list[400], word[128], buf[96];
-	const char *value;
-
-	list[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (!(bits & caps[i].bit))
-			continue;
-		value = values ? cap_value(srv, &caps[i], buf, sizeof(buf)) : NULL;
-		snprintf(word, sizeof(word), "%s%s%s", caps[i].name,
-		    value ? "=" : "", value ? value : "");
-		if (len + strlen(word) + 1 >= sizeof(list)) {
-			/* 3.1 clients cannot take a continued list: it ends here. */
-			if (cli->cap_version < 302)
-				break;
-			reply_send(cli, ":%s CAP %s %s * :%s", srv->cfg.server_name,
-			    client_name(cli), sub, list);
-			len = 0;
-			list[0] = '\0';
-		}
-		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-		    len ? " " : "", word);
-	}
-	reply_send(cli, ":%s CAP %s %s :%s", srv->cfg.server_name,
-	    client_name(cli), sub, list);
-}
-
-void
-cap_notify(struct server *srv, uint32_t added, uint32_t removed)
-{
-	for (struct client *cli = srv->clients; cli; cli = cli->next) {
-		if (client_is_closing(cli) || !(cli->caps & CAP_CAP_NOTIFY))
-			continue;
-		if (added)
-			cap_send_list(srv, cli, "NEW", added, cli->cap_version >= 302);
-		if (removed) {
-			cap_send_list(srv, cli, "DEL", removed, false);
-			cli->caps &= ~removed;
-		}
-	}
-}
-
 /* CAP REQ: all or nothing (ircv3.net: "the whole request MUST be NAKed"). */
 static void
 cap_req(struct server *srv, struct client *cli, const char *req)
@@ -338,7 +287,7 @@ cap_req(struct server *srv, struct client *cli, const char *req)
 	    client_name(cli), req);
 	/* draft/metadata-3: requesting it sends one's metadata (before it: at 001). */
 	if (client_is_registered(cli) && (add & ~before & CAP_METADATA))
-		metadata_send_own(srv, cli);
+		cmd_metadata_send_own(srv, cli);
 }
 
 void

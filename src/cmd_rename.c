@@ -6,7 +6,7 @@
  * renamed once per RENAME_DELAY_MS, which bounds how often a big channel
  * can be flooded with the fallback bursts.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +104,7 @@ rename_fallback(struct server *srv, struct client *to, struct channel *chan,
 		    to->account[0] ? to->account : "*", to->realname ? to->realname : "");
 	else
 		reply_from(to, to, "JOIN %s", chan->name);
-	channel_send_join_burst(srv, to, chan);
+	cmd_channel_send_join_burst(srv, to, chan);
 }
 
 void

@@ -5,7 +5,7 @@
  * password check is a slow hash, queued (hashq.h): the answer comes when
  * it is done, and the client's later lines wait for it.
  */
-#include "command.h"
+#include "cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "casemap.h"
+#include "cmd.h"
 #include "client.h"
 #include "msg.h"
 #include "numeric.h"

@@ -27,7 +27,7 @@
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
-#include "reply.h"
+#include "msg.h"
 #include "server.h"
 
 /* Bytes read per readable event: large, but bounded per client per round. */
@@ -179,7 +179,7 @@ static void
 refuse(int fd, const char *ip, const char *why)
 {
 	char line[IRC_LINE_MAX];
-	size_t n = reply_format(line, "ERROR :Closing Link: %s (%s)", ip, why);
+	size_t n = msg_format(line, "ERROR :Closing Link: %s (%s)", ip, why);
 	ssize_t w = write(fd, line, n);
 
 	(void)w;

@@ -12,6 +12,10 @@
 #include "casemap.h"
 #include "client.h"
 #include "hmap.h"
+#include "irc.h"
+#include "numeric.h"
+#include "reply.h"
+#include "server.h"
 
 struct watch {
 	char            nick[IRC_NICKLEN + 1];  /* the map key */
@@ -153,4 +157,20 @@ monitor_watchers(const struct monitor *mon, const char *nick, size_t *n)
 
 	*n = w ? w->n : 0;
 	return w ? w->v : NULL;
+}
+
+void
+monitor_notify(struct server *srv, struct client *cli, bool online)
+{
+	size_t n;
+	struct client **w = monitor_watchers(srv->monitor, cli->nick, &n);
+	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+
+	client_prefix(cli, prefix, sizeof(prefix));
+	for (size_t i = 0; i < n; i++) {
+		if (online)
+			reply_numeric(srv, w[i], RPL_MONONLINE, prefix);
+		else
+			reply_numeric(srv, w[i], RPL_MONOFFLINE, cli->nick);
+	}
 }

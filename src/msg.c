@@ -5,7 +5,9 @@
  */
 #include "msg.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static char *
@@ -245,4 +247,38 @@ size_t
 msg_utf8_cut(const char *s, size_t max)
 {
 	return msg_utf8_trim(s, strnlen(s, max));
+}
+
+size_t
+msg_finish_line(char *out, int n)
+{
+	size_t len = n < 0 ? 0 : (size_t)n;
+
+	/*
+	 * RFC 1459 2.3: cut the text so that text + CR LF fits in 512, and
+	 * not inside a character (UTF8ONLY: what is relayed stays UTF-8).
+	 */
+	if (len > IRC_LINE_MAX - 2)
+		len = msg_utf8_trim(out, IRC_LINE_MAX - 2);
+	out[len++] = '\r';
+	out[len++] = '\n';
+	return len;
+}
+
+size_t
+msg_vformat(char *out, const char *fmt, va_list ap)
+{
+	return msg_finish_line(out, vsnprintf(out, IRC_LINE_MAX - 1, fmt, ap));
+}
+
+size_t
+msg_format(char *out, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = msg_vformat(out, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -1,6 +1,7 @@
 /*
  * Reply formatting and fan-out. Every outgoing line passes through
- * reply_vformat(), which enforces the 512-byte limit and the CR LF ending.
+ * msg_vformat() (msg.h), which enforces the 512-byte limit and the CR LF
+ * ending.
  * Broadcasts format once and append the same bytes to each recipient.
  */
 #include "reply.h"
@@ -17,41 +18,6 @@
 #include "msg.h"
 #include "server.h"
 
-/* End the text of length n (or more, if it was cut) in out with CR LF. */
-static size_t
-finish_line(char *out, int n)
-{
-	size_t len = n < 0 ? 0 : (size_t)n;
-
-	/*
-	 * RFC 1459 2.3: cut the text so that text + CR LF fits in 512, and
-	 * not inside a character (UTF8ONLY: what is relayed stays UTF-8).
-	 */
-	if (len > IRC_LINE_MAX - 2)
-		len = msg_utf8_trim(out, IRC_LINE_MAX - 2);
-	out[len++] = '\r';
-	out[len++] = '\n';
-	return len;
-}
-
-size_t
-reply_vformat(char *out, const char *fmt, va_list ap)
-{
-	return finish_line(out, vsnprintf(out, IRC_LINE_MAX - 1, fmt, ap));
-}
-
-size_t
-reply_format(char *out, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	n = reply_vformat(out, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 void
 reply_send(struct client *cli, const char *fmt, ...)
 {
@@ -60,7 +26,7 @@ reply_send(struct client *cli, const char *fmt, ...)
 	size_t n;
 
 	va_start(ap, fmt);
-	n = reply_vformat(line, fmt, ap);
+	n = msg_vformat(line, fmt, ap);
 	va_end(ap);
 	client_send(cli, line, n);
 }
@@ -74,7 +40,7 @@ reply_send_tagged(struct client *cli, const char *tag, const char *fmt, ...)
 	int m;
 
 	va_start(ap, fmt);
-	n = reply_vformat(line, fmt, ap);
+	n = msg_vformat(line, fmt, ap);
 	va_end(ap);
 	m = snprintf(out, sizeof(out), "@%s %.*s", tag, (int)n, line);
 	if (m > 0 && (size_t)m < sizeof(out))
@@ -102,7 +68,7 @@ vnumeric(struct server *srv, struct client *cli, const char *tag, const char *fm
 	if (head < 0 || head >= IRC_LINE_MAX - 2)
 		return;
 	n = vsnprintf(line + head, IRC_LINE_MAX - 1 - (size_t)head, fmt + 4, ap);
-	len = finish_line(line, head + (n < 0 ? 0 : n));
+	len = msg_finish_line(line, head + (n < 0 ? 0 : n));
 	if (tag == NULL) {
 		client_send(cli, line, len);
 		return;
@@ -140,7 +106,7 @@ vformat_from(char *out, const struct client *from, const char *fmt, va_list ap)
 
 	client_prefix(from, prefix, sizeof(prefix));
 	vsnprintf(text, sizeof(text), fmt, ap);
-	return reply_format(out, ":%s %s", prefix, text);
+	return msg_format(out, ":%s %s", prefix, text);
 }
 
 size_t

@@ -671,8 +671,8 @@ server_on_input(struct server *srv, struct client *cli)
 void
 server_on_drained(struct server *srv, struct client *cli)
 {
-	if (cli->list_filters != NULL && !client_is_closing(cli))
-		list_continue(srv, cli);
+	if (cli->on_drained != NULL && !client_is_closing(cli))
+		cli->on_drained(srv, cli);
 }
 
 struct client *
