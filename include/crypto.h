@@ -115,7 +115,7 @@ void    crypto_pbkdf2_sha256(const void *password, size_t passlen,
 	    uint8_t *out, size_t outlen);
 
 /*
- * Hash password with a 16-byte salt from /dev/urandom into out as
+ * Hash password with a 16-byte salt from crypto_random() into out as
  * "$pbkdf2-sha256$<iterations>$<salt>$<hash>". iterations 0 means
  * CRYPTO_PBKDF2_ITERATIONS. Returns 0, or -1 if iterations exceeds
  * CRYPTO_PBKDF2_MAX_ITERATIONS, the salt cannot be read or out is
@@ -199,7 +199,7 @@ int     crypto_base64_decode(const char *in, size_t len, uint8_t *out, size_t ma
 int     crypto_base64_encode(const void *in, size_t len, char *out, size_t outsz);
 /* Zero n bytes at p in a way the compiler may not drop (secrets). */
 void    crypto_wipe(void *p, size_t n);
-/* Fill buf with n bytes from /dev/urandom; 0, or -1 when it cannot. */
+/* Fill buf with n bytes from the kernel (getentropy()); 0, or -1 when it cannot. */
 int     crypto_random(void *buf, size_t n);
 
 #endif
