@@ -125,11 +125,11 @@ void    channel_invite_prune(struct server *srv, struct client *cli);
 bool    channel_is_hidden(const struct channel *chan);
 
 /* List-mode helpers: add returns 1 added, 0 already present, -1 full/OOM. */
-int     mask_list_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max);
+int     channel_mask_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max);
 /* Returns 1 removed, 0 not present. */
-int     mask_list_del(struct mask_list *l, const char *mask);
+int     channel_mask_del(struct mask_list *l, const char *mask);
 /* Whether any entry of l, plain mask or extban, matches cli. */
-bool    mask_list_match(const struct mask_list *l, const struct client *cli);
-void    mask_list_free(struct mask_list *l);
+bool    channel_mask_match(const struct mask_list *l, const struct client *cli);
+void    channel_mask_free(struct mask_list *l);
 
 #endif

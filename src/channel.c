@@ -43,9 +43,9 @@ channel_free(struct server *srv, struct channel *chan)
 	hmap_del(srv->channels, chan->name);
 	free(chan->topic);
 	free(chan->topic_by);
-	mask_list_free(&chan->bans);
-	mask_list_free(&chan->excepts);
-	mask_list_free(&chan->invexes);
+	channel_mask_free(&chan->bans);
+	channel_mask_free(&chan->excepts);
+	channel_mask_free(&chan->invexes);
 	free(chan->invites);
 	metadata_free(&chan->metadata);
 	free(chan);
@@ -169,14 +169,14 @@ bool
 channel_is_banned(const struct channel *chan, const struct client *cli)
 {
 	return mask_list_match_kind(&chan->bans, cli, true, false) &&
-	    !mask_list_match(&chan->excepts, cli);
+	    !channel_mask_match(&chan->excepts, cli);
 }
 
 bool
 channel_is_muted(const struct channel *chan, const struct client *cli)
 {
 	return mask_list_match_kind(&chan->bans, cli, false, true) &&
-	    !mask_list_match(&chan->excepts, cli);
+	    !channel_mask_match(&chan->excepts, cli);
 }
 
 /* Whether chan holds an invitation for cli (by id, not by mask). */
@@ -192,7 +192,7 @@ invite_held(const struct channel *chan, const struct client *cli)
 bool
 channel_is_invited(const struct channel *chan, const struct client *cli)
 {
-	return invite_held(chan, cli) || mask_list_match(&chan->invexes, cli);
+	return invite_held(chan, cli) || channel_mask_match(&chan->invexes, cli);
 }
 
 /* Note chan's name in cli's own list, once; when full, forget the oldest. */
@@ -286,7 +286,7 @@ channel_invite_prune(struct server *srv, struct client *cli)
 }
 
 int
-mask_list_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max)
+channel_mask_add(struct mask_list *l, const char *mask, const char *by, time_t at, size_t max)
 {
 	struct mask_entry *e;
 
@@ -317,7 +317,7 @@ mask_list_add(struct mask_list *l, const char *mask, const char *by, time_t at, 
 }
 
 int
-mask_list_del(struct mask_list *l, const char *mask)
+channel_mask_del(struct mask_list *l, const char *mask)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (casemap_cmp(l->v[i].mask, mask) == 0) {
@@ -332,13 +332,13 @@ mask_list_del(struct mask_list *l, const char *mask)
 }
 
 bool
-mask_list_match(const struct mask_list *l, const struct client *cli)
+channel_mask_match(const struct mask_list *l, const struct client *cli)
 {
 	return mask_list_match_kind(l, cli, true, true);
 }
 
 void
-mask_list_free(struct mask_list *l)
+channel_mask_free(struct mask_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].mask);

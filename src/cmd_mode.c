@@ -177,11 +177,11 @@ apply_list(struct mode_ctx *x, const struct mode_change *c)
 	}
 	if (c->add) {
 		client_prefix(x->cli, by, sizeof(by));
-		r = mask_list_add(l, mask, by, x->srv->now, max);
+		r = channel_mask_add(l, mask, by, x->srv->now, max);
 		if (r == -1)
 			reply_numeric(x->srv, x->cli, ERR_BANLISTFULL, x->chan->name, c->letter);
 	} else {
-		r = mask_list_del(l, mask);
+		r = channel_mask_del(l, mask);
 	}
 	if (r == 1)
 		result_add(&x->res, c->add, c->letter, mask);
