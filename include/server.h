@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "log.h"
 
 struct client;
 struct hmap;
@@ -32,6 +33,7 @@ struct buf;
 
 struct server {
 	struct config    cfg;           /* owned */
+	struct logger    log;           /* level from cfg.log_level */
 	struct hmap     *nicks;         /* nick -> struct client */
 	struct hmap     *channels;      /* name -> struct channel */
 	struct hmap     *accounts;      /* account -> first logged-in client */

@@ -158,7 +158,7 @@ client_close(struct client *cli, const char *reason)
 	cli->dead_next = cli->srv->dead;
 	cli->srv->dead = cli;
 	/* What users type stays out of the log: "Quit: <text>" is logged as Quit. */
-	log_msg(LOG_INFO, "closing %s (%s): %s", client_name(cli), cli->host,
+	log_msg(&cli->srv->log, LOG_INFO, "closing %s (%s): %s", client_name(cli), cli->host,
 	    strncmp(reason, "Quit", 4) == 0 ? "Quit" : reason);
 }
 

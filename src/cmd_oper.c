@@ -62,7 +62,7 @@ oper_done(struct server *srv, struct client *cli, bool ok, const char *name)
 
 	if (!ok || op == NULL) {
 		reply_numeric(srv, cli, ERR_PASSWDMISMATCH);
-		log_msg(LOG_WARN, "failed OPER %s by %s (%s): bad password",
+		log_msg(&srv->log, LOG_WARN, "failed OPER %s by %s (%s): bad password",
 		    name, client_name(cli), cli->host);
 		return;
 	}
@@ -72,7 +72,7 @@ oper_done(struct server *srv, struct client *cli, bool ok, const char *name)
 		reply_from(cli, cli, "MODE %s :+o", cli->nick);
 	}
 	reply_numeric(srv, cli, RPL_YOUREOPER);
-	log_msg(LOG_INFO, "OPER %s by %s!%s@%s", op->name, cli->nick, cli->user, cli->host);
+	log_msg(&srv->log, LOG_INFO, "OPER %s by %s!%s@%s", op->name, cli->nick, cli->user, cli->host);
 }
 
 void
@@ -85,7 +85,7 @@ cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
 	if (op == NULL || !oper_host_matches(op, cli)) {
 		reply_numeric(srv, cli, ERR_NOOPERHOST);
 		/* Only a configured name is logged: a swapped one may be a password. */
-		log_msg(LOG_WARN, "failed OPER %s by %s (%s): no matching block",
+		log_msg(&srv->log, LOG_WARN, "failed OPER %s by %s (%s): no matching block",
 		    op ? op->name : "(unknown name)", client_name(cli), cli->host);
 		return;
 	}
@@ -95,7 +95,7 @@ cmd_oper(struct server *srv, struct client *cli, const struct msg *msg)
 	if (st != HASHQ_OK) {
 		reply_send(cli, ":%s NOTICE %s :*** Too many password checks right now, "
 		    "try OPER again in a moment", srv->cfg.server_name, cli->nick);
-		log_msg(LOG_WARN, "OPER %s by %s (%s) not checked: %s", op->name,
+		log_msg(&srv->log, LOG_WARN, "OPER %s by %s (%s) not checked: %s", op->name,
 		    client_name(cli), cli->host, hashq_status_text(st));
 	}
 }
@@ -121,7 +121,7 @@ cmd_kill(struct server *srv, struct client *cli, const struct msg *msg)
 	/* What the victim and everyone sharing a channel see as the reason. */
 	snprintf(reason, sizeof(reason), "Killed (%s (%s))", cli->nick, why);
 	reply_from(victim, cli, "KILL %s :%s", victim->nick, why);
-	log_msg(LOG_INFO, "KILL %s by %s: %s", victim->nick, cli->nick, why);
+	log_msg(&srv->log, LOG_INFO, "KILL %s by %s: %s", victim->nick, cli->nick, why);
 	/* The killer hears it was done; RFC 2812 defines no reply for it. */
 	reply_send(cli, ":%s NOTICE %s :*** Killed %s (%s)", srv->cfg.server_name,
 	    cli->nick, victim->nick, why);
@@ -151,7 +151,7 @@ cmd_die(struct server *srv, struct client *cli, const struct msg *msg)
 	(void)msg;
 	if (!require_oper(srv, cli))
 		return;
-	log_msg(LOG_INFO, "DIE by %s!%s@%s", cli->nick, cli->user, cli->host);
+	log_msg(&srv->log, LOG_INFO, "DIE by %s!%s@%s", cli->nick, cli->user, cli->host);
 	srv->stop = true;
 }
 
@@ -173,8 +173,8 @@ cmd_rehash(struct server *srv, struct client *cli, const struct msg *msg)
 	if (server_rehash(srv, err, sizeof(err)) == -1) {
 		reply_send(cli, ":%s NOTICE %s :REHASH failed, configuration kept: %s",
 		    srv->cfg.server_name, cli->nick, err);
-		log_msg(LOG_ERROR, "REHASH by %s failed: %s", cli->nick, err);
+		log_msg(&srv->log, LOG_ERROR, "REHASH by %s failed: %s", cli->nick, err);
 		return;
 	}
-	log_msg(LOG_INFO, "REHASH by %s: configuration reloaded", cli->nick);
+	log_msg(&srv->log, LOG_INFO, "REHASH by %s: configuration reloaded", cli->nick);
 }

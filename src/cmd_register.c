@@ -105,7 +105,7 @@ register_try_complete(struct server *srv, struct client *cli)
 		srv->ninvisible++;
 	if (srv->nusers > srv->max_users)
 		srv->max_users = srv->nusers;
-	log_msg(LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
+	log_msg(&srv->log, LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
 	send_welcome(srv, cli);
 	cmd_metadata_send_own(srv, cli);
 	monitor_notify(srv, cli, true);

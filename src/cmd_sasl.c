@@ -89,7 +89,7 @@ login(struct server *srv, struct client *cli, const struct config_account *acct)
 	client_prefix(cli, prefix, sizeof(prefix));
 	reply_numeric(srv, cli, RPL_LOGGEDIN, prefix, cli->account, cli->account);
 	reply_numeric(srv, cli, RPL_SASLSUCCESS);
-	log_msg(LOG_INFO, "SASL login %s by %s (%s)", cli->account, client_name(cli), cli->host);
+	log_msg(&srv->log, LOG_INFO, "SASL login %s by %s (%s)", cli->account, client_name(cli), cli->host);
 	if (client_is_registered(cli))
 		announce_account(srv, cli);
 }
@@ -122,7 +122,7 @@ static void
 sasl_fail(struct server *srv, struct client *cli, const char *why)
 {
 	reply_numeric(srv, cli, ERR_SASLFAIL);
-	log_msg(LOG_WARN, "SASL login failed for %s (%s): %s", client_name(cli),
+	log_msg(&srv->log, LOG_WARN, "SASL login failed for %s (%s): %s", client_name(cli),
 	    cli->host, why);
 }
 

@@ -273,7 +273,7 @@ accept_when_full(struct conn *c, int listen_fd)
 		refuse(fd, "*", "Server is full");
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
-		log_msg(LOG_WARN, "out of file descriptors: refused a connection");
+		log_msg(&c->srv->log, LOG_WARN, "out of file descriptors: refused a connection");
 	return fd >= 0;
 }
 
@@ -287,7 +287,7 @@ pause_listeners(struct conn *c)
 	for (size_t i = 0; i < c->nlisten; i++)
 		loop_set_events(c->loop, c->listen_fds[i], 0);
 	c->paused_until_ms = c->srv->now_ms + CONN_PAUSE_MS;
-	log_msg(LOG_WARN, "out of file descriptors: not accepting for %d ms", CONN_PAUSE_MS);
+	log_msg(&c->srv->log, LOG_WARN, "out of file descriptors: not accepting for %d ms", CONN_PAUSE_MS);
 }
 
 static void
@@ -325,7 +325,7 @@ admit(struct conn *c, int fd, const char *ip, bool sniff)
 	const char *why;
 
 	if ((cli = server_add_client(c->srv, fd, ip, &why)) == NULL) {
-		log_msg(LOG_INFO, "refused %s: %s", ip, why);
+		log_msg(&c->srv->log, LOG_INFO, "refused %s: %s", ip, why);
 		refuse(fd, ip, why);
 		return NULL;
 	}
@@ -335,7 +335,7 @@ admit(struct conn *c, int fd, const char *ip, bool sniff)
 		client_close(cli, "Out of memory");
 		return NULL;
 	}
-	log_msg(LOG_INFO, "connection from %s (fd %d)", ip, fd);
+	log_msg(&c->srv->log, LOG_INFO, "connection from %s (fd %d)", ip, fd);
 	return cli;
 }
 
@@ -418,7 +418,7 @@ accept_all(struct conn *c, int listen_fd, conn_accept_proc *proc)
 			continue;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			log_msg(LOG_ERROR, "accept: %s", strerror(errno));
+			log_msg(&c->srv->log, LOG_ERROR, "accept: %s", strerror(errno));
 		return;
 	}
 }
@@ -450,7 +450,7 @@ proxy_done(struct conn *c, struct proxy_wait *w, const struct proxy_result *r,
 	struct client *cli;
 	int fd = w->fd;
 
-	log_msg(LOG_DEBUG, "fd %d: PROXY v%d header from %s names %s", fd,
+	log_msg(&c->srv->log, LOG_DEBUG, "fd %d: PROXY v%d header from %s names %s", fd,
 	    r->version, w->peer, ip);
 	loop_del(c->loop, fd);
 	if ((cli = admit(c, fd, ip, false)) != NULL && w->len > hlen) {
@@ -491,7 +491,7 @@ on_proxy_wait(void *ud, int fd, short revents)
 	if (hlen > 0) {
 		proxy_done(c, w, &r, (size_t)hlen);
 	} else if (hlen == -1) {
-		log_msg(LOG_INFO, "refused %s on a proxy port: %s", w->peer, r.error);
+		log_msg(&c->srv->log, LOG_INFO, "refused %s on a proxy port: %s", w->peer, r.error);
 		wait_close(c, w, "PROXY header required");
 	}
 }
@@ -625,7 +625,7 @@ expire_waiting(struct conn *c)
 	struct proxy_wait *w;
 
 	while ((w = c->wait_head) != NULL && w->deadline_ms <= c->srv->now_ms) {
-		log_msg(LOG_INFO, "refused %s on a proxy port: no PROXY header in %d ms",
+		log_msg(&c->srv->log, LOG_INFO, "refused %s on a proxy port: no PROXY header in %d ms",
 		    w->peer, CONN_PROXY_TIMEOUT_MS);
 		wait_close(c, w, "PROXY header required");
 	}

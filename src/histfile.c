@@ -159,19 +159,19 @@ fail:
 static void
 report_load(struct histfile *hf, const struct persist_stats *st, size_t len)
 {
-	log_msg(LOG_INFO, "history file %s: %zu bytes, %llu records loaded",
+	log_msg(&hf->srv->log, LOG_INFO, "history file %s: %zu bytes, %llu records loaded",
 	    hf->path, len, (unsigned long long)st->applied);
 	if (st->skipped || st->bad)
-		log_msg(LOG_WARN, "history file %s: %llu records of unknown types and "
+		log_msg(&hf->srv->log, LOG_WARN, "history file %s: %llu records of unknown types and "
 		    "%llu malformed ones ignored", hf->path,
 		    (unsigned long long)st->skipped, (unsigned long long)st->bad);
 	if (st->dropped == 0)
 		return;
 	unlink(hf->bad_path);
 	if (link(hf->path, hf->bad_path) == -1)
-		log_msg(LOG_WARN, "history file %s: cannot keep a copy as %s: %s",
+		log_msg(&hf->srv->log, LOG_WARN, "history file %s: cannot keep a copy as %s: %s",
 		    hf->path, hf->bad_path, strerror(errno));
-	log_msg(LOG_WARN, "history file %s: damaged tail: %zu bytes dropped after "
+	log_msg(&hf->srv->log, LOG_WARN, "history file %s: damaged tail: %zu bytes dropped after "
 	    "%llu good records (%zu bytes); the file as it was is kept as %s",
 	    hf->path, st->dropped, (unsigned long long)st->records,
 	    len - st->dropped, hf->bad_path);
@@ -272,7 +272,7 @@ copy_new(struct histfile *hf)
 static void
 compact_abandon(struct histfile *hf, const char *why, int64_t now)
 {
-	log_msg(LOG_ERROR, "history file %s: compaction abandoned: %s", hf->path, why);
+	log_msg(&hf->srv->log, LOG_ERROR, "history file %s: compaction abandoned: %s", hf->path, why);
 	close(hf->cfd);
 	unlink(hf->tmp_path);
 	hf->cfd = -1;
@@ -293,7 +293,7 @@ compact_start(struct histfile *hf, int64_t now)
 	if (persist_snapshot(hf->srv, &hf->snap) == -1) {
 		buf_free(&hf->snap);
 		hf->compact_at = now + COMPACT_RETRY_MS;
-		log_msg(LOG_ERROR, "history file %s: no memory for a snapshot", hf->path);
+		log_msg(&hf->srv->log, LOG_ERROR, "history file %s: no memory for a snapshot", hf->path);
 		return;
 	}
 	hf->cfd = open(hf->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -305,7 +305,7 @@ compact_start(struct histfile *hf, int64_t now)
 	hf->cbytes = 0;
 	hf->copied = buf_len(&hf->out);
 	hf->lost = false;
-	log_msg(LOG_INFO, "history file %s: compacting %llu bytes, snapshot of %llu "
+	log_msg(&hf->srv->log, LOG_INFO, "history file %s: compacting %llu bytes, snapshot of %llu "
 	    "bytes taken in %lld ms", hf->path, (unsigned long long)hf->file_bytes,
 	    (unsigned long long)hf->snap_bytes, (long long)(mono_ms() - t0));
 }
@@ -346,7 +346,7 @@ compact_step(struct histfile *hf, int64_t now)
 	hf->base = hf->snap_bytes;
 	hf->dirty_since = hf->flush_ms > 0 ? -1 : hf->dirty_since;
 	buf_free(&hf->snap);
-	log_msg(LOG_INFO, "history file %s: compacted to %llu bytes", hf->path,
+	log_msg(&hf->srv->log, LOG_INFO, "history file %s: compacted to %llu bytes", hf->path,
 	    (unsigned long long)hf->file_bytes);
 }
 
@@ -354,7 +354,7 @@ compact_step(struct histfile *hf, int64_t now)
 static void
 drop_queued(struct histfile *hf)
 {
-	log_msg(LOG_ERROR, "history file %s: %zu bytes of records dropped; the file "
+	log_msg(&hf->srv->log, LOG_ERROR, "history file %s: %zu bytes of records dropped; the file "
 	    "is rewritten from memory once it can be", hf->path, buf_len(&hf->out));
 	buf_consume(&hf->out, buf_len(&hf->out));
 	hf->copied = 0;
@@ -373,7 +373,7 @@ write_queued(struct histfile *hf, int64_t now)
 	    n < HISTFILE_ROUND_BYTES ? n : HISTFILE_ROUND_BYTES);
 	if (r <= 0) {
 		if (!hf->failing)
-			log_msg(LOG_ERROR, "history file %s: %s; records wait in memory",
+			log_msg(&hf->srv->log, LOG_ERROR, "history file %s: %s; records wait in memory",
 			    hf->path, r == 0 ? "nothing written" : strerror(errno));
 		hf->failing = true;
 		hf->retry_at = now + WRITE_RETRY_MS;
@@ -382,7 +382,7 @@ write_queued(struct histfile *hf, int64_t now)
 		return;
 	}
 	if (hf->failing)
-		log_msg(LOG_INFO, "history file %s: writing again", hf->path);
+		log_msg(&hf->srv->log, LOG_INFO, "history file %s: writing again", hf->path);
 	hf->failing = false;
 	buf_consume(&hf->out, (size_t)r);
 	hf->copied -= hf->copied < (size_t)r ? hf->copied : (size_t)r;
@@ -421,7 +421,7 @@ histfile_round(struct histfile *hf, int64_t now)
 	if (hf->flush_ms > 0 && hf->dirty_since >= 0 &&
 	    now - hf->dirty_since >= hf->flush_ms) {
 		if (fdatasync(hf->fd) == -1)
-			log_msg(LOG_ERROR, "history file %s: fdatasync: %s", hf->path,
+			log_msg(&hf->srv->log, LOG_ERROR, "history file %s: fdatasync: %s", hf->path,
 			    strerror(errno));
 		hf->dirty_since = -1;
 	}
@@ -446,7 +446,7 @@ histfile_close(struct histfile *hf)
 	if (hf->fd >= 0) {
 		if (write_all(hf->fd, buf_data(&hf->out), buf_len(&hf->out)) == -1 ||
 		    fdatasync(hf->fd) == -1)
-			log_msg(LOG_ERROR, "history file %s: %s", hf->path, strerror(errno));
+			log_msg(&hf->srv->log, LOG_ERROR, "history file %s: %s", hf->path, strerror(errno));
 		close(hf->fd);
 	}
 	if (hf->srv != NULL && hf->srv->journal == &hf->out)

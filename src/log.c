@@ -8,25 +8,17 @@
 #include <stdio.h>
 #include <time.h>
 
-static enum log_level log_level = LOG_INFO;
-
 void
-log_set_level(enum log_level level)
+log_msg(const struct logger *log, enum log_level level, const char *fmt, ...)
 {
-	log_level = level;
-}
-
-void
-log_msg(enum log_level level, const char *fmt, ...)
-{
-	static const char *names[] = { "error", "warn", "info", "debug" };
+	static const char *const names[] = { "error", "warn", "info", "debug" };
 	char line[1024];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t n;
 	va_list ap;
 
-	if (level > log_level)
+	if (level > log->level)
 		return;
 	gmtime_r(&now, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);

@@ -1,7 +1,7 @@
 /*
  * ircserv entry point: arguments, signals, the listener, and the event
  * loop that drives the core. The only file with main(), and the only
- * global besides log.c's level (the signal pipe, which a handler must reach).
+ * global (the signal pipe, which a handler must reach).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -62,9 +62,9 @@ on_signal_pipe(void *ud, int fd, short revents)
 			if (sigs[i] == SIGINT || sigs[i] == SIGTERM)
 				st->stop = true;
 			else if (sigs[i] == SIGHUP && server_rehash(st->srv, err, sizeof(err)) == -1)
-				log_msg(LOG_ERROR, "rehash failed, configuration kept: %s", err);
+				log_msg(&st->srv->log, LOG_ERROR, "rehash failed, configuration kept: %s", err);
 			else if (sigs[i] == SIGHUP)
-				log_msg(LOG_INFO, "configuration reloaded on SIGHUP");
+				log_msg(&st->srv->log, LOG_INFO, "configuration reloaded on SIGHUP");
 		}
 	}
 }
@@ -236,7 +236,8 @@ raise_fd_limit(void)
  * (a service manager, a test) finds every listener open.
  */
 static int
-open_listeners(const struct config *cfg, struct conn *c)
+open_listeners(const struct config *cfg, struct conn *c,
+    const struct logger *log)
 {
 	char err[256];
 	int fd;
@@ -248,7 +249,7 @@ open_listeners(const struct config *cfg, struct conn *c)
 			goto fail;
 		if (conn_add_listener(c, fd, l->proxy) == -1)
 			goto no_room;
-		log_msg(LOG_INFO, "listening on %s port %u%s", l->addr, l->port,
+		log_msg(log, LOG_INFO, "listening on %s port %u%s", l->addr, l->port,
 		    l->proxy ? " (PROXY protocol)" : "");
 	}
 	/* "bind" may narrow the command-line port to one address (tests: loopback). */
@@ -283,7 +284,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 	timeout = server_tick(srv);
 	while (!st->stop && !srv->stop) {
 		if (loop_wait(lp, timeout) == -1) {
-			log_msg(LOG_ERROR, "%s: %s", loop_backend_name(lp), strerror(errno));
+			log_msg(&srv->log, LOG_ERROR, "%s: %s", loop_backend_name(lp), strerror(errno));
 			rc = 1;
 			break;
 		}
@@ -303,7 +304,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		/* Last, the round's history records go to the file. */
 		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));
 	}
-	log_msg(LOG_INFO, "shutting down");
+	log_msg(&srv->log, LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);
 	return rc;
 }
@@ -358,7 +359,7 @@ run(struct config *cfg, const struct options *o)
 		goto out;
 	}
 	st.srv = srv;
-	if (open_listeners(cfg, c) == -1)
+	if (open_listeners(cfg, c, &srv->log) == -1)
 		goto out;
 	if (setup_signals(&st) == -1 ||
 	    loop_add(lp, st.pipe_rd, POLLIN, on_signal_pipe, &st) == -1) {
@@ -372,7 +373,7 @@ run(struct config *cfg, const struct options *o)
 		fprintf(stderr, "ircserv: history_file %s\n", err);
 		goto out;
 	}
-	log_msg(LOG_INFO, "%s listening on port %u (%s)", IRCSERV_VERSION, cfg->port,
+	log_msg(&srv->log, LOG_INFO, "%s listening on port %u (%s)", IRCSERV_VERSION, cfg->port,
 	    loop_backend_name(lp));
 	rc = serve(srv, c, lp, &st);
 out:
@@ -413,7 +414,6 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
-	log_set_level((enum log_level)cfg.log_level);
 	raise_fd_limit();
 	rc = run(&cfg, &o);
 	config_free(&cfg);

@@ -33,7 +33,7 @@ void
 persist_marker(struct server *srv, const char *owner, const char *target, int64_t ms)
 {
 	if (srv->journal != NULL && put_marker(srv->journal, owner, target, ms) == -1)
-		log_msg(LOG_ERROR, "history journal: out of memory, a read marker is not kept");
+		log_msg(&srv->log, LOG_ERROR, "history journal: out of memory, a read marker is not kept");
 }
 
 /* A marker record: owner, target, milliseconds since the epoch. */

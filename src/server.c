@@ -140,10 +140,11 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 		server_free(srv);
 		return NULL;
 	}
+	srv->log.level = (enum log_level)srv->cfg.log_level;
 	server_set_clock(srv, wall_ms, now_ms);
-	/* Without /dev/urandom stand-in salts are predictable: names show, nothing more. */
+	/* Without randomness stand-in salts are predictable: names show, nothing more. */
 	if (crypto_random(srv->scram_secret, sizeof(srv->scram_secret)) == -1)
-		log_msg(LOG_WARN, "cannot read /dev/urandom: SCRAM stand-in salts are predictable");
+		log_msg(&srv->log, LOG_WARN, "no random bytes (getentropy): SCRAM stand-in salts are predictable");
 	srv->started = now;
 	gmtime_r(&now, &tm);
 	strftime(srv->created, sizeof(srv->created), "%a %b %d %Y at %H:%M:%S UTC", &tm);
@@ -795,7 +796,7 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	config_free(&old);
-	log_set_level((enum log_level)srv->cfg.log_level);
+	srv->log.level = (enum log_level)srv->cfg.log_level;
 	/* IRCv3 cap-notify: e.g. sasl comes and goes with configured accounts. */
 	if (cap_offered(srv) != offered)
 		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));

@@ -42,9 +42,9 @@ replay(const uint8_t *data, size_t size)
 	struct server *srv;
 	struct persist_stats st;
 
-	log_set_level(LOG_ERROR);
 	if (config_defaults(&cfg) == -1)
 		return;
+	cfg.log_level = LOG_ERROR;
 	if ((srv = server_new(&cfg, 1700000000000, 1000)) != NULL) {
 		if (persist_replay(srv, data, size, &st) == JOURNAL_HEADER_OK)
 			assert(st.applied + st.skipped + st.bad == st.records &&

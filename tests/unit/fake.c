@@ -29,9 +29,9 @@ fake_server(void)
 	struct config cfg;
 	struct server *srv;
 
-	/* Closing clients logs at info level; keep test output readable. */
-	log_set_level(LOG_WARN);
 	assert_int_equal(config_defaults(&cfg), 0);
+	/* Closing clients logs at info level; keep test output readable. */
+	cfg.log_level = LOG_WARN;
 	assert_int_equal(config_set_string(&cfg.password, FAKE_PASSWORD), 0);
 	/* Many fake clients share 127.0.0.1: no per-IP limits by default. */
 	cfg.max_per_ip = 0;
