@@ -119,10 +119,10 @@ string_at(struct config *cfg, size_t offset)
 	return (char **)(void *)((char *)cfg + offset);
 }
 
-int
-config_defaults(struct config *cfg)
+/* The numbers and switches of config_defaults(). */
+static void
+defaults_numbers(struct config *cfg)
 {
-	memset(cfg, 0, sizeof(*cfg));
 	cfg->port = 6667;
 	/*
 	 * Sizes: a SendQ of 1 MiB holds several thousand lines, enough for a
@@ -167,6 +167,13 @@ config_defaults(struct config *cfg)
 	cfg->readmarker_conns = READMARKER_CONNS;
 	cfg->log_level = LOG_INFO;
 	cfg->history_flush_ms = 1000;
+}
+
+int
+config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	defaults_numbers(cfg);
 	if (config_set_string(&cfg->server_name, "irc.local") == -1 ||
 	    config_set_string(&cfg->network, "ircserv") == -1 ||
 	    config_set_string(&cfg->description, "ircserv IRC server") == -1 ||
@@ -191,7 +198,6 @@ config_defaults(struct config *cfg)
 	}
 	return 0;
 }
-
 
 /* Errors. */
 

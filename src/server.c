@@ -31,6 +31,7 @@
 #include "numeric.h"
 #include "readmarker.h"
 #include "reply.h"
+#include "timer.h"
 #include "whowas.h"
 
 static int
@@ -255,97 +256,25 @@ client_deadline(const struct server *srv, const struct client *cli)
 	return due;
 }
 
-static int64_t
-heap_key(const struct client *cli)
-{
-	return cli->timer_at;
-}
-
-static void
-heap_swap(struct server *srv, size_t a, size_t b)
-{
-	struct client *t = srv->timers[a];
-
-	srv->timers[a] = srv->timers[b];
-	srv->timers[b] = t;
-	srv->timers[a]->timer_index = a;
-	srv->timers[b]->timer_index = b;
-}
-
-static void
-heap_up(struct server *srv, size_t i)
-{
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (heap_key(srv->timers[parent]) <= heap_key(srv->timers[i]))
-			break;
-		heap_swap(srv, i, parent);
-		i = parent;
-	}
-}
-
-static void
-heap_down(struct server *srv, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, min = i;
-
-		if (l < srv->ntimers && heap_key(srv->timers[l]) < heap_key(srv->timers[min]))
-			min = l;
-		if (r < srv->ntimers && heap_key(srv->timers[r]) < heap_key(srv->timers[min]))
-			min = r;
-		if (min == i)
-			return;
-		heap_swap(srv, i, min);
-		i = min;
-	}
-}
-
 static int
 timer_add(struct server *srv, struct client *cli)
 {
-	if (srv->ntimers == srv->timers_cap) {
-		size_t cap = srv->timers_cap ? srv->timers_cap * 2 : 64;
-		struct client **v = realloc(srv->timers, cap * sizeof(*v));
-
-		if (v == NULL)
-			return -1;
-		srv->timers = v;
-		srv->timers_cap = cap;
-	}
 	cli->timer_at = client_deadline(srv, cli);
-	cli->timer_index = srv->ntimers;
-	srv->timers[srv->ntimers++] = cli;
-	heap_up(srv, cli->timer_index);
-	return 0;
+	return timer_heap_add(srv, cli);
 }
 
 static void
 timer_del(struct server *srv, struct client *cli)
 {
-	size_t i = cli->timer_index;
-
-	if (i >= srv->ntimers || srv->timers[i] != cli)
-		return;
-	srv->ntimers--;
-	if (i != srv->ntimers) {
-		heap_swap(srv, i, srv->ntimers);
-		heap_down(srv, i);
-		heap_up(srv, i);
-	}
-	cli->timer_index = SIZE_MAX;
+	timer_heap_del(srv, cli);
 }
 
 /* The real deadline moved earlier (registration): reposition the entry. */
 static void
 timer_rekey(struct server *srv, struct client *cli)
 {
-	if (cli->timer_index >= srv->ntimers || srv->timers[cli->timer_index] != cli)
-		return;
 	cli->timer_at = client_deadline(srv, cli);
-	heap_up(srv, cli->timer_index);
-	heap_down(srv, cli->timer_index);
+	timer_heap_fix(srv, cli);
 }
 
 void
@@ -383,7 +312,7 @@ timer_fire(struct server *srv, struct client *cli)
 		reply_send(cli, "PING :%s", srv->cfg.server_name);
 		cli->ping_sent_ms = srv->now_ms;
 		cli->timer_at = client_deadline(srv, cli);
-		heap_down(srv, cli->timer_index);
+		timer_heap_fix(srv, cli);
 	} else {
 		timer_del(srv, cli);
 		snprintf(reason, sizeof(reason), "Ping timeout: %u seconds",
@@ -408,7 +337,7 @@ server_tick(struct server *srv)
 		due = client_deadline(srv, cli);
 		if (due > srv->now_ms) {
 			cli->timer_at = due;
-			heap_down(srv, 0);
+			timer_heap_fix(srv, cli);
 			continue;
 		}
 		timer_fire(srv, cli);
