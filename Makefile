@@ -1,6 +1,7 @@
 # ircserv: one non-recursive Makefile.
 #   make            build ./ircserv and ./ircbot (make bonus: the bot alone)
-#   make test       unit + integration + end-to-end tests (installs test tools if missing)
+#   make test       lint, unit + integration + end-to-end tests (installs test tools if missing)
+#   make lint       the architecture rules (tests/lint.py), and proof that each can fail
 #   make irctest    the irctest conformance suite, when ../shared/irctest or $IRCTEST_DIR has it
 #   make asan       build and run unit + integration tests under ASan + UBSan
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
@@ -63,7 +64,7 @@ DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
 
 .PHONY: all bonus bench bench-cost clean fclean re test unit integration e2e irctest asan deps fuzz \
-	stress stress-sasl valgrind
+	stress stress-sasl valgrind lint
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
@@ -131,6 +132,12 @@ integration: deps $(BIN) $(BOT_BIN) $(ITEST_BIN)
 
 e2e: deps $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
+
+# The architecture rules of docs/architecture.md (python3 only), then a
+# copy of the tree with each rule broken on purpose, to show it fails.
+lint:
+	$(Q)python3 tests/lint.py
+	$(Q)python3 tests/lint_test.py
 
 # The irctest conformance suite (tests/irctest/run.sh says where it looks).
 irctest: deps $(BIN)

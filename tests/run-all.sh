@@ -38,6 +38,7 @@ stage() {
 }
 
 $MAKE --no-print-directory deps || exit 1
+stage "lint" $MAKE --no-print-directory lint
 stage "unit" $MAKE --no-print-directory unit
 stage "integration" $MAKE --no-print-directory integration
 # The same servers again on the epoll backend (Linux only).
