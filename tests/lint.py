@@ -30,11 +30,12 @@ import sys
 MAX_FILE_LINES = 800
 MAX_FUNC_LINES = 60
 
-# The shell: sockets, the readiness wait, files, the log sink, and the
-# PROXY header parser that conn.c feeds with socket addresses. A module
+# The shell: sockets, the readiness wait, files (the history journal is
+# histfile.c), the log sink, and the PROXY header parser that conn.c
+# feeds with socket addresses. A module
 # whose only job is file I/O for the core is named src/<name>_file.c.
 SHELL_FILES = {"main.c", "conn.c", "loop.c", "loop_poll.c", "loop_epoll.c",
-               "log.c", "proxy.c"}
+               "log.c", "proxy.c", "histfile.c"}
 # Handler dispatch: the table names every handler.
 DISPATCH_FILES = {"command.c"}
 
