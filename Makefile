@@ -60,11 +60,29 @@ ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 ITEST_LIB := $(BUILD)/itests/itest.o
 
+DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest
+
+# libFuzzer harnesses: clang, the same warnings, ASan + UBSan; the core
+# objects without the socket shell (main, conn, loop). The compiler line
+# is kept in FUZZ_FLAGS, rewritten only when it changes (FUZZ_CFLAGS), so
+# a new line rebuilds everything with it.
+FUZZ_CC     ?= clang
+FUZZ_CFLAGS ?=
+FUZZ_BUILD  := build/fuzz
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CC_LINE := $(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+	$(FUZZ_CFLAGS) -Iinclude -MMD -MP
+FUZZ_FLAGS  := $(FUZZ_BUILD)/obj/flags
+FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_OBJ    := $(filter-out %/main.o %/conn.o %/loop.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
+
 DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
-	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d)
+	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d) $(FUZZ_OBJ:.o=.d) \
+	$(FUZZ_BIN:=.d)
 
 .PHONY: all bonus bench bench-cost clean fclean re test unit integration e2e irctest asan deps fuzz \
-	stress stress-sasl valgrind lint
+	stress stress-sasl valgrind lint fuzz-build FORCE $(DEPS_SUITES:%=deps-%)
 # Keep intermediate test objects between builds.
 .SECONDARY:
 
@@ -120,27 +138,31 @@ $(BUILD)/itests/test_%: $(BUILD)/itests/test_%.o $(ITEST_LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
 
-# Install what the tests need on Debian when it is missing (CI runs as root).
+# Install what the tests need on Debian when it is missing (CI runs as root):
+# deps for every suite, deps-<suite> for one (tests/deps.sh lists them).
 deps:
 	$(Q)sh tests/deps.sh
 
-unit: deps $(UNIT_BIN) $(BOT_UNIT_BIN)
+$(DEPS_SUITES:%=deps-%):
+	$(Q)sh tests/deps.sh $(@:deps-%=%)
+
+unit: deps-unit $(UNIT_BIN) $(BOT_UNIT_BIN)
 	$(Q)sh tests/run-unit.sh $(UNIT_BIN) $(BOT_UNIT_BIN)
 
-integration: deps $(BIN) $(BOT_BIN) $(ITEST_BIN)
+integration: deps-integration $(BIN) $(BOT_BIN) $(ITEST_BIN)
 	$(Q)IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/run-unit.sh $(ITEST_BIN)
 
-e2e: deps $(BIN)
+e2e: deps-e2e $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
 
 # The architecture rules of docs/architecture.md (python3 only), then a
 # copy of the tree with each rule broken on purpose, to show it fails.
-lint:
+lint: deps-lint
 	$(Q)python3 tests/lint.py
 	$(Q)python3 tests/lint_test.py
 
 # The irctest conformance suite (tests/irctest/run.sh says where it looks).
-irctest: deps $(BIN)
+irctest: deps-irctest $(BIN)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(BIN) sh tests/irctest/run.sh
 
 # The whole suite: release build (unit, integration, e2e, stress, fuzz,
@@ -152,9 +174,23 @@ test:
 asan:
 	$(Q)$(MAKE) --no-print-directory SAN=1 unit integration
 
+$(FUZZ_FLAGS): FORCE
+	@mkdir -p $(dir $@)
+	$(Q)echo '$(FUZZ_CC_LINE)' | cmp -s - $@ || echo '$(FUZZ_CC_LINE)' >$@
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(FUZZ_FLAGS)
+	@echo "  CC      $< (fuzz)"
+	$(Q)$(FUZZ_CC_LINE) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(FUZZ_FLAGS)
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC_LINE) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ)
+
+fuzz-build: deps-fuzz $(FUZZ_BIN)
+
 # libFuzzer harnesses (clang): FUZZ_SECONDS per harness, default 60.
-fuzz: deps
-	$(Q)CC=clang sh tests/fuzz/run.sh
+fuzz: fuzz-build
+	$(Q)sh tests/fuzz/run.sh
 
 # Compare ircserv with a line relay, ngIRCd, InspIRCd and ircd-hybrid
 # (docs/performance.md); QUICK=1 for a run of about 4 minutes. Not part of
@@ -168,12 +204,12 @@ bench-cost: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/cost.py
 
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
-stress: deps $(BIN)
+stress: deps-stress $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/stress/stress.py
 
 # Password checks under attack: PING round trips during a burst of 8 checks,
 # real logins while 60 peers from 4 addresses spray failed ones.
-stress-sasl: deps $(BIN)
+stress-sasl: deps-stress $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/stress/sasl_storm.py
 
 # The integration tests with the server under valgrind memcheck (release
@@ -181,7 +217,7 @@ stress-sasl: deps $(BIN)
 # (PROXY header timeout, the bot's pacing and backoff) a server slowed down
 # by valgrind cannot meet; their code paths run under ASan in make test.
 VALGRIND_ITEST_BIN := $(filter-out %/test_proxy %/test_bot,$(ITEST_BIN))
-valgrind: deps $(BIN) $(BOT_BIN) $(VALGRIND_ITEST_BIN)
+valgrind: deps-valgrind $(BIN) $(BOT_BIN) $(VALGRIND_ITEST_BIN)
 	$(Q)IRCSERV_REAL_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/stress/valgrind.sh \
 	    $(VALGRIND_ITEST_BIN)
 
@@ -227,3 +263,5 @@ uninstall:
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 -include $(DEP)
+
+FORCE:

@@ -1,46 +1,85 @@
 #!/bin/sh
-# Install what the tests need on Debian 12 when it is missing: cmocka for the
-# unit tests, irssi, weechat-headless and tmux for the end-to-end client
-# tests, python3 to drive them, haproxy and openssl for the TLS-through-a-
-# PROXY-protocol test, clang (libFuzzer), valgrind, and pytest (with xdist,
-# timeout), websockets, filelock and faketime for irctest. Silent when
-# everything is present, so CI (root, no
-# stdin) pays nothing after the first run.
+# Install what a test suite needs on Debian when it is missing. Usage:
+#   sh tests/deps.sh [SUITE...]     (no SUITE: every one, as make test runs)
+# Suites and what they need:
+#   unit         libcmocka-dev
+#   integration  libcmocka-dev (test_tls_proxy also uses haproxy and openssl,
+#                and skips without them unless CI=true)
+#   e2e          irssi, weechat-headless, tmux, python3
+#   stress       python3
+#   lint         python3
+#   fuzz         clang with its libFuzzer and sanitizer runtimes
+#   valgrind     valgrind, libcmocka-dev
+#   irctest      python3 with pytest (xdist, timeout), websockets, filelock;
+#                faketime
+#   all          all of the above, haproxy and openssl included
+# Silent when everything is present, so CI (root, no stdin) pays nothing
+# after the first run; `make unit` needs nothing but cmocka.
 set -eu
 
 missing=""
 
+need_cmd() {
+	for cmd in "$@"; do
+		command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
+	done
+}
+
 # Headers have no command to look up, so check the file the tests include.
-[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
+need_cmocka() {
+	[ -f /usr/include/cmocka.h ] || missing="$missing libcmocka-dev"
+}
 
-for cmd in irssi weechat-headless tmux python3 openssl; do
-	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
-done
-
-# clang with its sanitizer and libFuzzer runtimes for tests/fuzz; valgrind
-# for make valgrind.
-command -v clang >/dev/null 2>&1 || missing="$missing clang"
-ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
-	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer*.a >/dev/null 2>&1 ||
-	missing="$missing libclang-rt-14-dev"
-command -v valgrind >/dev/null 2>&1 || missing="$missing valgrind"
+# clang with its sanitizer and libFuzzer runtimes for tests/fuzz.
+need_fuzz() {
+	need_cmd clang
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
+		ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer*.a >/dev/null 2>&1 ||
+		missing="$missing libclang-rt-14-dev"
+}
 
 # pytest with xdist and timeout, websockets, and filelock (which irctest
-# needs under xdist) for the irctest suite (make irctest), checked with
-# Debian's python3.
-for mod in pytest:python3-pytest xdist:python3-pytest-xdist \
-    pytest_timeout:python3-pytest-timeout websockets:python3-websockets \
-    filelock:python3-filelock; do
-	/usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null ||
-		missing="$missing ${mod#*:}"
-done
-
-# faketime, for the irctest tests that need a fast clock.
-command -v faketime >/dev/null 2>&1 || missing="$missing faketime"
+# needs under xdist), checked with Debian's python3; faketime for the
+# irctest tests that need a fast clock.
+need_irctest() {
+	for mod in pytest:python3-pytest xdist:python3-pytest-xdist \
+	    pytest_timeout:python3-pytest-timeout websockets:python3-websockets \
+	    filelock:python3-filelock; do
+		/usr/bin/python3 -c "import ${mod%%:*}" 2>/dev/null ||
+			missing="$missing ${mod#*:}"
+	done
+	need_cmd faketime
+}
 
 # haproxy lives in /usr/sbin, which a non-root PATH may lack.
-command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ||
-	missing="$missing haproxy"
+need_tls_proxy() {
+	need_cmd openssl
+	command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] ||
+		missing="$missing haproxy"
+}
+
+need() {
+	case "$1" in
+	unit|integration) need_cmocka ;;
+	e2e) need_cmd irssi weechat-headless tmux python3 ;;
+	stress|lint) need_cmd python3 ;;
+	fuzz) need_fuzz ;;
+	valgrind) need_cmd valgrind; need_cmocka ;;
+	irctest) need_cmd python3; need_irctest ;;
+	all)
+		for s in unit e2e fuzz valgrind irctest; do need "$s"; done
+		need_tls_proxy ;;
+	*) echo "deps.sh: unknown suite $1" >&2; exit 2 ;;
+	esac
+}
+
+[ "$#" -eq 0 ] && set -- all
+for suite in "$@"; do
+	need "$suite"
+done
+# One name once, whichever suites asked for it.
+missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ' | sed 's/ $//')
+[ -n "$missing" ] && missing=" $missing"
 
 [ -z "$missing" ] && exit 0
 

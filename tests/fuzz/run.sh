@@ -1,61 +1,33 @@
 #!/bin/sh
-# Build the libFuzzer harnesses into build/fuzz/ and run each one for
-# FUZZ_SECONDS (default 60; 0 only replays the corpus), starting from a
-# copy of its committed corpus in tests/fuzz/corpus/<harness>/, which is
-# never written to. Usage:
-#   sh tests/fuzz/run.sh [fuzz_msg fuzz_line fuzz_core fuzz_proxy fuzz_journal fuzz_ws]
-# Environment: CC (default clang), FUZZ_SECONDS, FUZZ_PARALLEL=1 to run the
-# harnesses at once (niced), FUZZ_ARGS for extra libFuzzer options,
-# FUZZ_CFLAGS for extra compiler flags (-fno-sanitize=... steps over a
-# known finding while its fix is pending; the objects are rebuilt).
+# Run each libFuzzer harness in build/fuzz/ (built by `make fuzz-build`,
+# which `make fuzz` runs first) for FUZZ_SECONDS (default 60; 0 only
+# replays the corpus), starting from a copy of its committed corpus in
+# tests/fuzz/corpus/<harness>/, which is never written to. Usage:
+#   sh tests/fuzz/run.sh [HARNESS...]     (default: every tests/fuzz/fuzz_*.c)
+# Environment: FUZZ_SECONDS, FUZZ_PARALLEL=1 to run the harnesses at once
+# (niced), FUZZ_ARGS for extra libFuzzer options. Compiler flags are the
+# Makefile's: `make fuzz FUZZ_CFLAGS=-fno-sanitize=...` steps over a known
+# finding while its fix is pending (the objects are rebuilt).
 # Prints executions and coverage per harness; a crash, leak, sanitizer
 # report or hang leaves its input in build/fuzz/artifacts/ and makes the
 # script exit non-zero.
 set -u
 
 cd "$(dirname "$0")/../.." || exit 2
-CC=${CC:-clang}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_PARALLEL=${FUZZ_PARALLEL:-0}
 FUZZ_ARGS=${FUZZ_ARGS:-}
-FUZZ_CFLAGS=${FUZZ_CFLAGS:-}
 OUT=build/fuzz
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
-CFLAGS="-std=c17 -D_XOPEN_SOURCE=700 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude"
 
-harnesses=${*:-fuzz_msg fuzz_line fuzz_core fuzz_proxy fuzz_journal fuzz_ws}
+harnesses=${*:-$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')}
 
-if ! command -v "$CC" >/dev/null 2>&1; then
-	echo "run.sh: $CC not found (libFuzzer needs clang)" >&2
-	exit 2
-fi
-
-# The core: every src file but the socket shell (main, conn, loop),
-# instrumented for coverage without libFuzzer's main().
-build() {
-	mkdir -p "$OUT/obj" "$OUT/artifacts" "$OUT/work" || return 1
-	# Other flags than last time: build everything again.
-	cc_line="$CC $CFLAGS -fsanitize=fuzzer-no-link $SAN $FUZZ_CFLAGS"
-	if [ "$(cat "$OUT/obj/flags" 2>/dev/null)" != "$cc_line" ]; then
-		rm -f "$OUT"/obj/*.o
-		echo "$cc_line" >"$OUT/obj/flags"
-	fi
-	core=""
-	for src in src/*.c; do
-		name=$(basename "$src" .c)
-		case "$name" in main|conn|loop) continue ;; esac
-		obj="$OUT/obj/$name.o"
-		if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-		    [ -n "$(find include -newer "$obj" -name '*.h' | head -n 1)" ]; then
-			echo "  CC      $src"
-			$cc_line -c -o "$obj" "$src" || return 1
-		fi
-		core="$core $obj"
-	done
+check_built() {
+	mkdir -p "$OUT/artifacts" "$OUT/work" || return 1
 	for h in $harnesses; do
-		echo "  LD      $OUT/$h"
-		$CC $CFLAGS -fsanitize=fuzzer $SAN $FUZZ_CFLAGS -o "$OUT/$h" \
-		    "tests/fuzz/$h.c" $core || return 1
+		if [ ! -x "$OUT/$h" ]; then
+			echo "run.sh: $OUT/$h is not built (make fuzz-build)" >&2
+			return 1
+		fi
 	done
 }
 
@@ -108,7 +80,7 @@ report() {
 	return 0
 }
 
-build || { echo "run.sh: build failed"; echo "0 passed, 1 failed"; exit 1; }
+check_built || { echo "0 passed, 1 failed"; exit 1; }
 
 if [ "$FUZZ_PARALLEL" = 1 ]; then
 	pids=""
