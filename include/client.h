@@ -133,6 +133,17 @@ bool    client_is_closing(const struct client *cli);
 const char *client_name(const struct client *cli);
 /* Write "+" and the user's mode letters (e.g. "+Biw") into out. */
 void    client_umode_string(const struct client *cli, char out[8]);
+
+/*
+ * The user counts of struct server (nusers, ninvisible, nopers,
+ * max_users, for LUSERS) change only here. client_set_registered()
+ * completes registration and counts cli; client_set_umode() sets or
+ * clears a user mode, and counts it when cli is counted;
+ * client_uncount() takes cli out of the counts when it is reaped.
+ */
+void    client_set_registered(struct client *cli);
+void    client_set_umode(struct client *cli, unsigned bit, bool on);
+void    client_uncount(struct client *cli);
 /* The address as the peer has it: host without the "0" of "0::1". */
 const char *client_ip(const struct client *cli);
 /* Write "nick!user@host" into out (size outsz). */

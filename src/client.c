@@ -97,6 +97,57 @@ client_umode_string(const struct client *cli, char out[8])
 	    (cli->umodes & UMODE_WALLOPS) ? "w" : "");
 }
 
+/* Whether cli is in the user counts: from registration until reaped. */
+static bool
+is_counted(const struct client *cli)
+{
+	return cli->state == CLIENT_REGISTERED || cli->was_registered;
+}
+
+/* Add delta (1 or -1) to the counts cli's modes put it in. */
+static void
+count_modes(struct client *cli, unsigned modes, int delta)
+{
+	struct server *srv = cli->srv;
+
+	if (modes & UMODE_INVISIBLE)
+		srv->ninvisible += (unsigned)delta;
+	if (modes & UMODE_OPER)
+		srv->nopers += (unsigned)delta;
+}
+
+void
+client_set_registered(struct client *cli)
+{
+	struct server *srv = cli->srv;
+
+	cli->state = CLIENT_REGISTERED;
+	srv->nusers++;
+	count_modes(cli, cli->umodes, 1);
+	if (srv->nusers > srv->max_users)
+		srv->max_users = srv->nusers;
+}
+
+void
+client_set_umode(struct client *cli, unsigned bit, bool on)
+{
+	if (on == ((cli->umodes & bit) != 0))
+		return;
+	cli->umodes = on ? cli->umodes | bit : cli->umodes & ~bit;
+	if (is_counted(cli))
+		count_modes(cli, bit, on ? 1 : -1);
+}
+
+void
+client_uncount(struct client *cli)
+{
+	if (!is_counted(cli))
+		return;
+	cli->srv->nusers--;
+	count_modes(cli, cli->umodes, -1);
+	cli->was_registered = false;
+}
+
 const char *
 client_ip(const struct client *cli)
 {

@@ -367,16 +367,12 @@ channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 static void
-set_umode(struct server *srv, struct client *cli, unsigned bit, bool add,
+set_umode(struct client *cli, unsigned bit, bool add,
     struct mode_result *res, char letter)
 {
 	if (add == ((cli->umodes & bit) != 0))
 		return;
-	cli->umodes = add ? cli->umodes | bit : cli->umodes & ~bit;
-	if (bit == UMODE_INVISIBLE)
-		srv->ninvisible += add ? 1 : (unsigned)-1;
-	if (bit == UMODE_OPER)
-		srv->nopers--;
+	client_set_umode(cli, bit, add);
 	result_add(res, add, letter, NULL);
 }
 
@@ -406,15 +402,15 @@ user_mode(struct server *srv, struct client *cli, const struct msg *msg)
 		if (*p == '+' || *p == '-')
 			add = *p == '+';
 		else if (*p == 'i')
-			set_umode(srv, cli, UMODE_INVISIBLE, add, &res, 'i');
+			set_umode(cli, UMODE_INVISIBLE, add, &res, 'i');
 		else if (*p == 'w')
-			set_umode(srv, cli, UMODE_WALLOPS, add, &res, 'w');
+			set_umode(cli, UMODE_WALLOPS, add, &res, 'w');
 		else if (*p == 'B')
-			set_umode(srv, cli, UMODE_BOT, add, &res, 'B');
+			set_umode(cli, UMODE_BOT, add, &res, 'B');
 		else if (*p == 'o') {
 			/* RFC 2812 3.1.5: +o only through OPER. */
 			if (!add)
-				set_umode(srv, cli, UMODE_OPER, false, &res, 'o');
+				set_umode(cli, UMODE_OPER, false, &res, 'o');
 		} else
 			unknown = true;
 	}

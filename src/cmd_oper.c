@@ -67,8 +67,7 @@ oper_done(struct server *srv, struct client *cli, bool ok, const char *name)
 		return;
 	}
 	if (!(cli->umodes & UMODE_OPER)) {
-		cli->umodes |= UMODE_OPER;
-		srv->nopers++;
+		client_set_umode(cli, UMODE_OPER, true);
 		reply_from(cli, cli, "MODE %s :+o", cli->nick);
 	}
 	reply_numeric(srv, cli, RPL_YOUREOPER);

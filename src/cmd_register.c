@@ -99,12 +99,7 @@ register_try_complete(struct server *srv, struct client *cli)
 		nick_take(srv, cli, nick);
 		return;
 	}
-	cli->state = CLIENT_REGISTERED;
-	srv->nusers++;
-	if (cli->umodes & UMODE_INVISIBLE)
-		srv->ninvisible++;
-	if (srv->nusers > srv->max_users)
-		srv->max_users = srv->nusers;
+	client_set_registered(cli);
 	log_msg(&srv->log, LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
 	send_welcome(srv, cli);
 	cmd_metadata_send_own(srv, cli);
@@ -214,9 +209,9 @@ cmd_user(struct server *srv, struct client *cli, const struct msg *msg)
 	/* RFC 2812 3.1.3: bit 2 asks for +w, bit 3 for +i. */
 	mode = strtol(msg->params[1], NULL, 10);
 	if (mode & 4)
-		cli->umodes |= UMODE_WALLOPS;
+		client_set_umode(cli, UMODE_WALLOPS, true);
 	if (mode & 8)
-		cli->umodes |= UMODE_INVISIBLE;
+		client_set_umode(cli, UMODE_INVISIBLE, true);
 	cli->got_user = true;
 	register_try_complete(srv, cli);
 }

@@ -654,12 +654,8 @@ server_reap_next(struct server *srv)
 		reply_common(srv, cli, false, line, n);
 		monitor_notify(srv, cli, false);
 		whowas_add(srv->whowas, cli, srv->now);
-		srv->nusers--;
-		if (cli->umodes & UMODE_INVISIBLE)
-			srv->ninvisible--;
-		if (cli->umodes & UMODE_OPER)
-			srv->nopers--;
 	}
+	client_uncount(cli);
 	while (cli->channels)
 		channel_part(srv, cli->channels);
 	monitor_clear(srv->monitor, cli);
