@@ -19,6 +19,7 @@
 #define RPL_STATSUPTIME         "242 :Server Up %ld days %ld:%02ld:%02ld"
 #define RPL_STATSCOMMANDS       "212 %s %lu %lu %lu"
 #define RPL_ENDOFSTATS          "219 %s :End of /STATS report"
+#define RPL_STATSDEBUG          "249 %s :%s"
 #define RPL_LUSERCLIENT         "251 :There are %u users and %u invisible on 1 servers"
 #define RPL_LUSEROP             "252 %u :operator(s) online"
 #define RPL_LUSERUNKNOWN        "253 %u :unknown connection(s)"

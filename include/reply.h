@@ -42,6 +42,28 @@ void    reply_numeric_tagged(struct server *srv, struct client *cli, const char 
 void    reply_send_with_tag(struct client *cli, const char *tag, const char *line,
 	    size_t len);
 /*
+ * A numeric built by copying, for answers of many lines (WHO, LIST):
+ * reply_line_start() writes ":server NNN <target nick> " once, then each
+ * line appends its parameters with reply_line_add() and is queued by
+ * reply_line_send(), cut at 510 bytes like reply_numeric(), after which
+ * the next line starts again after the same head.
+ */
+struct reply_line {
+	char    text[IRC_LINE_MAX];
+	size_t  head;                   /* length of ":server NNN target " */
+	size_t  len;
+};
+
+/* fmt is the numeric.h literal; only its three digits are used. */
+void    reply_line_start(struct reply_line *l, struct server *srv,
+	    const struct client *cli, const char *fmt);
+/* Append s (cut when the line is full). */
+void    reply_line_add(struct reply_line *l, const char *s);
+/* Append the decimal digits of v. */
+void    reply_line_add_uint(struct reply_line *l, unsigned long long v);
+/* Queue the line for cli and start the next one after the head. */
+void    reply_line_send(struct reply_line *l, struct client *cli);
+/*
  * s shown as a middle parameter of a reply: s itself, or "*" when s is
  * empty, holds a space or starts with ':', which would shift or end the
  * reply's parameters (e.g. the key in "696 <chan> k <key> :Invalid key").

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "roundstat.h"
 
 struct client;
 struct hmap;
@@ -70,6 +71,7 @@ struct server {
 	size_t           nisupport;
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
+	struct roundstat rounds;        /* loop rounds' work time, for STATS r */
 	char            *config_path;   /* owned; NULL when started without -c */
 	config_load_fn  *config_load;   /* the shell's reader of config_path */
 	uint8_t          scram_secret[32]; /* random; SCRAM salts of unknown names */

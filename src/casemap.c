@@ -154,11 +154,38 @@ match_nfa(const char *mask, const char *s)
 	return (d[k / 64] >> (k % 64)) & 1;
 }
 
+/*
+ * What follows the mask's last '*' (all of it when there is none) must
+ * match the end of s, of n bytes. Checked first, it turns most strings
+ * away at once whatever the rest of the mask (WHO over long realnames).
+ */
+static bool
+match_tail(const char *mask, const char *s, size_t n)
+{
+	size_t m = strlen(mask), t = 0;
+
+	while (t < m && mask[m - 1 - t] != '*')
+		t++;
+	if (t > n || (t == m && m != n))
+		return false;
+	for (size_t i = 0; i < t; i++) {
+		char c = mask[m - t + i];
+
+		if (c != '?' && casemap_lower(c) != casemap_lower(s[n - t + i]))
+			return false;
+	}
+	return true;
+}
+
 bool
 casemap_match(const char *mask, const char *s)
 {
 	size_t n = strlen(s);
-	int r = match_greedy(mask, s, 4 * n + 64);
+	int r;
+
+	if (!match_tail(mask, s, n))
+		return false;
+	r = match_greedy(mask, s, 4 * n + 64);
 
 	/* Backtracking went on too long: switch to the linear-time matcher. */
 	if (r < 0)

@@ -460,7 +460,9 @@ static void
 list_continue(struct server *srv, struct client *cli)
 {
 	struct channel *chan;
+	struct reply_line l;
 
+	reply_line_start(&l, srv, cli, RPL_LIST);
 	while (buf_len(&cli->sendq) < LIST_CHUNK_BYTES) {
 		if ((chan = hmap_next(srv->channels, &cli->list_it, NULL)) == NULL) {
 			list_end(srv, cli);
@@ -472,8 +474,13 @@ list_continue(struct server *srv, struct client *cli)
 		if (!list_filters_match(srv, chan, cli->list_filters) ||
 		    !list_filters_match(srv, chan, cli->list_conds))
 			continue;
-		reply_numeric(srv, cli, RPL_LIST, chan->name, chan->nmembers,
-		    chan->topic && can_see(chan, cli) ? chan->topic : "");
+		/* RPL_LIST: <channel> <# visible> :<topic> */
+		reply_line_add(&l, chan->name);
+		reply_line_add(&l, " ");
+		reply_line_add_uint(&l, chan->nmembers);
+		reply_line_add(&l, " :");
+		reply_line_add(&l, chan->topic && can_see(chan, cli) ? chan->topic : "");
+		reply_line_send(&l, cli);
 	}
 }
 

@@ -228,6 +228,50 @@ stats_uptime(struct server *srv, struct client *cli)
 	    up / 60 % 60, up % 60);
 }
 
+/* One clock of STATS r: its histogram as "<=50us:N ... >50000us:N". */
+static void
+stats_round_hist(struct server *srv, struct client *cli, const char *name,
+    const struct roundstat_clock *c)
+{
+	char text[IRC_LINE_MAX];
+	size_t len = (size_t)snprintf(text, sizeof(text), "%s", name);
+
+	for (size_t i = 0; i < ROUNDSTAT_BUCKETS && len < sizeof(text); i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, " %s%uus:%llu",
+		    i < ROUNDSTAT_BUCKETS - 1 ? "<=" : ">",
+		    roundstat_bucket_us[i < ROUNDSTAT_BUCKETS - 1 ? i : i - 1],
+		    (unsigned long long)c->hist[i]);
+	reply_numeric(srv, cli, RPL_STATSDEBUG, "r", text);
+}
+
+/* Work time of the loop's rounds (roundstat.h), for operators. */
+static void
+stats_rounds(struct server *srv, struct client *cli)
+{
+	const struct roundstat *rs = &srv->rounds;
+	char text[IRC_LINE_MAX];
+	int64_t wall, cpu;
+
+	if (!(cli->umodes & UMODE_OPER)) {
+		reply_numeric(srv, cli, ERR_NOPRIVILEGES);
+		return;
+	}
+	roundstat_take_recent(&srv->rounds, &wall, &cpu);
+	snprintf(text, sizeof(text), "rounds %llu wall_ms %llu cpu_ms %llu",
+	    (unsigned long long)rs->rounds,
+	    (unsigned long long)(rs->wall.total_ns / 1000000),
+	    (unsigned long long)(rs->cpu.total_ns / 1000000));
+	reply_numeric(srv, cli, RPL_STATSDEBUG, "r", text);
+	snprintf(text, sizeof(text), "max wall_us %lld cpu_us %lld",
+	    (long long)(rs->wall.max_ns / 1000), (long long)(rs->cpu.max_ns / 1000));
+	reply_numeric(srv, cli, RPL_STATSDEBUG, "r", text);
+	snprintf(text, sizeof(text), "recent wall_us %lld cpu_us %lld",
+	    (long long)(wall / 1000), (long long)(cpu / 1000));
+	reply_numeric(srv, cli, RPL_STATSDEBUG, "r", text);
+	stats_round_hist(srv, cli, "wall", &rs->wall);
+	stats_round_hist(srv, cli, "cpu", &rs->cpu);
+}
+
 void
 cmd_stats(struct server *srv, struct client *cli, const struct msg *msg)
 {
@@ -241,6 +285,8 @@ cmd_stats(struct server *srv, struct client *cli, const struct msg *msg)
 		stats_commands(srv, cli);
 	else if (letter[0] == 'u')
 		stats_uptime(srv, cli);
+	else if (letter[0] == 'r')
+		stats_rounds(srv, cli);
 	/* Every query, known or not, ends with 219. */
 	reply_numeric(srv, cli, RPL_ENDOFSTATS, letter);
 }

@@ -152,6 +152,7 @@ struct who_query {
 	bool        opers_only;         /* the "o" flag */
 	bool        whox;               /* a %fields part was given */
 	char        fields[32];         /* WHOX field letters */
+	char        order[16];          /* those shown, in reply order, 'r' last */
 	char        token[8];           /* WHOX query token, echoed as "t" */
 };
 
@@ -191,6 +192,12 @@ who_parse(const struct msg *msg, struct who_query *q)
 	if (comma && strlen(comma + 1) >= 1 && strlen(comma + 1) <= 3 &&
 	    strspn(comma + 1, "0123456789") == strlen(comma + 1))
 		snprintf(q->token, sizeof(q->token), "%s", comma + 1);
+	/* The fields to show, in the fixed order: found once, not per user. */
+	nflags = 0;
+	for (const char *f = "tcuihsnfdlaor"; *f; f++)
+		if (strchr(q->fields, *f) != NULL && (*f != 't' || q->token[0] != '\0'))
+			q->order[nflags++] = *f;
+	q->order[nflags] = '\0';
 }
 
 /* "H" here or "G" gone, "*" for an operator, then the channel prefix. */
@@ -198,20 +205,23 @@ static void
 who_flags(const struct client *cli, const struct client *t,
     const struct membership *m, char out[8])
 {
-	char prefix[4] = "";
+	size_t n = 0;
 
-	if (m)
-		channel_prefix(m->prefix, (cli->caps & CAP_MULTI_PREFIX) != 0, prefix);
+	out[n++] = t->away ? 'G' : 'H';
+	if (t->umodes & UMODE_OPER)
+		out[n++] = '*';
 	/* IRCv3 bot mode: "B" after the away and operator flags. */
-	snprintf(out, 8, "%c%s%s%s", t->away ? 'G' : 'H',
-	    (t->umodes & UMODE_OPER) ? "*" : "", (t->umodes & UMODE_BOT) ? "B" : "",
-	    prefix);
+	if (t->umodes & UMODE_BOT)
+		out[n++] = 'B';
+	out[n] = '\0';
+	if (m)
+		channel_prefix(m->prefix, (cli->caps & CAP_MULTI_PREFIX) != 0, out + n);
 }
 
-/* The value of WHOX field f for t, using num for numbers. */
+/* The value of WHOX field f for t (not 'l' or 'r', see whox_send()). */
 static const char *
 whox_value(struct server *srv, const struct who_query *q, char f,
-    const struct client *t, const char *chan, const char *flags, char num[24])
+    const struct client *t, const char *chan, const char *flags)
 {
 	switch (f) {
 	case 't': return q->token;
@@ -222,57 +232,42 @@ whox_value(struct server *srv, const struct who_query *q, char f,
 	case 'n': return t->nick;
 	case 'f': return flags;
 	case 'd': return "0";
-	case 'l':
-		snprintf(num, 24, "%lld", (long long)(srv->now - t->last_message));
-		return num;
 	case 'a': return t->account[0] ? t->account : "0";
 	case 'o': return "n/a";
-	default: return NULL;
+	default: return "";
 	}
 }
 
-/* Append pre then v to out[*len] (outsz bytes, NUL-terminated); cut if full. */
-static void
-whox_append(char *out, size_t outsz, size_t *len, const char *pre, const char *v)
-{
-	for (int i = 0; i < 2; i++, pre = v) {
-		size_t n = strlen(pre);
-
-		if (n > outsz - 1 - *len)
-			n = outsz - 1 - *len;
-		memcpy(out + *len, pre, n);
-		*len += n;
-	}
-	out[*len] = '\0';
-}
-
-/* WHOX 354: the requested fields in the fixed order, realname last. */
+/*
+ * WHOX 354: the requested fields in the fixed order, realname last. Copied,
+ * not formatted: WHOX over a big channel runs this per member.
+ */
 static void
 whox_send(struct server *srv, struct client *cli, const struct who_query *q,
-    const struct client *t, const char *chan, const char *flags)
+    struct reply_line *l, const struct client *t, const char *chan, const char *flags)
 {
-	char out[IRC_LINE_MAX], num[24];
-	size_t len = 0;
-
-	out[0] = '\0';
-	/* Copied, not formatted: WHOX over a big channel runs this per member. */
-	for (const char *f = "tcuihsnfdlao"; *f; f++) {
-		if (strchr(q->fields, *f) == NULL ||
-		    (*f == 't' && q->token[0] == '\0'))
-			continue;
-		whox_append(out, sizeof(out), &len, len ? " " : "",
-		    whox_value(srv, q, *f, t, chan, flags, num));
+	for (const char *f = q->order; *f; f++) {
+		if (f != q->order)
+			reply_line_add(l, " ");
+		if (*f == 'l')
+			reply_line_add_uint(l, (unsigned long long)(srv->now > t->last_message ?
+			    srv->now - t->last_message : 0));
+		else if (*f == 'r') {
+			reply_line_add(l, ":");
+			reply_line_add(l, t->realname ? t->realname : "");
+		} else
+			reply_line_add(l, whox_value(srv, q, *f, t, chan, flags));
 	}
-	if (strchr(q->fields, 'r'))
-		whox_append(out, sizeof(out), &len, len ? " :" : ":",
-		    t->realname ? t->realname : "");
-	reply_numeric(srv, cli, RPL_WHOSPCRPL, out);
+	reply_line_send(l, cli);
 }
 
-/* One WHO line for t, shown in m's channel (or "*" when m is NULL). */
+/*
+ * One WHO line for t, shown in m's channel (or "*" when m is NULL), on l
+ * (started by who_start()).
+ */
 static void
 who_send(struct server *srv, struct client *cli, const struct who_query *q,
-    const struct client *t, const struct membership *m)
+    struct reply_line *l, const struct client *t, const struct membership *m)
 {
 	const char *chan = m ? m->chan->name : "*";
 	char flags[8];
@@ -280,12 +275,35 @@ who_send(struct server *srv, struct client *cli, const struct who_query *q,
 	if (q->opers_only && !(t->umodes & UMODE_OPER))
 		return;
 	who_flags(cli, t, m, flags);
-	if (q->whox)
-		whox_send(srv, cli, q, t, chan, flags);
-	else
-		reply_numeric(srv, cli, RPL_WHOREPLY, chan, t->user, t->host,
-		    srv->cfg.server_name, t->nick, flags, QUERY_HOPCOUNT,
-		    t->realname ? t->realname : "");
+	if (q->whox) {
+		whox_send(srv, cli, q, l, t, chan, flags);
+		return;
+	}
+	/* RPL_WHOREPLY: <channel> <user> <host> <server> <nick> <flags> :0 <realname> */
+	reply_line_add(l, chan);
+	reply_line_add(l, " ");
+	reply_line_add(l, t->user);
+	reply_line_add(l, " ");
+	reply_line_add(l, t->host);
+	reply_line_add(l, " ");
+	reply_line_add(l, srv->cfg.server_name);
+	reply_line_add(l, " ");
+	reply_line_add(l, t->nick);
+	reply_line_add(l, " ");
+	reply_line_add(l, flags);
+	reply_line_add(l, " :");
+	reply_line_add_uint(l, QUERY_HOPCOUNT);
+	reply_line_add(l, " ");
+	reply_line_add(l, t->realname ? t->realname : "");
+	reply_line_send(l, cli);
+}
+
+/* The head of q's reply lines: 354 for WHOX, else 352. */
+static void
+who_start(struct server *srv, struct client *cli, const struct who_query *q,
+    struct reply_line *l)
+{
+	reply_line_start(l, srv, cli, q->whox ? RPL_WHOSPCRPL : RPL_WHOREPLY);
 }
 
 /* The first of t's channels that cli may see, or NULL. */
@@ -304,17 +322,19 @@ who_channel(struct server *srv, struct client *cli, const struct who_query *q,
 {
 	bool member = channel_member(chan, cli) != NULL;
 	uint32_t peers;
+	struct reply_line l;
 
 	/* RFC 2812 3.6.1: a secret or private channel is empty to outsiders. */
 	if (!member && channel_is_hidden(chan))
 		return;
 	peers = member ? 0 : mark_peers(srv, cli);
+	who_start(srv, cli, q, &l);
 	for (struct membership *m = chan->members; m && !client_is_closing(cli);
 	    m = m->chan_next) {
 		if (!member && (m->cli->umodes & UMODE_INVISIBLE) &&
 		    m->cli->serial != peers)
 			continue;
-		who_send(srv, cli, q, m->cli, m);
+		who_send(srv, cli, q, &l, m->cli, m);
 	}
 }
 
@@ -333,10 +353,12 @@ who_mask(struct server *srv, struct client *cli, const struct who_query *q)
 	const char *mask = q->match;
 	struct client *t;
 	uint32_t peers;
+	struct reply_line l;
 
+	who_start(srv, cli, q, &l);
 	/* An exact nick names one user, invisible or not, like WHOIS. */
 	if (strpbrk(mask, "*?") == NULL && (t = client_find_user(srv, mask)) != NULL) {
-		who_send(srv, cli, q, t, visible_membership(cli, t));
+		who_send(srv, cli, q, &l, t, visible_membership(cli, t));
 		return;
 	}
 	/* RFC 2812 3.6.1: "0" means everyone, like "*". */
@@ -352,8 +374,9 @@ who_mask(struct server *srv, struct client *cli, const struct who_query *q)
 			continue;
 		if (t != cli && (t->umodes & UMODE_INVISIBLE) && t->serial != peers)
 			continue;
-		if (who_matches(srv, mask, t))
-			who_send(srv, cli, q, t, visible_membership(cli, t));
+		/* "*" (simplified from any run of '*') matches everyone. */
+		if (strcmp(mask, "*") == 0 || who_matches(srv, mask, t))
+			who_send(srv, cli, q, &l, t, visible_membership(cli, t));
 	}
 }
 

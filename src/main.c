@@ -25,6 +25,7 @@
 #include "histfile.h"
 #include "log.h"
 #include "loop.h"
+#include "roundstat.h"
 #include "server.h"
 
 /* Self-pipe: signal handlers write the signal number, the loop reads it. */
@@ -274,11 +275,23 @@ sooner(int a, int b)
 	return a < 0 || (b >= 0 && b < a) ? b : a;
 }
 
+/* Nanoseconds on clock id (CLOCK_MONOTONIC, or this thread's CPU time). */
+static int64_t
+clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static int
 serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 {
 	int timeout, rc = 0;
 	bool busy;
+	int64_t wall0, cpu0;
 
 	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
@@ -288,6 +301,9 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 			rc = 1;
 			break;
 		}
+		/* The round's work, for STATS r: from here to the next wait. */
+		wall0 = clock_ns(CLOCK_MONOTONIC);
+		cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		/* Handlers must see the time after the wait, not before it. */
 		server_set_clock(srv, wall_ms(), mono_ms());
 		loop_dispatch(lp);
@@ -303,6 +319,8 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 		/* Last, the round's history records go to the file. */
 		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));
+		roundstat_note(&srv->rounds, clock_ns(CLOCK_MONOTONIC) - wall0,
+		    clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0);
 	}
 	log_msg(&srv->log, LOG_INFO, "shutting down");
 	conn_shutdown(c, "Server shutting down", 2000);

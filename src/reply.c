@@ -47,6 +47,56 @@ reply_send_tagged(struct client *cli, const char *tag, const char *fmt, ...)
 		client_send(cli, out, (size_t)m);
 }
 
+void
+reply_line_start(struct reply_line *l, struct server *srv, const struct client *cli,
+    const char *fmt)
+{
+	char numeric[4];
+
+	memcpy(numeric, fmt, 3);
+	numeric[3] = '\0';
+	l->len = 0;
+	reply_line_add(l, ":");
+	reply_line_add(l, srv->cfg.server_name);
+	reply_line_add(l, " ");
+	reply_line_add(l, numeric);
+	reply_line_add(l, " ");
+	reply_line_add(l, client_name(cli));
+	reply_line_add(l, " ");
+	l->head = l->len;
+}
+
+void
+reply_line_add(struct reply_line *l, const char *s)
+{
+	/* One byte more than a line may hold, so that msg_finish_line() cuts it. */
+	size_t n = strlen(s), room = IRC_LINE_MAX - 1 - l->len;
+
+	if (n > room)
+		n = room;
+	memcpy(l->text + l->len, s, n);
+	l->len += n;
+}
+
+void
+reply_line_add_uint(struct reply_line *l, unsigned long long v)
+{
+	char digits[24], *p = digits + sizeof(digits) - 1;
+
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	reply_line_add(l, p);
+}
+
+void
+reply_line_send(struct reply_line *l, struct client *cli)
+{
+	client_send(cli, l->text, msg_finish_line(l->text, (int)l->len));
+	l->len = l->head;
+}
+
 const char *
 reply_param(const char *s)
 {

@@ -25,7 +25,12 @@ connect_rate = 0
 max_clients = 6000
 ping_frequency = 3600
 log_level = warn
-"""
+oper bench {
+	password = %s
+	host = *@127.0.0.1 *@127.0.0.2
+}
+""" % "$pbkdf2-sha256$200000$IIxQ1NoYoXrIYIho3KXxPg$H8VHQIfXy7PHo7gOgJoK2kA149p3YZtVN613beEu5no"
+OPER_PASSWORD = "change-me"     # of that hash (conf/ircserv.conf's example)
 REALNAME_LEN = 390
 BANS = 100
 
@@ -266,12 +271,54 @@ class Line:
             self.seen.discard(token)
             return True
 
-    def sync(self, token, timeout=60.0):
-        """PING with a token made unique, and wait for its PONG."""
+    def sync(self, token, timeout=60.0, before=()):
+        """PING with a token made unique, and wait for its PONG. The
+        lines in before go first, in the same write (so that the server
+        reads them and the PING in one round)."""
         Line.serial += 1
         token = "%s.%d" % (token, Line.serial)
-        self.sendline("PING :%s" % token)
+        self.sock.sendall("".join(ln + "\r\n" for ln in list(before) + ["PING :" + token])
+                          .encode())
         return self.wait_for(token.encode(), timeout)
+
+    def oper(self):
+        """OPER with the benchmark's oper block; whether it worked."""
+        self.sendline("OPER bench %s" % OPER_PASSWORD)
+        with self.cond:
+            self.keep_lines, self.lines = True, []
+        ok = self.sync("oper", 30)
+        with self.cond:
+            got, self.keep_lines, self.lines = self.lines, False, []
+        return ok and any(b" 381 " in ln for ln in got)
+
+    def rounds(self):
+        """STATS r (the loop's rounds, see docs/commands.md) as a dict:
+        rounds, max_wall_us, max_cpu_us (since start), recent_wall_us,
+        recent_cpu_us (since the previous STATS r), hist_wall, hist_cpu
+        (lists of counts), buckets (their upper bounds in us)."""
+        with self.cond:
+            self.keep_lines, self.lines = True, []
+        self.sendline("STATS r")
+        if not self.sync("stats", 30):
+            raise RuntimeError("no answer to STATS r")
+        with self.cond:
+            got, self.keep_lines, self.lines = self.lines, False, []
+        out = {}
+        for ln in got:
+            if b" 249 " not in ln:
+                continue
+            words = ln.split(b" :", 1)[1].decode().split()
+            if words[0] == "rounds":
+                out["rounds"] = int(words[1])
+            elif words[0] in ("max", "recent"):
+                out[words[0] + "_wall_us"] = int(words[2])
+                out[words[0] + "_cpu_us"] = int(words[4])
+            elif words[0] in ("wall", "cpu"):
+                out["hist_" + words[0]] = [int(w.split(":")[1]) for w in words[1:]]
+                out["buckets"] = [w.split(":")[0] for w in words[1:]]
+        if "recent_cpu_us" not in out:
+            raise RuntimeError("no STATS r figures in %r" % got[-8:])
+        return out
 
     def close(self):
         try:

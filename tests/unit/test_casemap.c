@@ -178,6 +178,16 @@ test_match_table(void **state)
 		{ "a*", "a", true },
 		{ "a**", "a", true },
 		{ "**a", "a", true },
+		/* The part after the last '*' is checked against the end first. */
+		{ "??*x", "abx", true },
+		{ "??*x", "ax", false },
+		{ "??*x", "abcy", false },
+		{ "*?X", "abx", true },
+		{ "a?c", "abcd", false },
+		{ "a?c", "ab", false },
+		{ "abc*", "abcdef", true },
+		{ "*", "", true },
+		{ "?", "", false },
 		/* Wildcards in the string are literal characters. */
 		{ "a", "*", false },
 		{ "?", "*", true },

@@ -251,6 +251,45 @@ test_whox_token(void **state)
 	fake_expect_has(alice, ":irc.local 354 alice alice\r\n");
 }
 
+/*
+ * WHO and WHOX lines are copied together, not formatted: a line longer
+ * than the limit (a 30-character nick, a 50-character channel and a
+ * 390-character realname) is cut so that with CR LF it is 512 bytes.
+ */
+static void
+test_who_long_line(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+	struct client *bob = fake_client(srv, "127.0.0.1");
+	char line[IRC_LINE_MAX], chan[IRC_CHANNELLEN + 1], *out, *end;
+
+	memset(chan, 'c', IRC_CHANNELLEN);
+	chan[0] = '#';
+	chan[IRC_CHANNELLEN] = '\0';
+	memset(line, 'r', sizeof(line));
+	memcpy(line, "USER b 0 * :", 12);
+	line[12 + IRC_REALNAMELEN] = '\0';
+	fake_line(srv, bob, "PASS " FAKE_PASSWORD);
+	fake_linef(srv, bob, "NICK %.*s", IRC_NICKLEN, line + 12);
+	fake_line(srv, bob, line);
+	fake_linef(srv, bob, "JOIN %s", chan);
+	assert_true(client_is_registered(bob));
+	fake_drop_output(bob);
+	for (int i = 0; i < 2; i++) {
+		fake_linef(srv, alice, "WHO %s%s", chan, i == 0 ? "" : " %cuhsnfr");
+		out = fake_take_output(alice);
+		end = strstr(out, "\r\n");
+		assert_non_null(end);
+		assert_int_equal(end + 2 - out, IRC_LINE_MAX);
+		assert_memory_equal(out, i == 0 ? ":irc.local 352 alice #ccc" :
+		    ":irc.local 354 alice #ccc", 25);
+		assert_non_null(strstr(out, i == 0 ? " H@ :0 rrrr" : " H@ :rrrr"));
+		assert_non_null(strstr(end, " 315 alice "));
+		free(out);
+	}
+}
+
 /* A WHO mask is simplified; one too long to match anything matches nothing. */
 static void
 test_who_mask_hostile(void **state)
@@ -661,6 +700,38 @@ test_stats(void **state)
 	fake_expect(alice, ":irc.local 402 alice other.server :No such server\r\n");
 }
 
+/* STATS r: the loop's rounds (roundstat.h), for operators only. */
+static void
+test_stats_rounds(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+
+	fake_line(srv, alice, "STATS r");
+	fake_expect(alice,
+	    ":irc.local 481 alice :Permission Denied- You're not an IRC operator\r\n"
+	    ":irc.local 219 alice r :End of /STATS report\r\n");
+	alice->umodes |= UMODE_OPER;
+	roundstat_note(&srv->rounds, 120000, 80000);         /* 120 us, 80 us */
+	roundstat_note(&srv->rounds, 7000000, 3000000);      /* 7 ms, 3 ms */
+	fake_line(srv, alice, "STATS r");
+	fake_expect(alice,
+	    ":irc.local 249 alice r :rounds 2 wall_ms 7 cpu_ms 3\r\n"
+	    ":irc.local 249 alice r :max wall_us 7000 cpu_us 3000\r\n"
+	    ":irc.local 249 alice r :recent wall_us 7000 cpu_us 3000\r\n"
+	    ":irc.local 249 alice r :wall <=50us:0 <=100us:0 <=250us:1 <=500us:0 "
+	    "<=1000us:0 <=2000us:0 <=5000us:0 <=10000us:1 <=50000us:0 >50000us:0\r\n"
+	    ":irc.local 249 alice r :cpu <=50us:0 <=100us:1 <=250us:0 <=500us:0 "
+	    "<=1000us:0 <=2000us:0 <=5000us:1 <=10000us:0 <=50000us:0 >50000us:0\r\n"
+	    ":irc.local 219 alice r :End of /STATS report\r\n");
+	/* "recent" starts again with each STATS r; "max" stays. */
+	roundstat_note(&srv->rounds, 60000, 40000);
+	fake_line(srv, alice, "STATS r");
+	assert_true(fake_output_has(alice, ":irc.local 249 alice r :max wall_us 7000 cpu_us 3000\r\n"));
+	assert_true(fake_output_has(alice, ":irc.local 249 alice r :recent wall_us 60 cpu_us 40\r\n"));
+	fake_drop_output(alice);
+}
+
 static void
 test_stats_commands(void **state)
 {
@@ -815,6 +886,7 @@ main(void)
 		T(test_who_flags),
 		T(test_whox),
 		T(test_whox_token),
+		T(test_who_long_line),
 		T(test_who_mask_hostile),
 		T(test_whois),
 		T(test_whois_errors_and_targets),
@@ -831,6 +903,7 @@ main(void)
 		T(test_info),
 		T(test_links),
 		T(test_stats),
+		T(test_stats_rounds),
 		T(test_stats_commands),
 		T(test_help),
 		T(test_helpop),
