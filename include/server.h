@@ -72,6 +72,8 @@ struct server {
 	unsigned long   *cmd_counts;    /* per command table row, for STATS m */
 	unsigned long   *cmd_bytes;
 	struct roundstat rounds;        /* loop rounds' work time, for STATS r */
+	uint64_t         closing_drops; /* lines for clients already closing,
+	                                 * dropped (work wasted), for STATS r */
 	char            *config_path;   /* owned; NULL when started without -c */
 	config_load_fn  *config_load;   /* the shell's reader of config_path */
 	uint8_t          scram_secret[32]; /* random; SCRAM salts of unknown names */

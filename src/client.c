@@ -178,8 +178,10 @@ mark_pending(struct client *cli)
 void
 client_send(struct client *cli, const char *p, size_t n)
 {
-	if (client_is_closing(cli))
+	if (client_is_closing(cli)) {
+		cli->srv->closing_drops++;
 		return;
+	}
 	if (buf_append(&cli->sendq, p, n) == -1) {
 		client_close(cli, "SendQ exceeded");
 		return;

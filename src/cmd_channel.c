@@ -463,7 +463,8 @@ list_continue(struct server *srv, struct client *cli)
 	struct reply_line l;
 
 	reply_line_start(&l, srv, cli, RPL_LIST);
-	while (buf_len(&cli->sendq) < LIST_CHUNK_BYTES) {
+	/* A client cut off for SendQ meanwhile gets no more formatting. */
+	while (buf_len(&cli->sendq) < LIST_CHUNK_BYTES && !client_is_closing(cli)) {
 		if ((chan = hmap_next(srv->channels, &cli->list_it, NULL)) == NULL) {
 			list_end(srv, cli);
 			return;

@@ -270,6 +270,9 @@ stats_rounds(struct server *srv, struct client *cli)
 	reply_numeric(srv, cli, RPL_STATSDEBUG, "r", text);
 	stats_round_hist(srv, cli, "wall", &rs->wall);
 	stats_round_hist(srv, cli, "cpu", &rs->cpu);
+	snprintf(text, sizeof(text), "dropped_lines %llu",
+	    (unsigned long long)srv->closing_drops);
+	reply_numeric(srv, cli, RPL_STATSDEBUG, "r", text);
 }
 
 void

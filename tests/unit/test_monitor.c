@@ -46,6 +46,37 @@ test_monitor_add_status(void **state)
 	fake_expect(w, ":irc.local 461 watcher MONITOR :Not enough parameters\r\n");
 }
 
+/*
+ * Removing entries: the last one (which must not be copied onto itself,
+ * a memcpy with overlapping arguments that ASan reports), one in the
+ * middle (the last moves into its place), then the only one left.
+ */
+static void
+test_monitor_remove_last(void **state)
+{
+	struct server *srv = *state;
+	struct client *w = fake_registered(srv, "watcher");
+
+	fake_line(srv, w, "MONITOR + a,b,c,d");
+	fake_drop_output(w);
+	fake_line(srv, w, "MONITOR - d");
+	assert_int_equal(w->nmonitors, 3);
+	fake_line(srv, w, "MONITOR - A");
+	fake_line(srv, w, "MONITOR L");
+	fake_expect(w, ":irc.local 732 watcher :c,b\r\n"
+	    ":irc.local 733 watcher :End of MONITOR list\r\n");
+	fake_line(srv, w, "MONITOR - b,c");
+	assert_int_equal(w->nmonitors, 0);
+	fake_line(srv, w, "MONITOR + e");
+	fake_drop_output(w);
+	fake_line(srv, w, "MONITOR - e");
+	fake_line(srv, w, "MONITOR L");
+	fake_expect(w, ":irc.local 733 watcher :End of MONITOR list\r\n");
+	/* Nothing is watched any more: e's arrival is not announced. */
+	fake_registered(srv, "e");
+	fake_expect(w, "");
+}
+
 static void
 test_monitor_notifications(void **state)
 {
@@ -130,6 +161,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_monitor_add_status),
+		T(test_monitor_remove_last),
 		T(test_monitor_notifications),
 		T(test_monitor_full),
 		T(test_watcher_quit_clears),

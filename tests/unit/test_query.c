@@ -723,6 +723,7 @@ test_stats_rounds(void **state)
 	    "<=1000us:0 <=2000us:0 <=5000us:0 <=10000us:1 <=50000us:0 >50000us:0\r\n"
 	    ":irc.local 249 alice r :cpu <=50us:0 <=100us:1 <=250us:0 <=500us:0 "
 	    "<=1000us:0 <=2000us:0 <=5000us:1 <=10000us:0 <=50000us:0 >50000us:0\r\n"
+	    ":irc.local 249 alice r :dropped_lines 0\r\n"
 	    ":irc.local 219 alice r :End of /STATS report\r\n");
 	/* "recent" starts again with each STATS r; "max" stays. */
 	roundstat_note(&srv->rounds, 60000, 40000);

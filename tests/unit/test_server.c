@@ -223,6 +223,43 @@ test_sendq_exceeded(void **state)
 	assert_null(client_find_nick(srv, "bob"));
 }
 
+/*
+ * NAMES, WHO and LIST stop making lines for a client cut off for SendQ in
+ * the middle of their answer: at most a last partial line and the end
+ * numeric are made and dropped (closing_drops counts lines made for a
+ * closing client), not one line per remaining member or channel.
+ */
+static void
+test_big_answer_stops_at_sendq(void **state)
+{
+	struct server *srv = *state;
+	const char *cmds[] = { "NAMES #big", "WHO #big", "WHO *", "WHO #big %nr", "LIST" };
+	char nick[IRC_NICKLEN + 1];
+
+	/* 300 members with 30-character nicks, each also alone in a channel. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(nick, sizeof(nick), "member%024d", i);
+		fake_joined(srv, nick, "#big");
+		fake_linef(srv, client_find_nick(srv, nick), "JOIN #c%d", i);
+	}
+	fake_drop_all(srv);
+	srv->cfg.sendq = 4096;
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		struct client *asker = fake_registered(srv, "asker");
+		uint64_t before = srv->closing_drops;
+
+		fake_drop_output(asker);
+		fake_line(srv, asker, cmds[k]);
+		if (!client_is_closing(asker))
+			fail_msg("%s: the asker was not cut off", cmds[k]);
+		if (srv->closing_drops - before > 2)
+			fail_msg("%s: %llu lines made after the cut-off", cmds[k],
+			    (unsigned long long)(srv->closing_drops - before));
+		fake_reap(srv);
+		fake_drop_all(srv);
+	}
+}
+
 /* A closing client is still a member until reaped, but gets no bytes. */
 static void
 test_closing_gets_nothing(void **state)
@@ -435,6 +472,7 @@ main(void)
 		T(test_ping_freq_below_reg_timeout),
 		T(test_ping_activity),
 		T(test_sendq_exceeded),
+		T(test_big_answer_stops_at_sendq),
 		T(test_closing_gets_nothing),
 		T(test_shutdown),
 		T(test_reap_releases),
