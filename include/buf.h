@@ -10,14 +10,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Offsets are 32 bits, so that the two buffers of every client take 64
+ * bytes, not 112: a buffer never holds more than BUF_MAX_CAP bytes (the
+ * largest limit a configuration allows is far below it).
+ */
+#define BUF_MAX_CAP ((size_t)1 << 31)
 
 struct buf {
 	char    *data;          /* owned; NULL while empty */
-	size_t   start;         /* first unread byte */
-	size_t   end;           /* one past the last byte */
-	size_t   cap;
-	size_t   limit;         /* most bytes it may hold; 0 = no limit */
-	size_t   scan;          /* bytes after start known to hold no line end */
+	uint32_t start;         /* first unread byte */
+	uint32_t end;           /* one past the last byte */
+	uint32_t cap;
+	uint32_t limit;         /* most bytes it may hold; 0 = no limit */
+	uint32_t scan;          /* bytes after start known to hold no line end */
 	bool     discard;       /* dropping the rest of an over-long line */
 };
 
@@ -27,7 +35,10 @@ enum buf_line {
 	BUF_LINE_TOOLONG        /* a line over the maximum was dropped */
 };
 
-/* Set up an empty buffer holding at most limit bytes (0: unlimited). */
+/*
+ * Set up an empty buffer holding at most limit bytes (0: unlimited, which
+ * is BUF_MAX_CAP; so is any larger limit).
+ */
 void    buf_init(struct buf *b, size_t limit);
 /* Release the storage; the buffer is empty and reusable afterwards. */
 void    buf_free(struct buf *b);

@@ -41,8 +41,8 @@ typedef void client_drain_fn(struct server *srv, struct client *cli);
 struct client {
 	struct server   *srv;
 	int              fd;            /* -1 for a fake client in tests */
+	enum client_state state;        /* (fields ordered to leave no holes) */
 	uint64_t         id;            /* unique for the server's lifetime */
-	enum client_state state;
 	bool             was_registered;
 	bool             pass_ok;
 	bool             pass_sent;     /* PASS seen, right or wrong */
@@ -63,11 +63,11 @@ struct client {
 	struct client   *acct_prev, *acct_next;  /* sessions of that account */
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
+	unsigned         sasl_step;     /* SCRAM messages taken (cmd_sasl.c) */
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
 	bool             sasl_discard;  /* dropping the rest of a too long message */
-	struct scram    *sasl_scram;    /* owned; a SCRAM exchange, else NULL */
-	unsigned         sasl_step;     /* SCRAM messages taken (cmd_sasl.c) */
 	bool             hash_wait;     /* a password check is queued (hashq.h) */
+	struct scram    *sasl_scram;    /* owned; a SCRAM exchange, else NULL */
 	int64_t          hash_debt_ms;  /* its password-check budget (hashq.c) */
 	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */
 	size_t           nmonitors;

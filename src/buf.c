@@ -22,7 +22,7 @@ void
 buf_init(struct buf *b, size_t limit)
 {
 	memset(b, 0, sizeof(*b));
-	b->limit = limit;
+	b->limit = (uint32_t)(limit > BUF_MAX_CAP ? BUF_MAX_CAP : limit);
 }
 
 void
@@ -70,8 +70,8 @@ buf_truncate(struct buf *b, size_t len)
 void
 buf_consume(struct buf *b, size_t n)
 {
-	b->start += n;
-	b->scan = b->scan > n ? b->scan - n : 0;
+	b->start += (uint32_t)n;
+	b->scan = b->scan > n ? b->scan - (uint32_t)n : 0;
 	if (b->start == b->end)
 		buf_emptied(b);
 }
@@ -88,10 +88,10 @@ buf_room(struct buf *b, size_t n)
 	if (b->start > 0 && b->cap - len >= n) {
 		memmove(b->data, b->data + b->start, len);
 		b->start = 0;
-		b->end = len;
+		b->end = (uint32_t)len;
 		return 0;
 	}
-	if (n > SIZE_MAX / 2 - len)
+	if (n > BUF_MAX_CAP - len)
 		return -1;
 	need = len + n;
 	cap = b->cap ? b->cap : BUF_MIN_CAP;
@@ -100,12 +100,12 @@ buf_room(struct buf *b, size_t n)
 	if (b->start > 0) {
 		memmove(b->data, b->data + b->start, len);
 		b->start = 0;
-		b->end = len;
+		b->end = (uint32_t)len;
 	}
 	if ((p = realloc(b->data, cap)) == NULL)
 		return -1;
 	b->data = p;
-	b->cap = cap;
+	b->cap = (uint32_t)cap;
 	return 0;
 }
 
@@ -119,7 +119,7 @@ buf_append(struct buf *b, const void *p, size_t n)
 	if (buf_room(b, n) == -1)
 		return -1;
 	memcpy(b->data + b->end, p, n);
-	b->end += n;
+	b->end += (uint32_t)n;
 	return 0;
 }
 
@@ -144,7 +144,7 @@ buf_reserve(struct buf *b, size_t want, size_t *avail)
 void
 buf_commit(struct buf *b, size_t n)
 {
-	b->end += n;
+	b->end += (uint32_t)n;
 	if (b->start == b->end)
 		buf_emptied(b);
 }
@@ -184,7 +184,7 @@ buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
 				buf_consume(b, n);
 				return BUF_LINE_TOOLONG;
 			}
-			b->scan = n;
+			b->scan = (uint32_t)n;
 			return BUF_LINE_NONE;
 		}
 		was_lf = p[eol] == '\n';
@@ -212,7 +212,7 @@ buf_take_line(struct buf *b, size_t max, char **line, size_t *len)
 		 */
 		*line = p;
 		*len = eol;
-		b->start += eol + 1;
+		b->start += (uint32_t)eol + 1;
 		if (eol + 1 < n && p[eol + 1] == '\n' && !was_lf)
 			b->start++;
 		b->scan = 0;
