@@ -215,6 +215,8 @@ class Line:
     def __init__(self, port, nick, realname_text="bench", src=None):
         self.sock = socket.create_connection(("127.0.0.1", port), 10,
                                              (src, 0) if src else None)
+        # The reader blocks until data or close(): a client may sit idle.
+        self.sock.settimeout(None)
         self.nick = nick
         self.cond = threading.Condition()
         self.tail = b""
@@ -300,7 +302,8 @@ class Line:
             self.keep_lines, self.lines = True, []
         self.sendline("STATS r")
         if not self.sync("stats", 30):
-            raise RuntimeError("no answer to STATS r")
+            raise RuntimeError("no answer to STATS r (closed: %s, last: %r)"
+                               % (self.closed, self.tail[-300:]))
         with self.cond:
             got, self.keep_lines, self.lines = self.lines, False, []
         out = {}

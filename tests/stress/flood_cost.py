@@ -4,7 +4,9 @@ while a probe client's PING round trips stay short and a chat between two
 other clients arrives complete and in order.
 
 Generous bounds, not a benchmark: PING p99 under 100 ms, every chat
-message in order. The probe and the chat connect from 127.0.0.2, which is
+message in order. An operator reads STATS r before and after the attack:
+the longest loop round (wall and the server's own CPU time) and how many
+rounds worked more than 5 ms are printed, not checked. The probe and the chat connect from 127.0.0.2, which is
 flood-exempt, so that their own pace is not throttled; the attackers come
 from 127.0.0.1 under default flood control.
 """
@@ -92,15 +94,32 @@ def chat(port, stop, result):
     b.close()
 
 
+def round_figures(figures, before, after):
+    """The loop's rounds during the attack, from two STATS r readings."""
+    def over(h):
+        return sum(n for b, n in zip(after["buckets"], h)
+                   if b in ("<=10000us", "<=50000us", ">50000us"))
+
+    hist = {k: [a - b for a, b in zip(after[k], before[k])] for k in ("hist_wall", "hist_cpu")}
+    figures.append(("cost: loop rounds", "%d, longest %.1f ms wall / %.1f ms CPU; "
+                    "over 5 ms: %d wall, %d CPU" % (
+                        after["rounds"] - before["rounds"], after["recent_wall_us"] / 1000.0,
+                        after["recent_cpu_us"] / 1000.0, over(hist["hist_wall"]),
+                        over(hist["hist_cpu"]))))
+
+
 def run(chk, binary, tmpdir, figures):
     srv = irccost.start_server(binary, tmpdir, "cost", "flood_exempt = %s\n" % EXEMPT)
-    drain = op = None
+    drain = op = watch = None
     attackers, stop = [], threading.Event()
     try:
         drain, op = irccost.build_state(srv.port, srv.pid, log=lambda s: None)
         chk.check("cost: state built (2000 users, 1000 channels, #big, #t)", True)
         lines = [w for w in irccost.worst_lines() if w[1] is not None and "baseline" not in w[0]]
         rtts, chat_result = [], {}
+        watch = irccost.Line(srv.port, "watch", src=EXEMPT)
+        chk.check("cost: operator for STATS r", watch.oper())
+        rounds0 = watch.rounds()
         helpers = [threading.Thread(target=probe_pings, args=(srv.port, stop, rtts)),
                    threading.Thread(target=chat, args=(srv.port, stop, chat_result))]
         for k in range(ATTACKERS):
@@ -113,6 +132,7 @@ def run(chk, binary, tmpdir, figures):
         for t in attackers + helpers:
             t.join(30)
         cpu = (srv.cpu_s() - cpu0) / (time.monotonic() - t0)
+        round_figures(figures, rounds0, watch.rounds())
         rtts.sort()
         p99 = rtts[int(len(rtts) * 0.99) - 1] if rtts else 9.9
         sent = sum(a.sent for a in attackers)
@@ -133,8 +153,9 @@ def run(chk, binary, tmpdir, figures):
         chk.check("cost: server alive", srv.proc.poll() is None)
     finally:
         stop.set()
-        if op:
-            op.close()
+        for c in (op, watch):
+            if c:
+                c.close()
         if drain:
             drain.close_all()
         code = srv.stop()

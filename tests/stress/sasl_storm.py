@@ -50,6 +50,12 @@ LOGIN_TIMEOUT_S = 20.0
 # Bounds for make test: generous, for a loaded 2-core machine.
 MAX_BURST_RTT_MS = 100.0
 MIN_REAL_SUCCESS = 0.90
+# The loop's own work in one round (STATS r, thread CPU time): the target
+# is 5 ms (one slice of a check is about 1.3 ms here); the bound catches a
+# check run whole on the loop (130 ms), not a loaded machine.
+MAX_ROUND_CPU_MS = 20.0
+# conf/ircserv.conf's example operator password, "change-me".
+OPER_HASH = "$pbkdf2-sha256$200000$IIxQ1NoYoXrIYIho3KXxPg$H8VHQIfXy7PHo7gOgJoK2kA149p3YZtVN613beEu5no"
 
 START = time.monotonic()
 passed = failed = 0
@@ -155,6 +161,30 @@ def registered(port, nick):
     return c
 
 
+def loop_rounds(conn):
+    """STATS r from an operator: the longest loop round since the previous
+    STATS r, as (wall ms, thread CPU ms); (None, None) if not answered."""
+    conn.send("STATS r")
+    wall = cpu = None
+    deadline = time.monotonic() + 10
+    while True:
+        ln = conn.wait_for(" 249 ", " 219 ", " 481 ", deadline=deadline)
+        if ln is None or " 249 " not in ln:
+            return wall, cpu
+        words = ln.split(" :", 1)[1].split()
+        if words[0] == "recent":
+            wall, cpu = int(words[2]) / 1000.0, int(words[4]) / 1000.0
+
+
+def check_rounds(phase, watch):
+    wall, cpu = loop_rounds(watch)
+    figure("%s: longest loop round, wall / CPU (STATS r)" % phase,
+           "%s / %s ms" % (wall, cpu))
+    check("%s: longest loop round under %d ms of CPU (target 5 ms)"
+          % (phase, MAX_ROUND_CPU_MS), cpu is not None and cpu < MAX_ROUND_CPU_MS,
+          "%s ms" % cpu)
+
+
 def ping_rtts(conn, stop, out):
     """Ping as fast as answers come until stop is set; RTTs in ms to out."""
     n = 0
@@ -173,7 +203,7 @@ def pct(v, p):
     return v[min(len(v) - 1, int(len(v) * p))] if v else -1.0
 
 
-def phase_burst(port, probe):
+def phase_burst(port, probe, watch):
     conns = [sasl_conn(port, a) for a in BURST_ADDRS]
     check("burst: 8 clients negotiated sasl", all(conns))
     conns = [c for c in conns if c]
@@ -182,6 +212,7 @@ def phase_burst(port, probe):
         c.wait_for("AUTHENTICATE +")
     rtts, stop = [], threading.Event()
     t = threading.Thread(target=ping_rtts, args=(probe, stop, rtts))
+    loop_rounds(watch)
     t0 = time.monotonic()
     for c in conns:
         c.send("AUTHENTICATE " + plain(ACCOUNT, "wrong password"))
@@ -190,6 +221,7 @@ def phase_burst(port, probe):
     took = time.monotonic() - t0
     stop.set()
     t.join(15)
+    check_rounds("burst", watch)
     for c in conns:
         c.close()
     check("burst: all 8 checks answered 904",
@@ -244,7 +276,7 @@ def real_user(port, src, stop, results, lock):
         stop.wait(max(0.0, REAL_EVERY_S - (time.monotonic() - t0)))
 
 
-def phase_storm(port, probe, srv_pid):
+def phase_storm(port, probe, watch, srv_pid):
     stop, lock = threading.Event(), threading.Lock()
     counts, results, rtts = {}, [], []
     threads = [threading.Thread(target=attacker, args=(port, a, i * PER_ADDR + j, stop,
@@ -252,6 +284,7 @@ def phase_storm(port, probe, srv_pid):
                for i, a in enumerate(ATTACK_ADDRS) for j in range(PER_ADDR)]
     for t in threads:
         t.start()
+    loop_rounds(watch)
     time.sleep(1.0)
     cpu0, t0 = cpu_s(srv_pid), time.monotonic()
     reals = [threading.Thread(target=real_user, args=(port, a, stop, results, lock))
@@ -270,6 +303,7 @@ def phase_storm(port, probe, srv_pid):
     pinger.join(15)
     for t in threads:
         t.join(LOGIN_TIMEOUT_S + 5)
+    check_rounds("storm", watch)
     ok = sum(1 for r, _ in results if r == "903")
     rate = ok / len(results) if results else 0.0
     times = [d for r, d in results if r == "903"]
@@ -315,7 +349,8 @@ def main():
             # exempt from flood control and the password-check budgets.
             f.write("bind = 127.0.0.1\nmax_per_ip = 0\nconnect_rate = 0\n"
                     "flood_exempt = 127.0.0.1\nlog_level = error\n"
-                    "account %s {\n\tpassword = %s\n}\n" % (ACCOUNT, hashed))
+                    "account %s {\n\tpassword = %s\n}\n" % (ACCOUNT, hashed) +
+                    "oper watch {\n\tpassword = %s\n\thost = *@127.0.0.1\n}\n" % OPER_HASH)
             if os.environ.get("TEST_EVENT_BACKEND"):
                 f.write("event_backend = %s\n" % os.environ["TEST_EVENT_BACKEND"])
         port = free_port()
@@ -330,12 +365,16 @@ def main():
             except OSError:
                 time.sleep(0.05)
         probe = registered(port, "probe")
-        phase_burst(port, probe)
-        phase_storm(port, probe, proc.pid)
+        watch = registered(port, "watch")
+        watch.send("OPER watch change-me")
+        check("operator for STATS r", watch.wait_for(" 381 ", " 464 ", " 491 ") is not None)
+        phase_burst(port, probe, watch)
+        phase_storm(port, probe, watch, proc.pid)
         probe.send("PING :last")
         check("server still answers", probe.wait_for("PONG", deadline=time.monotonic() + 10)
               is not None)
         probe.close()
+        watch.close()
     except Exception as e:  # a harness error is a failure, not a crash
         check("no harness error", False, repr(e))
     finally:
