@@ -95,6 +95,7 @@ struct client {
 
 	struct membership *channels;    /* this client's memberships */
 	unsigned         nchannels;
+	uint32_t         serial;        /* last broadcast this client got */
 
 	time_t           signon;        /* wall clock, for WHOIS 317 */
 	time_t           last_message;  /* wall clock of last PRIVMSG, for idle */
@@ -107,13 +108,12 @@ struct client {
 	bool             flood_exempt;  /* trusted: no flood or per-IP limits */
 	bool             ip_counted;    /* counted in the server's per-IP limits */
 	bool             throttled;     /* lines wait in recvq for flood_at_ms */
+	bool             write_pending; /* on the server's pending-write list */
+	bool             want_write;    /* POLLOUT armed (owned by conn.c) */
 	int64_t          knock_ms;      /* last KNOCK delivered (monotonic); 0: never */
 	size_t           held_scanned;  /* recvq bytes counted in held_lines, while throttled */
 	size_t           held_lines;    /* lines found in them */
 
-	uint32_t         serial;        /* last broadcast this client got */
-	bool             write_pending; /* on the server's pending-write list */
-	bool             want_write;    /* POLLOUT armed (owned by conn.c) */
 	struct client   *pending_prev, *pending_next;
 	struct client   *dead_next;
 	struct client   *prev, *next;   /* all clients */
