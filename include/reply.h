@@ -59,6 +59,8 @@ void    reply_line_start(struct reply_line *l, struct server *srv,
 	    const struct client *cli, const char *fmt);
 /* Append s (cut when the line is full). */
 void    reply_line_add(struct reply_line *l, const char *s);
+/* Append the character c (dropped when the line is full). */
+void    reply_line_addc(struct reply_line *l, char c);
 /* Append the decimal digits of v. */
 void    reply_line_add_uint(struct reply_line *l, unsigned long long v);
 /* Queue the line for cli and start the next one after the head. */

@@ -477,7 +477,7 @@ list_continue(struct server *srv, struct client *cli)
 			continue;
 		/* RPL_LIST: <channel> <# visible> :<topic> */
 		reply_line_add(&l, chan->name);
-		reply_line_add(&l, " ");
+		reply_line_addc(&l, ' ');
 		reply_line_add_uint(&l, chan->nmembers);
 		reply_line_add(&l, " :");
 		reply_line_add(&l, chan->topic && can_see(chan, cli) ? chan->topic : "");

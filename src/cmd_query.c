@@ -248,12 +248,12 @@ whox_send(struct server *srv, struct client *cli, const struct who_query *q,
 {
 	for (const char *f = q->order; *f; f++) {
 		if (f != q->order)
-			reply_line_add(l, " ");
+			reply_line_addc(l, ' ');
 		if (*f == 'l')
 			reply_line_add_uint(l, (unsigned long long)(srv->now > t->last_message ?
 			    srv->now - t->last_message : 0));
 		else if (*f == 'r') {
-			reply_line_add(l, ":");
+			reply_line_addc(l, ':');
 			reply_line_add(l, t->realname ? t->realname : "");
 		} else
 			reply_line_add(l, whox_value(srv, q, *f, t, chan, flags));
@@ -281,19 +281,19 @@ who_send(struct server *srv, struct client *cli, const struct who_query *q,
 	}
 	/* RPL_WHOREPLY: <channel> <user> <host> <server> <nick> <flags> :0 <realname> */
 	reply_line_add(l, chan);
-	reply_line_add(l, " ");
+	reply_line_addc(l, ' ');
 	reply_line_add(l, t->user);
-	reply_line_add(l, " ");
+	reply_line_addc(l, ' ');
 	reply_line_add(l, t->host);
-	reply_line_add(l, " ");
+	reply_line_addc(l, ' ');
 	reply_line_add(l, srv->cfg.server_name);
-	reply_line_add(l, " ");
+	reply_line_addc(l, ' ');
 	reply_line_add(l, t->nick);
-	reply_line_add(l, " ");
+	reply_line_addc(l, ' ');
 	reply_line_add(l, flags);
 	reply_line_add(l, " :");
 	reply_line_add_uint(l, QUERY_HOPCOUNT);
-	reply_line_add(l, " ");
+	reply_line_addc(l, ' ');
 	reply_line_add(l, t->realname ? t->realname : "");
 	reply_line_send(l, cli);
 }

@@ -79,6 +79,13 @@ reply_line_add(struct reply_line *l, const char *s)
 }
 
 void
+reply_line_addc(struct reply_line *l, char c)
+{
+	if (l->len < IRC_LINE_MAX - 1)
+		l->text[l->len++] = c;
+}
+
+void
 reply_line_add_uint(struct reply_line *l, unsigned long long v)
 {
 	char digits[24], *p = digits + sizeof(digits) - 1;
