@@ -8,6 +8,7 @@
 #   make stress-sasl  SASL logins under attack: loop stalls and real logins (30 s)
 #   make bench      benchmark against other servers (tests/bench)
 #   make bench-cost server CPU per line of the costliest commands
+#   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
 #   make clean / fclean / re
 #   V=1             show full commands
@@ -81,7 +82,7 @@ DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d) $(FUZZ_OBJ:.o=.d) \
 	$(FUZZ_BIN:=.d)
 
-.PHONY: all bonus bench bench-cost clean fclean re test unit integration e2e irctest asan deps fuzz \
+.PHONY: all bonus bench bench-cost bench-history clean fclean re test unit integration e2e irctest asan deps fuzz \
 	stress stress-sasl valgrind lint fuzz-build FORCE $(DEPS_SUITES:%=deps-%)
 # Keep intermediate test objects between builds.
 .SECONDARY:
@@ -202,6 +203,11 @@ bench: $(NAME)
 # lists or masks, at large state (docs/performance.md); about a minute.
 bench-cost: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/cost.py
+
+# The history store: RSS with 100,000 messages kept, server CPU of
+# CHATHISTORY LATEST #chan * 100 (docs/performance.md); about 20 seconds.
+bench-history: $(NAME)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/history.py
 
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
 stress: deps-stress $(BIN)

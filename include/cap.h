@@ -32,6 +32,9 @@
 #define CAP_READ_MARKER         (1u << 19)
 #define CAP_METADATA            (1u << 20)
 #define CAP_MULTILINE           (1u << 21)
+#define CAP_CHATHISTORY         (1u << 22)
+#define CAP_EVENT_PLAYBACK      (1u << 23)
+#define CAP_MESSAGE_REDACTION   (1u << 24)
 
 struct server;
 struct client;

@@ -80,6 +80,9 @@ void    cmd_metadata_send_own(struct server *srv, struct client *cli);
 /* WHOIS: 760 for the few keys of t meant to be read by people. */
 void    cmd_metadata_send_whois(struct server *srv, struct client *cli, const struct client *t);
 
+/* cmd_history.c */
+cmd_handler cmd_chathistory, cmd_redact;
+
 /* cmd_query.c */
 cmd_handler cmd_away, cmd_ison, cmd_userhost, cmd_who, cmd_whois, cmd_whowas;
 

@@ -73,6 +73,9 @@ struct config {
 	unsigned maxlist;               /* entries per list mode (b, e, I) */
 	unsigned max_invites;           /* pending invitations kept per channel */
 	unsigned whowas_max;            /* WHOWAS history entries */
+	unsigned history_lines;         /* messages kept per channel or conversation */
+	unsigned history_age_s;         /* seconds messages are kept; 0: no limit */
+	size_t   history_size;          /* bytes of history in all */
 	size_t   sendq;                 /* bytes queued to a client before it is cut off */
 	size_t   recvq;                 /* unprocessed input bytes kept per client */
 

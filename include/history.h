@@ -25,7 +25,10 @@
  * what history_add() needs to recreate it; history_add() on restore takes
  * the original msgid and time; history_observe() reports each item added,
  * dropped by a bound, or removed (redaction) as it happens, so a journal
- * can append records without the store knowing about files.
+ * can append records without the store knowing about files. A restorer
+ * keeps new msgids apart from restored ones (reply.c makes them from the
+ * start time in seconds and a counter: a restart within the same second
+ * must start the counter past the restored ones).
  */
 #ifndef IRCSERV_HISTORY_H
 #define IRCSERV_HISTORY_H
@@ -62,6 +65,9 @@ enum history_kind {
  * by LF, replayed as one multiline batch.
  */
 #define HISTORY_F_MULTILINE     2u
+
+/* Items one query gives at most (ISUPPORT CHATHISTORY). */
+#define HISTORY_QUERY_MAX       100
 
 /* The longest msgid stored (longer ones are refused). */
 #define HISTORY_MSGID_MAX       64

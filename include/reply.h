@@ -96,7 +96,7 @@ struct relay {
 	bool             bot;           /* sender has bot mode: "bot" tag */
 	bool             no_msgid;      /* no "msgid=" (a later line of one message) */
 	char             time[40];      /* "time=..." */
-	char             msgid[40];     /* "msgid=..." */
+	char             msgid[80];     /* "msgid=..." */
 	char            *variant[8];    /* by the three capabilities, owned */
 	size_t           variant_len[8];
 };
@@ -124,10 +124,26 @@ void    relay_same_message(struct relay *r, struct relay *first);
 const char *relay_msgid(struct relay *r);
 /* Release what relay_init() and relay_send() allocated. */
 void    relay_done(struct relay *r);
+/*
+ * Give r the msgid and time a recipient sees: ms and msgid (a replay from
+ * history), or with msgid NULL a new msgid at the server's time. Must
+ * come before the first relay_send(). Returns the msgid's value.
+ */
+const char *relay_stamp(struct relay *r, int64_t ms, const char *msgid);
+/*
+ * Keep the relayed message in the history (history.h) of target, owned by
+ * owner (an account, for a direct message; NULL for a channel), as kind,
+ * with the msgid and time its recipients see.
+ */
+void    relay_keep(struct relay *r, const char *target, const char *owner,
+	    unsigned kind);
 
 /* Relay line from "from" to every member of chan except "except" (may be NULL). */
 void    reply_channel(struct channel *chan, const struct client *from,
 	    const struct client *except, const char *line, size_t len);
+/* reply_channel() of a channel event kept in chan's history as kind. */
+void    reply_channel_kept(struct channel *chan, const struct client *from,
+	    const char *line, size_t len, unsigned kind);
 /*
  * Relay line from cli once to every client sharing a channel with it, and
  * to cli itself when self is true; with cap non-zero, only to clients that
@@ -138,6 +154,12 @@ void    reply_common_cap(struct server *srv, struct client *cli, bool self,
 /* reply_common_cap() to everyone. */
 void    reply_common(struct server *srv, struct client *cli, bool self,
 	    const char *line, size_t len);
+/*
+ * reply_common() of an event (QUIT, NICK) kept as kind in the history of
+ * each of cli's channels.
+ */
+void    reply_common_kept(struct server *srv, struct client *cli, bool self,
+	    const char *line, size_t len, unsigned kind);
 
 /*
  * A line of space-separated words that must fit, with the rest of its

@@ -27,6 +27,7 @@ struct monitor;
 struct hashq;
 struct readmarkers;
 struct buf;
+struct history;
 
 #define SERVER_ISUPPORT_MAX 40
 /* Own output of one command that costs one more line of flood allowance. */
@@ -43,6 +44,7 @@ struct server {
 	struct buf      *journal;       /* records for history_file (persist.h);
 					   NULL: memory only. The shell's */
 	struct whowas   *whowas;        /* nicks that left or changed */
+	struct history  *history;       /* CHATHISTORY: messages and channel events */
 	struct limits   *limits;        /* connections per IP */
 	struct monitor  *monitor;       /* MONITOR watchers */
 	struct hashq    *hashq;         /* password checks in progress */

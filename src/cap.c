@@ -20,13 +20,17 @@ static const struct cap caps[] = {
 	{ "batch",              CAP_BATCH, NULL },
 	{ "cap-notify",         CAP_CAP_NOTIFY, NULL },
 	{ "draft/channel-rename", CAP_CHANNEL_RENAME, NULL },
+	/* Work in progress, hence draft/: CHATHISTORY and its event playback. */
+	{ "draft/chathistory",  CAP_CHATHISTORY, NULL },
 	/* Hosts never change after connect, so no CHGHOST is ever due. */
 	{ "chghost",            CAP_CHGHOST, NULL },
 	{ "echo-message",       CAP_ECHO_MESSAGE, NULL },
+	{ "draft/event-playback", CAP_EVENT_PLAYBACK, NULL },
 	{ "extended-join",      CAP_EXTENDED_JOIN, NULL },
 	{ "extended-monitor",   CAP_EXTENDED_MONITOR, NULL },
 	{ "invite-notify",      CAP_INVITE_NOTIFY, NULL },
 	{ "labeled-response",   CAP_LABELED_RESPONSE, NULL },
+	{ "draft/message-redaction", CAP_MESSAGE_REDACTION, NULL },
 	{ "message-tags",       CAP_MESSAGE_TAGS, NULL },
 	/* Work in progress, hence draft/; values from the settings. */
 	{ "draft/metadata-3",   CAP_METADATA, NULL },
@@ -97,10 +101,14 @@ void
 cap_send_list(struct server *srv, struct client *cli, const char *sub,
     uint32_t bits, bool values)
 {
-	size_t n = sizeof(caps) / sizeof(caps[0]), len = 0;
-	char list[400], word[128], buf[96];
+	size_t n = sizeof(caps) / sizeof(caps[0]), len = 0, room;
+	char list[IRC_LINE_MAX], word[128], buf[96];
 	const char *value;
+	/* What the line holds besides the list: ":server CAP nick sub * :" and CR LF. */
+	int head = snprintf(NULL, 0, ":%s CAP %s %s * :", srv->cfg.server_name,
+	    client_name(cli), sub) + 2;
 
+	room = head > 0 && head < IRC_LINE_MAX - 100 ? IRC_LINE_MAX - (size_t)head : 100;
 	list[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		if (!(bits & caps[i].bit))
@@ -108,7 +116,7 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
 		value = values ? cap_value(srv, &caps[i], buf, sizeof(buf)) : NULL;
 		snprintf(word, sizeof(word), "%s%s%s", caps[i].name,
 		    value ? "=" : "", value ? value : "");
-		if (len + strlen(word) + 1 >= sizeof(list)) {
+		if (len + strlen(word) + 1 > room) {
 			/* 3.1 clients cannot take a continued list: it ends here. */
 			if (cli->cap_version < 302)
 				break;

@@ -14,6 +14,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "hmap.h"
 #include "mask.h"
 #include "msg.h"
@@ -130,6 +131,9 @@ announce_join(struct server *srv, struct channel *chan, struct client *cli)
 	relay_init(&re, srv, cli, ext, reply_format_from(ext, cli, "JOIN %s %s :%s",
 	    chan->name, cli->account[0] ? cli->account : "*",
 	    cli->realname ? cli->realname : ""), NULL);
+	/* One msgid for both forms; history keeps the plain one. */
+	relay_keep(&rp, chan->name, NULL, HISTORY_JOIN);
+	relay_stamp(&re, srv->now_wall_ms, rp.msgid + 6);
 	for (struct membership *m = chan->members; m; m = m->chan_next)
 		relay_send((m->cli->caps & CAP_EXTENDED_JOIN) ? &re : &rp, m->cli);
 	relay_done(&rp);
@@ -214,7 +218,7 @@ part_all(struct server *srv, struct client *cli)
 		struct membership *m = cli->channels;
 		size_t n = reply_format_from(line, cli, "PART %s", m->chan->name);
 
-		reply_channel(m->chan, cli, NULL, line, n);
+		reply_channel_kept(m->chan, cli, line, n, HISTORY_PART);
 		channel_part(srv, m);
 	}
 }
@@ -272,7 +276,7 @@ cmd_part(struct server *srv, struct client *cli, const struct msg *msg)
 			len = reply_format_from(line, cli, "PART %s :%s", chan->name, reason);
 		else
 			len = reply_format_from(line, cli, "PART %s", chan->name);
-		reply_channel(chan, cli, NULL, line, len);
+		reply_channel_kept(chan, cli, line, len, HISTORY_PART);
 		channel_part(srv, m);
 	}
 	if (extra)
@@ -324,7 +328,7 @@ cmd_topic(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	n = reply_format_from(line, cli, "TOPIC %s :%s", chan->name,
 	    chan->topic ? chan->topic : "");
-	reply_channel(chan, cli, NULL, line, n);
+	reply_channel_kept(chan, cli, line, n, HISTORY_TOPIC);
 }
 
 void
@@ -627,7 +631,7 @@ kick_one(struct server *srv, struct client *cli, struct channel *chan,
 	}
 	n = reply_format_from(line, cli, "KICK %s %s :%.*s", chan->name,
 	    target->nick, (int)msg_utf8_cut(reason, IRC_KICKLEN), reason);
-	reply_channel(chan, cli, NULL, line, n);
+	reply_channel_kept(chan, cli, line, n, HISTORY_KICK);
 	channel_part(srv, m);
 }
 

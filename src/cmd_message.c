@@ -16,6 +16,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "label.h"
 #include "msg.h"
 #include "multiline.h"
@@ -31,6 +32,7 @@ struct delivery {
 	bool             notice;        /* no error replies */
 	bool             tagmsg;        /* only for message-tags clients */
 	const struct multiline *ml;     /* a draft/multiline batch, or NULL */
+	unsigned         kind;          /* enum history_kind */
 	char             tags[IRC_CLIENT_TAGS_MAX];  /* sender's client-only tags */
 };
 
@@ -214,6 +216,17 @@ outgoing_done(struct outgoing *o)
 	free(o->body);
 }
 
+/*
+ * Whether the message goes into history: typing notifications (a TAGMSG
+ * with +typing) come and go by the second and would push messages out.
+ */
+static bool
+is_kept(const struct delivery *d)
+{
+	return !d->tagmsg || (strstr(d->tags, "+typing") == NULL &&
+	    strstr(d->tags, "+draft/typing") == NULL);
+}
+
 static bool
 wants(const struct delivery *d, const struct client *to)
 {
@@ -248,6 +261,12 @@ to_channel(struct delivery *d, const char *target)
 		client_close(d->from, "Out of memory");
 		return;
 	}
+	/*
+	 * A STATUSMSG reaches only some members: no part of the history; nor,
+	 * for now, is a multiline batch (HISTORY_F_MULTILINE is kept for it).
+	 */
+	if (need == 0 && d->ml == NULL && is_kept(d))
+		relay_keep(&o.r, chan->name, NULL, d->kind);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli == d->from || (need && !(m->prefix & need)) || !wants(d, m->cli))
 			continue;
@@ -274,6 +293,11 @@ to_nick(struct delivery *d, const char *target)
 		client_close(d->from, "Out of memory");
 		return;
 	}
+	/* Each logged-in party keeps the conversation under its account. */
+	if (d->ml == NULL && is_kept(d) && d->from->account[0])
+		relay_keep(&o.r, to->nick, d->from->account, d->kind);
+	if (d->ml == NULL && is_kept(d) && to->account[0] && to != d->from)
+		relay_keep(&o.r, d->from->nick, to->account, d->kind);
 	/*
 	 * A message to oneself is delivered like any other, and with
 	 * echo-message echoed as well; the delivery is no reply to a labelled
@@ -369,7 +393,8 @@ message_send_multiline(struct server *srv, struct client *cli, const struct mult
 void
 cmd_privmsg(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct delivery d = { .srv = srv, .from = cli, .cmd = "PRIVMSG" };
+	struct delivery d = { .srv = srv, .from = cli, .cmd = "PRIVMSG",
+	    .kind = HISTORY_PRIVMSG };
 
 	deliver(&d, msg);
 }
@@ -377,7 +402,8 @@ cmd_privmsg(struct server *srv, struct client *cli, const struct msg *msg)
 void
 cmd_notice(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct delivery d = { .srv = srv, .from = cli, .cmd = "NOTICE", .notice = true };
+	struct delivery d = { .srv = srv, .from = cli, .cmd = "NOTICE", .notice = true,
+	    .kind = HISTORY_NOTICE };
 
 	deliver(&d, msg);
 }
@@ -385,7 +411,8 @@ cmd_notice(struct server *srv, struct client *cli, const struct msg *msg)
 void
 cmd_tagmsg(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct delivery d = { .srv = srv, .from = cli, .cmd = "TAGMSG", .tagmsg = true };
+	struct delivery d = { .srv = srv, .from = cli, .cmd = "TAGMSG", .tagmsg = true,
+	    .kind = HISTORY_TAGMSG };
 
 	deliver(&d, msg);
 }

@@ -13,6 +13,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "mask.h"
 #include "mode.h"
 #include "msg.h"
@@ -326,7 +327,7 @@ announce(void *ud, struct mode_result *r)
 	size_t n = reply_format_from(line, x->cli, "MODE %s %s%s", x->chan->name,
 	    r->modes, r->args);
 
-	reply_channel(x->chan, x->cli, NULL, line, n);
+	reply_channel_kept(x->chan, x->cli, line, n, HISTORY_MODE);
 }
 
 static void

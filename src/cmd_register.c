@@ -14,6 +14,7 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "crypto.h"
 #include "log.h"
 #include "mode.h"
@@ -175,7 +176,7 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 		client_close(cli, "Out of memory");
 		return;
 	}
-	reply_common(srv, cli, true, line, n);
+	reply_common_kept(srv, cli, true, line, n, HISTORY_NICK);
 	if (!recase)
 		monitor_notify(srv, cli, true);
 }

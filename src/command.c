@@ -23,6 +23,8 @@ static const struct command commands[] = {
 	/* Client batches: draft/multiline. */
 	{ "BATCH",    1, true,  cmd_batch },
 	{ "CAP",      1, false, cmd_cap },
+	/* No minimum beyond the subcommand: FAIL CHATHISTORY NEED_MORE_PARAMS. */
+	{ "CHATHISTORY", 1, true, cmd_chathistory },
 	{ "DIE",      0, true,  cmd_die },
 	{ "HELP",     0, true,  cmd_help },
 	/* HELPOP is what several servers call HELP; both answer the same. */
@@ -54,6 +56,7 @@ static const struct command commands[] = {
 	{ "PONG",     0, false, cmd_pong },
 	{ "PRIVMSG",  0, true,  cmd_privmsg },
 	{ "QUIT",     0, false, cmd_quit },
+	{ "REDACT",   2, true,  cmd_redact },
 	{ "REHASH",   0, true,  cmd_rehash },
 	{ "RENAME",   2, true,  cmd_rename },
 	{ "SETNAME",  1, true,  cmd_setname },

@@ -71,6 +71,9 @@ static const struct config_key config_keys[] = {
 	{ "maxlist",              V_UINT,    F(maxlist),        1, 10000 },
 	{ "max_invites",          V_UINT,    F(max_invites),    1, 10000 },
 	{ "whowas",               V_UINT,    F(whowas_max),     0, 100000 },
+	{ "history_lines",        V_UINT,    F(history_lines),  0, 100000 },
+	{ "history_age",          V_UINT,    F(history_age_s),  0, 3650 * 86400 },
+	{ "history_size",         V_SIZE,    F(history_size),   0, 1024 * MIB },
 	{ "registration_timeout", V_UINT,    F(reg_timeout_s),  1, 3600 },
 	{ "ping_frequency",       V_UINT,    F(ping_freq_s),    1, 86400 },
 	{ "ping_timeout",         V_UINT,    F(ping_timeout_s), 1, 86400 },
@@ -134,6 +137,10 @@ defaults_numbers(struct config *cfg)
 	cfg->maxlist = 100;
 	cfg->max_invites = 64;
 	cfg->whowas_max = 200;
+	/* History: a day of a busy channel, a week at most, 32 MiB in all. */
+	cfg->history_lines = 1000;
+	cfg->history_age_s = 7 * 86400;
+	cfg->history_size = 32 * 1024 * 1024;
 	cfg->sendq = 1024 * 1024;
 	cfg->recvq = 16 * 1024;
 	/* Timeouts close to what ngIRCd and hybrid use by default. */

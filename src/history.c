@@ -491,9 +491,11 @@ history_add(struct history *h, const struct history_item *item)
 	if (item->target == NULL || item->target[0] == '\0' || item->msgid == NULL ||
 	    item->line == NULL)
 		return -1;
+	if (h->lim.lines == 0)
+		return 1;
 	if ((e = ent_new(item)) == NULL)
 		return -1;
-	if (h->lim.lines == 0 || ent_size(e) > h->lim.bytes) {
+	if (ent_size(e) > h->lim.bytes) {
 		free(e);
 		return 1;
 	}

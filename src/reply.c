@@ -14,6 +14,8 @@
 #include "cap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
+#include "log.h"
 #include "monitor.h"
 #include "msg.h"
 #include "server.h"
@@ -195,24 +197,56 @@ relay_init(struct relay *r, struct server *srv, const struct client *from,
 		r->variant[i] = NULL;
 }
 
-/* The time= and msgid= tags, made once per message on first use. */
-static void
-relay_make_tags(struct relay *r)
+const char *
+relay_stamp(struct relay *r, int64_t ms, const char *msgid)
 {
-	int64_t ms = r->srv->now_wall_ms;
 	time_t secs = (time_t)(ms / 1000);
 	struct tm tm;
 	size_t n;
 
-	if (r->time[0] != '\0')
-		return;
 	/* IRCv3 server-time: UTC with milliseconds. */
 	gmtime_r(&secs, &tm);
 	n = strftime(r->time, sizeof(r->time), "time=%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(r->time + n, sizeof(r->time) - n, ".%03dZ", (int)(ms % 1000));
-	/* IRCv3 msgid: unique for the server's lifetime and across restarts. */
-	snprintf(r->msgid, sizeof(r->msgid), "msgid=%lx-%llx",
-	    (unsigned long)r->srv->started, (unsigned long long)++r->srv->msgid_seq);
+	if (msgid != NULL)
+		snprintf(r->msgid, sizeof(r->msgid), "msgid=%s", msgid);
+	else    /* IRCv3 msgid: unique for the server's lifetime and across restarts. */
+		snprintf(r->msgid, sizeof(r->msgid), "msgid=%lx-%llx",
+		    (unsigned long)r->srv->started, (unsigned long long)++r->srv->msgid_seq);
+	return r->msgid + 6;
+}
+
+/* The time= and msgid= tags, made once per message on first use. */
+static void
+relay_make_tags(struct relay *r)
+{
+	if (r->time[0] == '\0')
+		relay_stamp(r, r->srv->now_wall_ms, NULL);
+}
+
+void
+relay_keep(struct relay *r, const char *target, const char *owner, unsigned kind)
+{
+	struct history_item item = { 0 };
+	size_t len = r->len;
+
+	relay_make_tags(r);
+	/* The line without its CR LF; the tags are made again on replay. */
+	while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+		len--;
+	item.target = target;
+	item.owner = owner;
+	item.time_ms = r->srv->now_wall_ms;
+	item.msgid = r->msgid + 6;
+	item.line = r->line;
+	item.len = len;
+	item.tags = r->client_tags;
+	item.account = r->account;
+	item.kind = kind;
+	item.flags = r->bot ? HISTORY_F_BOT : 0;
+	/* Out of memory: the message went out, only its history is lost. */
+	if (history_add(r->srv->history, &item) == -1)
+		log_msg(&r->srv->log, LOG_DEBUG, "history: %s not kept", item.msgid);
 }
 
 /* Append ";part" (or "part" first) to the tag section being built. */
@@ -392,13 +426,32 @@ relay_to_watchers(struct relay *r, const struct client *cli, uint32_t cap, uint3
 }
 
 void
-reply_common_cap(struct server *srv, struct client *cli, bool self, uint32_t cap,
-    const char *line, size_t len)
+reply_channel_kept(struct channel *chan, const struct client *from,
+    const char *line, size_t len, unsigned kind)
+{
+	struct relay r;
+
+	if (chan->members == NULL)
+		return;
+	relay_init(&r, chan->members->cli->srv, from, line, len, NULL);
+	relay_keep(&r, chan->name, NULL, kind);
+	for (struct membership *m = chan->members; m; m = m->chan_next)
+		relay_send(&r, m->cli);
+	relay_done(&r);
+}
+
+/* reply_common_cap(), keeping the event in cli's channels' history unless kind < 0. */
+static void
+common(struct server *srv, struct client *cli, bool self, uint32_t cap,
+    const char *line, size_t len, int kind)
 {
 	uint32_t serial = server_next_serial(srv);
 	struct relay r;
 
 	relay_init(&r, srv, cli, line, len, NULL);
+	if (kind >= 0)
+		for (struct membership *m = cli->channels; m; m = m->cli_next)
+			relay_keep(&r, m->chan->name, NULL, (unsigned)kind);
 	/* Each peer once, however many channels it shares with cli. */
 	cli->serial = serial;
 	if (self && (cap == 0 || (cli->caps & cap)))
@@ -419,10 +472,24 @@ reply_common_cap(struct server *srv, struct client *cli, bool self, uint32_t cap
 }
 
 void
+reply_common_cap(struct server *srv, struct client *cli, bool self, uint32_t cap,
+    const char *line, size_t len)
+{
+	common(srv, cli, self, cap, line, len, -1);
+}
+
+void
 reply_common(struct server *srv, struct client *cli, bool self,
     const char *line, size_t len)
 {
-	reply_common_cap(srv, cli, self, 0, line, len);
+	common(srv, cli, self, 0, line, len, -1);
+}
+
+void
+reply_common_kept(struct server *srv, struct client *cli, bool self,
+    const char *line, size_t len, unsigned kind)
+{
+	common(srv, cli, self, 0, line, len, (int)kind);
 }
 
 size_t

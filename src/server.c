@@ -29,6 +29,7 @@
 #include "msg.h"
 #include "multiline.h"
 #include "numeric.h"
+#include "history.h"
 #include "readmarker.h"
 #include "reply.h"
 #include "timer.h"
@@ -69,6 +70,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "CHANMODES=%s", MODE_CHANMODES);
 	r |= add_isupport(srv, "CHANNELLEN=%d", IRC_CHANNELLEN);
 	r |= add_isupport(srv, "CHANTYPES=%s", IRC_CHANTYPES);
+	r |= add_isupport(srv, "CHATHISTORY=%d", HISTORY_QUERY_MAX);
 	/* IRCv3 message-tags: no client-only tag is refused. */
 	r |= add_isupport(srv, "CLIENTTAGDENY=");
 	r |= add_isupport(srv, "ELIST=CMNTU");
@@ -84,6 +86,7 @@ build_isupport(struct server *srv)
 	r |= add_isupport(srv, "MAXTARGETS=%d", IRC_MAXTARGETS);
 	r |= add_isupport(srv, "MODES=%d", IRC_MODES);
 	r |= add_isupport(srv, "MONITOR=%d", MONITOR_MAX);
+	r |= add_isupport(srv, "MSGREFTYPES=timestamp,msgid");
 	r |= add_isupport(srv, "NETWORK=%s", c->network);
 	r |= add_isupport(srv, "NICKLEN=%d", IRC_NICKLEN);
 	r |= add_isupport(srv, "PREFIX=(ov)@+");
@@ -127,12 +130,15 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	srv->markers = readmarker_new(cfg->readmarker_accounts, cfg->readmarker_targets);
 	srv->conn_markers = readmarker_new(cfg->readmarker_conns, cfg->readmarker_targets);
 	srv->whowas = whowas_new(cfg->whowas_max);
+	srv->history = history_new(&(struct history_limits){ cfg->history_lines,
+	    (int64_t)cfg->history_age_s * 1000, cfg->history_size });
 	srv->limits = limits_new();
 	srv->monitor = monitor_new();
 	srv->hashq = hashq_new();
 	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
 	if (srv->nicks == NULL || srv->channels == NULL || srv->whowas == NULL ||
+	    srv->history == NULL ||
 	    srv->accounts == NULL || srv->markers == NULL || srv->conn_markers == NULL ||
 	    srv->limits == NULL || srv->monitor == NULL || srv->hashq == NULL ||
 	    srv->cmd_counts == NULL ||
@@ -176,6 +182,7 @@ server_free(struct server *srv)
 	readmarker_free(srv->markers);
 	readmarker_free(srv->conn_markers);
 	whowas_free(srv->whowas);
+	history_free(srv->history);
 	limits_free(srv->limits);
 	monitor_free(srv->monitor);
 	hashq_free(srv->hashq);
@@ -651,7 +658,7 @@ server_reap_next(struct server *srv)
 		size_t n = reply_format_from(line, cli, "QUIT :%s",
 		    cli->close_reason != NULL ? cli->close_reason : "Connection closed");
 
-		reply_common(srv, cli, false, line, n);
+		reply_common_kept(srv, cli, false, line, n, HISTORY_QUIT);
 		monitor_notify(srv, cli, false);
 		whowas_add(srv->whowas, cli, srv->now);
 	}
@@ -722,6 +729,9 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 	}
 	config_free(&old);
 	srv->log.level = (enum log_level)srv->cfg.log_level;
+	history_set_limits(srv->history, &(struct history_limits){ srv->cfg.history_lines,
+	    (int64_t)srv->cfg.history_age_s * 1000, srv->cfg.history_size },
+	    srv->now_wall_ms);
 	/* IRCv3 cap-notify: e.g. sasl comes and goes with configured accounts. */
 	if (cap_offered(srv) != offered)
 		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));

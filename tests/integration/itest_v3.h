@@ -24,8 +24,9 @@
 #define NO_IMPLICIT_NAMES "draft/no-implicit-names"
 /* What CAP LS lists, in its order, around sasl (offered only with accounts). */
 #define CAPS_PRE        "account-notify account-tag away-notify batch " \
-	"cap-notify draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify " \
-	"labeled-response message-tags "
+	"cap-notify draft/channel-rename draft/chathistory chghost echo-message " \
+	"draft/event-playback extended-join extended-monitor invite-notify " \
+	"labeled-response draft/message-redaction message-tags "
 #define CAPS_POST       " " NO_IMPLICIT_NAMES " draft/read-marker"
 #define CAPS_HEAD       CAPS_PRE "draft/metadata-3 multi-prefix draft/multiline" CAPS_POST
 #define CAPS_TAIL       "server-time setname userhost-in-names"

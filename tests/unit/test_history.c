@@ -3,7 +3,9 @@
  * target (msgid and time references, limits, event filtering), the bounds
  * (lines per target, age, bytes, in the order items came), removal by
  * msgid, direct-message conversations kept per owner, and the observer
- * and enumeration a journal relies on.
+ * and enumeration a journal relies on. Then CHATHISTORY and REDACT through
+ * server_on_line(): who sees which history, the replayed lines, and the
+ * FAIL replies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include "client.h"
+#include "fake.h"
 #include "history.h"
+#include "server.h"
 
 #define T0      1700000000000LL
 
@@ -407,6 +412,215 @@ test_malformed(void **state)
 	history_free(h);
 }
 
+/* ---- CHATHISTORY and REDACT through the server ---- */
+
+#define HIST_CAPS "batch server-time message-tags draft/chathistory"
+
+/* The msgid of the line in out that contains needle ("" if none). */
+static const char *
+msgid_of(const char *out, const char *needle)
+{
+	static char id[64];
+	const char *at = strstr(out, needle), *p;
+	size_t n;
+
+	id[0] = '\0';
+	if (at == NULL)
+		return id;
+	while (at > out && at[-1] != '\n')
+		at--;
+	if ((p = strstr(at, "msgid=")) == NULL)
+		return id;
+	p += 6;
+	n = strcspn(p, "; ");
+	snprintf(id, sizeof(id), "%.*s", (int)n, p);
+	return id;
+}
+
+static void
+test_cmd_channel_history(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *bob = fake_joined(srv, "bob", "#c");
+	struct client *carol = fake_registered(srv, "carol");
+	char *out;
+
+	fake_cap_on(srv, bob, HIST_CAPS);
+	fake_line(srv, alice, "PRIVMSG #c :one");
+	fake_advance(srv, 1);
+	fake_line(srv, alice, "TOPIC #c :a topic");
+	fake_advance(srv, 1);
+	fake_line(srv, alice, "PRIVMSG #c :two");
+	fake_line(srv, alice, "@+typing=active TAGMSG #c");
+	fake_line(srv, alice, "NOTICE #c :three");
+	fake_line(srv, alice, "PRIVMSG @#c :ops only");
+	/* The msgid and time bob saw live are the ones history gives back. */
+	out = fake_take_output(bob);
+	char live[64];
+	snprintf(live, sizeof(live), "%s", msgid_of(out, "PRIVMSG #c :two"));
+	assert_true(live[0] != '\0');
+	free(out);
+
+	fake_line(srv, bob, "CHATHISTORY LATEST #c * 2");
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " BATCH +"));
+	assert_non_null(strstr(out, " chathistory #c\r\n"));
+	assert_non_null(strstr(out, ";time=2023-11-14T22:13:22.000Z;msgid="));
+	assert_string_equal(msgid_of(out, "PRIVMSG #c :two"), live);
+	assert_non_null(strstr(out, " :alice!u@127.0.0.1 NOTICE #c :three\r\n"));
+	assert_null(strstr(out, ":one"));
+	/* No event-playback: no TOPIC; typing and STATUSMSG were never kept. */
+	assert_null(strstr(out, "TOPIC"));
+	assert_null(strstr(out, "TAGMSG"));
+	assert_null(strstr(out, "ops only"));
+	free(out);
+
+	fake_linef(srv, bob, "CHATHISTORY BEFORE #c msgid=%s 10", live);
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, "PRIVMSG #c :one\r\n"));
+	assert_null(strstr(out, ":two"));
+	free(out);
+	fake_cap_on(srv, bob, "draft/event-playback");
+	fake_line(srv, bob, "CHATHISTORY AFTER #c timestamp=2023-11-14T22:13:19.999Z 10");
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " TOPIC #c :a topic\r\n"));
+	assert_non_null(strstr(out, " JOIN #c\r\n"));
+	free(out);
+
+	/* Not a member: nothing, not even whether the channel has history. */
+	fake_line(srv, carol, "CHATHISTORY LATEST #c * 10");
+	fake_expect(carol, ":irc.local FAIL CHATHISTORY INVALID_TARGET LATEST #c "
+	    ":Messages could not be retrieved\r\n");
+	fake_line(srv, carol, "CHATHISTORY LATEST #nowhere * 10");
+	fake_expect_has(carol, " FAIL CHATHISTORY INVALID_TARGET LATEST #nowhere ");
+	fake_line(srv, bob, "CHATHISTORY BEFORE #c * 10");
+	fake_expect(bob, ":irc.local FAIL CHATHISTORY INVALID_PARAMS BEFORE * "
+	    ":Invalid parameters\r\n");
+	fake_line(srv, bob, "CHATHISTORY LATEST #c * ten");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS LATEST ");
+	fake_line(srv, bob, "CHATHISTORY AROUND #c timestamp=2023-13-01T00:00:00.000Z 5");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS AROUND ");
+	fake_line(srv, bob, "CHATHISTORY LATEST #c");
+	fake_expect(bob, ":irc.local FAIL CHATHISTORY NEED_MORE_PARAMS LATEST "
+	    ":Missing parameters\r\n");
+	fake_line(srv, bob, "CHATHISTORY SOMETIME #c * 1");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS SOMETIME ");
+	/* An unknown msgid selects nothing: an empty batch. */
+	fake_line(srv, bob, "CHATHISTORY AFTER #c msgid=nope 10");
+	out = fake_take_output(bob);
+	assert_int_equal(fake_output_count(bob, "PRIVMSG"), 0);
+	assert_null(strstr(out, "PRIVMSG"));
+	assert_non_null(strstr(out, "BATCH -"));
+	free(out);
+}
+
+static void
+test_cmd_direct_history(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+	struct client *bob = fake_registered(srv, "bob");
+	struct client *carol = fake_registered(srv, "carol");
+	struct client *dave = fake_registered(srv, "dave");
+	char *out;
+
+	strcpy(alice->account, "alice");
+	strcpy(bob->account, "bob");
+	strcpy(dave->account, "dave");
+	fake_cap_on(srv, alice, HIST_CAPS);
+	fake_cap_on(srv, bob, HIST_CAPS);
+	fake_cap_on(srv, carol, HIST_CAPS);
+	fake_cap_on(srv, dave, HIST_CAPS);
+	fake_line(srv, alice, "PRIVMSG bob :hi bob");
+	fake_line(srv, carol, "PRIVMSG alice :from carol");
+	fake_line(srv, carol, "PRIVMSG dave :carol to dave");
+	fake_drop_all(srv);
+	/* Both logged-in parties have the conversation, under any case. */
+	fake_line(srv, bob, "CHATHISTORY LATEST ALICE * 10");
+	fake_expect_has(bob, " PRIVMSG bob :hi bob\r\n");
+	fake_line(srv, alice, "CHATHISTORY LATEST bob * 10");
+	fake_expect_has(alice, " PRIVMSG bob :hi bob\r\n");
+	/* alice kept carol's message though carol has no account; carol has none. */
+	fake_line(srv, alice, "CHATHISTORY LATEST carol * 10");
+	fake_expect_has(alice, " PRIVMSG alice :from carol\r\n");
+	fake_line(srv, carol, "CHATHISTORY LATEST alice * 10");
+	out = fake_take_output(carol);
+	assert_null(strstr(out, "PRIVMSG"));
+	assert_non_null(strstr(out, " chathistory alice\r\n"));
+	free(out);
+	/* A third account sees nothing of alice's conversations. */
+	fake_line(srv, dave, "CHATHISTORY LATEST alice * 10");
+	out = fake_take_output(dave);
+	assert_null(strstr(out, "PRIVMSG"));
+	free(out);
+	fake_line(srv, dave, "CHATHISTORY LATEST bob * 10");
+	out = fake_take_output(dave);
+	assert_null(strstr(out, "PRIVMSG"));
+	free(out);
+	/* TARGETS: alice's conversations, oldest first. */
+	fake_line(srv, alice, "CHATHISTORY TARGETS timestamp=2020-01-01T00:00:00.000Z "
+	    "timestamp=2030-01-01T00:00:00.000Z 10");
+	out = fake_take_output(alice);
+	assert_non_null(strstr(out, " draft/chathistory-targets\r\n"));
+	assert_non_null(strstr(out, " CHATHISTORY TARGETS bob 2023-11-14T22:13:20.000Z\r\n"));
+	assert_non_null(strstr(out, " CHATHISTORY TARGETS carol 2023-11-14T22:13:20.000Z\r\n"));
+	free(out);
+	fake_line(srv, alice, "CHATHISTORY TARGETS * timestamp=2030-01-01T00:00:00.000Z 10");
+	fake_expect_has(alice, " FAIL CHATHISTORY INVALID_PARAMS TARGETS ");
+}
+
+static void
+test_cmd_redact(void **state)
+{
+	struct server *srv = *state;
+	struct client *op = fake_joined(srv, "op", "#r");
+	struct client *bob = fake_joined(srv, "bob", "#r");
+	struct client *eve = fake_joined(srv, "eve", "#r");
+	char *out, mine[64], theirs[64];
+
+	fake_cap_on(srv, op, HIST_CAPS " draft/message-redaction echo-message");
+	fake_cap_on(srv, bob, HIST_CAPS " draft/message-redaction echo-message");
+	fake_line(srv, bob, "PRIVMSG #r :by bob");
+	fake_line(srv, op, "PRIVMSG #r :by op");
+	out = fake_take_output(bob);
+	snprintf(mine, sizeof(mine), "%s", msgid_of(out, ":by bob"));
+	snprintf(theirs, sizeof(theirs), "%s", msgid_of(out, ":by op"));
+	free(out);
+	fake_drop_all(srv);
+	/* Not the sender, not an operator. */
+	fake_linef(srv, bob, "REDACT #r %s", theirs);
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " FAIL REDACT REDACT_FORBIDDEN #r "));
+	free(out);
+	fake_expect(op, "");
+	/* The sender may; those with the capability hear of it. */
+	fake_linef(srv, bob, "REDACT #r %s :typo", mine);
+	out = fake_take_output(op);
+	assert_non_null(strstr(out, " :bob!u@127.0.0.1 REDACT #r "));
+	assert_non_null(strstr(out, " :typo\r\n"));
+	free(out);
+	fake_expect(eve, "");
+	fake_line(srv, op, "CHATHISTORY LATEST #r * 10");
+	out = fake_take_output(op);
+	assert_null(strstr(out, "by bob"));
+	assert_non_null(strstr(out, "by op"));
+	free(out);
+	/* Gone is gone; a channel operator may redact others. */
+	fake_linef(srv, bob, "REDACT #r %s", mine);
+	fake_expect_has(bob, " FAIL REDACT UNKNOWN_MSGID #r ");
+	fake_line(srv, bob, "PRIVMSG #r :again");
+	out = fake_take_output(bob);
+	snprintf(mine, sizeof(mine), "%s", msgid_of(out, ":again"));
+	free(out);
+	fake_linef(srv, op, "REDACT #r %s", mine);
+	fake_expect_has(bob, " REDACT #r ");
+	fake_drop_output(eve);
+	fake_linef(srv, eve, "REDACT #nowhere %s", mine);
+	fake_expect(eve, ":irc.local FAIL REDACT INVALID_TARGET #nowhere "
+	    ":You cannot delete messages from this target\r\n");
+}
+
 int
 main(void)
 {
@@ -419,6 +633,11 @@ main(void)
 		cmocka_unit_test(test_remove_and_owners),
 		cmocka_unit_test(test_observer_and_restore),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test_setup_teardown(test_cmd_channel_history, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_direct_history, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_redact, fake_setup, fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

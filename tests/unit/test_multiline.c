@@ -87,18 +87,21 @@ test_batch_delivery(void **state)
 	fake_line(srv, alice, "@batch=r1;draft/multiline-concat PRIVMSG #c :everyone?");
 	fake_expect(bob, "");
 	fake_line(srv, alice, "BATCH -r1");
-	/* One msgid, on the BATCH line, and the client-only tags with it. */
+	/*
+	 * One msgid, on the BATCH line, and the client-only tags with it (the
+	 * three JOINs, kept in history, took msgids 1 to 3).
+	 */
 	fake_expect(bob,
-	    "@time=2023-11-14T22:13:20.000Z;msgid=6553f100-2;+x=y "
-	    ":alice!u@127.0.0.1 BATCH +ml1 draft/multiline #c\r\n"
-	    "@batch=ml1 :alice!u@127.0.0.1 PRIVMSG #c :hello\r\n"
-	    "@batch=ml1 :alice!u@127.0.0.1 PRIVMSG #c :\r\n"
-	    "@batch=ml1 :alice!u@127.0.0.1 PRIVMSG #c :how is \r\n"
-	    "@batch=ml1;draft/multiline-concat :alice!u@127.0.0.1 PRIVMSG #c :everyone?\r\n"
-	    ":alice!u@127.0.0.1 BATCH -ml1\r\n");
+	    "@time=2023-11-14T22:13:20.000Z;msgid=6553f100-5;+x=y "
+	    ":alice!u@127.0.0.1 BATCH +ml4 draft/multiline #c\r\n"
+	    "@batch=ml4 :alice!u@127.0.0.1 PRIVMSG #c :hello\r\n"
+	    "@batch=ml4 :alice!u@127.0.0.1 PRIVMSG #c :\r\n"
+	    "@batch=ml4 :alice!u@127.0.0.1 PRIVMSG #c :how is \r\n"
+	    "@batch=ml4;draft/multiline-concat :alice!u@127.0.0.1 PRIVMSG #c :everyone?\r\n"
+	    ":alice!u@127.0.0.1 BATCH -ml4\r\n");
 	/* carol: the non-blank lines as sent, the msgid on the first only. */
 	fake_expect(carol,
-	    "@time=2023-11-14T22:13:20.000Z;msgid=6553f100-2;+x=y "
+	    "@time=2023-11-14T22:13:20.000Z;msgid=6553f100-5;+x=y "
 	    ":alice!u@127.0.0.1 PRIVMSG #c :hello\r\n"
 	    "@time=2023-11-14T22:13:20.000Z;+x=y :alice!u@127.0.0.1 PRIVMSG #c :how is \r\n"
 	    "@time=2023-11-14T22:13:20.000Z;+x=y :alice!u@127.0.0.1 PRIVMSG #c :everyone?\r\n");
@@ -107,7 +110,7 @@ test_batch_delivery(void **state)
 	assert_memory_equal(out, "@label=L1;time=", 15);
 	assert_null(strstr(out, "labeled-response"));
 	assert_null(strstr(out + 2, "label="));
-	assert_non_null(strstr(out, ":alice!u@127.0.0.1 BATCH -ml1\r\n"));
+	assert_non_null(strstr(out, ":alice!u@127.0.0.1 BATCH -ml4\r\n"));
 	free(out);
 	assert_null(alice->batch);
 }

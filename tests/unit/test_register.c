@@ -17,6 +17,7 @@
 #include "cap.h"
 #include "channel.h"
 #include "client.h"
+#include "config.h"
 #include "fake.h"
 #include "irc.h"
 #include "metadata.h"
@@ -38,7 +39,8 @@
 	":irc.local 376 bob :End of /MOTD command\r\n"
 
 #define CAP_HEAD "account-notify account-tag away-notify batch cap-notify " \
-	"draft/channel-rename chghost echo-message extended-join extended-monitor invite-notify labeled-response " \
+	"draft/channel-rename draft/chathistory chghost echo-message draft/event-playback " \
+	"extended-join extended-monitor invite-notify labeled-response draft/message-redaction " \
 	"message-tags "
 #define CAP_TAIL " draft/no-implicit-names draft/read-marker server-time setname userhost-in-names"
 #define CAP_ALL CAP_HEAD "draft/metadata-3 multi-prefix draft/multiline" CAP_TAIL
@@ -967,6 +969,43 @@ test_cap_ls(void **state)
 	assert_true(v3->caps & CAP_CAP_NOTIFY);
 }
 
+/*
+ * A list that does not fit one line is split only where it must: with a
+ * 63-byte server name, a 30-byte nick and sasl offered, the 302 list takes
+ * two lines, the first marked "*", none over 512 bytes, every name whole.
+ */
+static void
+test_cap_ls_split(void **state)
+{
+	struct server *srv = *state;
+	struct client *v3;
+	char name[IRC_HOSTLEN + 1], nick[IRC_NICKLEN + 1], *out, *second;
+
+	memset(nick, 'n', sizeof(nick) - 1);
+	nick[sizeof(nick) - 1] = '\0';
+	v3 = fake_registered(srv, nick);
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	name[10] = '.';
+	assert_int_equal(config_set_string(&srv->cfg.server_name, name), 0);
+	srv->cfg.accounts = calloc(1, sizeof(*srv->cfg.accounts));
+	assert_non_null(srv->cfg.accounts);
+	srv->cfg.naccounts = 1;
+	assert_int_equal(config_set_string(&srv->cfg.accounts[0].name, "acct"), 0);
+	assert_int_equal(config_set_string(&srv->cfg.accounts[0].hash, "x"), 0);
+	fake_line(srv, v3, "CAP LS 302");
+	out = fake_take_output(v3);
+	assert_non_null(strstr(out, " LS * :account-notify "));
+	second = strstr(out, "\r\n") + 2;
+	assert_true((size_t)(second - out) <= IRC_LINE_MAX);
+	assert_non_null(strstr(second, " LS :"));
+	assert_true(strlen(second) <= IRC_LINE_MAX);
+	assert_null(strstr(strstr(second, " LS :"), "\r\n:"));
+	assert_non_null(strstr(out, " userhost-in-names\r\n"));
+	assert_non_null(strstr(out, "max-value-bytes=300"));
+	free(out);
+}
+
 static void
 test_cap_req(void **state)
 {
@@ -1160,6 +1199,7 @@ main(void)
 		T(test_unknown_421),
 		T(test_lowercase_commands),
 		T(test_cap_ls),
+		T(test_cap_ls_split),
 		T(test_cap_req),
 		T(test_cap_req_nak),
 		T(test_cap_after_registration),

@@ -165,7 +165,7 @@ test_rename_cap_listed(void **state)
 	struct client *cli = fake_client(srv, "127.0.0.1");
 
 	fake_line(srv, cli, "CAP LS 302");
-	fake_expect_has(cli, " cap-notify draft/channel-rename chghost ");
+	fake_expect_has(cli, " draft/channel-rename ");
 }
 
 int
