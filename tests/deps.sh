@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install what a test suite needs on Debian when it is missing. Usage:
 #   sh tests/deps.sh [SUITE...]     (no SUITE: every one, as make test runs)
+#   sh tests/deps.sh --check SUITE...   only say what is missing (exit 1 if
+#                                       anything is), install nothing
 # Suites and what they need:
 #   unit         libcmocka-dev
 #   integration  libcmocka-dev (test_tls_proxy also uses haproxy and openssl,
@@ -18,6 +20,11 @@
 set -eu
 
 missing=""
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
 
 need_cmd() {
 	for cmd in "$@"; do
@@ -80,6 +87,12 @@ done
 # One name once, whichever suites asked for it.
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ' | sed 's/ $//')
 [ -n "$missing" ] && missing=" $missing"
+
+if [ "$check" = 1 ]; then
+	[ -z "$missing" ] && exit 0
+	echo "${missing# }"
+	exit 1
+fi
 
 [ -z "$missing" ] && exit 0
 
