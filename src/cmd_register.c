@@ -19,6 +19,7 @@
 #include "log.h"
 #include "mode.h"
 #include "monitor.h"
+#include "user.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -100,11 +101,9 @@ register_try_complete(struct server *srv, struct client *cli)
 		nick_take(srv, cli, nick);
 		return;
 	}
-	client_set_registered(cli);
-	log_msg(&srv->log, LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user, cli->host);
+	user_register(srv, cli);
 	send_welcome(srv, cli);
 	cmd_metadata_send_own(srv, cli);
-	monitor_notify(srv, cli, true);
 }
 
 void

@@ -33,6 +33,7 @@
 #include "readmarker.h"
 #include "reply.h"
 #include "timer.h"
+#include "user.h"
 #include "whowas.h"
 
 static int
@@ -646,23 +647,13 @@ struct client *
 server_reap_next(struct server *srv)
 {
 	struct client *cli = srv->dead;
-	char line[IRC_LINE_MAX], owner[READMARKER_OWNER_SIZE];
+	char owner[READMARKER_OWNER_SIZE];
 
 	if (cli == NULL)
 		return NULL;
 	srv->dead = cli->dead_next;
 	cli->dead_next = NULL;
-	if (cli->was_registered) {
-		/* RFC 2812 3.1.7: a closed connection is announced as a QUIT. */
-		/* close_reason is NULL if strdup() failed in client_close(). */
-		size_t n = reply_format_from(line, cli, "QUIT :%s",
-		    cli->close_reason != NULL ? cli->close_reason : "Connection closed");
-
-		reply_common_kept(srv, cli, false, line, n, HISTORY_QUIT);
-		monitor_notify(srv, cli, false);
-		whowas_add(srv->whowas, cli, srv->now);
-	}
-	client_uncount(cli);
+	user_quit(srv, cli);
 	while (cli->channels)
 		channel_part(srv, cli->channels);
 	monitor_clear(srv->monitor, cli);
