@@ -1,7 +1,7 @@
 /*
  * What the history journal holds (format: docs/journal.md): the durable
- * part of the server's state (the read markers of accounts) as journal
- * records. Sans-I/O: records are appended to srv->journal as the state
+ * part of the server's state (the message history of history.h and the
+ * read markers of accounts) as journal records. Sans-I/O: records are appended to srv->journal as the state
  * changes, a journal in memory is replayed into the stores at start, and
  * the whole live state is encoded as a snapshot for compaction. Moving
  * bytes to and from the file is histfile.c's work.
@@ -24,6 +24,13 @@ struct buf;
  */
 void    persist_marker(struct server *srv, const char *owner, const char *target,
 	    int64_t ms);
+
+/*
+ * From now on, journal the changes of srv->history (items added, items
+ * removed by a redaction) through its observer. Items dropped by a bound
+ * are not journaled: a replay drops them again under the same bounds.
+ */
+void    persist_attach(struct server *srv);
 
 /* What a replay found. */
 struct persist_stats {

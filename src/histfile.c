@@ -249,6 +249,7 @@ histfile_open(struct server *srv, const char *path, unsigned flush_ms, int64_t n
 	if (write_fresh(hf, err, errlen) == -1)
 		goto fail;
 	srv->journal = &hf->out;
+	persist_attach(srv);
 	return hf;
 fail:
 	free(data);

@@ -8,8 +8,12 @@
 #include "persist.h"
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
+#include "history.h"
 #include "log.h"
 #include "readmarker.h"
 #include "server.h"
@@ -51,21 +55,171 @@ apply_marker(struct server *srv, struct journal_rec *rec)
 	return readmarker_set(srv->markers, owner, target, ms, &stored) != -1;
 }
 
+/*
+ * A history item: kind, flags, time, then its strings ("" for NULL).
+ * Returns 0, 1 when it is too large for a record (never the case for a
+ * line of IRC, tags included), or -1 when out of memory.
+ */
+static int
+put_history(struct buf *out, const struct history_item *it)
+{
+	struct journal_enc e;
+	size_t size = strlen(it->target) + (it->owner ? strlen(it->owner) : 0) +
+	    strlen(it->msgid) + it->len + (it->tags ? strlen(it->tags) : 0) +
+	    (it->account ? strlen(it->account) : 0);
+
+	if (size > JOURNAL_RECORD_MAX - 64 || it->len > 0xffff)
+		return 1;
+
+	journal_begin(&e, out, JOURNAL_HISTORY_ADD);
+	journal_put_u8(&e, (uint8_t)it->kind);
+	journal_put_u32(&e, it->flags);
+	journal_put_u64(&e, (uint64_t)it->time_ms);
+	journal_put_str(&e, it->target);
+	journal_put_str(&e, it->owner ? it->owner : "");
+	journal_put_str(&e, it->msgid);
+	journal_put_bytes(&e, it->line, it->len);
+	journal_put_str(&e, it->tags ? it->tags : "");
+	journal_put_str(&e, it->account ? it->account : "");
+	return journal_end(&e) < 0 ? -1 : 0;
+}
+
+static void
+on_history(void *arg, enum history_change change, const struct history_item *it)
+{
+	struct server *srv = arg;
+	struct journal_enc e;
+	int rc = 0;
+
+	if (srv->journal == NULL || change == HISTORY_DROPPED)
+		return;
+	if (change == HISTORY_ADDED) {
+		rc = put_history(srv->journal, it);
+	} else {
+		journal_begin(&e, srv->journal, JOURNAL_HISTORY_DEL);
+		journal_put_str(&e, it->msgid);
+		rc = journal_end(&e) < 0 ? -1 : 0;
+	}
+	if (rc == -1)
+		log_msg(&srv->log, LOG_ERROR, "history journal: out of memory, a change is not kept");
+}
+
+void
+persist_attach(struct server *srv)
+{
+	history_observe(srv->history, on_history, srv);
+}
+
+/*
+ * The next string field, copied NUL-terminated to *pos (advanced) in the
+ * scratch space before end; NULL when bad. Empty gives "".
+ */
+static const char *
+take_str(struct journal_rec *rec, char **pos, const char *end)
+{
+	size_t len;
+	const uint8_t *p = journal_get_bytes(rec, &len);
+	char *s = *pos;
+
+	if (p == NULL || memchr(p, '\0', len) != NULL || len >= (size_t)(end - s)) {
+		rec->bad = true;
+		return NULL;
+	}
+	memcpy(s, p, len);
+	s[len] = '\0';
+	*pos = s + len + 1;
+	return s;
+}
+
+/*
+ * A restored msgid of this very second's start ("<started hex>-<seq hex>",
+ * reply.c) would be made again for a new message: start counting after it.
+ */
+static void
+keep_msgid_unique(struct server *srv, const char *msgid)
+{
+	char prefix[24];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "%lx-",
+	    (unsigned long)srv->started);
+	unsigned long long seq;
+	char *end;
+
+	if (strncmp(msgid, prefix, n) != 0)
+		return;
+	seq = strtoull(msgid + n, &end, 16);
+	if (*end == '\0' && seq > srv->msgid_seq)
+		srv->msgid_seq = seq;
+}
+
+/* A history item, added through history_add() as when it was new. */
+static bool
+apply_history(struct server *srv, struct journal_rec *rec, char *scratch, size_t size)
+{
+	struct history_item it = { 0 };
+	char *pos = scratch;
+	const char *end = scratch + size;
+
+	it.kind = journal_get_u8(rec);
+	it.flags = journal_get_u32(rec);
+	it.time_ms = (int64_t)journal_get_u64(rec);
+	it.target = take_str(rec, &pos, end);
+	it.owner = take_str(rec, &pos, end);
+	it.msgid = take_str(rec, &pos, end);
+	it.line = take_str(rec, &pos, end);
+	it.tags = take_str(rec, &pos, end);
+	it.account = take_str(rec, &pos, end);
+	if (!journal_rec_ok(rec) || it.kind >= HISTORY_NKINDS || it.time_ms < 0)
+		return false;
+	it.len = strlen(it.line);
+	it.owner = it.owner[0] ? it.owner : NULL;
+	it.tags = it.tags[0] ? it.tags : NULL;
+	it.account = it.account[0] ? it.account : NULL;
+	keep_msgid_unique(srv, it.msgid);
+	return history_add(srv->history, &it) != -1;
+}
+
+/* A redaction: every item with the msgid goes. */
+static bool
+apply_history_del(struct server *srv, struct journal_rec *rec)
+{
+	char msgid[HISTORY_MSGID_MAX + 1];
+
+	if (journal_get_str(rec, msgid, sizeof(msgid)) == -1 || !journal_rec_ok(rec) ||
+	    msgid[0] == '\0')
+		return false;
+	history_remove(srv->history, msgid);
+	return true;
+}
+
 enum journal_header_check
 persist_replay(struct server *srv, const void *data, size_t len, struct persist_stats *st)
 {
 	struct journal_reader rd;
 	struct journal_rec rec;
 	enum journal_header_check c = journal_reader_init(&rd, data, len);
+	/* Room for every string of the largest record, each with its NUL. */
+	size_t size = JOURNAL_RECORD_MAX + 16;
+	char *scratch;
 	bool ok;
 
 	*st = (struct persist_stats){ 0 };
 	if (c != JOURNAL_HEADER_OK && c != JOURNAL_HEADER_SHORT)
 		return c;
+	if ((scratch = malloc(size)) == NULL) {
+		st->dropped = len;
+		log_msg(&srv->log, LOG_ERROR, "history journal: out of memory, nothing loaded");
+		return c;
+	}
 	while (journal_next(&rd, &rec)) {
 		switch (rec.type) {
 		case JOURNAL_MARKER:
 			ok = apply_marker(srv, &rec);
+			break;
+		case JOURNAL_HISTORY_ADD:
+			ok = apply_history(srv, &rec, scratch, size);
+			break;
+		case JOURNAL_HISTORY_DEL:
+			ok = apply_history_del(srv, &rec);
 			break;
 		default:
 			st->skipped++;
@@ -76,6 +230,7 @@ persist_replay(struct server *srv, const void *data, size_t len, struct persist_
 		else
 			st->bad++;
 	}
+	free(scratch);
 	st->records = rd.records;
 	st->dropped = journal_dropped(&rd);
 	return c;
@@ -87,13 +242,30 @@ snapshot_marker(void *ud, const char *owner, const char *target, int64_t ms)
 	return put_marker(ud, owner, target, ms);
 }
 
+struct snapshot {
+	struct buf *out;
+	bool     failed;
+};
+
+static void
+snapshot_history(void *arg, const struct history_item *it)
+{
+	struct snapshot *sn = arg;
+
+	if (!sn->failed && put_history(sn->out, it) == -1)
+		sn->failed = true;
+}
+
 int
 persist_snapshot(struct server *srv, struct buf *out)
 {
 	uint8_t h[JOURNAL_HEADER_SIZE];
+	struct snapshot sn = { out, false };
 
 	journal_header(h);
-	if (buf_append(out, h, sizeof(h)) == -1)
+	if (buf_append(out, h, sizeof(h)) == -1 ||
+	    readmarker_walk(srv->markers, snapshot_marker, out) != 0)
 		return -1;
-	return readmarker_walk(srv->markers, snapshot_marker, out);
+	history_foreach(srv->history, snapshot_history, &sn);
+	return sn.failed ? -1 : 0;
 }

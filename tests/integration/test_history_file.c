@@ -1,7 +1,7 @@
 /*
- * Integration tests for history_file: what the server keeps is found again
- * after a restart on SIGTERM and after kill -9 one second after the last
- * change; a damaged tail is dropped (and logged) and the server starts
+ * Integration tests for history_file: every message (through CHATHISTORY)
+ * and read marker is found again after a restart on SIGTERM and after
+ * kill -9 one second after the last message; a damaged tail is dropped (and logged) and the server starts
  * with what came before it; a file that is not a journal stops the
  * server; the file is compacted and stays bounded while state is rewritten
  * over and over.
@@ -20,6 +20,8 @@
 #define ACCT            "acct"
 #define ACCT_PASS       "Acct-Pass-7"
 #define NTARGETS        40
+#define NMESSAGES       60
+#define HIST_CAPS       "batch server-time message-tags draft/chathistory"
 
 static char dir[256];
 
@@ -116,6 +118,44 @@ check_markers(struct itest_client *c, int n, int minute)
 	itest_expect_next(c, ":" SRV " MARKREAD #histnone \\*");
 }
 
+/* A user in #keep with the capabilities CHATHISTORY replies need. */
+static struct itest_client *
+history_user(struct itest_server *s, const char *nick)
+{
+	struct itest_client *c = itest_user(s, nick);
+
+	itest_join(c, "#keep");
+	itest_send(c, "CAP REQ :" HIST_CAPS);
+	itest_expect_next(c, ":" SRV " CAP %s ACK :" HIST_CAPS, nick);
+	return c;
+}
+
+/* Say n lines in #keep, then make sure the server has handled them all. */
+static void
+say_lines(struct itest_client *c, int from, int n)
+{
+	for (int i = from; i < from + n; i++)
+		itest_send(c, "PRIVMSG #keep :line %d of the history", i);
+	itest_sync(c);
+}
+
+/* CHATHISTORY LATEST gives exactly lines 0 .. n-1 of sender, in order. */
+static void
+check_lines(struct itest_client *c, const char *sender, int n)
+{
+	const char *l;
+	char id[32];
+
+	itest_send(c, "CHATHISTORY LATEST #keep * 100");
+	l = itest_expect_next(c, ":" SRV " BATCH +* chathistory #keep");
+	snprintf(id, sizeof(id), "%s", l + strlen(":" SRV " BATCH +"));
+	id[strcspn(id, " ")] = '\0';
+	for (int i = 0; i < n; i++)
+		itest_expect_next(c, "@batch=%s;time=*;msgid=* :%s!* PRIVMSG #keep :line %d "
+		    "of the history", id, sender, i);
+	itest_expect_next(c, ":" SRV " BATCH -%s", id);
+}
+
 static long
 file_size(const char *path)
 {
@@ -129,23 +169,32 @@ static void
 test_restart_sigterm(void **state)
 {
 	struct itest_server *s = itest_server_start_ok(hist_conf("term", ""));
-	struct itest_client *c = account_user(s, "histA");
+	struct itest_client *c = account_user(s, "histA"), *w = history_user(s, "histW");
 
 	(void)state;
 	set_markers(c, NTARGETS, 1);
+	say_lines(w, 0, NMESSAGES / 2);
 	itest_close(c);
+	itest_close(w);
 	itest_server_stop_ok(s);
 	s = itest_server_start_ok(hist_conf("term", ""));
 	c = account_user(s, "histB");
+	w = history_user(s, "histW");
 	check_markers(c, NTARGETS, 1);
+	check_lines(w, "histW", NMESSAGES / 2);
 	/* Changes after the restart are kept too. */
 	set_markers(c, 3, 2);
+	say_lines(w, NMESSAGES / 2, NMESSAGES / 2);
 	itest_close(c);
+	itest_close(w);
 	itest_server_stop_ok(s);
 	s = itest_server_start_ok(hist_conf("term", ""));
 	c = account_user(s, "histC");
+	w = history_user(s, "histR");
 	check_markers(c, 3, 2);
+	check_lines(w, "histW", NMESSAGES);
 	itest_close(c);
+	itest_close(w);
 	itest_server_stop_ok(s);
 	hist_clean("term");
 }
@@ -155,19 +204,24 @@ static void
 test_restart_kill9(void **state)
 {
 	struct itest_server *s = itest_server_start_ok(hist_conf("kill", ""));
-	struct itest_client *c = account_user(s, "histK");
+	struct itest_client *c = account_user(s, "histK"), *w = history_user(s, "histW");
 
 	(void)state;
 	set_markers(c, NTARGETS, 3);
+	say_lines(w, 0, NMESSAGES);
 	itest_sleep_ms(1000);
 	itest_server_signal(s, SIGKILL);
 	assert_int_equal(itest_server_wait(s, ITEST_STOP_MS), 128 + SIGKILL);
 	itest_close(c);
+	itest_close(w);
 	itest_server_free(s);
 	s = itest_server_start_ok(hist_conf("kill", ""));
 	c = account_user(s, "histL");
+	w = history_user(s, "histR");
 	check_markers(c, NTARGETS, 3);
+	check_lines(w, "histW", NMESSAGES);
 	itest_close(c);
+	itest_close(w);
 	itest_server_stop_ok(s);
 	hist_clean("kill");
 }

@@ -21,6 +21,7 @@
 #include "client.h"
 #include "fake.h"
 #include "histfile.h"
+#include "history.h"
 #include "journal.h"
 #include "persist.h"
 #include "readmarker.h"
@@ -191,6 +192,131 @@ test_replay_hostile(void **state)
 	fake_free(srv);
 }
 
+/* Every item of a store, one line each, oldest first. */
+static void
+dump_item(void *arg, const struct history_item *it)
+{
+	struct buf *b = arg;
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "%s|%s|%lld|%s|%.*s|%s|%s|%u|%u\n",
+	    it->target, it->owner ? it->owner : "-", (long long)it->time_ms, it->msgid,
+	    (int)it->len, it->line, it->tags ? it->tags : "-",
+	    it->account ? it->account : "-", it->kind, it->flags);
+
+	buf_append(b, line, (size_t)n);
+}
+
+static char *
+dump_history(struct server *srv)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b, 0);
+	history_foreach(srv->history, dump_item, &b);
+	buf_append(&b, "", 1);
+	s = strdup(buf_data(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* History items, a redaction, and both replays (journal, snapshot). */
+static void
+test_history_journaled(void **state)
+{
+	struct server *srv = fake_server(), *from_log = fake_server();
+	struct server *from_snap = fake_server();
+	struct persist_stats st;
+	struct buf j, snap;
+	char msgid[32], line[128], *a, *b;
+	struct history_item it;
+	size_t len;
+
+	(void)state;
+	journal_init(&j);
+	srv->journal = &j;
+	persist_attach(srv);
+	for (int i = 0; i < 200; i++) {
+		snprintf(msgid, sizeof(msgid), "id%d", i);
+		snprintf(line, sizeof(line), ":nick%d!u@h PRIVMSG %s :message %d", i % 3,
+		    i % 2 ? "#chan" : "bob", i);
+		it = (struct history_item){ .target = i % 2 ? "#chan" : "bob",
+		    .owner = i % 2 ? NULL : "acct", .time_ms = 1700000000000 + i,
+		    .msgid = msgid, .line = line, .len = strlen(line),
+		    .tags = i % 5 ? NULL : "+draft/react=x", .account = i % 7 ? NULL : "acct",
+		    .kind = i % 4 ? HISTORY_PRIVMSG : HISTORY_TAGMSG, .flags = i % 2 };
+		assert_int_equal(history_add(srv->history, &it), 0);
+	}
+	assert_int_equal(history_remove(srv->history, "id7"), 1);
+	assert_int_equal(history_remove(srv->history, "id8"), 1);
+	persist_replay(from_log, buf_data(&j), buf_len(&j), &st);
+	assert_int_equal(st.records, 202);
+	assert_int_equal(st.applied, 202);
+	buf_init(&snap, 0);
+	assert_int_equal(persist_snapshot(srv, &snap), 0);
+	persist_replay(from_snap, buf_data(&snap), buf_len(&snap), &st);
+	assert_int_equal(st.applied, 198);
+	a = dump_history(srv);
+	assert_non_null(strstr(a, "#chan|-|1700000000001|id1|:nick1!u@h PRIVMSG #chan :message 1|-|-|0|1\n"));
+	assert_non_null(strstr(a, "bob|acct|1700000000000|id0|:nick0!u@h PRIVMSG bob :message 0|+draft/react=x|acct|2|0\n"));
+	assert_null(strstr(a, "|id7|"));
+	b = dump_history(from_log);
+	assert_string_equal(a, b);
+	free(b);
+	b = dump_history(from_snap);
+	assert_string_equal(a, b);
+	free(b);
+	free(a);
+	/* Journaling stops with the journal. */
+	len = buf_len(&j);
+	srv->journal = NULL;
+	it.msgid = "late";
+	assert_int_equal(history_add(srv->history, &it), 0);
+	srv->journal = &j;
+	assert_int_equal(buf_len(&j), len);
+	it.msgid = "later";
+	assert_int_equal(history_add(srv->history, &it), 0);
+	assert_true(buf_len(&j) > len);
+	buf_free(&j);
+	buf_free(&snap);
+	fake_free(srv);
+	fake_free(from_log);
+	fake_free(from_snap);
+}
+
+/*
+ * A server that restarts within the second it started before must not
+ * hand out a restored msgid again (reply.c: "<started hex>-<seq hex>").
+ */
+static void
+test_msgid_after_restart(void **state)
+{
+	struct server *srv = fake_server(), *again = fake_server();
+	struct persist_stats st;
+	struct history_item it;
+	char msgid[40];
+	struct buf j;
+
+	(void)state;
+	journal_init(&j);
+	srv->journal = &j;
+	persist_attach(srv);
+	snprintf(msgid, sizeof(msgid), "%lx-%x", (unsigned long)again->started, 0x2a);
+	it = (struct history_item){ .target = "#c", .time_ms = 1700000000000,
+	    .msgid = msgid, .line = ":a!b@c PRIVMSG #c :hi", .len = 21 };
+	assert_int_equal(history_add(srv->history, &it), 0);
+	it.msgid = "another-server-ffff";
+	assert_int_equal(history_add(srv->history, &it), 0);
+	again->msgid_seq = 3;
+	persist_replay(again, buf_data(&j), buf_len(&j), &st);
+	assert_int_equal(st.applied, 2);
+	assert_true(again->msgid_seq == 0x2a);
+	buf_free(&j);
+	srv->journal = NULL;
+	fake_free(srv);
+	fake_free(again);
+}
+
 /* The file at path, read whole into a new server; returns its size. */
 static long
 load_into(const char *path, struct server *srv, struct persist_stats *st)
@@ -313,6 +439,8 @@ main(void)
 		cmocka_unit_test(test_markread_journaled),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_replay_hostile),
+		cmocka_unit_test(test_history_journaled),
+		cmocka_unit_test(test_msgid_after_restart),
 		cmocka_unit_test(test_histfile_compaction),
 	};
 
