@@ -261,7 +261,12 @@ persist_snapshot(struct server *srv, struct buf *out)
 {
 	uint8_t h[JOURNAL_HEADER_SIZE];
 	struct snapshot sn = { out, false };
+	size_t avail;
 
+	/* Room for it all at once: the store's bytes are about the records'. */
+	if (buf_reserve(out, history_bytes(srv->history) + history_count(srv->history) * 16 +
+	    4096, &avail) == NULL)
+		return -1;
 	journal_header(h);
 	if (buf_append(out, h, sizeof(h)) == -1 ||
 	    readmarker_walk(srv->markers, snapshot_marker, out) != 0)

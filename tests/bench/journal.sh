@@ -3,7 +3,9 @@
 # 10 senders, 99 receivers, as fast as the server takes them) against
 # ircserv without and with history_file, ROUNDS times each, alternating;
 # prints the server CPU per delivered message of each run, the medians and
-# their ratio. With CALLGRIND=1 (and valgrind), also the instructions per
+# their ratio; then what a compaction's snapshot and a start's replay of
+# 100,000 stored messages cost (tests/bench/snapshot.c, against the release
+# objects: run make first). With CALLGRIND=1 (and valgrind), also the instructions per
 # delivered message under callgrind, which do not depend on the machine's
 # load (the write() calls' kernel time is not in them; it is in the CPU
 # figures).
@@ -89,6 +91,12 @@ p=$(median <"$OUT/plain.txt")
 j=$(median <"$OUT/journal.txt")
 echo "median server CPU per delivered message: without history_file ${p} us," \
     "with ${j} us; ratio $(echo "$j $p" | awk '{ printf "%.3f", $1 / $2 }')"
+
+objs=$(ls build/release/src/*.o | grep -v '/main\.o$')
+# shellcheck disable=SC2086 # a list of objects
+${CC:-cc} -std=c17 -D_XOPEN_SOURCE=700 -O2 -Iinclude -o "$OUT/snapshot" \
+    tests/bench/snapshot.c $objs
+"$OUT/snapshot" 100000
 
 [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null || exit 0
 # Instructions per delivery: two fixed runs, their difference cancels
