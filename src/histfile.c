@@ -270,10 +270,12 @@ copy_new(struct histfile *hf)
 	return true;
 }
 
+/* Drop the new file and try again later; now < 0: stopping, not a failure. */
 static void
 compact_abandon(struct histfile *hf, const char *why, int64_t now)
 {
-	log_msg(&hf->srv->log, LOG_ERROR, "history file %s: compaction abandoned: %s", hf->path, why);
+	log_msg(&hf->srv->log, now >= 0 ? LOG_ERROR : LOG_INFO, "history file %s: compaction "
+	    "abandoned: %s", hf->path, why);
 	close(hf->cfd);
 	unlink(hf->tmp_path);
 	hf->cfd = -1;
@@ -443,7 +445,7 @@ histfile_close(struct histfile *hf)
 	if (hf == NULL)
 		return;
 	if (hf->cfd >= 0)
-		compact_abandon(hf, "the server is stopping", 0);
+		compact_abandon(hf, "the server is stopping", -1);
 	if (hf->fd >= 0) {
 		if (write_all(hf->fd, buf_data(&hf->out), buf_len(&hf->out)) == -1 ||
 		    fdatasync(hf->fd) == -1)
