@@ -1,7 +1,8 @@
 /*
  * Integration tests for history_file: every message (through CHATHISTORY)
  * and read marker is found again after a restart on SIGTERM and after
- * kill -9 one second after the last message; a damaged tail is dropped (and logged) and the server starts
+ * kill -9 one second after the last message, and a redacted message stays
+ * gone; a damaged tail is dropped (and logged) and the server starts
  * with what came before it; a file that is not a journal stops the
  * server; the file is compacted and stays bounded while state is rewritten
  * over and over.
@@ -139,20 +140,31 @@ say_lines(struct itest_client *c, int from, int n)
 	itest_sync(c);
 }
 
-/* CHATHISTORY LATEST gives exactly lines 0 .. n-1 of sender, in order. */
+/* The msgid of the first line check_lines() saw. */
+static char first_msgid[80];
+
+/*
+ * CHATHISTORY LATEST gives exactly lines from .. n-1 of sender, in order;
+ * the first one's msgid is kept in first_msgid.
+ */
 static void
-check_lines(struct itest_client *c, const char *sender, int n)
+check_lines(struct itest_client *c, const char *sender, int from, int n)
 {
-	const char *l;
+	const char *l, *id_at;
 	char id[32];
 
 	itest_send(c, "CHATHISTORY LATEST #keep * 100");
 	l = itest_expect_next(c, ":" SRV " BATCH +* chathistory #keep");
 	snprintf(id, sizeof(id), "%s", l + strlen(":" SRV " BATCH +"));
 	id[strcspn(id, " ")] = '\0';
-	for (int i = 0; i < n; i++)
-		itest_expect_next(c, "@batch=%s;time=*;msgid=* :%s!* PRIVMSG #keep :line %d "
-		    "of the history", id, sender, i);
+	for (int i = from; i < n; i++) {
+		l = itest_expect_next(c, "@batch=%s;time=*;msgid=* :%s!* PRIVMSG #keep :line "
+		    "%d of the history", id, sender, i);
+		if (i == from && (id_at = strstr(l, "msgid=")) != NULL) {
+			snprintf(first_msgid, sizeof(first_msgid), "%s", id_at + 6);
+			first_msgid[strcspn(first_msgid, " ;")] = '\0';
+		}
+	}
 	itest_expect_next(c, ":" SRV " BATCH -%s", id);
 }
 
@@ -181,10 +193,13 @@ test_restart_sigterm(void **state)
 	c = account_user(s, "histB");
 	w = history_user(s, "histW");
 	check_markers(c, NTARGETS, 1);
-	check_lines(w, "histW", NMESSAGES / 2);
-	/* Changes after the restart are kept too. */
+	check_lines(w, "histW", 0, NMESSAGES / 2);
+	/* Changes after the restart are kept too: a redaction among them. */
 	set_markers(c, 3, 2);
 	say_lines(w, NMESSAGES / 2, NMESSAGES / 2);
+	itest_send(w, "REDACT #keep %s", first_msgid);
+	itest_sync(w);
+	check_lines(w, "histW", 1, NMESSAGES);
 	itest_close(c);
 	itest_close(w);
 	itest_server_stop_ok(s);
@@ -192,7 +207,7 @@ test_restart_sigterm(void **state)
 	c = account_user(s, "histC");
 	w = history_user(s, "histR");
 	check_markers(c, 3, 2);
-	check_lines(w, "histW", NMESSAGES);
+	check_lines(w, "histW", 1, NMESSAGES);
 	itest_close(c);
 	itest_close(w);
 	itest_server_stop_ok(s);
@@ -219,7 +234,7 @@ test_restart_kill9(void **state)
 	c = account_user(s, "histL");
 	w = history_user(s, "histR");
 	check_markers(c, NTARGETS, 3);
-	check_lines(w, "histW", NMESSAGES);
+	check_lines(w, "histW", 0, NMESSAGES);
 	itest_close(c);
 	itest_close(w);
 	itest_server_stop_ok(s);
