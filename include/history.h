@@ -61,8 +61,10 @@ enum history_kind {
 /* history_item.flags */
 #define HISTORY_F_BOT           1u      /* the sender was in bot mode */
 /*
- * Reserved for draft/multiline: line holds the batch's lines separated
- * by LF, replayed as one multiline batch.
+ * A draft/multiline batch: line holds its lines as relayed, ":source CMD
+ * target :text", separated by LF, a line sent with draft/multiline-concat
+ * starting with "@draft/multiline-concat "; replayed as one multiline
+ * batch, or as its non-blank lines to clients without draft/multiline.
  */
 #define HISTORY_F_MULTILINE     2u
 

@@ -137,6 +137,12 @@ const char *relay_stamp(struct relay *r, int64_t ms, const char *msgid);
  */
 void    relay_keep(struct relay *r, const char *target, const char *owner,
 	    unsigned kind);
+/*
+ * relay_keep() of a multiline batch whose BATCH line r relays: the item
+ * holds lines (len bytes, history.h HISTORY_F_MULTILINE) instead of r's line.
+ */
+void    relay_keep_multiline(struct relay *r, const char *target, const char *owner,
+	    unsigned kind, const char *lines, size_t len);
 
 /* Relay line from "from" to every member of chan except "except" (may be NULL). */
 void    reply_channel(struct channel *chan, const struct client *from,

@@ -99,11 +99,123 @@ batch_close(struct server *srv, struct client *cli, const char *id)
 		reply_send(cli, ":%s BATCH -%s", srv->cfg.server_name, id);
 }
 
+/* Start relaying line for the kept item it: its tags, account, msgid and time. */
+static void
+relay_item(struct server *srv, struct relay *r, const struct history_item *it,
+    const char *line, size_t len)
+{
+	relay_init(r, srv, NULL, line, len, it->tags);
+	r->account = it->account;
+	r->bot = (it->flags & HISTORY_F_BOT) != 0;
+	relay_stamp(r, it->time_ms, it->msgid);
+}
+
+/*
+ * The next line of a multiline item at *p (before end): the line without
+ * the concat tag in *line and *len, whether it had the tag in *concat,
+ * and whether its text is blank in *blank. False at the end.
+ */
+static bool
+next_part(const char **p, const char *end, const char **line, size_t *len,
+    bool *concat, bool *blank)
+{
+	static const char tag[] = "@draft/multiline-concat ";
+	const char *nl, *q;
+	int spaces = 0;
+
+	if (*p >= end)
+		return false;
+	nl = memchr(*p, '\n', (size_t)(end - *p));
+	*line = *p;
+	*len = (size_t)((nl ? nl : end) - *p);
+	*p = nl ? nl + 1 : end;
+	*concat = *len > sizeof(tag) - 1 && memcmp(*line, tag, sizeof(tag) - 1) == 0;
+	if (*concat) {
+		*line += sizeof(tag) - 1;
+		*len -= sizeof(tag) - 1;
+	}
+	/* ":prefix CMD target :text": the text follows the third space and ':'. */
+	for (q = *line; q < *line + *len && spaces < 3; q++)
+		spaces += *q == ' ';
+	*blank = q + 1 >= *line + *len;
+	return true;
+}
+
+/* Send line (len bytes, no CR LF) to cli with tag first, or without tags. */
+static void
+send_part(struct client *cli, const char *tag, const char *line, size_t len)
+{
+	char out[IRC_LINE_MAX + 96];
+	int n = snprintf(out, sizeof(out), "%s%s%.*s\r\n", tag ? "@" : "", tag ? tag : "",
+	    (int)len, line);
+
+	if (n > 0 && (size_t)n < sizeof(out))
+		client_send(cli, out, (size_t)n);
+}
+
+/*
+ * A kept multiline batch (history.h HISTORY_F_MULTILINE): to a client with
+ * draft/multiline and batch, a draft/multiline batch (nested in batch)
+ * whose BATCH line carries the message's tags; to others its non-blank
+ * lines one by one, the msgid on the first (ircv3.net multiline).
+ */
+static void
+replay_multiline(struct server *srv, struct client *cli, const struct history_item *it,
+    const char *batch)
+{
+	const char *p = it->line, *end = it->line + it->len, *part;
+	char line[IRC_LINE_MAX + 2], outer[32], inner[64], id[24];
+	char src[IRC_LINE_MAX], target[IRC_LINE_MAX];
+	bool concat, blank, nested = (cli->caps & CAP_MULTILINE) && (cli->caps & CAP_BATCH);
+	size_t len, n = 0;
+	struct relay r;
+
+	snprintf(outer, sizeof(outer), "batch=%s", batch);
+	if (!nested) {
+		while (next_part(&p, end, &part, &len, &concat, &blank)) {
+			if (blank || len > IRC_LINE_MAX - 2)
+				continue;
+			memcpy(line, part, len);
+			memcpy(line + len, "\r\n", 2);
+			relay_item(srv, &r, it, line, len + 2);
+			r.no_msgid = n++ > 0;
+			relay_send_tagged(&r, cli, batch[0] ? outer : NULL);
+			relay_done(&r);
+		}
+		return;
+	}
+	/* The source and target of the BATCH lines: those of the first line. */
+	if (!next_part(&p, end, &part, &len, &concat, &blank) || len >= sizeof(line))
+		return;
+	memcpy(line, part, len);
+	line[len] = '\0';
+	if (sscanf(line, "%511s %*s %511s", src, target) != 2)
+		return;
+	snprintf(id, sizeof(id), "ml%llx", (unsigned long long)++srv->msgid_seq);
+	len = (size_t)snprintf(line, sizeof(line), "%s BATCH +%s draft/multiline %s\r\n",
+	    src, id, target);
+	relay_item(srv, &r, it, line, len);
+	relay_send_tagged(&r, cli, batch[0] ? outer : NULL);
+	relay_done(&r);
+	for (p = it->line; next_part(&p, end, &part, &len, &concat, &blank);) {
+		snprintf(inner, sizeof(inner), "batch=%s%s ", id,
+		    concat ? ";draft/multiline-concat" : "");
+		send_part(cli, inner, part, len);
+	}
+	len = (size_t)snprintf(line, sizeof(line), "%s BATCH -%s", src, id);
+	snprintf(outer, sizeof(outer), "batch=%s ", batch);
+	send_part(cli, batch[0] ? outer : NULL, line, len);
+}
+
 /* Send one kept item to cli as it was relayed, with its msgid and time. */
 static void
 replay(struct server *srv, struct client *cli, const struct history_item *it,
     const char *batch)
 {
+	if (it->flags & HISTORY_F_MULTILINE) {
+		replay_multiline(srv, cli, it, batch);
+		return;
+	}
 	char line[IRC_LINE_MAX + 2], tag[32];
 	size_t len = it->len < IRC_LINE_MAX - 2 ? it->len : IRC_LINE_MAX - 2;
 	struct relay r;

@@ -55,6 +55,8 @@ struct outgoing {
 	size_t           body_len;
 	struct fallback_line *fb;       /* owned; the non-blank lines */
 	size_t           nfb;
+	char            *kept;          /* owned; the history form (history.h) */
+	size_t           kept_len;
 };
 
 /* Whether cli may speak in chan (RFC 2812 3.3.1; otherwise 404). */
@@ -150,6 +152,30 @@ format_fallback(const struct delivery *d, struct outgoing *o, const char *target
 	return 0;
 }
 
+/*
+ * The batch as history keeps it (history.h HISTORY_F_MULTILINE): its
+ * lines as relayed, ":prefix CMD target :text", joined by LF, each line
+ * sent with draft/multiline-concat starting with that tag and a space.
+ */
+static int
+format_kept(const struct delivery *d, struct outgoing *o, const char *target)
+{
+	const struct multiline *ml = d->ml;
+	size_t cap = ml->nlines * (IRC_LINE_MAX + 32), n;
+	char line[IRC_LINE_MAX];
+
+	if ((o->kept = malloc(cap)) == NULL)
+		return -1;
+	for (size_t i = 0; i < ml->nlines; i++) {
+		n = reply_format_from(line, d->from, "%s %s :%s", d->cmd, target,
+		    ml->lines[i].text) - 2;             /* without CR LF */
+		o->kept_len += (size_t)snprintf(o->kept + o->kept_len, cap - o->kept_len,
+		    "%s%s%.*s", i > 0 ? "\n" : "",
+		    ml->lines[i].concat ? "@draft/multiline-concat " : "", (int)n, line);
+	}
+	return 0;
+}
+
 /* Format what target gets: ":prefix CMD target[ :text]", or a batch. */
 static int
 outgoing_init(const struct delivery *d, struct outgoing *o, const char *target)
@@ -170,7 +196,8 @@ outgoing_init(const struct delivery *d, struct outgoing *o, const char *target)
 	o->r.len = reply_format_from(o->line, d->from, "BATCH +%s draft/multiline %s",
 	    id, target);
 	return format_body(d, o, target, id) == -1 ||
-	    format_fallback(d, o, target) == -1 ? -1 : 0;
+	    format_fallback(d, o, target) == -1 ||
+	    format_kept(d, o, target) == -1 ? -1 : 0;
 }
 
 /* Queue what o holds for to; tag ("label=...") goes on its first line. */
@@ -214,6 +241,18 @@ outgoing_done(struct outgoing *o)
 		relay_done(&o->fb[i].r);
 	free(o->fb);
 	free(o->body);
+	free(o->kept);
+}
+
+/* Keep o in the history of target (owner: an account, for a direct message). */
+static void
+outgoing_keep(const struct delivery *d, struct outgoing *o, const char *target,
+    const char *owner)
+{
+	if (d->ml != NULL)
+		relay_keep_multiline(&o->r, target, owner, d->kind, o->kept, o->kept_len);
+	else
+		relay_keep(&o->r, target, owner, d->kind);
 }
 
 /*
@@ -261,12 +300,9 @@ to_channel(struct delivery *d, const char *target)
 		client_close(d->from, "Out of memory");
 		return;
 	}
-	/*
-	 * A STATUSMSG reaches only some members: no part of the history; nor,
-	 * for now, is a multiline batch (HISTORY_F_MULTILINE is kept for it).
-	 */
-	if (need == 0 && d->ml == NULL && is_kept(d))
-		relay_keep(&o.r, chan->name, NULL, d->kind);
+	/* A STATUSMSG reaches only some members: it is no part of the history. */
+	if (need == 0 && is_kept(d))
+		outgoing_keep(d, &o, chan->name, NULL);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli == d->from || (need && !(m->prefix & need)) || !wants(d, m->cli))
 			continue;
@@ -294,10 +330,10 @@ to_nick(struct delivery *d, const char *target)
 		return;
 	}
 	/* Each logged-in party keeps the conversation under its account. */
-	if (d->ml == NULL && is_kept(d) && d->from->account[0])
-		relay_keep(&o.r, to->nick, d->from->account, d->kind);
-	if (d->ml == NULL && is_kept(d) && to->account[0] && to != d->from)
-		relay_keep(&o.r, d->from->nick, to->account, d->kind);
+	if (is_kept(d) && d->from->account[0])
+		outgoing_keep(d, &o, to->nick, d->from->account);
+	if (is_kept(d) && to->account[0] && to != d->from)
+		outgoing_keep(d, &o, d->from->nick, to->account);
 	/*
 	 * A message to oneself is delivered like any other, and with
 	 * echo-message echoed as well; the delivery is no reply to a labelled

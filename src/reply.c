@@ -224,29 +224,45 @@ relay_make_tags(struct relay *r)
 		relay_stamp(r, r->srv->now_wall_ms, NULL);
 }
 
-void
-relay_keep(struct relay *r, const char *target, const char *owner, unsigned kind)
+/* Keep line (len bytes, no CR LF) with r's tags in the history. */
+static void
+keep(struct relay *r, const char *target, const char *owner, unsigned kind,
+    const char *line, size_t len, unsigned flags)
 {
 	struct history_item item = { 0 };
-	size_t len = r->len;
 
 	relay_make_tags(r);
-	/* The line without its CR LF; the tags are made again on replay. */
-	while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
-		len--;
 	item.target = target;
 	item.owner = owner;
 	item.time_ms = r->srv->now_wall_ms;
 	item.msgid = r->msgid + 6;
-	item.line = r->line;
+	item.line = line;
 	item.len = len;
 	item.tags = r->client_tags;
 	item.account = r->account;
 	item.kind = kind;
-	item.flags = r->bot ? HISTORY_F_BOT : 0;
+	item.flags = flags | (r->bot ? HISTORY_F_BOT : 0);
 	/* Out of memory: the message went out, only its history is lost. */
 	if (history_add(r->srv->history, &item) == -1)
 		log_msg(&r->srv->log, LOG_DEBUG, "history: %s not kept", item.msgid);
+}
+
+void
+relay_keep(struct relay *r, const char *target, const char *owner, unsigned kind)
+{
+	size_t len = r->len;
+
+	/* The line without its CR LF; the tags are made again on replay. */
+	while (len > 0 && (r->line[len - 1] == '\n' || r->line[len - 1] == '\r'))
+		len--;
+	keep(r, target, owner, kind, r->line, len, 0);
+}
+
+void
+relay_keep_multiline(struct relay *r, const char *target, const char *owner,
+    unsigned kind, const char *lines, size_t len)
+{
+	keep(r, target, owner, kind, lines, len, HISTORY_F_MULTILINE);
 }
 
 /* Append ";part" (or "part" first) to the tag section being built. */

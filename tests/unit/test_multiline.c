@@ -268,6 +268,54 @@ test_batch_lines_are_paced(void **state)
 	assert_int_equal(fake_output_count(bob, "@batch="), 8);
 }
 
+/*
+ * A batch is kept as one message: CHATHISTORY replays it as a multiline
+ * batch nested in the chathistory batch, with the msgid it was relayed
+ * with, and to a client without draft/multiline as its non-blank lines.
+ */
+static void
+test_batch_history(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+	char *live, *msgid, *out;
+
+	three(srv, &alice, &bob, &carol);
+	fake_cap_on(srv, bob, "draft/chathistory");
+	fake_cap_on(srv, carol, "draft/chathistory batch");
+	fake_drop_all(srv);
+	fake_line(srv, alice, "@+x=y BATCH +h draft/multiline #c");
+	fake_line(srv, alice, "@batch=h PRIVMSG #c hello");
+	fake_line(srv, alice, "@batch=h PRIVMSG #c :");
+	fake_line(srv, alice, "@batch=h PRIVMSG #c :how is ");
+	fake_line(srv, alice, "@batch=h;draft/multiline-concat PRIVMSG #c :everyone?");
+	fake_line(srv, alice, "BATCH -h");
+	live = fake_take_output(bob);
+	msgid = strstr(live, "msgid=");
+	assert_non_null(msgid);
+	*strchr(msgid, ';') = '\0';
+	fake_drop_all(srv);
+	fake_line(srv, bob, "CHATHISTORY LATEST #c * 10");
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, msgid));
+	assert_non_null(strstr(out, " draft/multiline #c\r\n@batch=ml"));
+	assert_non_null(strstr(out, " :alice!u@127.0.0.1 PRIVMSG #c :\r\n"));
+	assert_non_null(strstr(out, ";draft/multiline-concat :alice!u@127.0.0.1 PRIVMSG #c "
+	    ":everyone?\r\n@batch=ch"));
+	assert_non_null(strstr(out, " :alice!u@127.0.0.1 BATCH -ml"));
+	assert_int_equal(fake_output_count(bob, "x"), 0);
+	free(out);
+	fake_line(srv, carol, "CHATHISTORY LATEST #c * 10");
+	out = fake_take_output(carol);
+	assert_non_null(strstr(out, msgid));
+	assert_null(strstr(strstr(out, msgid) + 1, "msgid="));
+	assert_null(strstr(out, "draft/multiline"));
+	assert_null(strstr(out, "PRIVMSG #c :\r\n"));
+	assert_non_null(strstr(out, ":alice!u@127.0.0.1 PRIVMSG #c :everyone?\r\n"));
+	free(out);
+	free(live);
+}
+
 int
 main(void)
 {
@@ -280,6 +328,7 @@ main(void)
 		T(test_batch_invalid),
 		T(test_batch_timeout),
 		T(test_batch_lines_are_paced),
+		T(test_batch_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
