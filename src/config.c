@@ -81,9 +81,12 @@ static const struct config_key config_keys[] = {
 	{ "flood_rate",           V_UINT,    F(flood_rate),     1, 1000 },
 	{ "flood_max",            V_UINT,    F(flood_max),      1, 100000 },
 	{ "flood_exempt",         V_IPMASKS, F(flood_exempt),   0, 0 },
-	/* A batch of at least one full line; at most a SendQ's worth. */
-	{ "multiline_max_bytes",  V_UINT,    F(multiline_max_bytes), 512, 1024 * 1024 },
-	{ "multiline_max_lines",  V_UINT,    F(multiline_max_lines), 1, 1000 },
+	/*
+	 * A batch of at least one full line; at most what one history journal
+	 * record holds (JOURNAL_RECORD_MAX) with the lines' sources.
+	 */
+	{ "multiline_max_bytes",  V_UINT,    F(multiline_max_bytes), 512, 32768 },
+	{ "multiline_max_lines",  V_UINT,    F(multiline_max_lines), 1, 100 },
 	{ "metadata_max_keys",    V_UINT,    F(metadata_max_keys), 1, 1000 },
 	{ "metadata_max_subs",    V_UINT,    F(metadata_max_subs), 1, 1000 },
 	{ "metadata_max_value_bytes", V_UINT, F(metadata_max_value), 1, METADATA_VALUE_CAP },
