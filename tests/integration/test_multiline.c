@@ -2,12 +2,15 @@
  * draft/multiline over the wire: the limits from the configuration in the
  * capability's value and enforced with FAIL, a batch delivered as a batch
  * to a client with the capability and as separate lines to one without,
- * and the lines of a refused batch reaching nobody.
+ * the lines of a refused batch reaching nobody, and a batch kept in the
+ * history file replayed as one batch after a restart.
  */
 #include "itest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SRV             ITEST_SERVER_NAME
 #define CAPS            "draft/multiline batch message-tags echo-message"
@@ -83,11 +86,48 @@ test_multiline(void **state)
 	itest_server_stop_ok(s);
 }
 
+/* A batch kept in the history file comes back after a restart, as one batch. */
+static void
+test_multiline_restart(void **state)
+{
+	char path[256], conf[512];
+	struct itest_server *s;
+	struct itest_client *a, *b;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ircserv-multiline.%d",
+	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+	unlink(path);
+	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "history_file = %s\n", path);
+	s = itest_server_start_ok(conf);
+	a = ml_user(s, "mlR", CAPS);
+	itest_send(a, "BATCH +k draft/multiline #ml");
+	itest_send(a, "@batch=k PRIVMSG #ml :kept line");
+	itest_send(a, "@batch=k;draft/multiline-concat PRIVMSG #ml :, joined");
+	itest_send(a, "BATCH -k");
+	itest_sync(a);
+	itest_close(a);
+	itest_server_stop_ok(s);
+	s = itest_server_start_ok(conf);
+	b = ml_user(s, "mlS", "draft/multiline batch message-tags draft/chathistory");
+	itest_send(b, "CHATHISTORY LATEST #ml * 10");
+	itest_expect_next(b, ":" SRV " BATCH +* chathistory #ml");
+	itest_expect_next(b, "@batch=*;msgid=* :mlR!* BATCH +* draft/multiline #ml");
+	itest_expect_next(b, "@batch=* :mlR!* PRIVMSG #ml :kept line");
+	itest_expect_next(b, "@batch=*;draft/multiline-concat :mlR!* PRIVMSG #ml :, joined");
+	itest_expect_next(b, "@batch=* :mlR!* BATCH -*");
+	itest_expect_next(b, ":" SRV " BATCH -*");
+	itest_close(b);
+	itest_server_stop_ok(s);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_multiline),
+		itest_unit_test(test_multiline_restart),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));
