@@ -1,6 +1,7 @@
 # ircserv: one non-recursive Makefile.
 #   make            build ./ircserv and ./ircbot (make bonus: the bot alone)
 #   make test       lint, unit + integration + end-to-end tests (installs test tools if missing)
+#   make web        WebSocket listener (python3-websockets) and the web page (headless Chromium)
 #   make lint       the architecture rules (tests/lint.py), and proof that each can fail
 #   make irctest    the irctest conformance suite, when ../shared/irctest or $IRCTEST_DIR has it
 #   make asan       build and run unit + integration tests under ASan + UBSan
@@ -9,6 +10,7 @@
 #   make bench      benchmark against other servers (tests/bench)
 #   make bench-cost server CPU per line of the costliest commands
 #   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY
+#   make bench-ws   server CPU per message over WebSocket against TCP
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
 #   make clean / fclean / re
 #   V=1             show full commands
@@ -40,7 +42,9 @@ Q := @
 endif
 
 SRC      := $(wildcard src/*.c)
-OBJ      := $(SRC:src/%.c=$(BUILD)/src/%.o)
+# The web page the WebSocket listener serves, compiled in (webpage.h).
+PAGE_OBJ := $(BUILD)/gen/webpage.o
+OBJ      := $(SRC:src/%.c=$(BUILD)/src/%.o) $(PAGE_OBJ)
 CORE_OBJ := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 BIN      := $(BUILD)/$(NAME)
 
@@ -61,10 +65,10 @@ ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o
 
-DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest
+DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web
 
 # libFuzzer harnesses: clang, the same warnings, ASan + UBSan; the core
-# objects without the socket shell (main, conn, loop). The compiler line
+# objects without the socket shell (main, conn, conn_wait, loop). The compiler line
 # is kept in FUZZ_FLAGS, rewritten only when it changes (FUZZ_CFLAGS), so
 # a new line rebuilds everything with it.
 FUZZ_CC     ?= clang
@@ -76,13 +80,13 @@ FUZZ_CC_LINE := $(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fno-omit-frame-pointer $(FUZZ
 FUZZ_FLAGS  := $(FUZZ_BUILD)/obj/flags
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
-FUZZ_OBJ    := $(filter-out %/main.o %/conn.o %/loop.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
+FUZZ_OBJ    := $(filter-out %/main.o %/conn.o %/conn_wait.o %/loop.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
 
 DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d) $(FUZZ_OBJ:.o=.d) \
 	$(FUZZ_BIN:=.d)
 
-.PHONY: all bonus bench bench-cost bench-history clean fclean re test unit integration e2e irctest asan deps fuzz \
+.PHONY: all bonus bench bench-cost bench-history bench-ws clean fclean re test unit integration e2e web irctest asan deps fuzz \
 	stress stress-sasl valgrind lint fuzz-build FORCE $(DEPS_SUITES:%=deps-%)
 # Keep intermediate test objects between builds.
 .SECONDARY:
@@ -112,6 +116,21 @@ $(BOT_BIN): $(BOT_OBJ)
 
 $(BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# web/index.html as a byte array: od and sed, no tool beyond POSIX.
+$(BUILD)/gen/webpage.c: web/index.html
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q){ echo '#include "webpage.h"'; \
+	    echo 'const unsigned char webpage_html[] = {'; \
+	    od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '};'; \
+	    echo 'const size_t webpage_html_len = sizeof(webpage_html);'; } >$@.tmp
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -162,6 +181,11 @@ lint: deps-lint
 	$(Q)python3 tests/lint.py
 	$(Q)python3 tests/lint_test.py
 
+# WebSocket clients and a browser against the binary; screenshots in $(BUILD)/web/.
+web: deps-web $(BIN)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(BIN) WEB_ARTIFACTS=$(CURDIR)/$(BUILD)/web \
+	    /usr/bin/python3 tests/web/run.py
+
 # The irctest conformance suite (tests/irctest/run.sh says where it looks).
 irctest: deps-irctest $(BIN)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(BIN) sh tests/irctest/run.sh
@@ -208,6 +232,11 @@ bench-cost: $(NAME)
 # CHATHISTORY LATEST #chan * 100 (docs/performance.md); about 20 seconds.
 bench-history: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/history.py
+
+# Server CPU per PRIVMSG over WebSocket (binary, text) against TCP, and the
+# ratio (goal: at most 1.3); about a minute.
+bench-ws: $(NAME)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/ws_cost.py
 
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
 stress: deps-stress $(BIN)

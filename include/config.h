@@ -35,12 +35,13 @@ struct config_strv {
 	size_t   n;
 };
 
-/* One "listen = <address>:<port> [proxy]" line. */
+/* One "listen = <address>:<port> [proxy] [websocket]" line. */
 struct config_listen {
 	char    *addr;                  /* numeric, IPv6 without brackets */
 	unsigned port;
 	int      family;                /* CONFIG_INET4 or CONFIG_INET6 */
 	bool     proxy;                 /* peers send a PROXY protocol header */
+	bool     websocket;             /* peers speak WebSocket (ws.h) */
 };
 
 /* An "oper <name> { ... }" block: who may OPER, with which password. */
@@ -102,6 +103,10 @@ struct config {
 	unsigned readmarker_targets;    /* read markers per account or connection */
 	unsigned readmarker_accounts;   /* accounts with read markers (at start) */
 	unsigned readmarker_conns;      /* connections without an account (at start) */
+
+	bool     websocket_client;      /* serve the web page at GET / */
+	struct config_strv websocket_origins; /* allowed Origin values; empty: any */
+	struct config_strv websocket_trusted; /* IP masks whose X-Forwarded-For counts */
 
 	int      event_backend;         /* CONFIG_BACKEND_*; read once, at startup */
 	int      log_level;             /* an enum log_level (log.h) */

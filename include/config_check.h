@@ -34,6 +34,8 @@ bool    config_ipv6_is_valid(const char *s);
 bool    config_host_is_valid(const char *s);
 /* A glob on a client's IP text: 127.0.0.1, 10.0.*, ::1. */
 bool    config_ipmask_is_valid(const char *s);
+/* A web origin (websocket_origins): scheme://host[:port], no path. */
+bool    config_origin_is_valid(const char *s);
 /* user@host, each side a glob: *@127.0.0.1. */
 bool    config_usermask_is_valid(const char *s);
 /* Oper and account names: what a nick may hold. */

@@ -28,9 +28,14 @@ struct conn *conn_new(struct server *srv, struct loop *lp);
  * Accept clients on listen_fd, which conn now owns. With proxy, every
  * connection must open with a PROXY protocol header (v1 or v2) within 5 s
  * and is refused otherwise; without, one that opens with a header is
- * refused. Returns 0 or -1.
+ * refused. With websocket, connections speak WebSocket (ws.h): the
+ * handshake (after the PROXY header, with both) must be complete within
+ * the same 5 s; a plain HTTP GET of / gets the web page when the
+ * configuration's websocket_client is on, anything else a 400. Returns 0
+ * or -1.
  */
-int     conn_add_listener(struct conn *c, int listen_fd, bool proxy);
+int     conn_add_listener(struct conn *c, int listen_fd, bool proxy,
+	    bool websocket);
 /*
  * Close the listeners and the connections still waiting for a PROXY
  * header, and free the shell state (not the server). Accepts NULL.

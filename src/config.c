@@ -37,6 +37,7 @@ enum value_type {
 	V_BACKEND,      /* poll or epoll */
 	V_LISTEN,       /* <address>:<port> [proxy]; repeatable */
 	V_IPMASKS,      /* IP masks separated by spaces; repeatable */
+	V_ORIGINS,      /* web origins separated by spaces; repeatable */
 };
 
 /* One top-level setting: strings take [min, max] as length limits. */
@@ -97,6 +98,9 @@ static const struct config_key config_keys[] = {
 	{ "readmarker_targets",   V_UINT,    F(readmarker_targets), 1, 100000 },
 	{ "readmarker_accounts",  V_UINT,    F(readmarker_accounts), 1, 1000000 },
 	{ "readmarker_connections", V_UINT,  F(readmarker_conns), 1, 1000000 },
+	{ "websocket_client",     V_BOOL,    F(websocket_client), 0, 0 },
+	{ "websocket_origins",    V_ORIGINS, F(websocket_origins), 0, 0 },
+	{ "websocket_trusted_proxies", V_IPMASKS, F(websocket_trusted), 0, 0 },
 	{ "event_backend",        V_BACKEND, F(event_backend),  0, 0 },
 	{ "log_level",            V_LEVEL,   F(log_level),      0, 0 },
 	{ "log_file",             V_PATH,    F(log_file),       1, 4095 },
@@ -398,10 +402,13 @@ set_listen(struct parser *p, char *value, bool first)
 	if (listen_address(p, word, &l) == -1)
 		return -1;
 	while ((word = config_next_word(&rest)) != NULL) {
-		if (strcmp(word, "proxy") != 0)
+		if (strcmp(word, "proxy") == 0)
+			l.proxy = true;
+		else if (strcmp(word, "websocket") == 0)
+			l.websocket = true;
+		else
 			return parse_error(p, "listen: unknown option \"%s\" "
-			    "(the only one is proxy)", word);
-		l.proxy = true;
+			    "(known: proxy, websocket)", word);
 	}
 	if (first)
 		config_listens_free(cfg);
@@ -448,7 +455,8 @@ setting_apply(struct parser *p, const char *key, char *value)
 		return parse_error(p, "unknown setting \"%s\"", key);
 	line = &p->key_line[k - config_keys];
 	first = *line == 0;
-	if (!first && k->type != V_LISTEN && k->type != V_IPMASKS)
+	if (!first && k->type != V_LISTEN && k->type != V_IPMASKS &&
+	    k->type != V_ORIGINS)
 		return parse_error(p, "%s is already set on line %u", key, *line);
 	*line = p->line;
 	switch (k->type) {
@@ -469,12 +477,16 @@ setting_apply(struct parser *p, const char *key, char *value)
 	case V_LISTEN:
 		return set_listen(p, value, first);
 	case V_IPMASKS:
+	case V_ORIGINS:
 		sv = (struct config_strv *)(void *)((char *)p->cfg + k->offset);
 		if (first)
 			config_strv_free(sv);
 		/* "none" empties the list, e.g. to exempt no address. */
 		if (strcmp(value, "none") == 0)
 			return 0;
+		if (k->type == V_ORIGINS)
+			return add_masks(p, sv, value, config_origin_is_valid, key,
+			    "an origin like https://chat.example.net");
 		return add_masks(p, sv, value, config_ipmask_is_valid, key,
 		    "an IP address or a glob like 10.0.*");
 	}

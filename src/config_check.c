@@ -166,6 +166,25 @@ config_ipmask_is_valid(const char *s)
 	    strspn(s, "0123456789abcdefABCDEF.:*?") == strlen(s);
 }
 
+/*
+ * A web origin as browsers send it (RFC 6454): scheme://host[:port], no
+ * path, printable ASCII without spaces.
+ */
+bool
+config_origin_is_valid(const char *s)
+{
+	const char *host = strstr(s, "://");
+	size_t n = strlen(s);
+
+	if (host == NULL || host == s || host[3] == '\0' || n >= 256 ||
+	    strchr(host + 3, '/') != NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return false;
+	return true;
+}
+
 /* user@host, each side a glob: *@127.0.0.1, ~alice@*.example.net. */
 bool
 config_usermask_is_valid(const char *s)

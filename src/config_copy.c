@@ -96,6 +96,8 @@ config_free(struct config *cfg)
 	for (size_t i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++)
 		free(*string_at(cfg, string_fields[i]));
 	config_strv_free(&cfg->flood_exempt);
+	config_strv_free(&cfg->websocket_origins);
+	config_strv_free(&cfg->websocket_trusted);
 	config_strv_free(&cfg->limit_exempt);
 	config_listens_free(cfg);
 	config_blocks_free(cfg);
@@ -131,6 +133,8 @@ config_copy(struct config *dst, const struct config *src)
 	for (i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++)
 		*string_at(dst, string_fields[i]) = NULL;
 	memset(&dst->flood_exempt, 0, sizeof(dst->flood_exempt));
+	memset(&dst->websocket_origins, 0, sizeof(dst->websocket_origins));
+	memset(&dst->websocket_trusted, 0, sizeof(dst->websocket_trusted));
 	memset(&dst->limit_exempt, 0, sizeof(dst->limit_exempt));
 	dst->listens = NULL;
 	dst->opers = NULL;
@@ -144,6 +148,8 @@ config_copy(struct config *dst, const struct config *src)
 			goto fail;
 	}
 	if (config_strv_copy(&dst->flood_exempt, &src->flood_exempt) == -1 ||
+	    config_strv_copy(&dst->websocket_origins, &src->websocket_origins) == -1 ||
+	    config_strv_copy(&dst->websocket_trusted, &src->websocket_trusted) == -1 ||
 	    config_strv_copy(&dst->limit_exempt, &src->limit_exempt) == -1 ||
 	    listens_copy(dst, src) == -1 || config_blocks_copy(dst, src) == -1)
 		goto fail;

@@ -4,9 +4,14 @@
  * per client per round (plus on POLLOUT), so many queued messages leave in
  * one send(). Errors close only the connection they happen on. On proxy
  * listeners a connection becomes a client only once its PROXY header
- * (proxy.c) has named the real peer.
+ * (proxy.c) has named the real peer; on websocket listeners, once its
+ * WebSocket handshake (ws.c) is done: conn_wait.c holds them until then.
+ * A WebSocket client is an ordinary client to the core: its frames are
+ * decoded into the receive queue as lines, and what the core queues is
+ * framed just before it is written (conn_wait.c too).
  */
 #include "conn.h"
+#include "conn_shell.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,11 +34,7 @@
 #include "proxy.h"
 #include "msg.h"
 #include "server.h"
-
-/* Bytes read per readable event: large, but bounded per client per round. */
-#define CONN_READ_CHUNK 16384
-
-#define CONN_LISTENERS_MAX 16
+#include "ws.h"
 
 /*
  * Connections accepted from one listener per round. A storm of connects
@@ -43,50 +44,11 @@
  */
 #define CONN_ACCEPT_MAX 256
 
-/*
- * Time a proxy's connection has to send its PROXY header. The spec asks
- * for at least 3 s, to cover a TCP retransmit.
- */
-#define CONN_PROXY_TIMEOUT_MS 5000
-
-/*
- * A connection on a proxy listener whose header has not all arrived. It
- * is not a client yet: the core first hears of it with the address the
- * header names. Waiters are listed in arrival order, so in deadline order.
- */
-struct proxy_wait {
-	struct conn     *c;
-	int              fd;
-	int64_t          deadline_ms;
-	char             peer[PROXY_IP_MAX];    /* the proxy's own address */
-	size_t           len;
-	unsigned char    buf[PROXY_HEADER_MAX];
-	struct proxy_wait *prev, *next;
-};
-
-struct conn_slot {
-	struct client   *cli;
-	bool             sniff;         /* first bytes not yet checked for PROXY */
-};
-
-struct conn {
-	struct server   *srv;
-	struct loop     *loop;
-	int              listen_fds[CONN_LISTENERS_MAX];
-	size_t           nlisten;
-	int              spare_fd;      /* reserve descriptor for EMFILE */
-	struct conn_slot *slots;        /* fd -> client */
-	size_t           nslots;
-	struct proxy_wait *wait_head, *wait_tail;
-	size_t           nwait;
-	int64_t          paused_until_ms;  /* listeners off while out of fds; 0: on */
-};
-
 /* How long listeners rest when descriptors run out and none can be freed. */
 #define CONN_PAUSE_MS 250
 
-static int
-set_nonblocking(int fd)
+int
+conn_set_nonblocking(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -130,7 +92,7 @@ conn_listen(const char *addr, int family, unsigned port, char *err, size_t errle
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(fd, (struct sockaddr *)&ss, sslen) == -1 ||
-	    listen(fd, 4096) == -1 || set_nonblocking(fd) == -1) {
+	    listen(fd, 4096) == -1 || conn_set_nonblocking(fd) == -1) {
 		snprintf(err, errlen, "cannot listen on %s port %u: %s",
 		    addr ? addr : "0.0.0.0", port, strerror(errno));
 		close(fd);
@@ -144,8 +106,9 @@ bad_addr:
 
 static void on_listen(void *ud, int fd, short revents);
 static void on_listen_proxy(void *ud, int fd, short revents);
+static void on_listen_ws(void *ud, int fd, short revents);
+static void on_listen_ws_proxy(void *ud, int fd, short revents);
 static void on_client(void *ud, int fd, short revents);
-static void on_proxy_wait(void *ud, int fd, short revents);
 
 struct conn *
 conn_new(struct server *srv, struct loop *lp)
@@ -161,11 +124,13 @@ conn_new(struct server *srv, struct loop *lp)
 }
 
 int
-conn_add_listener(struct conn *c, int listen_fd, bool proxy)
+conn_add_listener(struct conn *c, int listen_fd, bool proxy, bool websocket)
 {
+	loop_proc *cb = websocket ? (proxy ? on_listen_ws_proxy : on_listen_ws) :
+	    proxy ? on_listen_proxy : on_listen;
+
 	if (c->nlisten == CONN_LISTENERS_MAX ||
-	    loop_add(c->loop, listen_fd, POLLIN, proxy ? on_listen_proxy : on_listen,
-	    c) == -1)
+	    loop_add(c->loop, listen_fd, POLLIN, cb, c) == -1)
 		return -1;
 	c->listen_fds[c->nlisten++] = listen_fd;
 	return 0;
@@ -175,8 +140,8 @@ conn_add_listener(struct conn *c, int listen_fd, bool proxy)
  * Best effort: tell a refused connection why, then close it. The line is
  * built like the ERROR of client_close(): cut to fit, CR LF kept.
  */
-static void
-refuse(int fd, const char *ip, const char *why)
+void
+conn_refuse(int fd, const char *ip, const char *why)
 {
 	char line[IRC_LINE_MAX];
 	size_t n = msg_format(line, "ERROR :Closing Link: %s (%s)", ip, why);
@@ -186,47 +151,21 @@ refuse(int fd, const char *ip, const char *why)
 	close(fd);
 }
 
-/* Forget a waiting connection: unlink and free it; its fd is not touched. */
-static void
-wait_unlink(struct conn *c, struct proxy_wait *w)
-{
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		c->wait_head = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	else
-		c->wait_tail = w->prev;
-	c->nwait--;
-	free(w);
-}
-
-/* Stop waiting for a header: refuse with why (NULL: just close). */
-static void
-wait_close(struct conn *c, struct proxy_wait *w, const char *why)
-{
-	loop_del(c->loop, w->fd);
-	if (why != NULL)
-		refuse(w->fd, w->peer, why);
-	else
-		close(w->fd);
-	wait_unlink(c, w);
-}
-
 void
 conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
 	while (c->wait_head != NULL)
-		wait_close(c, c->wait_head, NULL);
+		conn_wait_close(c, c->wait_head, NULL);
 	for (size_t i = 0; i < c->nlisten; i++) {
 		loop_del(c->loop, c->listen_fds[i]);
 		close(c->listen_fds[i]);
 	}
 	if (c->spare_fd >= 0)
 		close(c->spare_fd);
+	for (size_t i = 0; i < c->nslots; i++)
+		conn_ws_free(c->slots[i].ws);
 	free(c->slots);
 	free(c);
 }
@@ -248,6 +187,7 @@ map_fd(struct conn *c, int fd, struct client *cli, bool sniff)
 	}
 	c->slots[fd].cli = cli;
 	c->slots[fd].sniff = sniff;
+	c->slots[fd].ws = NULL;
 	return 0;
 }
 
@@ -270,7 +210,7 @@ accept_when_full(struct conn *c, int listen_fd)
 		c->spare_fd = -1;
 	}
 	if ((fd = accept(listen_fd, NULL, NULL)) >= 0)
-		refuse(fd, "*", "Server is full");
+		conn_refuse(fd, "*", "Server is full");
 	c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		log_msg(&c->srv->log, LOG_WARN, "out of file descriptors: refused a connection");
@@ -302,8 +242,8 @@ resume_listeners(struct conn *c)
 		c->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-static void
-peer_text(const struct sockaddr_storage *ss, char *ip, size_t iplen)
+void
+conn_peer_text(const struct sockaddr_storage *ss, char *ip, size_t iplen)
 {
 	snprintf(ip, iplen, "unknown");
 	if (ss->ss_family == AF_INET)
@@ -317,16 +257,21 @@ peer_text(const struct sockaddr_storage *ss, char *ip, size_t iplen)
 /*
  * Hand fd, connected from ip, to the core as a new client, or refuse it.
  * sniff: its first bytes still have to be checked for a PROXY header.
+ * ws: the WebSocket state for a websocket listener's client (NULL: plain
+ * IRC), which the client owns from then on; on NULL the caller keeps it.
  */
-static struct client *
-admit(struct conn *c, int fd, const char *ip, bool sniff)
+struct client *
+conn_admit(struct conn *c, int fd, const char *ip, bool sniff, struct ws_link *ws)
 {
 	struct client *cli;
 	const char *why;
 
 	if ((cli = server_add_client(c->srv, fd, ip, &why)) == NULL) {
 		log_msg(&c->srv->log, LOG_INFO, "refused %s: %s", ip, why);
-		refuse(fd, ip, why);
+		if (ws != NULL)
+			conn_refuse_ws(fd, ws, ip, why);
+		else
+			conn_refuse(fd, ip, why);
 		return NULL;
 	}
 	if (map_fd(c, fd, cli, sniff) == -1 ||
@@ -335,7 +280,9 @@ admit(struct conn *c, int fd, const char *ip, bool sniff)
 		client_close(cli, "Out of memory");
 		return NULL;
 	}
-	log_msg(&c->srv->log, LOG_INFO, "connection from %s (fd %d)", ip, fd);
+	c->slots[fd].ws = ws;
+	log_msg(&c->srv->log, LOG_INFO, "connection from %s (fd %d)%s", ip, fd,
+	    ws ? " (WebSocket)" : "");
 	return cli;
 }
 
@@ -345,50 +292,12 @@ add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
 {
 	char ip[PROXY_IP_MAX];
 
-	if (set_nonblocking(fd) == -1) {
+	if (conn_set_nonblocking(fd) == -1) {
 		close(fd);
 		return;
 	}
-	peer_text(ss, ip, sizeof(ip));
-	admit(c, fd, ip, true);
-}
-
-/*
- * A connection on a proxy listener: wait for its header. Waiters count
- * against max_clients with the clients, so they cannot pile up unbounded.
- */
-static void
-add_proxy_wait(struct conn *c, int fd, const struct sockaddr_storage *ss)
-{
-	struct proxy_wait *w;
-	char ip[PROXY_IP_MAX];
-
-	peer_text(ss, ip, sizeof(ip));
-	if (set_nonblocking(fd) == -1) {
-		close(fd);
-		return;
-	}
-	if (c->nwait + c->srv->nclients >= c->srv->cfg.max_clients) {
-		refuse(fd, ip, "Server is full");
-		return;
-	}
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    loop_add(c->loop, fd, POLLIN, on_proxy_wait, w) == -1) {
-		free(w);
-		refuse(fd, ip, "Out of memory");
-		return;
-	}
-	w->c = c;
-	w->fd = fd;
-	w->deadline_ms = c->srv->now_ms + CONN_PROXY_TIMEOUT_MS;
-	memcpy(w->peer, ip, sizeof(ip));
-	w->prev = c->wait_tail;
-	if (c->wait_tail)
-		c->wait_tail->next = w;
-	else
-		c->wait_head = w;
-	c->wait_tail = w;
-	c->nwait++;
+	conn_peer_text(ss, ip, sizeof(ip));
+	conn_admit(c, fd, ip, true, NULL);
 }
 
 typedef void conn_accept_proc(struct conn *c, int fd, const struct sockaddr_storage *ss);
@@ -434,66 +343,21 @@ static void
 on_listen_proxy(void *ud, int fd, short revents)
 {
 	(void)revents;
-	accept_all(ud, fd, add_proxy_wait);
+	accept_all(ud, fd, conn_add_proxy_wait);
 }
 
-/*
- * The header is complete: admit the client under the address it names
- * (the proxy's own for LOCAL and UNKNOWN), and give the core the bytes
- * that came after it.
- */
 static void
-proxy_done(struct conn *c, struct proxy_wait *w, const struct proxy_result *r,
-    size_t hlen)
+on_listen_ws(void *ud, int fd, short revents)
 {
-	const char *ip = r->family == PROXY_LOCAL ? w->peer : r->src_ip;
-	struct client *cli;
-	int fd = w->fd;
-
-	log_msg(&c->srv->log, LOG_DEBUG, "fd %d: PROXY v%d header from %s names %s", fd,
-	    r->version, w->peer, ip);
-	loop_del(c->loop, fd);
-	if ((cli = admit(c, fd, ip, false)) != NULL && w->len > hlen) {
-		if (buf_append(&cli->recvq, w->buf + hlen, w->len - hlen) == -1)
-			client_close(cli, "RecvQ exceeded");
-		else
-			server_on_input(c->srv, cli);
-	}
-	wait_unlink(c, w);
-}
-
-/* Read more of a PROXY header; parse it once it may be complete. */
-static void
-on_proxy_wait(void *ud, int fd, short revents)
-{
-	struct proxy_wait *w = ud;
-	struct conn *c = w->c;
-	struct proxy_result r;
-	ssize_t n;
-	int hlen;
-
 	(void)revents;
-	do
-		n = read(fd, w->buf + w->len, sizeof(w->buf) - w->len);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
-		wait_close(c, w, NULL);
-		return;
-	}
-	w->len += (size_t)n;
-	/*
-	 * proxy_parse() decides within PROXY_HEADER_MAX bytes, so the buffer
-	 * never fills up while the answer is still "need more".
-	 */
-	hlen = proxy_parse(w->buf, w->len, &r);
-	if (hlen > 0) {
-		proxy_done(c, w, &r, (size_t)hlen);
-	} else if (hlen == -1) {
-		log_msg(&c->srv->log, LOG_INFO, "refused %s on a proxy port: %s", w->peer, r.error);
-		wait_close(c, w, "PROXY header required");
-	}
+	accept_all(ud, fd, conn_add_ws_wait);
+}
+
+static void
+on_listen_ws_proxy(void *ud, int fd, short revents)
+{
+	(void)revents;
+	accept_all(ud, fd, conn_add_ws_proxy_wait);
 }
 
 /*
@@ -521,10 +385,14 @@ first_bytes_ok(struct conn *c, struct client *cli)
 static void
 read_client(struct conn *c, struct client *cli)
 {
-	size_t avail;
-	char *p = buf_reserve(&cli->recvq, CONN_READ_CHUNK, &avail);
+	struct ws_link *ws = conn_ws_of(c, cli);
+	struct buf *in = ws ? &ws->in : &cli->recvq;
+	size_t avail, want = ws ? conn_ws_read_room(cli, ws) : CONN_READ_CHUNK;
+	char *p = want > 0 ? buf_reserve(in, want, &avail) : NULL;
 	ssize_t n;
 
+	if (ws && avail > want)
+		avail = want;
 	if (p == NULL) {
 		client_close(cli, "RecvQ exceeded");
 		return;
@@ -533,14 +401,16 @@ read_client(struct conn *c, struct client *cli)
 		n = read(cli->fd, p, avail);
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
-		buf_commit(&cli->recvq, (size_t)n);
-		if (!c->slots[cli->fd].sniff || first_bytes_ok(c, cli))
+		buf_commit(in, (size_t)n);
+		if (ws)
+			conn_ws_read(c, cli, ws);
+		else if (!c->slots[cli->fd].sniff || first_bytes_ok(c, cli))
 			server_on_input(c->srv, cli);
 	} else if (n == 0) {
-		buf_commit(&cli->recvq, 0);
+		buf_commit(in, 0);
 		client_close(cli, "Connection closed");
 	} else {
-		buf_commit(&cli->recvq, 0);
+		buf_commit(in, 0);
 		if (errno != EAGAIN && errno != EWOULDBLOCK) {
 			char reason[128];
 
@@ -549,33 +419,36 @@ read_client(struct conn *c, struct client *cli)
 		}
 	}
 }
+
 /* One write of everything queued; arm POLLOUT only if bytes remain. */
 static void
 write_client(struct conn *c, struct client *cli)
 {
+	struct buf *q = conn_out_queue(c, cli, false);
 	ssize_t n;
 	bool want;
 
-	if (buf_len(&cli->sendq) > 0) {
+	if (buf_len(q) > 0) {
 		do
-			n = write(cli->fd, buf_data(&cli->sendq), buf_len(&cli->sendq));
+			n = write(cli->fd, buf_data(q), buf_len(q));
 		while (n == -1 && errno == EINTR);
 		if (n > 0) {
-			buf_consume(&cli->sendq, (size_t)n);
+			buf_consume(q, (size_t)n);
 		} else if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			char reason[128];
 
 			snprintf(reason, sizeof(reason), "Write error: %s", strerror(errno));
 			/* Nothing more can be written: drop the queue. */
 			client_close(cli, reason);
+			buf_free(q);
 			buf_free(&cli->sendq);
 			return;
 		}
 	}
 	/* Held-back output (a long LIST) goes on once the queue is empty. */
-	if (buf_len(&cli->sendq) == 0)
+	if (!conn_has_output(c, cli))
 		server_on_drained(c->srv, cli);
-	want = buf_len(&cli->sendq) > 0;
+	want = conn_has_output(c, cli);
 	if (want != cli->want_write) {
 		cli->want_write = want;
 		loop_set_events(c->loop, cli->fd, want ? POLLIN | POLLOUT : POLLIN);
@@ -605,30 +478,22 @@ static void
 close_client(struct conn *c, struct client *cli)
 {
 	if (cli->fd >= 0) {
-		if (buf_len(&cli->sendq) > 0) {
-			ssize_t n = write(cli->fd, buf_data(&cli->sendq), buf_len(&cli->sendq));
+		struct buf *q = conn_last_words(c, cli);
+
+		if (buf_len(q) > 0) {
+			ssize_t n = write(cli->fd, buf_data(q), buf_len(q));
 
 			(void)n;
 		}
 		loop_del(c->loop, cli->fd);
-		if ((size_t)cli->fd < c->nslots)
+		if ((size_t)cli->fd < c->nslots) {
 			c->slots[cli->fd].cli = NULL;
+			conn_ws_free(c->slots[cli->fd].ws);
+			c->slots[cli->fd].ws = NULL;
+		}
 		close(cli->fd);
 	}
 	client_free(cli);
-}
-
-/* Close the waiting connections whose PROXY header is late. */
-static void
-expire_waiting(struct conn *c)
-{
-	struct proxy_wait *w;
-
-	while ((w = c->wait_head) != NULL && w->deadline_ms <= c->srv->now_ms) {
-		log_msg(&c->srv->log, LOG_INFO, "refused %s on a proxy port: no PROXY header in %d ms",
-		    w->peer, CONN_PROXY_TIMEOUT_MS);
-		wait_close(c, w, "PROXY header required");
-	}
 }
 
 int
@@ -656,7 +521,7 @@ conn_settle(struct conn *c)
 {
 	struct client *cli;
 
-	expire_waiting(c);
+	conn_expire_waiting(c);
 	resume_listeners(c);
 
 	/*
@@ -696,15 +561,17 @@ drain(struct conn *c, int drain_ms)
 		int64_t left = deadline - mono_ms();
 
 		for (struct client *cli = c->srv->clients; cli; cli = cli->next) {
-			if (cli->fd < 0 || buf_len(&cli->sendq) == 0)
+			struct buf *q;
+
+			if (cli->fd < 0 || buf_len(q = conn_last_words(c, cli)) == 0)
 				continue;
-			ssize_t w = write(cli->fd, buf_data(&cli->sendq), buf_len(&cli->sendq));
+			ssize_t w = write(cli->fd, buf_data(q), buf_len(q));
 
 			if (w > 0)
-				buf_consume(&cli->sendq, (size_t)w);
+				buf_consume(q, (size_t)w);
 			else if (w == -1 && errno != EAGAIN && errno != EINTR)
-				buf_free(&cli->sendq);
-			if (buf_len(&cli->sendq) > 0) {
+				buf_free(q);
+			if (buf_len(q) > 0) {
 				pfds[n].fd = cli->fd;
 				pfds[n++].events = POLLOUT;
 			}

@@ -248,16 +248,17 @@ open_listeners(const struct config *cfg, struct conn *c,
 
 		if ((fd = conn_listen(l->addr, l->family, l->port, err, sizeof(err))) == -1)
 			goto fail;
-		if (conn_add_listener(c, fd, l->proxy) == -1)
+		if (conn_add_listener(c, fd, l->proxy, l->websocket) == -1)
 			goto no_room;
-		log_msg(log, LOG_INFO, "listening on %s port %u%s", l->addr, l->port,
+		log_msg(log, LOG_INFO, "listening on %s port %u%s%s", l->addr, l->port,
+		    l->websocket ? " (WebSocket)" : "",
 		    l->proxy ? " (PROXY protocol)" : "");
 	}
 	/* "bind" may narrow the command-line port to one address (tests: loopback). */
 	if ((fd = conn_listen(cfg->bind_addr, cfg->bind_addr && strchr(cfg->bind_addr, ':') ?
 	    CONFIG_INET6 : CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
 		goto fail;
-	if (conn_add_listener(c, fd, false) == -1)
+	if (conn_add_listener(c, fd, false, false) == -1)
 		goto no_room;
 	return 0;
 no_room:

@@ -268,11 +268,10 @@ ws_origin_allowed(const char *origin, char *const *allowed, size_t n)
 	return false;
 }
 
-/* Append a frame header for a payload of len bytes (server frames: no mask). */
-static int
-frame_header(struct buf *out, unsigned opcode, size_t len)
+/* Write the header for a payload of len bytes to h; its length (2..10). */
+static size_t
+header_bytes(unsigned char h[10], unsigned opcode, size_t len)
 {
-	unsigned char h[10];
 	size_t n = 2;
 
 	h[0] = (unsigned char)(0x80 | opcode);
@@ -289,7 +288,32 @@ frame_header(struct buf *out, unsigned opcode, size_t len)
 			h[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
 		n = 10;
 	}
-	return buf_append(out, h, n);
+	return n;
+}
+
+/* Append a frame header for a payload of len bytes (server frames: no mask). */
+static int
+frame_header(struct buf *out, unsigned opcode, size_t len)
+{
+	unsigned char h[10];
+
+	return buf_append(out, h, header_bytes(h, opcode, len));
+}
+
+/* Append a whole frame: header and payload in one reservation. */
+static int
+frame(struct buf *out, unsigned opcode, const void *payload, size_t len)
+{
+	unsigned char h[10];
+	size_t hlen = header_bytes(h, opcode, len), avail;
+	char *dst = buf_reserve(out, hlen + len, &avail);
+
+	if (dst == NULL || avail < hlen + len)
+		return -1;
+	memcpy(dst, h, hlen);
+	memcpy(dst + hlen, payload, len);
+	buf_commit(out, hlen + len);
+	return 0;
 }
 
 int
@@ -372,10 +396,23 @@ frame_parse(const unsigned char *in, size_t len, struct frame *f, unsigned *code
 	return 1;
 }
 
+/* XOR the payload with the mask, 8 bytes at a time (memcpy: any alignment). */
 static void
 unmask(unsigned char *p, size_t n, const unsigned char mask[4])
 {
-	for (size_t i = 0; i < n; i++)
+	unsigned char m8[8];
+	uint64_t m, w;
+	size_t i = 0;
+
+	for (int k = 0; k < 8; k++)
+		m8[k] = mask[k & 3];
+	memcpy(&m, m8, 8);
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		w ^= m;
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < n; i++)
 		p[i] ^= mask[i & 3];
 }
 
@@ -506,6 +543,23 @@ utf8_seq(const unsigned char *p, size_t n)
 	return len;
 }
 
+/* Bytes of ASCII at the start of p (n bytes), 8 at a time. */
+static size_t
+ascii_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if (w & UINT64_C(0x8080808080808080))
+			break;
+	}
+	while (i < n && p[i] < 0x80)
+		i++;
+	return i;
+}
+
 /* One line (no CR LF) as a text frame, U+FFFD for each invalid byte. */
 static int
 encode_text(const unsigned char *p, size_t n, struct buf *out)
@@ -513,14 +567,18 @@ encode_text(const unsigned char *p, size_t n, struct buf *out)
 	size_t outlen = 0, i, k, run;
 
 	for (i = 0; i < n; i += k) {
+		if ((k = ascii_run(p + i, n - i)) > 0) {
+			outlen += k;
+			continue;
+		}
 		k = utf8_seq(p + i, n - i);
 		outlen += k ? k : 3;
 		k = k ? k : 1;
 	}
+	if (outlen == n)
+		return frame(out, OP_TEXT, p, n);
 	if (frame_header(out, OP_TEXT, outlen) == -1)
 		return -1;
-	if (outlen == n)
-		return buf_append(out, p, n);
 	for (i = 0; i < n; ) {
 		for (run = 0; i + run < n && (k = utf8_seq(p + i + run, n - i - run)) != 0; )
 			run += k;
@@ -549,8 +607,7 @@ ws_encode(const struct ws_session *s, const char *in, size_t len, struct buf *ou
 		if (n > 0 && p[off + n - 1] == '\r')
 			n--;
 		if (s->mode == WS_TEXT ? encode_text(p + off, n, out) == -1 :
-		    frame_header(out, OP_BINARY, n) == -1 ||
-		    buf_append(out, p + off, n) == -1)
+		    frame(out, OP_BINARY, p + off, n) == -1)
 			return -1;
 		off = (size_t)(nl - p) + 1;
 	}

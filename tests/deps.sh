@@ -14,6 +14,7 @@
 #   valgrind     valgrind, libcmocka-dev
 #   irctest      python3 with pytest (xdist, timeout), websockets, filelock;
 #                faketime
+#   web          python3 with websockets, chromium (headless, for the page)
 #   all          all of the above, haproxy and openssl included
 # Silent when everything is present, so CI (root, no stdin) pays nothing
 # after the first run; `make unit` needs nothing but cmocka.
@@ -58,6 +59,14 @@ need_irctest() {
 	need_cmd faketime
 }
 
+# Debian's websockets for tests/web/test_ws.py; Chromium for the page.
+need_web() {
+	/usr/bin/python3 -c "import websockets" 2>/dev/null ||
+		missing="$missing python3-websockets"
+	command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] ||
+		missing="$missing chromium"
+}
+
 # haproxy lives in /usr/sbin, which a non-root PATH may lack.
 need_tls_proxy() {
 	need_cmd openssl
@@ -73,8 +82,9 @@ need() {
 	fuzz) need_fuzz ;;
 	valgrind) need_cmd valgrind; need_cmocka ;;
 	irctest) need_cmd python3; need_irctest ;;
+	web) need_cmd python3; need_web ;;
 	all)
-		for s in unit e2e fuzz valgrind irctest; do need "$s"; done
+		for s in unit e2e fuzz valgrind irctest web; do need "$s"; done
 		need_tls_proxy ;;
 	*) echo "deps.sh: unknown suite $1" >&2; exit 2 ;;
 	esac

@@ -34,7 +34,7 @@ MAX_FUNC_LINES = 60
 # histfile.c), the log sink, and the PROXY header parser that conn.c
 # feeds with socket addresses. A module
 # whose only job is file I/O for the core is named src/<name>_file.c.
-SHELL_FILES = {"main.c", "conn.c", "loop.c", "loop_poll.c", "loop_epoll.c",
+SHELL_FILES = {"main.c", "conn.c", "conn_wait.c", "loop.c", "loop_poll.c", "loop_epoll.c",
                "log.c", "proxy.c", "histfile.c"}
 # Handler dispatch: the table names every handler.
 DISPATCH_FILES = {"command.c"}

@@ -64,6 +64,8 @@ if [ "$(uname -s)" = Linux ] && needs integration "integration (epoll)"; then
 fi
 needs e2e "e2e (irssi, WeeChat)" &&
 	stage "e2e (irssi, WeeChat)" $MAKE --no-print-directory e2e
+needs web "web (WebSocket, Chromium)" &&
+	stage "web (WebSocket, Chromium)" $MAKE --no-print-directory web
 if needs stress "stress"; then
 	stage "stress" $MAKE --no-print-directory stress
 	stage "stress (SASL storm)" $MAKE --no-print-directory stress-sasl
@@ -82,6 +84,8 @@ needs unit "unit (ASan+UBSan)" &&
 	stage "unit (ASan+UBSan)" $MAKE --no-print-directory SAN=1 unit
 needs integration "integration (ASan)" &&
 	stage "integration (ASan)" $MAKE --no-print-directory SAN=1 integration
+needs web "web (ASan)" &&
+	stage "web (ASan)" $MAKE --no-print-directory SAN=1 web
 stage "install" sh tests/install.sh
 
 echo "==== summary"

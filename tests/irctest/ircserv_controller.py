@@ -186,8 +186,6 @@ class IrcservController(BaseServerController, DirectoryBasedController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
         assert self.proc is None
         self.port = port
         # find_hostname_and_port() says 0.0.0.0; serve loopback only.
@@ -200,6 +198,10 @@ class IrcservController(BaseServerController, DirectoryBasedController):
             log_file=self.directory / "server.log",
             oper_hash=hash_password("operpassword"),
         )
+        if websocket_port is not None:
+            # A WebSocket listener beside the IRC port, on loopback too
+            # (irctest's websocket tests connect to ws://<hostname>:<port>).
+            self.config_text += f"listen = 127.0.0.1:{websocket_port} websocket\n"
         # One account from the start, so that "sasl" is offered from the
         # start: accounts added later would announce it with CAP NEW, which
         # tests that register a user after connecting others do not expect.

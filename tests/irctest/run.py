@@ -6,7 +6,10 @@ irctest is used in place: it is copied to a temporary directory, where its
 conftest.py is adapted to the installed pytest when that is older than 8,
 and run twice with our controller (ircserv_controller.py, next to this
 file): the default selection and the services selection, each with
-pytest-xdist and pytest-timeout. Prints passed/failed/skipped per test
+pytest-xdist and pytest-timeout. This directory comes first on the
+path: its websockets/ package stands in for websockets.sync.client, which
+irctest's websocket tests import and Debian's websockets (10.4) lacks.
+Prints passed/failed/skipped per test
 module and per selection, then "N passed, N failed" over both, and exits
 non-zero when a test failed or pytest could not run.
 """

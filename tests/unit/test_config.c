@@ -63,13 +63,16 @@ lists_same(const struct config *a, const struct config *b)
 	if (a->nlistens != b->nlistens || a->nopers != b->nopers ||
 	    a->naccounts != b->naccounts ||
 	    !strv_same(&a->flood_exempt, &b->flood_exempt) ||
-	    !strv_same(&a->limit_exempt, &b->limit_exempt))
+	    !strv_same(&a->limit_exempt, &b->limit_exempt) ||
+	    !strv_same(&a->websocket_origins, &b->websocket_origins) ||
+	    !strv_same(&a->websocket_trusted, &b->websocket_trusted))
 		return false;
 	for (i = 0; i < a->nlistens; i++) {
 		if (!str_same(a->listens[i].addr, b->listens[i].addr) ||
 		    a->listens[i].port != b->listens[i].port ||
 		    a->listens[i].family != b->listens[i].family ||
-		    a->listens[i].proxy != b->listens[i].proxy)
+		    a->listens[i].proxy != b->listens[i].proxy ||
+		    a->listens[i].websocket != b->listens[i].websocket)
 			return false;
 	}
 	for (i = 0; i < a->nopers; i++) {
@@ -367,6 +370,38 @@ test_listen(void **state)
 	config_free(&cfg);
 }
 
+static void
+test_websocket(void **state)
+{
+	struct config cfg, copy;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_false(cfg.websocket_client);
+	assert_int_equal(cfg.websocket_origins.n, 0);
+	assert_int_equal(cfg.websocket_trusted.n, 0);
+	config_free(&cfg);
+	parse_ok(&cfg,
+	    "listen = 127.0.0.1:8080 websocket\n"
+	    "listen = [::1]:8081 proxy websocket\n"
+	    "websocket_client = yes\n"
+	    "websocket_origins = https://chat.example.net http://localhost:8080\n"
+	    "websocket_origins = https://b.example\n"
+	    "websocket_trusted_proxies = 127.0.0.1 10.0.*\n");
+	assert_true(cfg.listens[0].websocket);
+	assert_false(cfg.listens[0].proxy);
+	assert_true(cfg.listens[1].websocket);
+	assert_true(cfg.listens[1].proxy);
+	assert_true(cfg.websocket_client);
+	assert_int_equal(cfg.websocket_origins.n, 3);
+	assert_string_equal(cfg.websocket_origins.v[2], "https://b.example");
+	assert_int_equal(cfg.websocket_trusted.n, 2);
+	assert_int_equal(config_copy(&copy, &cfg), 0);
+	assert_true(lists_same(&copy, &cfg));
+	config_free(&copy);
+	config_free(&cfg);
+}
+
 /* Address forms through "listen = <addr>:1", against RFC 4291 2.2. */
 static void
 test_listen_addresses(void **state)
@@ -607,7 +642,12 @@ test_bad_files(void **state)
 		{ "listen = [1::2::3]:6667",
 		  "t.conf:1: listen: \"1::2::3\" is not a numeric IPv6 address" },
 		{ "listen = 127.0.0.1:6667 tls", "t.conf:1: listen: unknown option "
-		  "\"tls\" (the only one is proxy)" },
+		  "\"tls\" (known: proxy, websocket)" },
+		{ "websocket_origins = example.net", "t.conf:1: websocket_origins: "
+		  "\"example.net\" is not an origin like https://chat.example.net" },
+		{ "websocket_origins = https://a.example/path", "t.conf:1: "
+		  "websocket_origins: \"https://a.example/path\" is not an origin "
+		  "like https://chat.example.net" },
 		{ "listen = 127.0.0.1:6667\nlisten = 127.0.0.1:6667 proxy",
 		  "t.conf:2: listen: 127.0.0.1 port 6667 is given twice" },
 		/* Masks. */
@@ -931,6 +971,7 @@ main(void)
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test(test_settings_kept),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_websocket),
 		cmocka_unit_test(test_listen_addresses),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_lists_replace),

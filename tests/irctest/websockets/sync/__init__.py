@@ -1,0 +1,1 @@
+"""Synchronous WebSocket client (see ../__init__.py)."""
