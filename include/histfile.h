@@ -29,7 +29,8 @@ struct histfile;
 #define HISTFILE_PENDING_MAX    (64 * 1024 * 1024)
 
 /*
- * Load path into srv (a missing file is an empty history), then write the
+ * Lock path.lock (a second server on the file is refused), load path into
+ * srv (a missing file is an empty history), then write the
  * loaded state as a fresh file in its place and start journaling: from
  * then on srv->journal collects records. A damaged tail is dropped and
  * logged, and the old file kept as path.damaged. flush_ms is the longest

@@ -30,6 +30,7 @@
 struct histfile {
 	struct server *srv;
 	char    *path, *tmp_path, *bad_path;
+	int      lock_fd;               /* path.lock, write-locked while open */
 	int      fd;                    /* the journal, appended to */
 	struct buf out;                 /* srv->journal: records to write to fd */
 	uint64_t file_bytes;            /* bytes in the file at fd */
@@ -177,6 +178,34 @@ report_load(struct histfile *hf, const struct persist_stats *st, size_t len)
 	    len - st->dropped, hf->bad_path);
 }
 
+/*
+ * Two servers appending to one file would each rewrite it without the
+ * other's records: the first holds a POSIX write lock on path.lock (freed
+ * by the kernel whenever the process ends, kill -9 included).
+ */
+static int
+lock(struct histfile *hf, char *err, size_t errlen)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char *lock_path = path_with(hf->path, ".lock");
+
+	if (lock_path == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((hf->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		snprintf(err, errlen, "%s: %s", lock_path, strerror(errno));
+	else if (fcntl(hf->lock_fd, F_SETLK, &fl) == -1)
+		snprintf(err, errlen, "%s: %s", lock_path, errno == EACCES ||
+		    errno == EAGAIN ? "in use by another server" : strerror(errno));
+	else {
+		free(lock_path);
+		return 0;
+	}
+	free(lock_path);
+	return -1;
+}
+
 /* Write the live state as a new file over path, at start. */
 static int
 write_fresh(struct histfile *hf, char *err, size_t errlen)
@@ -221,7 +250,7 @@ histfile_open(struct server *srv, const char *path, unsigned flush_ms, int64_t n
 
 	(void)now_ms;
 	if (hf != NULL)
-		hf->fd = hf->cfd = -1;
+		hf->fd = hf->cfd = hf->lock_fd = -1;
 	if (hf == NULL || (hf->path = strdup(path)) == NULL ||
 	    (hf->tmp_path = path_with(path, ".new")) == NULL ||
 	    (hf->bad_path = path_with(path, ".damaged")) == NULL) {
@@ -233,7 +262,7 @@ histfile_open(struct server *srv, const char *path, unsigned flush_ms, int64_t n
 	hf->dirty_since = -1;
 	buf_init(&hf->out, 0);
 	buf_init(&hf->snap, 0);
-	if (load(path, &data, &len, err, errlen) == -1)
+	if (lock(hf, err, errlen) == -1 || load(path, &data, &len, err, errlen) == -1)
 		goto fail;
 	c = persist_replay(srv, data ? data : (const uint8_t *)"", len, &st);
 	if (c == JOURNAL_HEADER_FOREIGN || c == JOURNAL_HEADER_NEWER) {
@@ -452,6 +481,8 @@ histfile_close(struct histfile *hf)
 			log_msg(&hf->srv->log, LOG_ERROR, "history file %s: %s", hf->path, strerror(errno));
 		close(hf->fd);
 	}
+	if (hf->lock_fd >= 0)
+		close(hf->lock_fd);
 	if (hf->srv != NULL && hf->srv->journal == &hf->out)
 		hf->srv->journal = NULL;
 	buf_free(&hf->out);

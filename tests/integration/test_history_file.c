@@ -3,9 +3,9 @@
  * and read marker is found again after a restart on SIGTERM and after
  * kill -9 one second after the last message, and a redacted message stays
  * gone; a damaged tail is dropped (and logged) and the server starts
- * with what came before it; a file that is not a journal stops the
- * server; the file is compacted and stays bounded while state is rewritten
- * over and over.
+ * with what came before it; a file that is not a journal, or one another
+ * server has open, stops the server; the file is compacted and stays
+ * bounded while state is rewritten over and over.
  */
 #include <errno.h>
 #include <signal.h>
@@ -47,7 +47,7 @@ static void
 hist_clean(const char *name)
 {
 	char p[600];
-	const char *suffix[] = { "", ".new", ".damaged" };
+	const char *suffix[] = { "", ".new", ".damaged", ".lock" };
 
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
 		snprintf(p, sizeof(p), "%s%s", hist_path(name), suffix[i]);
@@ -301,27 +301,60 @@ test_damaged_tail(void **state)
 	hist_clean("tail");
 }
 
-/* A file that is not a journal is never overwritten: the server stops. */
+/*
+ * Run the server on history file name; it must exit with status 1 and say
+ * why on standard error.
+ */
 static void
-test_foreign_file(void **state)
+expect_refused(const char *name, const char *why)
 {
 	char conf[600], port[16], err[1024];
 	char *argv[] = { (char *)itest_server_bin(), "-c", conf, port, ITEST_PASSWORD, NULL };
 	FILE *f;
 
-	(void)state;
-	append(hist_path("foreign"), "not a journal\n", 14);
-	snprintf(conf, sizeof(conf), "%s", hist_path("foreign.conf"));
+	snprintf(conf, sizeof(conf), "%s.conf", hist_path(name));
 	snprintf(port, sizeof(port), "%d", itest_free_port());
 	f = fopen(conf, "w");
 	assert_non_null(f);
-	fprintf(f, "%s\n" ITEST_CONF_LOOPBACK, hist_conf("foreign", ""));
+	fprintf(f, "%s\n" ITEST_CONF_LOOPBACK, hist_conf(name, ""));
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(itest_run(argv, ITEST_START_MS, err, sizeof(err)), 1);
-	assert_non_null(strstr(err, "not a history journal, or its header is damaged"));
-	assert_int_equal(file_size(hist_path("foreign")), 14);
+	if (strstr(err, why) == NULL)
+		fail_msg("expected \"%s\" in: %s", why, err);
 	unlink(conf);
+}
+
+/* A file that is not a journal is never overwritten: the server stops. */
+static void
+test_foreign_file(void **state)
+{
+	(void)state;
+	append(hist_path("foreign"), "not a journal\n", 14);
+	expect_refused("foreign", "not a history journal, or its header is damaged");
+	assert_int_equal(file_size(hist_path("foreign")), 14);
 	hist_clean("foreign");
+}
+
+/* A second server on the same file is refused; the first goes on. */
+static void
+test_file_in_use(void **state)
+{
+	struct itest_server *s = itest_server_start_ok(hist_conf("busy", ""));
+	struct itest_client *c = account_user(s, "histI");
+
+	(void)state;
+	set_markers(c, 2, 6);
+	expect_refused("busy", "in use by another server");
+	check_markers(c, 2, 6);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	/* Once it has stopped, the file is free again. */
+	s = itest_server_start_ok(hist_conf("busy", ""));
+	c = account_user(s, "histJ");
+	check_markers(c, 2, 6);
+	itest_close(c);
+	itest_server_stop_ok(s);
+	hist_clean("busy");
 }
 
 /*
@@ -384,6 +417,7 @@ main(void)
 		itest_unit_test(test_restart_kill9),
 		itest_unit_test(test_damaged_tail),
 		itest_unit_test(test_foreign_file),
+		itest_unit_test(test_file_in_use),
 		itest_unit_test(test_compaction),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -429,6 +429,10 @@ test_histfile_compaction(void **state)
 	fake_free(srv);
 	unlink(path);
 	unlink(tmp);
+	snprintf(crash_tmp, sizeof(crash_tmp), "%s.lock", path);
+	unlink(crash_tmp);
+	snprintf(crash_tmp, sizeof(crash_tmp), "%s/crash.lock", dir);
+	unlink(crash_tmp);
 	assert_int_equal(rmdir(dir), 0);
 }
 
