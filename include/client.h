@@ -109,12 +109,15 @@ struct client {
 	bool             ip_counted;    /* counted in the server's per-IP limits */
 	bool             throttled;     /* lines wait in recvq for flood_at_ms */
 	bool             write_pending; /* on the server's pending-write list */
+	bool             input_pending; /* on the server's input-pending list:
+	                                 * lines wait for a later round's budget */
 	bool             want_write;    /* POLLOUT armed (owned by conn.c) */
 	int64_t          knock_ms;      /* last KNOCK delivered (monotonic); 0: never */
 	size_t           held_scanned;  /* recvq bytes counted in held_lines, while throttled */
 	size_t           held_lines;    /* lines found in them */
 
 	struct client   *pending_prev, *pending_next;
+	struct client   *input_prev, *input_next;
 	struct client   *dead_next;
 	struct client   *prev, *next;   /* all clients */
 };

@@ -32,6 +32,15 @@ struct history;
 #define SERVER_ISUPPORT_MAX 40
 /* Own output of one command that costs one more line of flood allowance. */
 #define SERVER_COST_BYTES   4096
+/*
+ * Work budget of one loop round for client lines, in nanoseconds of the
+ * shell's clock (server.clock_ns): once it is spent, the clients whose
+ * lines are left wait on the input-pending list for the next round.
+ */
+#define SERVER_ROUND_BUDGET_NS ((int64_t)3000000)
+
+/* A monotonic clock in nanoseconds, read by the core to bound a round. */
+typedef int64_t server_clock_fn(void);
 
 struct server {
 	struct config    cfg;           /* owned */
@@ -56,6 +65,12 @@ struct server {
 	unsigned         max_users;     /* highest nusers seen */
 
 	struct client   *pending;       /* clients with output to write */
+	struct client   *input_head, *input_tail; /* input pending, FIFO */
+	struct client   *input_cut;     /* on it, cut off after some lines:
+	                                 * goes last at the next round */
+	server_clock_fn *clock_ns;      /* the shell's; NULL: rounds unbounded */
+	int64_t          round_start_ns; /* clock_ns() at server_begin_round() */
+	unsigned long    round_lines;   /* lines handled since then */
 	struct client   *dead;          /* clients marked by client_close() */
 	struct client  **timers;        /* min-heap on client_deadline() */
 	size_t           ntimers, timers_cap;
@@ -113,9 +128,21 @@ void    server_on_line(struct server *srv, struct client *cli, char *line, size_
 void    server_on_line_too_long(struct server *srv, struct client *cli);
 /*
  * Bytes arrived in cli->recvq: handle the complete lines in it, as many as
- * flood control allows now; the rest wait for a later round.
+ * flood control and the round's work budget allow now; the rest wait for
+ * a later round (throttled: on the timer heap; over budget: on the
+ * input-pending list, after the clients already waiting there).
  */
 void    server_on_input(struct server *srv, struct client *cli);
+
+/*
+ * Start a loop round (after server_set_clock()): reset the round's work
+ * budget, then serve the clients on the input-pending list first, oldest
+ * first, until the budget is spent. Each round handles at least one line,
+ * so every waiting client is served in turn.
+ */
+void    server_begin_round(struct server *srv);
+/* Clients are waiting on the input-pending list: the next wait must not block. */
+bool    server_input_pending(const struct server *srv);
 
 /*
  * cli's send queue has emptied: go on with output that was held back to

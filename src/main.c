@@ -276,6 +276,15 @@ sooner(int a, int b)
 	return a < 0 || (b >= 0 && b < a) ? b : a;
 }
 
+static int64_t clock_ns(clockid_t id);
+
+/* The core's clock for a round's work budget (server.clock_ns). */
+static int64_t
+mono_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
 /* Nanoseconds on clock id (CLOCK_MONOTONIC, or this thread's CPU time). */
 static int64_t
 clock_ns(clockid_t id)
@@ -294,6 +303,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 	bool busy;
 	int64_t wall0, cpu0;
 
+	srv->clock_ns = mono_ns;
 	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
 	while (!st->stop && !srv->stop) {
@@ -307,6 +317,11 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		/* Handlers must see the time after the wait, not before it. */
 		server_set_clock(srv, wall_ms(), mono_ms());
+		/*
+		 * Clients whose lines outran the last round's work budget come
+		 * first; new lines beyond this round's budget wait for the next.
+		 */
+		server_begin_round(srv);
 		loop_dispatch(lp);
 		timeout = server_tick(srv);
 		conn_settle(c);
@@ -317,6 +332,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		 */
 		busy = server_work(srv);
 		conn_settle(c);
+		busy = busy || server_input_pending(srv);
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 		/* Last, the round's history records go to the file. */
 		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));
