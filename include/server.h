@@ -69,7 +69,7 @@ struct server {
 	struct client   *input_cut;     /* on it, cut off after some lines:
 	                                 * goes last at the next round */
 	server_clock_fn *clock_ns;      /* the shell's; NULL: rounds unbounded */
-	int64_t          round_start_ns; /* clock_ns() at server_begin_round() */
+	int64_t          round_start_ns; /* clock_ns() at inputq_begin_round() */
 	unsigned long    round_lines;   /* lines handled since then */
 	struct client   *dead;          /* clients marked by client_close() */
 	struct client  **timers;        /* min-heap on client_deadline() */
@@ -133,16 +133,6 @@ void    server_on_line_too_long(struct server *srv, struct client *cli);
  * input-pending list, after the clients already waiting there).
  */
 void    server_on_input(struct server *srv, struct client *cli);
-
-/*
- * Start a loop round (after server_set_clock()): reset the round's work
- * budget, then serve the clients on the input-pending list first, oldest
- * first, until the budget is spent. Each round handles at least one line,
- * so every waiting client is served in turn.
- */
-void    server_begin_round(struct server *srv);
-/* Clients are waiting on the input-pending list: the next wait must not block. */
-bool    server_input_pending(const struct server *srv);
 
 /*
  * cli's send queue has emptied: go on with output that was held back to

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "loop.h"
 #include "roundstat.h"
+#include "inputq.h"
 #include "server.h"
 
 /* Self-pipe: signal handlers write the signal number, the loop reads it. */
@@ -321,7 +322,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		 * Clients whose lines outran the last round's work budget come
 		 * first; new lines beyond this round's budget wait for the next.
 		 */
-		server_begin_round(srv);
+		inputq_begin_round(srv);
 		loop_dispatch(lp);
 		timeout = server_tick(srv);
 		conn_settle(c);
@@ -332,7 +333,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		 */
 		busy = server_work(srv);
 		conn_settle(c);
-		busy = busy || server_input_pending(srv);
+		busy = busy || inputq_pending(srv);
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 		/* Last, the round's history records go to the file. */
 		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));

@@ -30,6 +30,7 @@
 #include "multiline.h"
 #include "numeric.h"
 #include "history.h"
+#include "inputq.h"
 #include "readmarker.h"
 #include "reply.h"
 #include "timer.h"
@@ -574,57 +575,6 @@ throttle(struct server *srv, struct client *cli)
 	}
 }
 
-/*
- * The input-pending list: clients with lines left over when a round's
- * work budget ran out, in the order they are to be served (FIFO). The
- * client the budget cut off after some of its lines is remembered, and
- * moved behind everyone who joined the list after it in the same round,
- * so service goes round-robin from the client after the last one served.
- */
-static void
-input_defer(struct server *srv, struct client *cli, bool served)
-{
-	if (served)
-		srv->input_cut = cli;
-	if (cli->input_pending)
-		return;
-	cli->input_pending = true;
-	cli->input_next = NULL;
-	cli->input_prev = srv->input_tail;
-	if (srv->input_tail)
-		srv->input_tail->input_next = cli;
-	else
-		srv->input_head = cli;
-	srv->input_tail = cli;
-}
-
-static void
-input_unlink(struct server *srv, struct client *cli)
-{
-	if (srv->input_cut == cli)
-		srv->input_cut = NULL;
-	if (!cli->input_pending)
-		return;
-	if (cli->input_prev)
-		cli->input_prev->input_next = cli->input_next;
-	else
-		srv->input_head = cli->input_next;
-	if (cli->input_next)
-		cli->input_next->input_prev = cli->input_prev;
-	else
-		srv->input_tail = cli->input_prev;
-	cli->input_prev = cli->input_next = NULL;
-	cli->input_pending = false;
-}
-
-/* The round has handled a line and spent its work budget. */
-static bool
-round_spent(const struct server *srv)
-{
-	return srv->clock_ns != NULL && srv->round_lines > 0 &&
-	    srv->clock_ns() - srv->round_start_ns >= SERVER_ROUND_BUDGET_NS;
-}
-
 /* Does the receive queue hold a line end (a line, or an over-long line's end)? */
 static bool
 has_line_end(const struct client *cli)
@@ -659,9 +609,9 @@ server_on_input(struct server *srv, struct client *cli)
 			throttle(srv, cli);
 			return;
 		}
-		if (round_spent(srv)) {
+		if (inputq_round_spent(srv)) {
 			if (has_line_end(cli))
-				input_defer(srv, cli, served);
+				inputq_defer(srv, cli, served);
 			return;
 		}
 		r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len);
@@ -676,38 +626,6 @@ server_on_input(struct server *srv, struct client *cli)
 		else
 			server_on_line_too_long(srv, cli);
 	}
-}
-
-void
-server_begin_round(struct server *srv)
-{
-	struct client *cli;
-
-	srv->round_lines = 0;
-	srv->round_start_ns = srv->clock_ns != NULL ? srv->clock_ns() : 0;
-	if ((cli = srv->input_cut) != NULL) {
-		input_unlink(srv, cli);
-		input_defer(srv, cli, false);
-	}
-	/*
-	 * Each client waiting now is taken at most once: one cut off again
-	 * goes back to the tail, behind those this round did not reach.
-	 */
-	for (struct client *last = srv->input_tail; (cli = srv->input_head) != NULL;) {
-		if (round_spent(srv))
-			break;
-		input_unlink(srv, cli);
-		if (!client_is_closing(cli))
-			server_on_input(srv, cli);
-		if (cli == last)
-			break;
-	}
-}
-
-bool
-server_input_pending(const struct server *srv)
-{
-	return srv->input_head != NULL;
 }
 
 void
@@ -769,7 +687,7 @@ server_reap_next(struct server *srv)
 	readmarker_forget(srv->conn_markers, owner);
 	timer_del(srv, cli);
 	unlink_pending(srv, cli);
-	input_unlink(srv, cli);
+	inputq_unlink(srv, cli);
 	if (cli->ip_counted)
 		limits_release(srv->limits, cli->host, srv->now_ms);
 	if (cli->prev)

@@ -1,5 +1,5 @@
 /*
- * The work budget of one loop round (server_begin_round()): lines beyond
+ * The work budget of one loop round (inputq_begin_round()): lines beyond
  * it wait in the clients' receive queues on the input-pending list and
  * are served in later rounds, in turn, each client's lines in order.
  * A fake clock charges every handled line 1 ms, as an expensive line
@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "client.h"
 #include "fake.h"
+#include "inputq.h"
 #include "server.h"
 
 #define LINE_NS ((int64_t)1000000)
@@ -37,7 +38,7 @@ static void
 round_begin(struct server *srv)
 {
 	clock_lines += srv->round_lines;
-	server_begin_round(srv);
+	inputq_begin_round(srv);
 }
 
 static void
@@ -95,7 +96,7 @@ test_round_budget_serves_in_turn(void **state)
 			round_begin(srv);
 		served(cli, NCLI, got);
 		assert_string_equal(got, want[r]);
-		assert_true(server_input_pending(srv) == (r + 1 < sizeof(want) / sizeof(want[0])));
+		assert_true(inputq_pending(srv) == (r + 1 < sizeof(want) / sizeof(want[0])));
 	}
 	round_begin(srv);
 	served(cli, NCLI, got);
@@ -140,7 +141,7 @@ test_round_budget_round_robin(void **state)
 	out = fake_take_output(a);
 	assert_string_equal(out, ":irc.local PONG irc.local :4\r\n");
 	free(out);
-	assert_true(server_input_pending(srv));
+	assert_true(inputq_pending(srv));
 	/* New lines from a waiting client queue behind its old ones. */
 	queue(srv, a, "PING :8\r\n");
 	fake_drop_output(a);
@@ -153,7 +154,7 @@ test_round_budget_round_robin(void **state)
 	free(out);
 	round_begin(srv);
 	fake_expect(a, ":irc.local PONG irc.local :8\r\n");
-	assert_false(server_input_pending(srv));
+	assert_false(inputq_pending(srv));
 	fake_free(srv);
 }
 
