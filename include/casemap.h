@@ -23,7 +23,10 @@ bool     casemap_match(const char *mask, const char *s);
 
 /* RFC 2812 2.3.1 nickname, at most nicklen bytes. */
 bool     name_nick_is_valid(const char *nick, size_t nicklen);
-/* Channel name: a CHANTYPES prefix, no space, comma, BEL or ':'; at most chanlen. */
+/*
+ * Channel name: a CHANTYPES prefix, no space, comma, BEL or ':', UTF-8;
+ * at most chanlen bytes.
+ */
 bool     name_channel_is_valid(const char *name, size_t chanlen);
 /* True when s starts with a channel type character. */
 bool     name_is_channel(const char *s);

@@ -67,6 +67,7 @@ struct config {
 	char    *motd;                  /* MOTD text, lines separated by '\n' */
 	char    *password;              /* connection password, never logged */
 	bool     require_password;      /* false: clients may register without PASS */
+	bool     utf8only;              /* refuse non-UTF-8 lines, ISUPPORT UTF8ONLY */
 	unsigned port;                  /* used when listens is empty */
 
 	unsigned max_clients;

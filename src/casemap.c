@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "irc.h"
+#include "msg.h"
 
 char
 casemap_lower(char c)
@@ -235,8 +236,12 @@ name_channel_is_valid(const char *name, size_t chanlen)
 
 	if (n < 2 || n > chanlen || !name_is_channel(name))
 		return false;
-	/* RFC 2812 1.3: no space, ^G or comma; ':' would split a mask. */
-	return strpbrk(name, " ,\a:") == NULL;
+	/*
+	 * RFC 2812 1.3: no space, ^G or comma; ':' would split a mask. UTF-8
+	 * even with utf8only = no: every client, a WebSocket text one too,
+	 * must be able to name the channel back.
+	 */
+	return strpbrk(name, " ,\a:") == NULL && msg_is_utf8(name, n);
 }
 
 size_t

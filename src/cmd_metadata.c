@@ -307,9 +307,13 @@ md_set(struct server *srv, struct client *cli, const struct msg *msg,
 	metadata_key_fold(key, folded);
 	if (rate_limited(srv, cli, t, folded, value))
 		return;
-	/* UTF-8 was checked for the whole line (server.c); only the length is left. */
 	if (value && strlen(value) > srv->cfg.metadata_max_value) {
 		fail(srv, cli, "INVALID_VALUE", folded, "Value is too long");
+		return;
+	}
+	/* Values are UTF-8 even with utf8only = no (server.c lets such lines in). */
+	if (value && !msg_is_utf8(value, strlen(value))) {
+		fail(srv, cli, "INVALID_VALUE", folded, "Value is not UTF-8");
 		return;
 	}
 	if (value == NULL) {

@@ -59,6 +59,7 @@ static const struct config_key config_keys[] = {
 	{ "admin_email",          V_TEXT,    F(admin_email),    1, 200 },
 	{ "motd_file",            V_PATH,    F(motd_file),      1, 4095 },
 	{ "require_password",     V_BOOL,    F(require_password), 0, 0 },
+	{ "utf8only",             V_BOOL,    F(utf8only),       0, 0 },
 	{ "bind",                 V_WORD,    F(bind_addr),      2, 45 },
 	{ "listen",               V_LISTEN,  F(listens),        0, 0 },
 	{ "max_clients",          V_UINT,    F(max_clients),    1, 1000000 },
@@ -161,6 +162,7 @@ defaults_numbers(struct config *cfg)
 	cfg->max_per_ip = 50;
 	cfg->connect_rate = 20;
 	cfg->require_password = true;
+	cfg->utf8only = true;
 	/* A pasted 10-line burst goes through; then 2 lines a second. */
 	cfg->flood_burst = 10;
 	cfg->flood_rate = 2;

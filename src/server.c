@@ -101,7 +101,8 @@ build_isupport(struct server *srv)
 	    IRC_USERHOSTMAX, IRC_MAXTARGETS);
 	r |= add_isupport(srv, "TOPICLEN=%d", IRC_TOPICLEN);
 	r |= add_isupport(srv, "USERLEN=%d", IRC_USERLEN);
-	r |= add_isupport(srv, "UTF8ONLY");
+	if (c->utf8only)
+		r |= add_isupport(srv, "UTF8ONLY");
 	r |= add_isupport(srv, "WHOX");
 	return r ? -1 : 0;
 }
@@ -423,6 +424,9 @@ server_on_line_too_long(struct server *srv, struct client *cli)
  * ISUPPORT UTF8ONLY (ircv3.net utf8-only): a line that is not UTF-8 is
  * refused whole with the standard reply, before any handler sees it, so
  * nothing in it is ever relayed. The command is named when it is a word.
+ * With utf8only = no such lines are served and relayed as bytes (the
+ * WebSocket text framing repairs them, ws.h); channel names and metadata
+ * values stay UTF-8 either way.
  */
 static void
 refuse_non_utf8(struct server *srv, struct client *cli, const struct msg *msg)
@@ -485,7 +489,7 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 		return;
 	}
 	/* UTF8ONLY: checked before msg_parse() cuts the line up in place. */
-	utf8 = msg_is_utf8(line, len);
+	utf8 = !srv->cfg.utf8only || msg_is_utf8(line, len);
 	if (msg_parse(line, len, &msg) == -1)
 		return;
 	queued = buf_len(&cli->sendq);

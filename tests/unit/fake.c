@@ -26,6 +26,12 @@
 struct server *
 fake_server(void)
 {
+	return fake_server_adjusted(NULL);
+}
+
+struct server *
+fake_server_adjusted(void (*adjust)(struct config *))
+{
 	struct config cfg;
 	struct server *srv;
 
@@ -36,6 +42,8 @@ fake_server(void)
 	/* Many fake clients share 127.0.0.1: no per-IP limits by default. */
 	cfg.max_per_ip = 0;
 	cfg.connect_rate = 0;
+	if (adjust != NULL)
+		adjust(&cfg);
 	srv = server_new(&cfg, (int64_t)FAKE_NOW * 1000, FAKE_NOW_MS);
 	config_free(&cfg);
 	assert_non_null(srv);

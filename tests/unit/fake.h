@@ -14,6 +14,7 @@
 
 struct server;
 struct client;
+struct config;
 
 /* The clock every fake server starts with (2023-11-14T22:13:20Z). */
 #define FAKE_NOW        ((time_t)1700000000)
@@ -28,6 +29,8 @@ struct client;
  * Fails the test when it cannot be created. Free with fake_free().
  */
 struct server *fake_server(void);
+/* fake_server() with adjust(cfg) applied to its configuration first. */
+struct server *fake_server_adjusted(void (*adjust)(struct config *));
 /* Free srv and every client still in it. Accepts NULL. */
 void    fake_free(struct server *srv);
 /* cmocka fixtures: *state = fake_server(), and fake_free(*state). */

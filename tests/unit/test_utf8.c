@@ -3,7 +3,8 @@
  * (RFC 3629), and the core refusing any line that is not UTF-8 with
  * "FAIL <command> INVALID_UTF8" before a handler sees it, so nothing of it
  * is relayed, before or after registration, with labeled-response; and
- * cuts to a length limit never split a character (msg_utf8_trim()).
+ * cuts to a length limit never split a character (msg_utf8_trim()). With
+ * utf8only = no: no UTF8ONLY token, such lines relayed as they came.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,6 +232,47 @@ test_isupport(void **state)
 	fake_expect_has(alice, " UTF8ONLY ");
 }
 
+static void
+utf8only_off(struct config *cfg)
+{
+	cfg->utf8only = false;
+}
+
+static int
+setup_utf8only_off(void **state)
+{
+	*state = fake_server_adjusted(utf8only_off);
+	return 0;
+}
+
+/* utf8only = no: no UTF8ONLY token, and Latin-1 relayed byte for byte. */
+static void
+test_off_relays_bytes(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *bob = fake_joined(srv, "bob", "#c");
+	char *out;
+
+	fake_line(srv, alice, "VERSION");
+	out = fake_take_output(alice);
+	assert_non_null(strstr(out, " 005 "));
+	assert_null(strstr(out, "UTF8ONLY"));
+	free(out);
+	fake_line(srv, alice, "PRIVMSG #c :caf\xe9 \xff");
+	fake_expect(bob, ":alice!u@127.0.0.1 PRIVMSG #c :caf\xe9 \xff\r\n");
+	fake_expect(alice, "");
+	fake_line(srv, alice, "TOPIC #c :\xe0 bient\xf4t");
+	fake_expect_has(bob, " TOPIC #c :\xe0 bient\xf4t\r\n");
+	/* Channel names and metadata values stay UTF-8 all the same. */
+	fake_line(srv, alice, "JOIN #caf\xe9");
+	fake_expect_has(alice, " 476 alice #caf\xe9 ");
+	assert_null(channel_find(srv, "#caf\xe9"));
+	fake_cap_on(srv, alice, "draft/metadata-3");
+	fake_line(srv, alice, "METADATA * SET k :\xe9");
+	fake_expect_has(alice, "FAIL METADATA INVALID_VALUE k :Value is not UTF-8");
+}
+
 int
 main(void)
 {
@@ -244,6 +286,8 @@ main(void)
 		T(test_registration_refused),
 		T(test_labeled_fail),
 		T(test_isupport),
+		cmocka_unit_test_setup_teardown(test_off_relays_bytes,
+		    setup_utf8only_off, fake_teardown),
 	};
 #undef T
 

@@ -45,7 +45,8 @@ async def ws_expect(ws, needle, timeout=10.0):
     deadline = time.monotonic() + timeout
     while True:
         msg = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
-        text = msg.decode() if isinstance(msg, bytes) else msg
+        # Binary frames carry bytes as sent (utf8only = no: maybe not UTF-8).
+        text = msg.decode(errors="replace") if isinstance(msg, bytes) else msg
         assert "\r" not in text and "\n" not in text, repr(msg)
         if needle in text:
             return msg
@@ -153,6 +154,57 @@ def test_text_frames_stay_utf8():
         t.w.close()
 
     with Server() as srv:
+        asyncio.run(asyncio.wait_for(main(srv), 30))
+
+
+def test_utf8only_off():
+    """utf8only = no: a TCP client's Latin-1 line reaches a TCP client and a
+    binary client as the bytes sent, and a text client as valid UTF-8 with
+    U+FFFD for each invalid byte; a line cut to 512 bytes on relay stays
+    valid UTF-8 for the text client too. No UTF8ONLY in 005."""
+    async def main(srv):
+        t = await TcpAsync.open(srv.port, "latin")
+        t2 = await TcpAsync.open(srv.port, "tcpseen")
+        wt = await ws_register(srv.ws_port, "wtext", ["text.ircv3.net"])
+        wb = await ws_register(srv.ws_port, "wbin", ["binary.ircv3.net"])
+        await t.send("VERSION\r\n")
+        isupport = await t.expect(" 005 ")
+        assert b"UTF8ONLY" not in isupport, isupport
+        for c in (t, t2):
+            await c.send("JOIN #l1\r\n")
+            await c.expect(" 366 ")
+        for w in (wt, wb):
+            await w.send("JOIN #l1")
+            await ws_expect(w, " 366 ")
+        for w in (wt, wb):
+            await w.send("PING :mark")
+            await ws_expect(w, "PONG")
+        await t2.send("PING :mark\r\n")
+        await t2.expect("PONG")
+        await t.send(b"PRIVMSG #l1 :caf\xe9 cr\xe8me \xff\r\n")
+        line = await t2.expect("PRIVMSG #l1")
+        assert line.endswith(b"PRIVMSG #l1 :caf\xe9 cr\xe8me \xff"), line
+        msg = await ws_expect(wt, "PRIVMSG #l1")
+        assert isinstance(msg, str), msg
+        assert msg.endswith("PRIVMSG #l1 :caf\ufffd cr\ufffdme \ufffd"), msg
+        msg = await ws_expect(wb, "PRIVMSG #l1")
+        assert isinstance(msg, bytes), msg
+        assert msg.endswith(b"PRIVMSG #l1 :caf\xe9 cr\xe8me \xff"), msg
+        # Cut on relay: UTF-8 whole characters, Latin-1 repaired.
+        for body in ("é" * 240).encode(), b"\xe9" * 495:
+            await t.send(b"PRIVMSG #l1 :" + body + b"\r\n")
+            got = await t2.expect("PRIVMSG #l1")
+            assert len(got) == 510 or len(got) == 509, len(got)
+            msg = await ws_expect(wt, "PRIVMSG #l1")
+            assert isinstance(msg, str), msg
+            text = msg.split(" :", 1)[1]
+            assert set(text) <= {"é", "\ufffd"} and len(text) > 200, msg
+        for w in (wt, wb):
+            await w.close()
+        t.w.close()
+        t2.w.close()
+
+    with Server(extra="utf8only = no\n") as srv:
         asyncio.run(asyncio.wait_for(main(srv), 30))
 
 
@@ -370,7 +422,8 @@ def test_flood_control():
         c.close()
 
 
-TESTS = (test_mixed_channel, test_text_frames_stay_utf8, test_refusals,
+TESTS = (test_mixed_channel, test_text_frames_stay_utf8, test_utf8only_off,
+         test_refusals,
          test_origins, test_forwarded_for, test_proxy_then_websocket,
          test_frames, test_sendq_applies, test_refused_client,
          test_flood_control)
