@@ -202,6 +202,9 @@ class IrcservController(BaseServerController, DirectoryBasedController):
             # A WebSocket listener beside the IRC port, on loopback too
             # (irctest's websocket tests connect to ws://<hostname>:<port>).
             self.config_text += f"listen = 127.0.0.1:{websocket_port} websocket\n"
+        # Set by run.py for a whole selection (non-utf8), never per test.
+        if os.environ.get("IRCSERV_UTF8ONLY") == "no":
+            self.config_text += "utf8only = no\n"
         # One account from the start, so that "sasl" is offered from the
         # start: accounts added later would announce it with CAP NEW, which
         # tests that register a user after connecting others do not expect.

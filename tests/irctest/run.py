@@ -4,13 +4,14 @@ Usage: run.py IRCTEST_DIR [SELECTION ...]   (run.sh finds IRCTEST_DIR)
 
 irctest is used in place: it is copied to a temporary directory, where its
 conftest.py is adapted to the installed pytest when that is older than 8,
-and run twice with our controller (ircserv_controller.py, next to this
-file): the default selection and the services selection, each with
-pytest-xdist and pytest-timeout. This directory comes first on the
+and run once per selection with our controller (ircserv_controller.py,
+next to this file): the default selection, the services selection, and
+non-utf8 (the websocket module against a server with utf8only = no), each
+with pytest-xdist and pytest-timeout. This directory comes first on the
 path: its websockets/ package stands in for websockets.sync.client, which
 irctest's websocket tests import and Debian's websockets (10.4) lacks.
 Prints passed/failed/skipped per test
-module and per selection, then "N passed, N failed" over both, and exits
+module and per selection, then "N passed, N failed" over all, and exits
 non-zero when a test failed or pytest could not run.
 """
 
@@ -27,10 +28,18 @@ import xml.etree.ElementTree as ET
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
+DEFAULT_MARKS = ("not services and not implementation-specific and not deprecated"
+                 " and not strict")
+# name: (marks, test path, environment for the controller). "non-utf8" runs
+# the websocket module against a server with "utf8only = no", where
+# non-UTF-8 lines are relayed instead of refused (IRCSERV_UTF8ONLY, read by
+# ircserv_controller.py): one server configuration for the whole selection.
 SELECTIONS = {
-    "default": "not services and not implementation-specific and not deprecated"
-    " and not strict",
-    "services": "services and not implementation-specific and not deprecated",
+    "default": (DEFAULT_MARKS, "irctest/server_tests/", {}),
+    "services": ("services and not implementation-specific and not deprecated",
+                 "irctest/server_tests/", {}),
+    "non-utf8": (DEFAULT_MARKS, "irctest/server_tests/websocket.py",
+                 {"IRCSERV_UTF8ONLY": "no"}),
 }
 # Tests that cannot apply to ircserv, left out with the reason printed.
 DESELECTED = {
@@ -103,8 +112,11 @@ def prepare(src: Path, dst: Path) -> None:
         conftest.write_text(new)
 
 
-def run_selection(copy: Path, name: str, marks: str, xml: Path) -> int:
+def run_selection(copy: Path, name: str, xml: Path) -> int:
+    marks, path, extra_env = SELECTIONS[name]
     env = dict(os.environ)
+    env.pop("IRCSERV_UTF8ONLY", None)
+    env.update(extra_env)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(HERE), str(copy), env.get("PYTHONPATH", "")) if p
     )
@@ -117,9 +129,9 @@ def run_selection(copy: Path, name: str, marks: str, xml: Path) -> int:
         "-m", marks, "-k", " and ".join(f"not {t}" for t in DESELECTED),
         "-n", WORKERS, "--timeout", TEST_TIMEOUT,
         "-q", "-rf", "--tb=short", "--show-capture=no", "--junitxml", str(xml),
-        "irctest/server_tests/",
+        path,
     ]
-    print(f"==== irctest {name}: -m \"{marks}\"", flush=True)
+    print(f"==== irctest {name}: -m \"{marks}\" {path}", flush=True)
     for test, why in DESELECTED.items():
         print(f"(left out: {test}: {why})")
     proc = subprocess.run(
@@ -159,9 +171,13 @@ def tally(xml: Path):
 
 def main() -> int:
     if len(sys.argv) < 2:
-        sys.exit("usage: run.py IRCTEST_DIR [default|services ...]")
+        sys.exit("usage: run.py IRCTEST_DIR [default|services|non-utf8 ...]")
     src = Path(sys.argv[1]).resolve()
     names = sys.argv[2:] or list(SELECTIONS)
+    unknown = [n for n in names if n not in SELECTIONS]
+    if unknown:
+        sys.exit(f"irctest: unknown selection {', '.join(unknown)}"
+                 f" (known: {', '.join(SELECTIONS)})")
     total = collections.Counter()
     summaries = []
     broken = False
@@ -170,7 +186,7 @@ def main() -> int:
         prepare(src, copy)
         for name in names:
             xml = Path(tmp) / f"{name}.xml"
-            rc = run_selection(copy, name, SELECTIONS[name], xml)
+            rc = run_selection(copy, name, xml)
             if not xml.exists():
                 print(f"irctest {name}: pytest exited with {rc} and no report")
                 broken = True

@@ -3,7 +3,7 @@
 # ircserv, when a copy of irctest is at hand: $IRCTEST_DIR, or ../shared/irctest
 # next to the repository (for a git worktree, next to the main checkout).
 # Without one it says so, prints "0 passed, 0 failed" and succeeds.
-# Arguments (default, services) pick the selections; default: both.
+# Arguments (default, services, non-utf8) pick the selections; default: all.
 set -u
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
