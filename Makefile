@@ -119,8 +119,8 @@ $(BUILD)/src/%.o: src/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-# web/index.html as a byte array: od and sed, no tool beyond POSIX.
-$(BUILD)/gen/webpage.c: web/index.html
+# src/web/index.html as a byte array: od and sed, no tool beyond POSIX.
+$(BUILD)/gen/webpage.c: src/web/index.html
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
 	$(Q){ echo '#include "webpage.h"'; \

@@ -1,5 +1,5 @@
 /*
- * The web page that chats over the WebSocket listener: web/index.html,
+ * The web page that chats over the WebSocket listener: src/web/index.html,
  * compiled in by the Makefile (build/<kind>/gen/webpage.c), so the binary
  * serves it with no file to install or find. conn.c sends it for GET /
  * when websocket_client is on.
