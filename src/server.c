@@ -586,7 +586,8 @@ has_line_end(const struct client *cli)
 	const char *p = buf_data(&cli->recvq);
 	size_t len = buf_len(&cli->recvq);
 
-	return memchr(p, '\n', len) != NULL || memchr(p, '\r', len) != NULL;
+	/* An empty queue has no storage (NULL), which memchr() must not get. */
+	return len > 0 && (memchr(p, '\n', len) != NULL || memchr(p, '\r', len) != NULL);
 }
 
 void

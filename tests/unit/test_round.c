@@ -158,12 +158,38 @@ test_round_budget_round_robin(void **state)
 	fake_free(srv);
 }
 
+/*
+ * Input that holds no line once the budget is spent (a lone CR LF, or a
+ * read that left the queue empty) puts nobody on the list.
+ */
+static void
+test_round_budget_empty_queue(void **state)
+{
+	struct server *srv = budget_server();
+	struct client *a = fake_registered(srv, "a");
+	struct client *b = fake_registered(srv, "b");
+	struct client *c = fake_registered(srv, "c");
+
+	(void)state;
+	round_begin(srv);
+	queue(srv, a, "PING :1\r\nPING :2\r\nPING :3\r\n");
+	assert_true(inputq_round_spent(srv));
+	assert_int_equal(buf_len(&b->recvq), 0);
+	server_on_input(srv, b);
+	queue(srv, c, "\r\n");
+	assert_false(b->input_pending);
+	assert_false(c->input_pending);
+	assert_false(inputq_pending(srv));
+	fake_free(srv);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_budget_serves_in_turn),
 		cmocka_unit_test(test_round_budget_round_robin),
+		cmocka_unit_test(test_round_budget_empty_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
