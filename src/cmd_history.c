@@ -226,10 +226,7 @@ replay(struct server *srv, struct client *cli, const struct history_item *it,
 	memcpy(line, it->line, len);
 	line[len++] = '\r';
 	line[len++] = '\n';
-	relay_init(&r, srv, NULL, line, len, it->tags);
-	r.account = it->account;
-	r.bot = (it->flags & HISTORY_F_BOT) != 0;
-	relay_stamp(&r, it->time_ms, it->msgid);
+	relay_item(srv, &r, it, line, len);
 	relay_send_tagged(&r, cli, batch[0] ? tag : NULL);
 	relay_done(&r);
 }
