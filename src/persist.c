@@ -117,17 +117,11 @@ persist_attach(struct server *srv)
 static const char *
 take_str(struct journal_rec *rec, char **pos, const char *end)
 {
-	size_t len;
-	const uint8_t *p = journal_get_bytes(rec, &len);
 	char *s = *pos;
 
-	if (p == NULL || memchr(p, '\0', len) != NULL || len >= (size_t)(end - s)) {
-		rec->bad = true;
+	if (journal_get_str(rec, s, (size_t)(end - s)) == -1)
 		return NULL;
-	}
-	memcpy(s, p, len);
-	s[len] = '\0';
-	*pos = s + len + 1;
+	*pos = s + strlen(s) + 1;
 	return s;
 }
 

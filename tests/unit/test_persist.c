@@ -192,6 +192,72 @@ test_replay_hostile(void **state)
 	fake_free(srv);
 }
 
+/*
+ * A HISTORY_ADD record of kind, with line (len bytes) as its line field,
+ * and one field more when extra.
+ */
+static void
+put_item(struct buf *j, unsigned kind, const char *msgid, const char *line,
+    size_t len, bool extra)
+{
+	struct journal_enc e;
+
+	journal_begin(&e, j, JOURNAL_HISTORY_ADD);
+	journal_put_u8(&e, (uint8_t)kind);
+	journal_put_u32(&e, 0);
+	journal_put_u64(&e, 1700000000000);
+	journal_put_str(&e, "#h");
+	journal_put_str(&e, "");
+	journal_put_str(&e, msgid);
+	journal_put_bytes(&e, line, len);
+	journal_put_str(&e, "");
+	journal_put_str(&e, "");
+	if (extra)
+		journal_put_u8(&e, 0);
+	assert_true(journal_end(&e) > 0);
+}
+
+/* History records that do not parse are counted and skipped, not half applied. */
+static void
+test_replay_hostile_history(void **state)
+{
+	struct server *srv = fake_server();
+	struct persist_stats st;
+	struct journal_enc e;
+	struct buf j;
+	struct history_item it;
+
+	(void)state;
+	journal_init(&j);
+	put_item(&j, HISTORY_PRIVMSG, "good", ":a PRIVMSG #h :x", 16, false);
+	put_item(&j, HISTORY_PRIVMSG, "nul", ":a PRIVMSG #h :\0x", 17, false);
+	put_item(&j, HISTORY_NKINDS, "kind", ":a PRIVMSG #h :x", 16, false);
+	put_item(&j, HISTORY_PRIVMSG, "extra", ":a PRIVMSG #h :x", 16, true);
+	put_item(&j, HISTORY_PRIVMSG, "empty", "", 0, false);
+	journal_begin(&e, &j, JOURNAL_HISTORY_ADD);     /* cut after the target */
+	journal_put_u8(&e, HISTORY_PRIVMSG);
+	journal_put_u32(&e, 0);
+	journal_put_u64(&e, 1700000000000);
+	journal_put_str(&e, "#h");
+	journal_end(&e);
+	journal_begin(&e, &j, JOURNAL_HISTORY_DEL);     /* an empty msgid */
+	journal_put_str(&e, "");
+	journal_end(&e);
+	journal_begin(&e, &j, JOURNAL_HISTORY_DEL);     /* a msgid with a NUL */
+	journal_put_bytes(&e, "go\0od", 5);
+	journal_end(&e);
+	assert_int_equal(persist_replay(srv, buf_data(&j), buf_len(&j), &st),
+	    JOURNAL_HEADER_OK);
+	assert_int_equal(st.records, 8);
+	assert_int_equal(st.applied, 1);
+	assert_int_equal(st.bad, 7);
+	assert_int_equal(history_count(srv->history), 1);
+	assert_true(history_find(srv->history, "#h", NULL, "good", &it));
+	assert_int_equal(it.len, 16);
+	buf_free(&j);
+	fake_free(srv);
+}
+
 /* Every item of a store, one line each, oldest first. */
 static void
 dump_item(void *arg, const struct history_item *it)
@@ -443,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_markread_journaled),
 		cmocka_unit_test(test_snapshot),
 		cmocka_unit_test(test_replay_hostile),
+		cmocka_unit_test(test_replay_hostile_history),
 		cmocka_unit_test(test_history_journaled),
 		cmocka_unit_test(test_msgid_after_restart),
 		cmocka_unit_test(test_histfile_compaction),
