@@ -131,6 +131,12 @@ void    relay_done(struct relay *r);
  */
 const char *relay_stamp(struct relay *r, int64_t ms, const char *msgid);
 /*
+ * msgid was handed out before a restart (a history replay): when it is one
+ * relay_stamp() could make again (same start second), new msgids start
+ * after it.
+ */
+void    relay_msgid_restored(struct server *srv, const char *msgid);
+/*
  * Keep the relayed message in the history (history.h) of target, owned by
  * owner (an account, for a direct message; NULL for a channel), as kind,
  * with the msgid and time its recipients see.

@@ -8,7 +8,6 @@
 #include "persist.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +15,7 @@
 #include "history.h"
 #include "log.h"
 #include "readmarker.h"
+#include "reply.h"
 #include "server.h"
 
 /* Longest owner or target name kept: an account name, a channel name. */
@@ -125,26 +125,6 @@ take_str(struct journal_rec *rec, char **pos, const char *end)
 	return s;
 }
 
-/*
- * A restored msgid of this very second's start ("<started hex>-<seq hex>",
- * reply.c) would be made again for a new message: start counting after it.
- */
-static void
-keep_msgid_unique(struct server *srv, const char *msgid)
-{
-	char prefix[24];
-	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "%lx-",
-	    (unsigned long)srv->started);
-	unsigned long long seq;
-	char *end;
-
-	if (strncmp(msgid, prefix, n) != 0)
-		return;
-	seq = strtoull(msgid + n, &end, 16);
-	if (*end == '\0' && seq > srv->msgid_seq)
-		srv->msgid_seq = seq;
-}
-
 /* A history item, added through history_add() as when it was new. */
 static bool
 apply_history(struct server *srv, struct journal_rec *rec, char *scratch, size_t size)
@@ -168,7 +148,7 @@ apply_history(struct server *srv, struct journal_rec *rec, char *scratch, size_t
 	it.owner = it.owner[0] ? it.owner : NULL;
 	it.tags = it.tags[0] ? it.tags : NULL;
 	it.account = it.account[0] ? it.account : NULL;
-	keep_msgid_unique(srv, it.msgid);
+	relay_msgid_restored(srv, it.msgid);
 	return history_add(srv->history, &it) != -1;
 }
 

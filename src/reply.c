@@ -216,6 +216,23 @@ relay_stamp(struct relay *r, int64_t ms, const char *msgid)
 	return r->msgid + 6;
 }
 
+/* "<started hex>-<seq hex>", as relay_stamp() makes them. */
+void
+relay_msgid_restored(struct server *srv, const char *msgid)
+{
+	char prefix[24];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "%lx-",
+	    (unsigned long)srv->started);
+	unsigned long long seq;
+	char *end;
+
+	if (strncmp(msgid, prefix, n) != 0)
+		return;
+	seq = strtoull(msgid + n, &end, 16);
+	if (*end == '\0' && seq > srv->msgid_seq)
+		srv->msgid_seq = seq;
+}
+
 /* The time= and msgid= tags, made once per message on first use. */
 static void
 relay_make_tags(struct relay *r)
