@@ -515,6 +515,64 @@ test_cmd_channel_history(void **state)
 	free(out);
 }
 
+/* Each malformed CHATHISTORY or REDACT gets its FAIL, and selects nothing. */
+static void
+test_cmd_bad_input(void **state)
+{
+	struct server *srv = *state;
+	struct client *bob = fake_joined(srv, "bob", "#c");
+	char line[160], *out;
+
+	fake_cap_on(srv, bob, HIST_CAPS);
+	fake_line(srv, bob, "PRIVMSG #c :kept");
+	fake_drop_all(srv);
+	fake_line(srv, bob, "CHATHISTORY");
+	fake_expect(bob, ":irc.local 461 bob CHATHISTORY :Not enough parameters\r\n");
+	fake_line(srv, bob, "CHATHISTORY BETWEEN #c timestamp=2023-11-14T22:13:20.000Z 10");
+	fake_expect(bob, ":irc.local FAIL CHATHISTORY NEED_MORE_PARAMS BETWEEN "
+	    ":Missing parameters\r\n");
+	fake_line(srv, bob, "CHATHISTORY TARGETS timestamp=2023-11-14T22:13:20.000Z 10");
+	fake_expect(bob, ":irc.local FAIL CHATHISTORY NEED_MORE_PARAMS TARGETS "
+	    ":Missing parameters\r\n");
+	/* BETWEEN takes no "*", at either end. */
+	fake_line(srv, bob, "CHATHISTORY BETWEEN #c * timestamp=2023-11-14T22:13:20.000Z 10");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS BETWEEN * ");
+	fake_line(srv, bob, "CHATHISTORY BETWEEN #c timestamp=2023-11-14T22:13:20.000Z * 10");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS BETWEEN ");
+	fake_line(srv, bob, "CHATHISTORY BETWEEN #c msgid=a timestamp=2023-11-14T22:13:20Z 10");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS BETWEEN ");
+	/* A msgid that is empty or longer than any kept, a negative limit. */
+	fake_line(srv, bob, "CHATHISTORY BEFORE #c msgid= 10");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS BEFORE ");
+	snprintf(line, sizeof(line), "CHATHISTORY AFTER #c msgid=%0*d 10",
+	    HISTORY_MSGID_MAX + 1, 0);
+	fake_line(srv, bob, line);
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS AFTER ");
+	fake_line(srv, bob, "CHATHISTORY LATEST #c * -1");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS LATEST ");
+	fake_line(srv, bob, "CHATHISTORY LATEST #c timestamp= 1");
+	fake_expect_has(bob, " FAIL CHATHISTORY INVALID_PARAMS LATEST ");
+	/* Neither a channel nor a nick. */
+	fake_line(srv, bob, "CHATHISTORY LATEST no!nick * 10");
+	fake_expect(bob, ":irc.local FAIL CHATHISTORY INVALID_TARGET LATEST no!nick "
+	    ":Messages could not be retrieved\r\n");
+	/* A limit past the maximum is the maximum, however many digits. */
+	fake_line(srv, bob, "CHATHISTORY LATEST #c * 18446744073709551616");
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " PRIVMSG #c :kept\r\n"));
+	assert_null(strstr(out, "FAIL"));
+	free(out);
+	/* REDACT: too few parameters, a bad target, a conversation without an account. */
+	fake_line(srv, bob, "REDACT #c");
+	fake_expect(bob, ":irc.local 461 bob REDACT :Not enough parameters\r\n");
+	fake_line(srv, bob, "REDACT no!nick abc");
+	fake_expect(bob, ":irc.local FAIL REDACT INVALID_TARGET no!nick "
+	    ":You cannot delete messages from this target\r\n");
+	fake_line(srv, bob, "REDACT alice abc");
+	fake_expect(bob, ":irc.local FAIL REDACT UNKNOWN_MSGID alice abc "
+	    ":This message does not exist or is too old\r\n");
+}
+
 static void
 test_cmd_direct_history(void **state)
 {
@@ -635,6 +693,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test_setup_teardown(test_cmd_channel_history, fake_setup,
 		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_bad_input, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_direct_history, fake_setup,
 		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_redact, fake_setup, fake_teardown),
