@@ -92,7 +92,7 @@ j=$(median <"$OUT/journal.txt")
 echo "median server CPU per delivered message: without history_file ${p} us," \
     "with ${j} us; ratio $(echo "$j $p" | awk '{ printf "%.3f", $1 / $2 }')"
 
-objs=$(ls build/release/src/*.o | grep -v '/main\.o$')
+objs=$(ls build/release/src/*.o build/release/gen/*.o | grep -v '/main\.o$')
 # shellcheck disable=SC2086 # a list of objects
 ${CC:-cc} -std=c17 -D_XOPEN_SOURCE=700 -O2 -Iinclude -o "$OUT/snapshot" \
     tests/bench/snapshot.c $objs
