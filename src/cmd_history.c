@@ -141,18 +141,6 @@ next_part(const char **p, const char *end, const char **line, size_t *len,
 	return true;
 }
 
-/* Send line (len bytes, no CR LF) to cli with tag first, or without tags. */
-static void
-send_part(struct client *cli, const char *tag, const char *line, size_t len)
-{
-	char out[IRC_LINE_MAX + 96];
-	int n = snprintf(out, sizeof(out), "%s%s%.*s\r\n", tag ? "@" : "", tag ? tag : "",
-	    (int)len, line);
-
-	if (n > 0 && (size_t)n < sizeof(out))
-		client_send(cli, out, (size_t)n);
-}
-
 /*
  * A kept multiline batch (history.h HISTORY_F_MULTILINE): to a client with
  * draft/multiline and batch, a draft/multiline batch (nested in batch)
@@ -194,17 +182,16 @@ replay_multiline(struct server *srv, struct client *cli, const struct history_it
 	snprintf(id, sizeof(id), "ml%llx", (unsigned long long)++srv->msgid_seq);
 	len = (size_t)snprintf(line, sizeof(line), "%s BATCH +%s draft/multiline %s\r\n",
 	    src, id, target);
+	/* nested: cli has batch, so batch is open. */
 	relay_item(srv, &r, it, line, len);
-	relay_send_tagged(&r, cli, batch[0] ? outer : NULL);
+	relay_send_tagged(&r, cli, outer);
 	relay_done(&r);
 	for (p = it->line; next_part(&p, end, &part, &len, &concat, &blank);) {
-		snprintf(inner, sizeof(inner), "batch=%s%s ", id,
+		snprintf(inner, sizeof(inner), "batch=%s%s", id,
 		    concat ? ";draft/multiline-concat" : "");
-		send_part(cli, inner, part, len);
+		reply_send_tagged(cli, inner, "%.*s", (int)len, part);
 	}
-	len = (size_t)snprintf(line, sizeof(line), "%s BATCH -%s", src, id);
-	snprintf(outer, sizeof(outer), "batch=%s ", batch);
-	send_part(cli, batch[0] ? outer : NULL, line, len);
+	reply_send_tagged(cli, outer, "%s BATCH -%s", src, id);
 }
 
 /* Send one kept item to cli as it was relayed, with its msgid and time. */
