@@ -209,6 +209,96 @@ test_batch_invalid(void **state)
 	fake_expect(carol, "");
 }
 
+/* The refusals of BATCH itself and of the lines it collects, each once. */
+static void
+test_batch_refusals(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "BATCH r draft/multiline #c");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":A batch reference starts with + or -\r\n");
+	fake_line(srv, alice, "BATCH +r draft/multiline");
+	fake_expect_has(alice, "FAIL BATCH MULTILINE_INVALID :Only draft/multiline");
+	fake_line(srv, alice, "BATCH +a=b draft/multiline #c");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":Invalid batch reference or target\r\n");
+	fake_line(srv, alice, "BATCH +r draft/multiline #c,bob");
+	fake_expect_has(alice, ":Invalid batch reference or target");
+	fake_line(srv, alice, "BATCH +012345678901234567890123456789012 draft/multiline #c");
+	fake_expect_has(alice, ":Invalid batch reference or target");
+	assert_null(alice->batch);
+	/* A line for a batch when none is open is refused, not relayed. */
+	fake_line(srv, alice, "@batch=r PRIVMSG #c :hi");
+	fake_expect_has(alice, ":Line tagged for a batch that is not open");
+
+	/* A second BATCH + refuses both: neither is ever delivered. */
+	fake_line(srv, alice, "BATCH +a draft/multiline #c");
+	fake_line(srv, alice, "@batch=a PRIVMSG #c :hi");
+	fake_line(srv, alice, "BATCH +b draft/multiline #c");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":A multiline batch is already open\r\n");
+	fake_line(srv, alice, "BATCH -b");
+	fake_expect_has(alice, ":No open batch with that reference");
+	fake_line(srv, alice, "BATCH -a");
+	fake_expect(alice, "");
+	assert_null(alice->batch);
+
+	fake_line(srv, alice, "BATCH +c draft/multiline #c");
+	fake_line(srv, alice, "@batch=c TAGMSG #c");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":Only PRIVMSG and NOTICE go in a multiline batch\r\n");
+	fake_line(srv, alice, "BATCH -c");
+
+	fake_line(srv, alice, "BATCH +d draft/multiline #c");
+	fake_line(srv, alice, "@batch=d PRIVMSG #c :hi");
+	fake_line(srv, alice, "@batch=d NOTICE #c :hi");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":PRIVMSG and NOTICE mixed in one batch\r\n");
+	fake_line(srv, alice, "BATCH -d");
+
+	fake_line(srv, alice, "BATCH +e draft/multiline #c");
+	fake_line(srv, alice, "@batch=e PRIVMSG #c hi :there");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":A batch line takes a target and a text\r\n");
+	fake_line(srv, alice, "BATCH -e");
+	fake_expect(alice, "");
+	fake_expect(bob, "");
+	fake_expect(carol, "");
+}
+
+/* The batch is checked at its end like one message: 404, and +C for any line. */
+static void
+test_batch_cannot_send(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice, *bob, *carol;
+
+	three(srv, &alice, &bob, &carol);
+	fake_line(srv, alice, "MODE #c +C");
+	fake_drop_all(srv);
+	fake_line(srv, alice, "BATCH +a draft/multiline #c");
+	fake_line(srv, alice, "@batch=a PRIVMSG #c :hello");
+	fake_line(srv, alice, "@batch=a PRIVMSG #c :\001VERSION\001");
+	fake_line(srv, alice, "BATCH -a");
+	fake_expect(alice, ":irc.local 404 alice #c :Cannot send to channel\r\n");
+	/* A NOTICE batch is dropped without a word. */
+	fake_line(srv, alice, "BATCH +b draft/multiline #c");
+	fake_line(srv, alice, "@batch=b NOTICE #c :\001VERSION\001");
+	fake_line(srv, alice, "BATCH -b");
+	fake_expect(alice, "");
+	fake_line(srv, alice, "MODE #c -C+m");
+	fake_drop_all(srv);
+	fake_line(srv, bob, "BATCH +x draft/multiline #c");
+	fake_line(srv, bob, "@batch=x PRIVMSG #c :hi");
+	fake_line(srv, bob, "BATCH -x");
+	fake_expect(bob, ":irc.local 404 bob #c :Cannot send to channel\r\n");
+	fake_expect(alice, "");
+	fake_expect(carol, "");
+}
+
 static void
 test_batch_timeout(void **state)
 {
@@ -326,6 +416,8 @@ main(void)
 		T(test_batch_to_nick_and_ack),
 		T(test_batch_limits),
 		T(test_batch_invalid),
+		T(test_batch_refusals),
+		T(test_batch_cannot_send),
 		T(test_batch_timeout),
 		T(test_batch_lines_are_paced),
 		T(test_batch_history),
