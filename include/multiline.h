@@ -16,11 +16,10 @@
 #include <stdint.h>
 
 #include "irc.h"
+#include "label.h"
 
 /* The longest batch reference tag accepted from a client. */
 #define MULTILINE_REF_MAX       32
-/* The longest label kept for the batch (label.h LABEL_MAX). */
-#define MULTILINE_LABEL_MAX     64
 /* How long a batch may stay open before it is discarded. */
 #define MULTILINE_TIMEOUT_MS    (30 * 1000)
 /* Defaults of the multiline_max_bytes and multiline_max_lines settings. */
@@ -35,7 +34,7 @@ struct multiline_line {
 struct multiline {
 	char     ref[MULTILINE_REF_MAX + 1];    /* the client's reference tag */
 	char     target[IRC_CHANNELLEN + 2];    /* as given in BATCH + ("@#chan" too) */
-	char     label[MULTILINE_LABEL_MAX + 1]; /* labeled-response label; "" if none */
+	char     label[LABEL_MAX + 1];          /* labeled-response label; "" if none */
 	char     tags[IRC_CLIENT_TAGS_MAX];     /* client-only tags of the BATCH line */
 	const char *command;            /* "PRIVMSG" or "NOTICE"; NULL before a line */
 	int64_t  opened_ms;             /* monotonic time of BATCH + */

@@ -31,7 +31,7 @@
 static void
 fail(struct server *srv, struct client *cli, const char *what, const char *text)
 {
-	char tag[MULTILINE_LABEL_MAX + 8];
+	char tag[LABEL_MAX + 8];
 	const struct multiline *ml = cli->batch;
 
 	if (ml != NULL && ml->label[0] != '\0' && cli->label == NULL) {

@@ -28,7 +28,7 @@ struct delivery {
 	struct server   *srv;
 	struct client   *from;
 	const char      *cmd;           /* "PRIVMSG", "NOTICE" or "TAGMSG" */
-	const char      *text;          /* NULL for TAGMSG; a multiline's first line */
+	const char      *text;          /* NULL for TAGMSG and a multiline */
 	bool             notice;        /* no error replies */
 	bool             tagmsg;        /* only for message-tags clients */
 	const struct multiline *ml;     /* a draft/multiline batch, or NULL */
@@ -415,7 +415,7 @@ void
 message_send_multiline(struct server *srv, struct client *cli, const struct multiline *ml)
 {
 	struct delivery d = { .srv = srv, .from = cli, .cmd = ml->command, .ml = ml,
-	    .notice = strcmp(ml->command, "NOTICE") == 0, .text = ml->lines[0].text };
+	    .notice = strcmp(ml->command, "NOTICE") == 0 };
 
 	/* Client-only tags of a batch are sent on its BATCH line (spec). */
 	memcpy(d.tags, ml->tags, sizeof(d.tags));
