@@ -24,32 +24,33 @@
 #define MULTILINE_TYPE  "draft/multiline"
 #define CONCAT_TAG      "draft/multiline-concat"
 
-/*
- * FAIL BATCH <code and params> :<text>, labelled with the batch's label
- * when the line being answered has none of its own.
- */
+/* FAIL BATCH <code and params> :<text>, answering the line at hand. */
 static void
 fail(struct server *srv, struct client *cli, const char *what, const char *text)
 {
-	char tag[LABEL_MAX + 8];
-	const struct multiline *ml = cli->batch;
-
-	if (ml != NULL && ml->label[0] != '\0' && cli->label == NULL) {
-		snprintf(tag, sizeof(tag), "label=%s", ml->label);
-		reply_send_tagged(cli, tag, ":%s FAIL BATCH %s :%s",
-		    srv->cfg.server_name, what, text);
-	} else {
-		reply_send(cli, ":%s FAIL BATCH %s :%s", srv->cfg.server_name, what, text);
-	}
+	reply_send(cli, ":%s FAIL BATCH %s :%s", srv->cfg.server_name, what, text);
 }
 
-/* fail(), and the open batch drops the rest of its lines. */
+/*
+ * fail() for a refusal that ends the open batch: the batch's answer, so
+ * it carries the batch's label when the line at hand has none of its
+ * own; the batch drops the rest of its lines.
+ */
 static void
 refuse(struct server *srv, struct client *cli, const char *what, const char *text)
 {
-	fail(srv, cli, what, text);
-	if (cli->batch != NULL)
-		multiline_fail(cli->batch);
+	char tag[LABEL_MAX + 8];
+	struct multiline *ml = cli->batch;
+
+	if (ml == NULL || ml->label[0] == '\0' || cli->label != NULL) {
+		fail(srv, cli, what, text);
+	} else {
+		snprintf(tag, sizeof(tag), "label=%s", ml->label);
+		reply_send_tagged(cli, tag, ":%s FAIL BATCH %s :%s",
+		    srv->cfg.server_name, what, text);
+	}
+	if (ml != NULL)
+		multiline_fail(ml);
 }
 
 /* A reference tag a client may use: 1 to MULTILINE_REF_MAX plain characters. */
@@ -114,7 +115,7 @@ batch_close(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	if (!ml->failed && !multiline_is_sendable(ml))
-		fail(srv, cli, "MULTILINE_INVALID", "A multiline batch needs a line that is not blank");
+		refuse(srv, cli, "MULTILINE_INVALID", "A multiline batch needs a line that is not blank");
 	else if (!ml->failed) {
 		if (ml->label[0] != '\0') {
 			if (outer != NULL)

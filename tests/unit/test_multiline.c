@@ -246,6 +246,26 @@ test_batch_refusals(void **state)
 	fake_expect(alice, "");
 	assert_null(alice->batch);
 
+	/*
+	 * A refusal that leaves the open batch alone is no answer to it: not
+	 * under its label, which its end still carries.
+	 */
+	fake_line(srv, alice, "CAP REQ -echo-message");
+	fake_drop_output(alice);
+	fake_line(srv, alice, "@label=L BATCH +l draft/multiline #c");
+	fake_line(srv, alice, "@batch=l PRIVMSG #c :hi");
+	fake_line(srv, alice, "BATCH -zz");
+	fake_line(srv, alice, "BATCH x");
+	fake_line(srv, alice, "BATCH +y chathistory #c");
+	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
+	    ":No open batch with that reference\r\n"
+	    ":irc.local FAIL BATCH MULTILINE_INVALID :A batch reference starts with + or -\r\n"
+	    ":irc.local FAIL BATCH MULTILINE_INVALID :Only draft/multiline batches are taken\r\n");
+	fake_line(srv, alice, "BATCH -l");
+	fake_expect(alice, "@label=L :irc.local ACK\r\n");
+	fake_expect_has(bob, "PRIVMSG #c :hi");
+	fake_expect_has(carol, "PRIVMSG #c :hi");
+
 	fake_line(srv, alice, "BATCH +c draft/multiline #c");
 	fake_line(srv, alice, "@batch=c TAGMSG #c");
 	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID "
