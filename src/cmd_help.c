@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "casemap.h"
+#include "mode.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -23,8 +24,8 @@ struct help {
 static const struct help helps[] = {
 	{ "ADMIN", "ADMIN [<server>]",
 	  "Show who runs the server and how to reach them." },
-	{ "AUTHENTICATE", "AUTHENTICATE PLAIN | <base64> | *",
-	  "Log in to an account with SASL PLAIN (after CAP REQ :sasl)." },
+	{ "AUTHENTICATE", "AUTHENTICATE PLAIN | SCRAM-SHA-256 | <base64> | *",
+	  "Log in to an account with SASL PLAIN or SCRAM-SHA-256 (after CAP REQ :sasl)." },
 	{ "AWAY", "AWAY [:<message>]",
 	  "Mark yourself away with a message; without one, mark yourself back." },
 	{ "BATCH", "BATCH +<ref> draft/multiline <target> | BATCH -<ref>",
@@ -64,7 +65,8 @@ static const struct help helps[] = {
 	{ "METADATA", "METADATA <*|nick|channel> GET|LIST|SET|CLEAR|SUB|UNSUB|SUBS|SYNC [...]",
 	  "Read and set key/value metadata on users and channels (draft/metadata-3)." },
 	{ "MODE", "MODE <nick|channel> [<modes> [<params>]]",
-	  "Show or change user modes (Biow) or channel modes (bCeIiklmnopstv)." },
+	  "Show or change user modes (" MODE_USER_LETTERS ") or channel modes ("
+	  MODE_CHANNEL_LETTERS ")." },
 	{ "MONITOR", "MONITOR +|- <nick>{,<nick>} | C | L | S",
 	  "Watch nicks and hear when they come online or leave." },
 	{ "MOTD", "MOTD [<server>]",
@@ -98,7 +100,7 @@ static const struct help helps[] = {
 	{ "SETNAME", "SETNAME :<realname>",
 	  "Change your real name (IRCv3 setname)." },
 	{ "STATS", "STATS <letter> [<server>]",
-	  "Server statistics: m for command counts, u for uptime." },
+	  "Server statistics: m for command counts, u for uptime, r for the event loop's round times (IRC operators)." },
 	{ "SUMMON", "SUMMON <user>",
 	  "Disabled: there are no local logins to summon." },
 	{ "TAGMSG", "TAGMSG <target>{,<target>}",

@@ -18,6 +18,7 @@
 #include "command.h"
 #include "fake.h"
 #include "irc.h"
+#include "mode.h"
 #include "server.h"
 
 /* FAKE_NOW as the server writes it in TIME, WHOWAS and INFO. */
@@ -846,6 +847,23 @@ test_help_covers_every_command(void **state)
 	}
 }
 
+/* The help of commands whose choices grew says what they are now. */
+static void
+test_help_is_current(void **state)
+{
+	struct server *srv = *state;
+	struct client *alice = fake_registered(srv, "alice");
+
+	fake_line(srv, alice, "HELP AUTHENTICATE");
+	fake_expect_has(alice, ":irc.local 704 alice AUTHENTICATE :AUTHENTICATE "
+	    "PLAIN | SCRAM-SHA-256 | <base64> | *\r\n");
+	fake_line(srv, alice, "HELP STATS");
+	fake_expect_has(alice, ", r for the event loop's round times (IRC operators).\r\n");
+	fake_line(srv, alice, "HELP MODE");
+	fake_expect_has(alice, ":irc.local 705 alice MODE :Show or change user modes "
+	    "(" MODE_USER_LETTERS ") or channel modes (" MODE_CHANNEL_LETTERS ").\r\n");
+}
+
 static void
 test_users_summon_disabled(void **state)
 {
@@ -909,6 +927,7 @@ main(void)
 		T(test_help),
 		T(test_helpop),
 		T(test_help_covers_every_command),
+		T(test_help_is_current),
 		T(test_users_summon_disabled),
 		T(test_queries_need_registration),
 #undef T
