@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +104,13 @@ config_same(const struct config *a, const struct config *b)
 	    str_same(a->log_file, b->log_file) &&
 	    str_same(a->motd_file, b->motd_file) &&
 	    str_same(a->history_file, b->history_file) &&
+	    str_same(a->bind_addr, b->bind_addr) &&
 	    a->history_flush_ms == b->history_flush_ms &&
+	    a->history_lines == b->history_lines &&
+	    a->history_age_s == b->history_age_s &&
+	    a->history_size == b->history_size &&
+	    a->utf8only == b->utf8only &&
+	    a->websocket_client == b->websocket_client &&
 	    a->port == b->port && a->max_clients == b->max_clients &&
 	    a->chanlimit == b->chanlimit && a->maxlist == b->maxlist &&
 	    a->max_invites == b->max_invites &&
@@ -941,6 +948,62 @@ test_example_conf(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * The example's commented-out "#key = value" lines show the defaults:
+ * each, applied alone, changes nothing. The lines that are examples
+ * (addresses, origins, file names, a switch turned on) are named here.
+ */
+static void
+test_example_conf_defaults(void **state)
+{
+	static const char *const examples[] = {
+		"motd_file", "bind", "listen", "websocket_client",
+		"websocket_origins", "websocket_trusted_proxies", "flood_exempt",
+		"log_file", "history_file",
+	};
+	struct config defaults, cfg;
+	char why[128], err[512], *text, *line, *next;
+	unsigned checked = 0;
+
+	(void)state;
+	text = config_file_read("conf/ircserv.conf", CONFIG_FILE_MAX, why,
+	    sizeof(why));
+	if (text == NULL)
+		fail_msg("conf/ircserv.conf: %s", why);
+	assert_int_equal(config_defaults(&defaults), 0);
+	for (line = text; line != NULL; line = next) {
+		size_t key = 0;
+		bool example = false;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (line[0] != '#')
+			continue;
+		while (islower((unsigned char)line[1 + key]) || line[1 + key] == '_')
+			key++;
+		if (key == 0 || strncmp(line + 1 + key, " = ", 3) != 0)
+			continue;
+		for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++)
+			if (strlen(examples[i]) == key &&
+			    strncmp(examples[i], line + 1, key) == 0)
+				example = true;
+		if (example)
+			continue;
+		assert_int_equal(config_copy(&cfg, &defaults), 0);
+		if (config_parse_string(&cfg, line + 1, "conf/ircserv.conf", err,
+		    sizeof(err)) != 0)
+			fail_msg("%s", err);
+		if (!config_same(&cfg, &defaults))
+			fail_msg("\"%s\" is not the default", line);
+		config_free(&cfg);
+		checked++;
+	}
+	/* Most settings are shown commented out. */
+	assert_true(checked >= 30);
+	config_free(&defaults);
+	free(text);
+}
+
 /* bind narrows the command-line port to one address; copied and freed. */
 static void
 test_bind(void **state)
@@ -982,6 +1045,7 @@ main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_example_conf),
+		cmocka_unit_test(test_example_conf_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
