@@ -148,8 +148,8 @@ entry_matches(const char *mask, const char *full, const struct client *cli)
  * mutes is set and the other entries only when bans is set.
  */
 static bool
-mask_list_match_kind(const struct mask_list *l, const struct client *cli, bool bans,
-    bool mutes)
+channel_mask_match_kind(const struct mask_list *l, const struct client *cli,
+    bool bans, bool mutes)
 {
 	char full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 
@@ -168,14 +168,14 @@ mask_list_match_kind(const struct mask_list *l, const struct client *cli, bool b
 bool
 channel_is_banned(const struct channel *chan, const struct client *cli)
 {
-	return mask_list_match_kind(&chan->bans, cli, true, false) &&
+	return channel_mask_match_kind(&chan->bans, cli, true, false) &&
 	    !channel_mask_match(&chan->excepts, cli);
 }
 
 bool
 channel_is_muted(const struct channel *chan, const struct client *cli)
 {
-	return mask_list_match_kind(&chan->bans, cli, false, true) &&
+	return channel_mask_match_kind(&chan->bans, cli, false, true) &&
 	    !channel_mask_match(&chan->excepts, cli);
 }
 
@@ -334,7 +334,7 @@ channel_mask_del(struct mask_list *l, const char *mask)
 bool
 channel_mask_match(const struct mask_list *l, const struct client *cli)
 {
-	return mask_list_match_kind(l, cli, true, true);
+	return channel_mask_match_kind(l, cli, true, true);
 }
 
 void

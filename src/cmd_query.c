@@ -504,4 +504,3 @@ cmd_whowas(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_WASNOSUCHNICK, nick);
 	reply_numeric(srv, cli, RPL_ENDOFWHOWAS, nick);
 }
-
