@@ -499,13 +499,17 @@ history_add(struct history *h, const struct history_item *item)
 		free(e);
 		return 1;
 	}
-	/* The per-target bound: the target's oldest make room (it may go). */
-	while ((t = target_find(h, item->target, item->owner)) != NULL &&
-	    t->count >= h->lim.lines)
+	/* The per-target bound: its oldest make room; a target goes with its last. */
+	t = target_find(h, item->target, item->owner);
+	while (t != NULL && t->count >= h->lim.lines) {
+		struct htarget *left = t->count > 1 ? t : NULL;
+
 		ent_remove(h, ring_at(t, 0), HISTORY_DROPPED);
+		t = left;
+	}
 	if (h->count + 1 > h->nbuckets && buckets_grow(h) == -1 && h->nbuckets == 0)
 		goto fail;
-	if ((t = target_get(h, item->target, item->owner)) == NULL ||
+	if ((t == NULL && (t = target_get(h, item->target, item->owner)) == NULL) ||
 	    ring_push(t, e) == -1)
 		goto fail;
 	e->t = t;
