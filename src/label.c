@@ -115,8 +115,9 @@ send_batch(struct server *srv, struct client *cli, const struct label *l,
 static char *
 take_tail(struct label *l, struct client *cli, size_t *n)
 {
-	const char *p = buf_data(&cli->sendq) + l->mark;
 	size_t total = buf_len(&cli->sendq) - l->mark;
+	/* Nothing queued: the queue may have no storage (NULL). */
+	const char *p = total > 0 ? buf_data(&cli->sendq) + l->mark : "";
 	size_t before = l->aside_len ? l->aside_at - l->mark : total;
 	char *tail = malloc(total ? total : 1);
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "client.h"
 #include "fake.h"
 #include "server.h"
@@ -34,6 +35,22 @@ test_ack_for_no_reply(void **state)
 	struct server *srv = *state;
 	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
 
+	fake_line(srv, a, "@label=abc PONG :x");
+	fake_expect(a, "@label=abc :irc.local ACK\r\n");
+}
+
+/*
+ * An empty send queue may have no storage (large storage is released
+ * once written out): the ACK is still sent.
+ */
+static void
+test_ack_with_no_sendq_storage(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
+
+	buf_free(&a->sendq);
+	assert_null(buf_data(&a->sendq));
 	fake_line(srv, a, "@label=abc PONG :x");
 	fake_expect(a, "@label=abc :irc.local ACK\r\n");
 }
@@ -172,6 +189,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_ack_for_no_reply),
+		T(test_ack_with_no_sendq_storage),
 		T(test_single_reply_labelled),
 		T(test_several_replies_batched),
 		T(test_echo_inside_response),
