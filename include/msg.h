@@ -58,10 +58,15 @@ size_t  msg_client_tags(const char *tags, char *out, size_t outsz);
 
 /*
  * Whether the len bytes at p are well-formed UTF-8 (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF). ASCII is checked a byte
- * at a time with no other work, so a plain line costs one pass.
+ * forms, no surrogates, nothing above U+10FFFF). ASCII is checked eight
+ * bytes at a time with no other work, so a plain line costs one pass.
  */
 bool    msg_is_utf8(const char *p, size_t len);
+/*
+ * Bytes at the start of p (len bytes) that are whole well-formed UTF-8
+ * sequences, as msg_is_utf8() checks them: len when all of it is.
+ */
+size_t  msg_utf8_valid(const char *p, size_t len);
 /*
  * The length of p[0..len) without a UTF-8 sequence cut short at its end:
  * where text is cut to a limit, the cut goes before the character it would

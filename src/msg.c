@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -203,27 +204,54 @@ utf8_seq_len(unsigned char c)
 	return 0;
 }
 
+/*
+ * Bytes of the well-formed sequence at s (n > 0 bytes available), or 0
+ * when s[0] does not start one.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len = utf8_seq_len(s[0]);
+
+	if (len == 0 || len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	/* RFC 3629 4: the second byte's range after E0, ED, F0 and F4. */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+size_t
+msg_utf8_valid(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, n;
+	uint64_t w;
+
+	while (i < len) {
+		/* ASCII 8 bytes at a time (memcpy: any alignment). */
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+		}
+		while (i < len && s[i] < 0x80)
+			i++;
+		if (i == len || (n = utf8_seq(s + i, len - i)) == 0)
+			break;
+		i += n;
+	}
+	return i;
+}
+
 bool
 msg_is_utf8(const char *p, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = utf8_seq_len(s[i]);
-
-		if (n == 0 || n > len - i)
-			return false;
-		for (size_t k = 1; k < n; k++)
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-		/* RFC 3629 4: the second byte's range after E0, ED, F0 and F4. */
-		if ((s[i] == 0xe0 && s[i + 1] < 0xa0) || (s[i] == 0xed && s[i + 1] > 0x9f) ||
-		    (s[i] == 0xf0 && s[i + 1] < 0x90) || (s[i] == 0xf4 && s[i + 1] > 0x8f))
-			return false;
-		i += n;
-	}
-	return true;
+	return msg_utf8_valid(p, len) == len;
 }
 
 size_t

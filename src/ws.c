@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "crypto.h"
+#include "msg.h"
 
 /* RFC 6455 section 1.3. */
 static const char ws_guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -506,90 +507,31 @@ ws_decode(struct ws_session *s, unsigned char *in, size_t len,
 }
 
 /*
- * Bytes of the valid UTF-8 sequence at p (n bytes available), or 0 when
- * p[0] does not start one: RFC 3629 section 4, no overlongs, no
- * surrogates, nothing past U+10FFFF (what browsers accept).
+ * One line (no CR LF) as a text frame, U+FFFD for each byte that is not
+ * part of well-formed UTF-8 (msg_utf8_valid(), as UTF8ONLY checks it).
  */
-static size_t
-utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-/* Bytes of ASCII at the start of p (n bytes), 8 at a time. */
-static size_t
-ascii_run(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-	uint64_t w;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		if (w & UINT64_C(0x8080808080808080))
-			break;
-	}
-	while (i < n && p[i] < 0x80)
-		i++;
-	return i;
-}
-
-/* One line (no CR LF) as a text frame, U+FFFD for each invalid byte. */
 static int
 encode_text(const unsigned char *p, size_t n, struct buf *out)
 {
-	size_t outlen = 0, i, k, run;
+	const char *s = (const char *)p;
+	size_t outlen = 0, i, run;
 
-	for (i = 0; i < n; i += k) {
-		if ((k = ascii_run(p + i, n - i)) > 0) {
-			outlen += k;
-			continue;
-		}
-		k = utf8_seq(p + i, n - i);
-		outlen += k ? k : 3;
-		k = k ? k : 1;
+	for (i = 0; i < n; i++) {
+		run = msg_utf8_valid(s + i, n - i);
+		outlen += run;
+		if ((i += run) < n)
+			outlen += 3;
 	}
 	if (outlen == n)
 		return frame(out, OP_TEXT, p, n);
 	if (frame_header(out, OP_TEXT, outlen) == -1)
 		return -1;
-	for (i = 0; i < n; ) {
-		for (run = 0; i + run < n && (k = utf8_seq(p + i + run, n - i - run)) != 0; )
-			run += k;
+	for (i = 0; i < n; i++) {
+		run = msg_utf8_valid(s + i, n - i);
 		if (run > 0 && buf_append(out, p + i, run) == -1)
 			return -1;
-		i += run;
-		if (i < n) {
-			if (buf_append(out, "\xef\xbf\xbd", 3) == -1)
-				return -1;
-			i++;
-		}
+		if ((i += run) < n && buf_append(out, "\xef\xbf\xbd", 3) == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -69,6 +69,30 @@ test_is_utf8_table(void **state)
 	assert_false(msg_is_utf8("\xc3\xa9", 1));
 }
 
+/* The valid prefix, across the eight-byte ASCII steps and their ends. */
+static void
+test_utf8_valid_prefix(void **state)
+{
+	static const struct { const char *s; size_t want; } cases[] = {
+		{ "", 0 },
+		{ "abcdefgh", 8 },
+		{ "abcdefgh\x80", 8 },
+		{ "abcdefg\xc3\xa9h", 10 },
+		{ "abcdefghijklmnop\xed\xa0\x80", 16 },
+		{ "abcdefghij\xc3\xa9k\xff" "abcdefgh", 13 },
+		{ "\xe2\x82\xac\xf0\x9f\x98\x80" "abcdefghi\xf4\x90\x80\x80", 16 },
+		{ "\xc0\xaf", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t got = msg_utf8_valid(cases[i].s, strlen(cases[i].s));
+
+		if (got != cases[i].want)
+			fail_msg("case %zu: got %zu, want %zu", i, got, cases[i].want);
+	}
+}
+
 static void
 test_utf8_trim_table(void **state)
 {
@@ -279,6 +303,7 @@ main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, fake_setup, fake_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_is_utf8_table),
+		cmocka_unit_test(test_utf8_valid_prefix),
 		cmocka_unit_test(test_utf8_trim_table),
 		T(test_cuts_keep_utf8),
 		T(test_privmsg_refused_not_relayed),
