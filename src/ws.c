@@ -433,8 +433,7 @@ control(struct ws_session *s, const struct frame *f, const unsigned char *p,
     size_t n, struct buf *out, bool *close, const char **why)
 {
 	if (f->opcode == OP_PING) {
-		if (!s->closed && (frame_header(out, OP_PONG, n) == -1 ||
-		    buf_append(out, p, n) == -1))
+		if (!s->closed && frame(out, OP_PONG, p, n) == -1)
 			fail(s, out, WS_CLOSE_GOING_AWAY, "Out of memory", close, why);
 	} else if (f->opcode == OP_CLOSE) {
 		/* Section 5.5.1: echo the status code. 1 byte is malformed. */
