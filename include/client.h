@@ -160,6 +160,11 @@ void    client_prefix(const struct client *cli, char *out, size_t outsz);
  */
 void    client_send(struct client *cli, const char *p, size_t n);
 /*
+ * Put the client on the pending-write list without queuing anything: the
+ * shell has bytes of its own for it (a WebSocket's 101 answer, a Pong).
+ */
+void    client_want_write(struct client *cli);
+/*
  * Mark the client for closing with reason (what others see in QUIT): queue
  * "ERROR :Closing Link: host (reason)", stop sending it anything else, and
  * hand it to the reaper. Idempotent. Never frees.

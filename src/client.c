@@ -162,8 +162,8 @@ client_prefix(const struct client *cli, char *out, size_t outsz)
 	    cli->user[0] ? cli->user : "*", cli->host);
 }
 
-static void
-mark_pending(struct client *cli)
+void
+client_want_write(struct client *cli)
 {
 	if (cli->write_pending)
 		return;
@@ -186,7 +186,7 @@ client_send(struct client *cli, const char *p, size_t n)
 		client_close(cli, "SendQ exceeded");
 		return;
 	}
-	mark_pending(cli);
+	client_want_write(cli);
 }
 
 void
@@ -207,7 +207,7 @@ client_close(struct client *cli, const char *reason)
 	n = msg_format(line, "ERROR :Closing Link: %s (%s)", cli->host, reason);
 	cli->sendq.limit = 0;
 	if (buf_append(&cli->sendq, line, n) == 0)
-		mark_pending(cli);
+		client_want_write(cli);
 	cli->dead_next = cli->srv->dead;
 	cli->srv->dead = cli;
 	/* What users type stays out of the log: "Quit: <text>" is logged as Quit. */

@@ -317,8 +317,8 @@ ws_handshake(struct conn *c, struct proxy_wait *w, const struct ws_request *r,
 	}
 	log_msg(&c->srv->log, LOG_DEBUG, "fd %d: WebSocket (%s)", cli->fd,
 	    r->protocol ? r->protocol : "no subprotocol");
-	/* Nothing queued yet: this puts it on the pending-write list. */
-	client_send(cli, "", 0);
+	/* The 101 answer waits in ws->out. */
+	client_want_write(cli);
 	feed_rest(c, cli, w->buf + hlen, w->len - (size_t)hlen);
 	wait_unlink(c, w);
 }
@@ -436,7 +436,7 @@ conn_ws_read(struct conn *c, struct client *cli, struct ws_link *ws)
 	if (buf_len(&cli->recvq) > before)
 		server_on_input(c->srv, cli);
 	if (buf_len(&ws->out) > out)
-		client_send(cli, "", 0);        /* a Pong or Close to write */
+		client_want_write(cli);         /* a Pong or Close to write */
 	if (close)
 		client_close(cli, why);
 }

@@ -422,11 +422,46 @@ def test_flood_control():
         c.close()
 
 
+def masked(opcode, payload):
+    """One small client frame (payload under 126 bytes), masked."""
+    mask = os.urandom(4)
+    return (bytes([0x80 | opcode, 0x80 | len(payload)]) + mask
+            + bytes(b ^ mask[i & 3] for i, b in enumerate(payload)))
+
+
+OPER_BLOCK = ("oper boss {\n\tpassword = $pbkdf2-sha256$1000$aXJjc2Vydi1vcHMtdGVzdA$"
+              "fhjE+nE3KEtESHI/GNIWy70vXMw2KuUydcL/UGBjAW4\n\thost = *@127.0.0.1\n}\n")
+
+
+def test_pong_after_quit_is_no_dropped_line():
+    """A QUIT and a ping in one read: the Pong is the shell's own output,
+    not an IRC line made for a closing client (STATS r dropped_lines)."""
+    with Server(OPER_BLOCK) as srv:
+        c = wsync.connect(f"ws://127.0.0.1:{srv.ws_port}/")
+        for line in (f"PASS {PASSWORD}", "NICK leaver", "USER l 0 * :l"):
+            c.send(line)
+        while " 001 " not in c.recv(timeout=10):
+            pass
+        c.socket.sendall(masked(0x1, b"QUIT :bye") + masked(0x9, b"p"))
+        try:
+            while True:
+                c.recv(timeout=10)
+        except wsync.ConnectionClosed:
+            pass
+        op = Tcp(srv.port, "op")
+        op.send("OPER boss opsecret\r\n")
+        op.expect(b" 381 ")
+        op.send("STATS r\r\n")
+        line = op.expect(b"dropped_lines")
+        assert line.rstrip().endswith(b"dropped_lines 0"), line
+        op.close()
+
+
 TESTS = (test_mixed_channel, test_text_frames_stay_utf8, test_utf8only_off,
          test_refusals,
          test_origins, test_forwarded_for, test_proxy_then_websocket,
          test_frames, test_sendq_applies, test_refused_client,
-         test_flood_control)
+         test_flood_control, test_pong_after_quit_is_no_dropped_line)
 
 
 if __name__ == "__main__":
