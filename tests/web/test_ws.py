@@ -252,6 +252,25 @@ def test_refusals():
         Tcp(srv.port, "alive").close()
 
 
+def test_page_paths():
+    """websocket_client = yes: the page at / and /index.html (all of it,
+    then a close), 404 for any other path, 400 for what is not a GET."""
+    page = (Path(__file__).resolve().parent.parent.parent / "src/web/index.html").read_bytes()
+    with Server("websocket_client = yes\n") as srv:
+        for path in (b"/", b"/index.html"):
+            data, _ = http(srv.ws_port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert data.startswith(b"HTTP/1.1 200 "), data[:60]
+            head, _, body = data.partition(b"\r\n\r\n")
+            assert b"Content-Length: %d\r\n" % len(page) in head, head
+            assert body == page, (len(body), len(page))
+        for req in (b"GET /x HTTP/1.1\r\n\r\n", b"GET /index.htm HTTP/1.1\r\n\r\n"):
+            data, _ = http(srv.ws_port, req)
+            assert data.startswith(b"HTTP/1.1 404 "), (req, data)
+        data, _ = http(srv.ws_port, b"POST / HTTP/1.1\r\n\r\n")
+        assert data.startswith(b"HTTP/1.1 400 "), data
+        Tcp(srv.port, "alive").close()
+
+
 def test_origins():
     """websocket_origins: a listed Origin is let in, another gets 403."""
     async def main(srv):
@@ -458,7 +477,7 @@ def test_pong_after_quit_is_no_dropped_line():
 
 
 TESTS = (test_mixed_channel, test_text_frames_stay_utf8, test_utf8only_off,
-         test_refusals,
+         test_refusals, test_page_paths,
          test_origins, test_forwarded_for, test_proxy_then_websocket,
          test_frames, test_sendq_applies, test_refused_client,
          test_flood_control, test_pong_after_quit_is_no_dropped_line)
