@@ -391,12 +391,12 @@ read_client(struct conn *c, struct client *cli)
 	char *p = want > 0 ? buf_reserve(in, want, &avail) : NULL;
 	ssize_t n;
 
-	if (ws && avail > want)
-		avail = want;
 	if (p == NULL) {
 		client_close(cli, "RecvQ exceeded");
 		return;
 	}
+	if (ws && avail > want)
+		avail = want;
 	do
 		n = read(cli->fd, p, avail);
 	while (n == -1 && errno == EINTR);
