@@ -8,8 +8,8 @@
  *
  * Files: config.c (settings table, defaults, parser), config_block.c
  * (oper and account blocks), config_check.c (value checks),
- * config_copy.c (free and copy: a new string field goes into its
- * string_fields).
+ * config_copy.c (free and copy, driven by the settings table through
+ * config_owned_field(): a new setting needs no second list).
  */
 #ifndef IRCSERV_CONFIG_H
 #define IRCSERV_CONFIG_H
@@ -150,6 +150,13 @@ int     config_strv_add(struct config_strv *sv, const char *s, size_t len);
 void    config_strv_free(struct config_strv *sv);
 /* Copy src into the empty dst. Returns 0, or -1 with dst left empty. */
 int     config_strv_copy(struct config_strv *dst, const struct config_strv *src);
+/*
+ * The i-th pointer field struct config owns that config_free() and
+ * config_copy() treat alike: every text setting of the table, motd and
+ * password (a char * at *offset, *is_strv false), and every list setting
+ * (a struct config_strv, *is_strv true). Returns false past the last.
+ */
+bool    config_owned_field(size_t i, size_t *offset, bool *is_strv);
 /* Free the listen lines of cfg and leave the list empty. */
 void    config_listens_free(struct config *cfg);
 /*

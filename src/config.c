@@ -111,6 +111,36 @@ static const struct config_key config_keys[] = {
 
 #define NKEYS           (sizeof(config_keys) / sizeof(config_keys[0]))
 
+/* Owned strings no setting of the table names. */
+static const size_t untabled_strings[] = { F(motd), F(password) };
+#define NUNTABLED       (sizeof(untabled_strings) / sizeof(untabled_strings[0]))
+
+bool
+config_owned_field(size_t i, size_t *offset, bool *is_strv)
+{
+	if (i < NUNTABLED) {
+		*offset = untabled_strings[i];
+		*is_strv = false;
+		return true;
+	}
+	size_t n = NUNTABLED;          /* index of the next owned field */
+
+	for (size_t k = 0; k < NKEYS; k++) {
+		enum value_type t = config_keys[k].type;
+		bool str = t == V_HOST || t == V_WORD || t == V_TEXT || t == V_PATH;
+		bool strv = t == V_IPMASKS || t == V_ORIGINS;
+
+		if (!str && !strv)
+			continue;
+		if (n++ == i) {
+			*offset = config_keys[k].offset;
+			*is_strv = strv;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* log_level names, indexed by enum log_level. */
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 

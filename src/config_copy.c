@@ -13,17 +13,22 @@
 
 #define F(field)        offsetof(struct config, field)
 
-/* The string fields, for freeing and copying. */
-static const size_t string_fields[] = {
-	F(server_name), F(network), F(description), F(admin_loc1),
-	F(admin_loc2), F(admin_email), F(motd), F(password), F(log_file),
-	F(motd_file), F(bind_addr), F(history_file),
-};
-
 static char **
 string_at(struct config *cfg, size_t offset)
 {
 	return (char **)(void *)((char *)cfg + offset);
+}
+
+static struct config_strv *
+strv_at(struct config *cfg, size_t offset)
+{
+	return (struct config_strv *)(void *)((char *)cfg + offset);
+}
+
+static const struct config_strv *
+strv_at_const(const struct config *cfg, size_t offset)
+{
+	return (const struct config_strv *)(const void *)((const char *)cfg + offset);
 }
 
 static char *const *
@@ -93,12 +98,15 @@ config_listens_free(struct config *cfg)
 void
 config_free(struct config *cfg)
 {
-	for (size_t i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++)
-		free(*string_at(cfg, string_fields[i]));
-	config_strv_free(&cfg->flood_exempt);
-	config_strv_free(&cfg->websocket_origins);
-	config_strv_free(&cfg->websocket_trusted);
-	config_strv_free(&cfg->limit_exempt);
+	size_t off;
+	bool strv;
+
+	for (size_t i = 0; config_owned_field(i, &off, &strv); i++) {
+		if (strv)
+			config_strv_free(strv_at(cfg, off));
+		else
+			free(*string_at(cfg, off));
+	}
 	config_listens_free(cfg);
 	config_blocks_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
@@ -123,35 +131,42 @@ listens_copy(struct config *dst, const struct config *src)
 	return 0;
 }
 
+/* Copy into the detached field at off of *dst the one of *src. */
+static int
+owned_copy(struct config *dst, const struct config *src, size_t off,
+    bool strv)
+{
+	const char *from;
+
+	if (strv)
+		return config_strv_copy(strv_at(dst, off), strv_at_const(src, off));
+	from = *string_at_const(src, off);
+	return from == NULL ? 0 : config_set_string(string_at(dst, off), from);
+}
+
 int
 config_copy(struct config *dst, const struct config *src)
 {
 	size_t i, off;
+	bool strv;
 
 	*dst = *src;
 	/* Detach every pointer first, so a failure frees only our copies. */
-	for (i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++)
-		*string_at(dst, string_fields[i]) = NULL;
-	memset(&dst->flood_exempt, 0, sizeof(dst->flood_exempt));
-	memset(&dst->websocket_origins, 0, sizeof(dst->websocket_origins));
-	memset(&dst->websocket_trusted, 0, sizeof(dst->websocket_trusted));
-	memset(&dst->limit_exempt, 0, sizeof(dst->limit_exempt));
+	for (i = 0; config_owned_field(i, &off, &strv); i++) {
+		if (strv)
+			*strv_at(dst, off) = (struct config_strv){ NULL, 0 };
+		else
+			*string_at(dst, off) = NULL;
+	}
 	dst->listens = NULL;
 	dst->opers = NULL;
 	dst->accounts = NULL;
 	dst->nlistens = dst->nopers = dst->naccounts = 0;
-	for (i = 0; i < sizeof(string_fields) / sizeof(string_fields[0]); i++) {
-		off = string_fields[i];
-		if (*string_at_const(src, off) != NULL &&
-		    config_set_string(string_at(dst, off),
-		    *string_at_const(src, off)) == -1)
+	for (i = 0; config_owned_field(i, &off, &strv); i++) {
+		if (owned_copy(dst, src, off, strv) == -1)
 			goto fail;
 	}
-	if (config_strv_copy(&dst->flood_exempt, &src->flood_exempt) == -1 ||
-	    config_strv_copy(&dst->websocket_origins, &src->websocket_origins) == -1 ||
-	    config_strv_copy(&dst->websocket_trusted, &src->websocket_trusted) == -1 ||
-	    config_strv_copy(&dst->limit_exempt, &src->limit_exempt) == -1 ||
-	    listens_copy(dst, src) == -1 || config_blocks_copy(dst, src) == -1)
+	if (listens_copy(dst, src) == -1 || config_blocks_copy(dst, src) == -1)
 		goto fail;
 	return 0;
 fail:

@@ -409,6 +409,65 @@ test_websocket(void **state)
 	config_free(&cfg);
 }
 
+static char **
+field_string(struct config *cfg, size_t off)
+{
+	return (char **)(void *)((char *)cfg + off);
+}
+
+static struct config_strv *
+field_strv(struct config *cfg, size_t off)
+{
+	return (struct config_strv *)(void *)((char *)cfg + off);
+}
+
+/*
+ * Every owned field (the text and list settings of the table, motd and
+ * password) is set, copied into memory of its own, and freed: a field
+ * shared by the copy would fail here and be freed twice under ASan.
+ */
+static void
+test_copy_owns_every_field(void **state)
+{
+	struct config cfg, copy;
+	size_t i, off, nstr = 0, nstrv = 0;
+	bool strv;
+
+	(void)state;
+	assert_int_equal(config_defaults(&cfg), 0);
+	for (i = 0; config_owned_field(i, &off, &strv); i++) {
+		if (strv) {
+			assert_int_equal(config_strv_add(field_strv(&cfg, off),
+			    "10.*", 4), 0);
+			nstrv++;
+		} else {
+			assert_int_equal(config_set_string(field_string(&cfg, off),
+			    "value"), 0);
+			nstr++;
+		}
+	}
+	assert_true(nstr >= 12);        /* ten text settings, motd, password */
+	assert_true(nstrv >= 4);        /* the four list settings */
+	assert_int_equal(config_copy(&copy, &cfg), 0);
+	for (i = 0; config_owned_field(i, &off, &strv); i++) {
+		if (strv) {
+			struct config_strv *a = field_strv(&cfg, off);
+			struct config_strv *b = field_strv(&copy, off);
+
+			assert_int_equal(a->n, b->n);
+			assert_ptr_not_equal(a->v, b->v);
+			assert_ptr_not_equal(a->v[a->n - 1], b->v[b->n - 1]);
+			assert_string_equal(a->v[a->n - 1], b->v[b->n - 1]);
+		} else {
+			assert_ptr_not_equal(*field_string(&cfg, off),
+			    *field_string(&copy, off));
+			assert_string_equal(*field_string(&copy, off), "value");
+		}
+	}
+	config_free(&cfg);
+	config_free(&copy);
+}
+
 /* Address forms through "listen = <addr>:1", against RFC 4291 2.2. */
 static void
 test_listen_addresses(void **state)
@@ -1029,6 +1088,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copy_owns_every_field),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bind),
 		cmocka_unit_test(test_settings),
