@@ -157,13 +157,19 @@ put(struct journal_enc *e, const void *p, size_t n)
 {
 	size_t left;
 
+	/*
+	 * A bad record takes nothing more; an empty field copies nothing
+	 * (room is NULL when no reservation succeeded: memcpy() must not see it).
+	 */
+	if (e->bad || n == 0)
+		return;
 	/* The reserved room never reaches past the largest record. */
 	if (e->avail - e->used < n) {
 		left = JOURNAL_FRAME_SIZE + JOURNAL_RECORD_MAX -
 		    (buf_len(e->out) - e->start + e->used);
 		buf_commit(e->out, e->used);
 		e->used = e->avail = 0;
-		if (e->bad || n > left || (e->room = (uint8_t *)buf_reserve(e->out,
+		if (n > left || (e->room = (uint8_t *)buf_reserve(e->out,
 		    n > 512 ? n : 512, &e->avail)) == NULL || e->avail < n) {
 			e->avail = 0;
 			e->bad = true;

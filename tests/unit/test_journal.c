@@ -344,6 +344,30 @@ test_too_big(void **state)
 	buf_free(&b);
 }
 
+/*
+ * A record that went bad for want of room (a full buffer) takes its
+ * remaining fields, empty ones included, without copying into the room it
+ * never got: memcpy() to NULL is undefined even for no bytes (UBSan).
+ */
+static void
+test_bad_then_empty_field(void **state)
+{
+	struct buf b;
+	struct journal_enc e;
+
+	(void)state;
+	buf_init(&b, 3);
+	assert_int_equal(buf_append(&b, "xyz", 3), 0);
+	journal_begin(&e, &b, JOURNAL_MARKER);
+	journal_put_str(&e, "");
+	journal_put_bytes(&e, NULL, 0);
+	journal_put_u8(&e, 1);
+	assert_int_equal(journal_end(&e), -1);
+	assert_int_equal(buf_len(&b), 3);
+	assert_memory_equal(buf_data(&b), "xyz", 3);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -357,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_lying_lengths),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_bad_then_empty_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
