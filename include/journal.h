@@ -92,6 +92,8 @@ struct journal_rec {
 };
 
 uint8_t  journal_get_u8(struct journal_rec *r);
+/* Borrow the next n bytes as they are, or NULL (and the record bad). */
+const uint8_t *journal_get_raw(struct journal_rec *r, size_t n);
 uint32_t journal_get_u32(struct journal_rec *r);
 uint64_t journal_get_u64(struct journal_rec *r);
 /* Borrow a byte field: *len bytes at the returned pointer (NULL when bad). */

@@ -35,6 +35,14 @@ void    whowas_free(struct whowas *w);
  * entry when full. A client without a nick is not recorded.
  */
 void    whowas_add(struct whowas *w, const struct client *cli, time_t at);
+/* Remember a copy of e as the newest entry (a restored state), dropping the oldest. */
+void    whowas_put(struct whowas *w, const struct whowas_entry *e);
+/*
+ * Call fn for every entry, oldest first: put back in that order, they
+ * rebuild the same history.
+ */
+void    whowas_walk(const struct whowas *w,
+	    void (*fn)(void *arg, const struct whowas_entry *e), void *arg);
 /*
  * Iterate over the entries for nick (casemapped), newest first: start with
  * *it = 0; each call returns the next match or NULL at the end. The

@@ -259,9 +259,8 @@ journal_end(struct journal_enc *e)
 	return (long)n;
 }
 
-/* The next n bytes of the body, or NULL (and the record bad). */
-static const uint8_t *
-take(struct journal_rec *r, size_t n)
+const uint8_t *
+journal_get_raw(struct journal_rec *r, size_t n)
 {
 	const uint8_t *p;
 
@@ -277,7 +276,7 @@ take(struct journal_rec *r, size_t n)
 uint8_t
 journal_get_u8(struct journal_rec *r)
 {
-	const uint8_t *p = take(r, 1);
+	const uint8_t *p = journal_get_raw(r, 1);
 
 	return p ? p[0] : 0;
 }
@@ -285,7 +284,7 @@ journal_get_u8(struct journal_rec *r)
 uint32_t
 journal_get_u32(struct journal_rec *r)
 {
-	const uint8_t *p = take(r, 4);
+	const uint8_t *p = journal_get_raw(r, 4);
 
 	return p ? le32_get(p) : 0;
 }
@@ -293,7 +292,7 @@ journal_get_u32(struct journal_rec *r)
 uint64_t
 journal_get_u64(struct journal_rec *r)
 {
-	const uint8_t *p = take(r, 8);
+	const uint8_t *p = journal_get_raw(r, 8);
 
 	return p ? (uint64_t)le32_get(p) | (uint64_t)le32_get(p + 4) << 32 : 0;
 }
@@ -301,10 +300,10 @@ journal_get_u64(struct journal_rec *r)
 const uint8_t *
 journal_get_bytes(struct journal_rec *r, size_t *len)
 {
-	const uint8_t *p = take(r, 2);
+	const uint8_t *p = journal_get_raw(r, 2);
 
 	*len = p ? (size_t)p[0] | (size_t)p[1] << 8 : 0;
-	p = p ? take(r, *len) : NULL;
+	p = p ? journal_get_raw(r, *len) : NULL;
 	if (p == NULL)
 		*len = 0;
 	return p;

@@ -45,20 +45,36 @@ whowas_free(struct whowas *w)
 void
 whowas_add(struct whowas *w, const struct client *cli, time_t at)
 {
-	struct whowas_entry *e;
+	struct whowas_entry e;
 
-	if (w->cap == 0 || cli->nick[0] == '\0')
+	if (cli->nick[0] == '\0')
 		return;
-	e = &w->v[w->head];
-	snprintf(e->nick, sizeof(e->nick), "%s", cli->nick);
-	snprintf(e->user, sizeof(e->user), "%s", cli->user);
-	snprintf(e->host, sizeof(e->host), "%s", cli->host);
-	snprintf(e->realname, sizeof(e->realname), "%s",
+	snprintf(e.nick, sizeof(e.nick), "%s", cli->nick);
+	snprintf(e.user, sizeof(e.user), "%s", cli->user);
+	snprintf(e.host, sizeof(e.host), "%s", cli->host);
+	snprintf(e.realname, sizeof(e.realname), "%s",
 	    cli->realname ? cli->realname : "");
-	e->at = at;
+	e.at = at;
+	whowas_put(w, &e);
+}
+
+void
+whowas_put(struct whowas *w, const struct whowas_entry *e)
+{
+	if (w->cap == 0)
+		return;
+	w->v[w->head] = *e;
 	w->head = (w->head + 1) % w->cap;
 	if (w->n < w->cap)
 		w->n++;
+}
+
+void
+whowas_walk(const struct whowas *w,
+    void (*fn)(void *arg, const struct whowas_entry *e), void *arg)
+{
+	for (size_t i = w->n; i > 0; i--)
+		fn(arg, &w->v[(w->head + w->cap - i) % w->cap]);
 }
 
 const struct whowas_entry *

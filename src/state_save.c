@@ -1,0 +1,316 @@
+/*
+ * What a saved state holds, written: one section per store, in the order
+ * state_load.c rebuilds them (clients before the channels that name them
+ * by id). Only state that outlives a round is saved: the upgrade runs
+ * between rounds, after closed clients are reaped and password checks are
+ * done, so borrowed pointers (labels) and the dead list are empty.
+ */
+#include "state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "casemap.h"
+#include "channel.h"
+#include "client.h"
+#include "hmap.h"
+#include "multiline.h"
+#include "persist.h"
+#include "readmarker.h"
+#include "scram.h"
+#include "server.h"
+#include "whowas.h"
+
+static void
+save_server(struct server *srv, struct state_w *w)
+{
+	state_section_begin(w, STATE_SERVER, 1);
+	state_put_u64(w, srv->next_id);
+	state_put_u64(w, srv->msgid_seq);
+	state_put_i64(w, (int64_t)srv->started);
+	state_put_str(w, srv->created);
+	state_put_u32(w, srv->max_users);
+	state_put_bytes(w, srv->scram_secret, sizeof(srv->scram_secret));
+	state_section_end(w);
+}
+
+static void
+save_whowas_entry(void *arg, const struct whowas_entry *e)
+{
+	struct state_w *w = arg;
+
+	state_put_u8(w, 1);             /* one more entry */
+	state_put_str(w, e->nick);
+	state_put_str(w, e->user);
+	state_put_str(w, e->host);
+	state_put_str(w, e->realname);
+	state_put_i64(w, (int64_t)e->at);
+}
+
+static int
+save_marker(void *ud, const char *owner, const char *target, int64_t ms)
+{
+	struct state_w *w = ud;
+
+	state_put_u8(w, 1);
+	state_put_str(w, owner);
+	state_put_str(w, target);
+	state_put_i64(w, ms);
+	return w->bad ? -1 : 0;
+}
+
+/* WHOWAS, the history (as a journal snapshot) and the connections' markers. */
+static void
+save_stores(struct server *srv, struct state_w *w, bool with_history)
+{
+	struct buf snap;
+
+	state_section_begin(w, STATE_WHOWAS, 1);
+	whowas_walk(srv->whowas, save_whowas_entry, w);
+	state_put_u8(w, 0);
+	state_section_end(w);
+	if (with_history) {
+		buf_init(&snap, 0);
+		if (persist_snapshot(srv, &snap) == -1)
+			w->bad = true;
+		state_section_begin(w, STATE_HISTORY, 1);
+		state_put_bytes(w, buf_data(&snap), buf_len(&snap));
+		state_section_end(w);
+		buf_free(&snap);
+	}
+	state_section_begin(w, STATE_MARKERS, 1);
+	readmarker_walk(srv->conn_markers, save_marker, w);
+	state_put_u8(w, 0);
+	state_section_end(w);
+}
+
+static void
+save_metadata(struct state_w *w, const struct metadata *md)
+{
+	state_put_u32(w, (uint32_t)md->n);
+	for (size_t i = 0; i < md->n; i++) {
+		state_put_str(w, md->v[i].key);
+		state_put_str(w, md->v[i].value);
+	}
+}
+
+static void
+save_batch(struct state_w *w, const struct multiline *ml)
+{
+	state_put_bool(w, ml != NULL);
+	if (ml == NULL)
+		return;
+	state_put_str(w, ml->ref);
+	state_put_str(w, ml->target);
+	state_put_str(w, ml->label);
+	state_put_str(w, ml->tags);
+	state_put_str(w, ml->command);
+	state_put_i64(w, ml->opened_ms);
+	state_put_bool(w, ml->failed);
+	state_put_u32(w, (uint32_t)ml->nlines);
+	for (size_t i = 0; i < ml->nlines; i++) {
+		state_put_str(w, ml->lines[i].text);
+		state_put_bool(w, ml->lines[i].concat);
+	}
+}
+
+/* SASL in progress: the data so far, and a SCRAM exchange's state. */
+static void
+save_sasl(struct state_w *w, const struct client *cli)
+{
+	const struct scram *s = cli->sasl_scram;
+
+	state_put_bool(w, cli->sasl_buf != NULL);
+	if (cli->sasl_buf != NULL)
+		state_put_bytes(w, cli->sasl_buf, cli->sasl_len);
+	state_put_u32(w, cli->sasl_step);
+	state_put_bool(w, cli->sasl_started);
+	state_put_bool(w, cli->sasl_discard);
+	state_put_i64(w, cli->hash_debt_ms);
+	state_put_bool(w, s != NULL);
+	if (s == NULL)
+		return;
+	state_put_str(w, s->user);
+	state_put_str(w, s->first_bare);
+	state_put_str(w, s->server_first);
+	state_put_str(w, s->nonce);
+	state_put_bytes(w, s->stored_key, sizeof(s->stored_key));
+	state_put_bytes(w, s->server_key, sizeof(s->server_key));
+	state_put_bool(w, s->never);
+}
+
+/* Who the client is, and how far its registration went. */
+static void
+save_identity(struct state_w *w, const struct client *cli)
+{
+	state_put_u64(w, cli->id);
+	state_put_u32(w, (uint32_t)cli->fd);
+	state_put_u8(w, cli->state == CLIENT_REGISTERED ? 1 : 0);
+	state_put_bool(w, cli->pass_ok);
+	state_put_bool(w, cli->pass_sent);
+	state_put_bool(w, cli->cap_negotiating);
+	state_put_bool(w, cli->got_user);
+	state_put_u32(w, cli->cap_version);
+	state_put_u32(w, cli->caps);
+	state_put_u32(w, cli->umodes);
+	state_put_str(w, cli->nick);
+	state_put_str(w, cli->pending_nick);
+	state_put_str(w, cli->user);
+	state_put_str(w, cli->host);
+	state_put_str(w, cli->realname);
+	state_put_str(w, cli->away);
+	state_put_str(w, cli->account);
+}
+
+/* Clocks, flood pacing and the flags of the limits it is counted in. */
+static void
+save_timers(struct state_w *w, const struct client *cli)
+{
+	state_put_i64(w, (int64_t)cli->signon);
+	state_put_i64(w, (int64_t)cli->last_message);
+	state_put_i64(w, cli->connected_ms);
+	state_put_i64(w, cli->last_active_ms);
+	state_put_i64(w, cli->ping_sent_ms);
+	state_put_i64(w, cli->flood_at_ms);
+	state_put_bool(w, cli->flood_exempt);
+	state_put_bool(w, cli->ip_counted);
+	state_put_bool(w, cli->throttled);
+	state_put_bool(w, cli->input_pending);
+	state_put_i64(w, cli->knock_ms);
+	state_put_i64(w, cli->metadata_at_ms);
+}
+
+/* The lists this server keeps for the connection, and its channels in order. */
+static void
+save_lists(struct state_w *w, const struct client *cli)
+{
+	state_put_u32(w, (uint32_t)cli->nmonitors);
+	for (size_t i = 0; i < cli->nmonitors; i++)
+		state_put_str(w, cli->monitors[i]);
+	state_put_u32(w, (uint32_t)cli->ninvited);
+	for (size_t i = 0; i < cli->ninvited; i++)
+		state_put_str(w, cli->invited[i]);
+	save_metadata(w, &cli->metadata);
+	save_metadata(w, &cli->metadata_subs);
+	state_put_bool(w, cli->list_filters != NULL);
+	state_put_u32(w, cli->nchannels);
+	for (const struct membership *m = cli->channels; m; m = m->cli_next)
+		state_put_str(w, m->chan->name);
+}
+
+static void
+save_client(struct state_w *w, const struct client *cli)
+{
+	save_identity(w, cli);
+	save_timers(w, cli);
+	save_sasl(w, cli);
+	save_lists(w, cli);
+	save_batch(w, cli->batch);
+	state_put_bytes(w, buf_data(&cli->recvq), buf_len(&cli->recvq));
+	state_put_bytes(w, buf_data(&cli->sendq), buf_len(&cli->sendq));
+}
+
+/* Oldest first: the restore prepends each, as client_new() does. */
+static void
+save_clients(struct server *srv, struct state_w *w)
+{
+	struct client *last = NULL;
+	uint32_t n = 0;
+
+	for (struct client *cli = srv->clients; cli; cli = cli->next) {
+		last = cli;
+		n += !client_is_closing(cli);
+	}
+	state_section_begin(w, STATE_CLIENTS, 1);
+	state_put_u32(w, n);
+	for (struct client *cli = last; cli; cli = cli->prev)
+		if (!client_is_closing(cli))
+			save_client(w, cli);
+	state_section_end(w);
+}
+
+static void
+save_masks(struct state_w *w, const struct mask_list *l)
+{
+	state_put_u32(w, (uint32_t)l->n);
+	for (size_t i = 0; i < l->n; i++) {
+		state_put_str(w, l->v[i].mask);
+		state_put_str(w, l->v[i].set_by);
+		state_put_i64(w, (int64_t)l->v[i].set_at);
+	}
+}
+
+static void
+save_channel(struct state_w *w, const struct channel *chan)
+{
+	uint32_t n = 0;
+
+	state_put_str(w, chan->name);
+	state_put_str(w, chan->topic);
+	state_put_str(w, chan->topic_by);
+	state_put_i64(w, (int64_t)chan->topic_at);
+	state_put_i64(w, (int64_t)chan->created);
+	state_put_u32(w, chan->modes);
+	state_put_str(w, chan->key);
+	state_put_u32(w, chan->limit);
+	save_masks(w, &chan->bans);
+	save_masks(w, &chan->excepts);
+	save_masks(w, &chan->invexes);
+	state_put_u32(w, (uint32_t)chan->ninvites);
+	for (size_t i = 0; i < chan->ninvites; i++)
+		state_put_u64(w, chan->invites[i]);
+	state_put_i64(w, chan->knock_ms);
+	state_put_i64(w, chan->renamed_ms);
+	save_metadata(w, &chan->metadata);
+	for (const struct membership *m = chan->members; m; m = m->chan_next)
+		n += !client_is_closing(m->cli);
+	state_put_u32(w, n);
+	for (const struct membership *m = chan->members; m; m = m->chan_next)
+		if (!client_is_closing(m->cli)) {
+			state_put_u64(w, m->cli->id);
+			state_put_u8(w, (uint8_t)m->prefix);
+		}
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct channel *x = *(struct channel *const *)a;
+	const struct channel *y = *(struct channel *const *)b;
+
+	return casemap_cmp(x->name, y->name);
+}
+
+/* In name order, so that the same channels always make the same bytes. */
+static void
+save_channels(struct server *srv, struct state_w *w)
+{
+	size_t n = hmap_count(srv->channels), i = 0, it = 0;
+	struct channel **v = calloc(n ? n : 1, sizeof(*v));
+	struct channel *chan;
+
+	if (v == NULL) {
+		w->bad = true;
+		return;
+	}
+	while (i < n && (chan = hmap_next(srv->channels, &it, NULL)) != NULL)
+		v[i++] = chan;
+	qsort(v, i, sizeof(*v), by_name);
+	state_section_begin(w, STATE_CHANNELS, 1);
+	state_put_u32(w, (uint32_t)i);
+	for (size_t k = 0; k < i; k++)
+		save_channel(w, v[k]);
+	state_section_end(w);
+	free(v);
+}
+
+int
+state_save(struct server *srv, struct state_w *w, bool with_history)
+{
+	save_server(srv, w);
+	save_stores(srv, w, with_history);
+	save_clients(srv, w);
+	save_channels(srv, w);
+	return w->bad ? -1 : 0;
+}

@@ -1,0 +1,369 @@
+/*
+ * Unit tests for the saved state of a hot upgrade (state.c, state_save.c,
+ * state_load.c): a server with every kind of state saved, restored into a
+ * fresh server and saved again must give the same bytes; the restored
+ * server must answer as the old one did; and a damaged or hostile blob
+ * must be refused, never crash (every byte of a saved state changed in
+ * turn, with the checksum made right again).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "channel.h"
+#include "client.h"
+#include "fake.h"
+#include "journal.h"
+#include "multiline.h"
+#include "scram.h"
+#include "server.h"
+#include "state.h"
+
+struct busy {
+	struct server *srv;
+	struct client *alice, *bob, *carol, *dave, *eve;
+};
+
+/* Registered users in a channel with every mode, list and topic. */
+static void
+busy_channel(struct busy *b)
+{
+	struct server *srv = b->srv;
+
+	fake_line(srv, b->alice, "TOPIC #room :the topic of the room");
+	fake_line(srv, b->alice, "MODE #room +tnkl sesame 10");
+	fake_line(srv, b->alice, "MODE #room +i");
+	fake_line(srv, b->alice, "MODE #room +b bad!*@*");
+	fake_line(srv, b->alice, "MODE #room +e good!*@*");
+	fake_line(srv, b->alice, "MODE #room +I friend!*@*");
+	fake_line(srv, b->alice, "MODE #room +v bob");
+	fake_line(srv, b->alice, "INVITE carol #room");
+	fake_line(srv, b->alice, "METADATA #room SET color :blue");
+	fake_line(srv, b->alice, "PRIVMSG #room :hello, history");
+	fake_line(srv, b->bob, "PRIVMSG #room :second line");
+	fake_line(srv, b->bob, "JOIN #other");
+	fake_line(srv, b->bob, "TOPIC #other :other topic");
+}
+
+/* A SCRAM exchange half way, as cmd_sasl.c leaves it after the first step. */
+static void
+busy_sasl(struct client *cli)
+{
+	struct scram *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	snprintf(s->user, sizeof(s->user), "dave");
+	snprintf(s->first_bare, sizeof(s->first_bare), "n=dave,r=abc");
+	snprintf(s->server_first, sizeof(s->server_first), "r=abcdef,s=c2FsdA==,i=4096");
+	snprintf(s->nonce, sizeof(s->nonce), "abcdef");
+	memset(s->stored_key, 0x5a, sizeof(s->stored_key));
+	memset(s->server_key, 0xa5, sizeof(s->server_key));
+	cli->sasl_scram = s;
+	cli->sasl_step = 1;
+	cli->sasl_started = true;
+	cli->sasl_buf = strdup("partial");
+	cli->sasl_len = 7;
+}
+
+/* A user per kind of connection state, and the stores beside them. */
+static struct busy
+busy_server(void)
+{
+	struct busy b;
+
+	b.srv = fake_server();
+	b.alice = fake_registered(b.srv, "alice");
+	fake_cap_on(b.srv, b.alice, "echo-message server-time message-tags "
+	    "draft/metadata-3 draft/read-marker draft/multiline batch");
+	fake_line(b.srv, b.alice, "JOIN #room");
+	b.bob = fake_joined(b.srv, "bob", "#room");
+	fake_cap_on(b.srv, b.bob, "away-notify multi-prefix");
+	b.carol = fake_registered(b.srv, "carol");
+	busy_channel(&b);
+	fake_line(b.srv, b.bob, "AWAY :gone fishing");
+	fake_line(b.srv, b.carol, "MODE carol +i");
+	fake_line(b.srv, b.carol, "MONITOR + alice,bob,nobody");
+	fake_line(b.srv, b.alice, "METADATA * SET avatar :https://example.org/a.png");
+	fake_line(b.srv, b.alice, "METADATA * SUB avatar");
+	fake_line(b.srv, b.alice, "MARKREAD #room timestamp=2023-11-14T22:13:20.000Z");
+	fake_line(b.srv, b.alice, "BATCH +ml draft/multiline #room");
+	fake_line(b.srv, b.alice, "@batch=ml PRIVMSG #room :first of a batch");
+	/* Whowas: a rename and a quit. */
+	b.eve = fake_registered(b.srv, "eve");
+	fake_line(b.srv, b.eve, "NICK evelyn");
+	fake_line(b.srv, b.eve, "QUIT :bye");
+	fake_reap(b.srv);
+	/* An unregistered connection half way, with bytes in both queues. */
+	b.dave = fake_client(b.srv, "192.0.2.7");
+	fake_line(b.srv, b.dave, "PASS " FAKE_PASSWORD);
+	fake_line(b.srv, b.dave, "NICK dave");
+	assert_int_equal(buf_append(&b.dave->recvq, "USER d 0 * :Da", 14), 0);
+	assert_int_equal(buf_append(&b.carol->recvq, "PRIVMSG #room :x\r\nPI", 20), 0);
+	busy_sasl(b.dave);
+	return b;
+}
+
+static void
+save(struct server *srv, struct buf *out)
+{
+	struct state_w w;
+
+	buf_init(out, 0);
+	state_w_begin(&w, out);
+	assert_int_equal(state_save(srv, &w, true), 0);
+	assert_int_equal(state_w_end(&w), 0);
+}
+
+static struct server *
+restore(const struct buf *blob)
+{
+	struct server *srv = fake_server();
+	char err[256] = "";
+
+	if (state_load(srv, buf_data(blob), buf_len(blob), err, sizeof(err)) == -1)
+		fail_msg("state_load: %s", err);
+	return srv;
+}
+
+static struct client *
+by_nick(struct server *srv, const char *nick)
+{
+	struct client *cli = client_find_nick(srv, nick);
+
+	assert_non_null(cli);
+	return cli;
+}
+
+static void
+test_round_trip_same_bytes(void **state)
+{
+	struct busy b = busy_server();
+	struct buf one, two;
+	struct server *again;
+
+	(void)state;
+	save(b.srv, &one);
+	again = restore(&one);
+	save(again, &two);
+	assert_int_equal(buf_len(&one), buf_len(&two));
+	assert_memory_equal(buf_data(&one), buf_data(&two), buf_len(&one));
+	assert_true(buf_len(&one) > 1000);
+	buf_free(&one);
+	buf_free(&two);
+	fake_free(again);
+	fake_free(b.srv);
+}
+
+/* The same question to the old and the restored server gets the same answer. */
+static void
+same_answer(struct server *a, struct server *b, const char *nick, const char *line)
+{
+	char *x, *y;
+
+	fake_drop_all(a);
+	fake_drop_all(b);
+	fake_line(a, by_nick(a, nick), line);
+	fake_line(b, by_nick(b, nick), line);
+	x = fake_take_output(by_nick(a, nick));
+	y = fake_take_output(by_nick(b, nick));
+	assert_string_equal(x, y);
+	assert_true(strlen(x) > 0);
+	free(x);
+	free(y);
+}
+
+static void
+test_restored_server_answers_alike(void **state)
+{
+	struct busy b = busy_server();
+	struct buf blob;
+	struct server *again;
+
+	(void)state;
+	save(b.srv, &blob);
+	again = restore(&blob);
+	same_answer(b.srv, again, "alice", "NAMES #room");
+	same_answer(b.srv, again, "alice", "MODE #room");
+	same_answer(b.srv, again, "alice", "TOPIC #room");
+	same_answer(b.srv, again, "alice", "MODE #room +b");
+	same_answer(b.srv, again, "alice", "MODE #room +e");
+	same_answer(b.srv, again, "alice", "MODE #room +I");
+	same_answer(b.srv, again, "alice", "WHOIS bob");
+	same_answer(b.srv, again, "carol", "WHOWAS evelyn");
+	same_answer(b.srv, again, "carol", "WHOWAS eve");
+	same_answer(b.srv, again, "carol", "MONITOR L");
+	same_answer(b.srv, again, "alice", "METADATA #room GET color");
+	same_answer(b.srv, again, "alice", "METADATA * SUBS");
+	same_answer(b.srv, again, "alice", "MARKREAD #room");
+	same_answer(b.srv, again, "alice", "CHATHISTORY LATEST #room * 10");
+	same_answer(b.srv, again, "alice", "LUSERS");
+	same_answer(b.srv, again, "alice", "CAP LIST");
+	/* The invitation still holds: carol may join the +i channel. */
+	fake_drop_all(again);
+	fake_line(again, by_nick(again, "carol"), "JOIN #room sesame");
+	fake_expect_has(by_nick(again, "carol"), "JOIN #room");
+	buf_free(&blob);
+	fake_free(again);
+	fake_free(b.srv);
+}
+
+/* The connection state beyond what a query shows: queues, batch, timers. */
+static void
+test_connection_state_kept(void **state)
+{
+	struct busy b = busy_server();
+	struct buf blob;
+	struct server *again;
+	struct client *dave, *alice;
+
+	(void)state;
+	save(b.srv, &blob);
+	again = restore(&blob);
+	dave = by_nick(again, "dave");
+	alice = by_nick(again, "alice");
+	assert_false(client_is_registered(dave));
+	assert_int_equal(dave->id, b.dave->id);
+	assert_int_equal(buf_len(&dave->recvq), 14);
+	assert_memory_equal(buf_data(&dave->recvq), "USER d 0 * :Da", 14);
+	assert_int_equal(buf_len(&dave->sendq), buf_len(&b.dave->sendq));
+	assert_int_equal(dave->sasl_step, 1);
+	assert_non_null(dave->sasl_scram);
+	assert_memory_equal(dave->sasl_scram, b.dave->sasl_scram, sizeof(struct scram));
+	assert_non_null(alice->batch);
+	assert_int_equal(alice->batch->nlines, 1);
+	assert_string_equal(alice->batch->command, "PRIVMSG");
+	assert_int_equal(alice->caps, b.alice->caps);
+	assert_int_equal(again->nusers, b.srv->nusers);
+	assert_int_equal(again->ninvisible, b.srv->ninvisible);
+	assert_int_equal(again->nclients, b.srv->nclients);
+	assert_int_equal(again->next_id, b.srv->next_id);
+	assert_int_equal(again->msgid_seq, b.srv->msgid_seq);
+	/* The rest of dave's USER line arrives in the new image: he registers. */
+	assert_int_equal(buf_append(&dave->recvq, "ve\r\n", 4), 0);
+	server_on_input(again, dave);
+	assert_true(client_is_registered(dave));
+	buf_free(&blob);
+	fake_free(again);
+	fake_free(b.srv);
+}
+
+/* Fix the CRC of a blob changed on purpose, so the decoder itself is tested. */
+static void
+recrc(uint8_t *p, size_t len)
+{
+	uint32_t crc = journal_crc32c(0, p, len - 4);
+
+	for (int i = 0; i < 4; i++)
+		p[len - 4 + i] = (uint8_t)(crc >> (8 * i));
+}
+
+static void
+test_damage_detected(void **state)
+{
+	struct busy b = busy_server();
+	struct buf blob;
+	uint8_t *p;
+	size_t len;
+	char err[256];
+
+	(void)state;
+	save(b.srv, &blob);
+	p = (uint8_t *)buf_data(&blob);
+	len = buf_len(&blob);
+	p[len / 2] ^= 0x20;
+	assert_int_equal(state_check(p, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "checksum"));
+	p[len / 2] ^= 0x20;
+	assert_int_equal(state_check(p, len, err, sizeof(err)), 0);
+	assert_int_equal(state_check(p, len - 1, err, sizeof(err)), -1);
+	assert_int_equal(state_check(p, 10, err, sizeof(err)), -1);
+	p[8] = 2;                       /* another version */
+	recrc(p, len);
+	assert_int_equal(state_check(p, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "version 2"));
+	buf_free(&blob);
+	fake_free(b.srv);
+}
+
+/*
+ * Every byte changed in turn, CRC fixed: the load refuses or succeeds, but
+ * never reads out of bounds or leaks (run under ASan by make asan).
+ */
+static void
+test_hostile_blob_never_crashes(void **state)
+{
+	struct busy b = busy_server();
+	struct buf blob;
+	uint8_t *copy;
+	size_t len;
+	unsigned refused = 0;
+	char err[256];
+
+	(void)state;
+	save(b.srv, &blob);
+	len = buf_len(&blob);
+	copy = malloc(len);
+	assert_non_null(copy);
+	for (size_t i = STATE_HEADER_SIZE; i + 4 < len; i += 1 + i / 512) {
+		struct server *srv = fake_server();
+
+		memcpy(copy, buf_data(&blob), len);
+		copy[i] ^= (uint8_t)(i & 1 ? 0xff : 0x01);
+		recrc(copy, len);
+		refused += state_load(srv, copy, len, err, sizeof(err)) == -1;
+		fake_free(srv);
+	}
+	/* Most changes make no sense: lengths, counts, flags, names. */
+	assert_true(refused > 50);
+	free(copy);
+	buf_free(&blob);
+	fake_free(b.srv);
+}
+
+static void
+test_truncated_sections_refused(void **state)
+{
+	struct busy b = busy_server();
+	struct buf blob;
+	struct server *srv;
+	char err[256];
+	size_t len;
+	uint8_t *p;
+
+	(void)state;
+	save(b.srv, &blob);
+	len = buf_len(&blob);
+	p = (uint8_t *)buf_data(&blob);
+	/* The first section's length made too large for the blob. */
+	p[STATE_HEADER_SIZE + 8] = 0xff;
+	p[STATE_HEADER_SIZE + 9] = 0xff;
+	recrc(p, len);
+	srv = fake_server();
+	assert_int_equal(state_load(srv, p, len, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "SRVR"));
+	fake_free(srv);
+	buf_free(&blob);
+	fake_free(b.srv);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_same_bytes),
+		cmocka_unit_test(test_restored_server_answers_alike),
+		cmocka_unit_test(test_connection_state_kept),
+		cmocka_unit_test(test_damage_detected),
+		cmocka_unit_test(test_hostile_blob_never_crashes),
+		cmocka_unit_test(test_truncated_sections_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
