@@ -42,6 +42,7 @@ struct config_listen {
 	int      family;                /* CONFIG_INET4 or CONFIG_INET6 */
 	bool     proxy;                 /* peers send a PROXY protocol header */
 	bool     websocket;             /* peers speak WebSocket (ws.h) */
+	bool     server;                /* server links only (link.h), never clients */
 };
 
 /* An "oper <name> { ... }" block: who may OPER, with which password. */
@@ -49,6 +50,19 @@ struct config_oper {
 	char    *name;
 	char    *hash;                  /* "$pbkdf2-sha256$..." (crypto.h) */
 	struct config_strv hosts;       /* user@host masks, at least one */
+};
+
+/*
+ * A "link <name> { ... }" block: a server that may link with us (TS6).
+ * It must connect from host (an address or IP glob) to a server listener
+ * and send password; with port, host is the address we connect to.
+ */
+struct config_link {
+	char    *name;                  /* its server name */
+	char    *host;                  /* exact address, or a glob without port */
+	char    *password;              /* plain text: sent in PASS, expected back */
+	unsigned port;                  /* where to connect; 0: incoming only */
+	bool     autoconnect;           /* keep the link up (needs port) */
 };
 
 /* An "account <name> { ... }" block: a SASL PLAIN login. */
@@ -59,6 +73,7 @@ struct config_account {
 
 struct config {
 	char    *server_name;
+	char    *sid;                   /* TS6 server ID; NULL: none (no links) */
 	char    *network;
 	char    *description;
 	char    *admin_loc1;
@@ -123,6 +138,8 @@ struct config {
 	size_t   nopers;
 	struct config_account *accounts;
 	size_t   naccounts;
+	struct config_link *links;
+	size_t   nlinks;
 };
 
 /*
@@ -167,8 +184,8 @@ int     config_copy(struct config *dst, const struct config *src);
 
 /*
  * Apply the settings in text on top of *cfg. The first listen,
- * flood_exempt, limit_exempt, oper or account in text replaces the list
- * *cfg had;
+ * flood_exempt, limit_exempt, oper, account or link in text replaces the
+ * list *cfg had;
  * later ones add to it. Touches no files: motd_file is only recorded.
  * Returns 0, or -1 with *cfg unchanged and "<filename>:<line>: <problem>"
  * in err.

@@ -27,6 +27,7 @@
 /* How a setting's value is read; see setting_apply(). */
 enum value_type {
 	V_HOST,         /* a host name with a dot, like irc.example.net */
+	V_SID,          /* a TS6 server ID: a digit, then two of [A-Z0-9] */
 	V_WORD,         /* text without spaces */
 	V_TEXT,         /* free text */
 	V_PATH,         /* a file name */
@@ -52,6 +53,7 @@ struct config_key {
 
 static const struct config_key config_keys[] = {
 	{ "server_name",          V_HOST,    F(server_name),    3, IRC_HOSTLEN },
+	{ "sid",                  V_SID,     F(sid),            3, 3 },
 	{ "network",              V_WORD,    F(network),        1, 64 },
 	{ "description",          V_TEXT,    F(description),    1, 200 },
 	{ "admin_location",       V_TEXT,    F(admin_loc1),     1, 200 },
@@ -127,7 +129,8 @@ config_owned_field(size_t i, size_t *offset, bool *is_strv)
 
 	for (size_t k = 0; k < NKEYS; k++) {
 		enum value_type t = config_keys[k].type;
-		bool str = t == V_HOST || t == V_WORD || t == V_TEXT || t == V_PATH;
+		bool str = t == V_HOST || t == V_SID || t == V_WORD || t == V_TEXT ||
+		    t == V_PATH;
 		bool strv = t == V_IPMASKS || t == V_ORIGINS;
 
 		if (!str && !strv)
@@ -300,6 +303,9 @@ set_string(struct parser *p, const struct config_key *k, const char *value)
 	if (k->type == V_HOST && !config_host_is_valid(value))
 		return parse_error(p, "%s \"%s\" is not a host name with a dot, "
 		    "like irc.example.net", k->name, value);
+	if (k->type == V_SID && !config_sid_is_valid(value))
+		return parse_error(p, "sid \"%s\" must be a digit and two capital "
+		    "letters or digits, like 1AA", value);
 	if (k->type == V_WORD && strpbrk(value, " \t") != NULL)
 		return parse_error(p, "%s must be one word, without spaces",
 		    k->name);
@@ -438,10 +444,15 @@ set_listen(struct parser *p, char *value, bool first)
 			l.proxy = true;
 		else if (strcmp(word, "websocket") == 0)
 			l.websocket = true;
+		else if (strcmp(word, "server") == 0)
+			l.server = true;
 		else
 			return parse_error(p, "listen: unknown option \"%s\" "
-			    "(known: proxy, websocket)", word);
+			    "(known: proxy, websocket, server)", word);
 	}
+	if (l.server && (l.proxy || l.websocket))
+		return parse_error(p, "listen: a server listener takes neither "
+		    "proxy nor websocket");
 	if (first)
 		config_listens_free(cfg);
 	for (size_t i = 0; i < cfg->nlistens; i++) {
@@ -493,6 +504,7 @@ setting_apply(struct parser *p, const char *key, char *value)
 	*line = p->line;
 	switch (k->type) {
 	case V_HOST:
+	case V_SID:
 	case V_WORD:
 	case V_TEXT:
 	case V_PATH:
@@ -619,6 +631,11 @@ parse_text(struct parser *p, const char *text)
 		p->line = p->blocks.line;
 		return parse_error(p, "the %s block opened here has no '}'",
 		    config_block_name(p->blocks.open));
+	}
+	/* Server links speak TS6, where every server has a SID. */
+	if (p->cfg->nlinks > 0 && p->cfg->sid == NULL) {
+		p->line = 0;
+		return parse_error(p, "link blocks need a sid (like sid = 1AA)");
 	}
 	return 0;
 }

@@ -15,12 +15,8 @@
 #include "crypto.h"
 #include "irc.h"
 
-static int block_error(struct config_blocks *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Put the problem in b->why; return -1. */
-static int
-block_error(struct config_blocks *b, const char *fmt, ...)
+int
+config_block_error(struct config_blocks *b, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -67,6 +63,7 @@ config_blocks_free(struct config *cfg)
 {
 	opers_free(cfg);
 	accounts_free(cfg);
+	config_links_free(cfg);
 }
 
 /*
@@ -99,7 +96,7 @@ config_blocks_copy(struct config *dst, const struct config *src)
 		    (dst->accounts[i].hash = strdup(src->accounts[i].hash)) == NULL)
 			return -1;
 	}
-	return 0;
+	return config_links_copy(dst, src);
 }
 
 /* Append each user@host mask of value to sv. */
@@ -110,10 +107,10 @@ add_hosts(struct config_blocks *b, struct config_strv *sv, char *value)
 
 	while ((w = config_next_word(&value)) != NULL) {
 		if (!config_usermask_is_valid(w))
-			return block_error(b, "host: \"%s\" is not a user@host "
+			return config_block_error(b, "host: \"%s\" is not a user@host "
 			    "mask like *@127.0.0.1", w);
 		if (config_strv_add(sv, w, strlen(w)) == -1)
-			return block_error(b, "out of memory");
+			return config_block_error(b, "out of memory");
 	}
 	return 0;
 }
@@ -121,7 +118,8 @@ add_hosts(struct config_blocks *b, struct config_strv *sv, char *value)
 const char *
 config_block_name(enum config_block_kind kind)
 {
-	return kind == CONFIG_BLOCK_OPER ? "oper" : "account";
+	return kind == CONFIG_BLOCK_OPER ? "oper" :
+	    kind == CONFIG_BLOCK_LINK ? "link" : "account";
 }
 
 static int
@@ -136,14 +134,14 @@ oper_add(struct config_blocks *b, const char *name)
 	}
 	for (size_t i = 0; i < cfg->nopers; i++) {
 		if (casemap_cmp(cfg->opers[i].name, name) == 0)
-			return block_error(b, "oper \"%s\" is defined twice", name);
+			return config_block_error(b, "oper \"%s\" is defined twice", name);
 	}
 	if ((v = realloc(cfg->opers, (cfg->nopers + 1) * sizeof(*v))) == NULL)
-		return block_error(b, "out of memory");
+		return config_block_error(b, "out of memory");
 	cfg->opers = v;
 	memset(&v[cfg->nopers], 0, sizeof(*v));
 	if ((v[cfg->nopers].name = strdup(name)) == NULL)
-		return block_error(b, "out of memory");
+		return config_block_error(b, "out of memory");
 	cfg->nopers++;
 	b->open = CONFIG_BLOCK_OPER;
 	return 0;
@@ -161,16 +159,16 @@ account_add(struct config_blocks *b, const char *name)
 	}
 	for (size_t i = 0; i < cfg->naccounts; i++) {
 		if (casemap_cmp(cfg->accounts[i].name, name) == 0)
-			return block_error(b, "account \"%s\" is defined twice",
+			return config_block_error(b, "account \"%s\" is defined twice",
 			    name);
 	}
 	if ((v = realloc(cfg->accounts,
 	    (cfg->naccounts + 1) * sizeof(*v))) == NULL)
-		return block_error(b, "out of memory");
+		return config_block_error(b, "out of memory");
 	cfg->accounts = v;
 	memset(&v[cfg->naccounts], 0, sizeof(*v));
 	if ((v[cfg->naccounts].name = strdup(name)) == NULL)
-		return block_error(b, "out of memory");
+		return config_block_error(b, "out of memory");
 	cfg->naccounts++;
 	b->open = CONFIG_BLOCK_ACCOUNT;
 	return 0;
@@ -182,19 +180,22 @@ config_block_open(struct config_blocks *b, char *line, unsigned lineno)
 	char *rest = line, *kind, *name;
 
 	if (b->open != CONFIG_BLOCK_NONE)
-		return block_error(b, "blocks cannot be nested (the %s block "
+		return config_block_error(b, "blocks cannot be nested (the %s block "
 		    "opened on line %u has no '}')", config_block_name(b->open),
 		    b->line);
 	line[strlen(line) - 1] = '\0';
 	kind = config_next_word(&rest);
 	if (kind == NULL || (strcmp(kind, "oper") != 0 &&
-	    strcmp(kind, "account") != 0))
-		return block_error(b, "expected \"oper <name> {\" or "
-		    "\"account <name> {\"");
+	    strcmp(kind, "account") != 0 && strcmp(kind, "link") != 0))
+		return config_block_error(b, "expected \"oper <name> {\", "
+		    "\"account <name> {\" or \"link <server name> {\"");
 	if ((name = config_next_word(&rest)) == NULL || config_next_word(&rest) != NULL)
-		return block_error(b, "expected \"%s <name> {\"", kind);
+		return config_block_error(b, "expected \"%s <name> {\"", kind);
+	b->line = lineno;
+	if (strcmp(kind, "link") == 0)
+		return config_link_open(b, name);
 	if (!config_name_is_valid(name))
-		return block_error(b, "%s name \"%s\" must be 1 to %d letters, "
+		return config_block_error(b, "%s name \"%s\" must be 1 to %d letters, "
 		    "digits or -_.[]\\`^|", kind, name, IRC_NICKLEN);
 	b->line = lineno;
 	return strcmp(kind, "oper") == 0 ? oper_add(b, name) :
@@ -206,15 +207,15 @@ set_hash(struct config_blocks *b, char **field, const char *value)
 {
 	/* The value is never quoted back: it may be a plain-text password. */
 	if (*field != NULL)
-		return block_error(b, "password is already set in this block");
+		return config_block_error(b, "password is already set in this block");
 	if (strncmp(value, CRYPTO_HASH_PREFIX, strlen(CRYPTO_HASH_PREFIX)) != 0)
-		return block_error(b, "password must be a " CRYPTO_HASH_PREFIX
+		return config_block_error(b, "password must be a " CRYPTO_HASH_PREFIX
 		    " hash, not plain text: make one with \"ircserv --mkpasswd\"");
 	if (!crypto_hash_is_valid(value))
-		return block_error(b, "password is a malformed " CRYPTO_HASH_PREFIX
+		return config_block_error(b, "password is a malformed " CRYPTO_HASH_PREFIX
 		    " hash: make a new one with \"ircserv --mkpasswd\"");
 	if (config_set_string(field, value) == -1)
-		return block_error(b, "out of memory");
+		return config_block_error(b, "out of memory");
 	return 0;
 }
 
@@ -225,6 +226,9 @@ config_block_set(struct config_blocks *b, const char *key, char *value)
 	/* Only inside an oper block is there an oper to point at. */
 	struct config_oper *oper = b->open == CONFIG_BLOCK_OPER ? &cfg->opers[cfg->nopers - 1] : NULL;
 
+	if (b->open == CONFIG_BLOCK_LINK)
+		return config_link_set(b, key, value);
+
 	if (b->open == CONFIG_BLOCK_ACCOUNT && strcmp(key, "password") == 0)
 		return set_hash(b, &cfg->accounts[cfg->naccounts - 1].hash,
 		    value);
@@ -232,7 +236,7 @@ config_block_set(struct config_blocks *b, const char *key, char *value)
 		return set_hash(b, &oper->hash, value);
 	if (b->open == CONFIG_BLOCK_OPER && strcmp(key, "host") == 0)
 		return add_hosts(b, &oper->hosts, value);
-	return block_error(b, "unknown setting \"%s\" in an %s block", key,
+	return config_block_error(b, "unknown setting \"%s\" in an %s block", key,
 	    config_block_name(b->open));
 }
 
@@ -243,18 +247,20 @@ config_block_close(struct config_blocks *b)
 	const struct config_oper *oper;
 	const struct config_account *acct;
 
+	if (b->open == CONFIG_BLOCK_LINK)
+		return config_link_close(b);
 	if (b->open == CONFIG_BLOCK_OPER) {
 		oper = &cfg->opers[cfg->nopers - 1];
 		if (oper->hash == NULL)
-			return block_error(b, "oper \"%s\" has no password",
+			return config_block_error(b, "oper \"%s\" has no password",
 			    oper->name);
 		if (oper->hosts.n == 0)
-			return block_error(b, "oper \"%s\" has no host (for "
+			return config_block_error(b, "oper \"%s\" has no host (for "
 			    "local users only: host = *@127.0.0.1)", oper->name);
 	} else {
 		acct = &cfg->accounts[cfg->naccounts - 1];
 		if (acct->hash == NULL)
-			return block_error(b, "account \"%s\" has no password",
+			return config_block_error(b, "account \"%s\" has no password",
 			    acct->name);
 	}
 	b->open = CONFIG_BLOCK_NONE;

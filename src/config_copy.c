@@ -161,7 +161,8 @@ config_copy(struct config *dst, const struct config *src)
 	dst->listens = NULL;
 	dst->opers = NULL;
 	dst->accounts = NULL;
-	dst->nlistens = dst->nopers = dst->naccounts = 0;
+	dst->links = NULL;
+	dst->nlistens = dst->nopers = dst->naccounts = dst->nlinks = 0;
 	for (i = 0; config_owned_field(i, &off, &strv); i++) {
 		if (owned_copy(dst, src, off, strv) == -1)
 			goto fail;
