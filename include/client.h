@@ -22,6 +22,7 @@ struct membership;
 struct scram;
 struct label;
 struct multiline;
+struct link;
 
 enum client_state {
 	CLIENT_UNREGISTERED,
@@ -88,6 +89,7 @@ struct client {
 	struct metadata  metadata_subs; /* owned; keys subscribed to (no values) */
 	int64_t          metadata_at_ms; /* METADATA SET timer (metadata_set_rate) */
 	struct multiline *batch;        /* owned; an open draft/multiline batch, or NULL */
+	struct link     *link;          /* owned; a server link (link.h), else NULL */
 
 	struct buf       recvq;         /* unprocessed input */
 	struct buf       sendq;         /* output not yet written */

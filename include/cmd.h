@@ -86,8 +86,11 @@ cmd_handler cmd_chathistory, cmd_redact;
 /* cmd_query.c */
 cmd_handler cmd_away, cmd_ison, cmd_userhost, cmd_who, cmd_whois, cmd_whowas;
 
+/* cmd_link.c */
+cmd_handler cmd_connect, cmd_links, cmd_map, cmd_squit;
+
 /* cmd_info.c */
-cmd_handler cmd_admin, cmd_info, cmd_links, cmd_lusers, cmd_motd, cmd_stats,
+cmd_handler cmd_admin, cmd_info, cmd_lusers, cmd_motd, cmd_stats,
 	    cmd_summon, cmd_time, cmd_users, cmd_version;
 void    info_send_isupport(struct server *srv, struct client *cli);
 void    info_send_lusers(struct server *srv, struct client *cli);

@@ -31,11 +31,19 @@ struct conn *conn_new(struct server *srv, struct loop *lp);
  * refused. With websocket, connections speak WebSocket (ws.h): the
  * handshake (after the PROXY header, with both) must be complete within
  * the same 5 s; a plain HTTP GET of / gets the web page when the
- * configuration's websocket_client is on, anything else a 400. Returns 0
- * or -1.
+ * configuration's websocket_client is on, anything else a 400. With
+ * server (alone), connections are server links (link.h), never clients.
+ * Returns 0 or -1.
  */
 int     conn_add_listener(struct conn *c, int listen_fd, bool proxy,
-	    bool websocket);
+	    bool websocket, bool server);
+/*
+ * Make the server-link connections the core asks for (link_next_connect()):
+ * a non-blocking connect() whose socket is a link client at once; what
+ * the core queues is written once it is connected. A failure is reported
+ * back with link_connect_failed().
+ */
+void    conn_connect_links(struct conn *c);
 /*
  * Close the listeners and the connections still waiting for a PROXY
  * header, and free the shell state (not the server). Accepts NULL.

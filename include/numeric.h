@@ -13,6 +13,8 @@
 #define RPL_CREATED             "003 :This server was created %s"
 #define RPL_MYINFO              "004 %s %s %s %s %s"
 #define RPL_ISUPPORT            "005 %s :are supported by this server"
+#define RPL_MAP                 "015 :%s"
+#define RPL_MAPEND              "017 :End of /MAP"
 
 /* Replies to commands. */
 #define RPL_UMODEIS             "221 %s"
@@ -65,7 +67,7 @@
 #define RPL_WHOREPLY            "352 %s %s %s %s %s %s :%d %s"
 #define RPL_WHOSPCRPL           "354 %s"
 #define RPL_NAMREPLY            "353 %c %s :%s"
-#define RPL_LINKS               "364 %s %s :0 %s"
+#define RPL_LINKS               "364 %s %s :%u %s"
 #define RPL_ENDOFLINKS          "365 %s :End of /LINKS list"
 #define RPL_ENDOFNAMES          "366 %s :End of /NAMES list"
 #define RPL_BANLIST             "367 %s %s %s %ld"

@@ -28,6 +28,7 @@ struct hashq;
 struct readmarkers;
 struct buf;
 struct history;
+struct network;
 
 #define SERVER_ISUPPORT_MAX 40
 /* Own output of one command that costs one more line of flood allowance. */
@@ -56,6 +57,7 @@ struct server {
 	struct history  *history;       /* CHATHISTORY: messages and channel events */
 	struct limits   *limits;        /* connections per IP */
 	struct monitor  *monitor;       /* MONITOR watchers */
+	struct network  *net;           /* servers linked (network.h, link.h) */
 	struct hashq    *hashq;         /* password checks in progress */
 	struct client   *clients;       /* every connection */
 	unsigned         nclients;      /* connections, registered or not */

@@ -11,6 +11,7 @@
 
 #include "crypto.h"
 #include "hmap.h"
+#include "link.h"
 #include "log.h"
 #include "msg.h"
 #include "multiline.h"
@@ -54,6 +55,7 @@ client_free(struct client *cli)
 	free(cli->away);
 	free(cli->close_reason);
 	free(cli->sasl_buf);
+	link_free(cli->link);
 	if (cli->sasl_scram != NULL)
 		crypto_wipe(cli->sasl_scram, sizeof(*cli->sasl_scram));
 	free(cli->sasl_scram);

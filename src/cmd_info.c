@@ -173,21 +173,6 @@ cmd_info(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 void
-cmd_links(struct server *srv, struct client *cli, const struct msg *msg)
-{
-	/* RFC 2812 3.4.5: LINKS [[<remote server>] <server mask>]. */
-	const char *mask = msg->nparams > 0 && msg->params[msg->nparams - 1][0] ?
-	    msg->params[msg->nparams - 1] : "*";
-
-	if (msg->nparams > 1 && !command_target_is_us(srv, cli, msg, 0))
-		return;
-	if (casemap_match(mask, srv->cfg.server_name))
-		reply_numeric(srv, cli, RPL_LINKS, srv->cfg.server_name,
-		    srv->cfg.server_name, srv->cfg.description);
-	reply_numeric(srv, cli, RPL_ENDOFLINKS, mask);
-}
-
-void
 cmd_users(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	(void)msg;

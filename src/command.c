@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "CAP",      1, false, cmd_cap },
 	/* No minimum beyond the subcommand: FAIL CHATHISTORY NEED_MORE_PARAMS. */
 	{ "CHATHISTORY", 1, true, cmd_chathistory },
+	{ "CONNECT",  1, true,  cmd_connect },
 	{ "DIE",      0, true,  cmd_die },
 	{ "HELP",     0, true,  cmd_help },
 	/* HELPOP is what several servers call HELP; both answer the same. */
@@ -39,6 +40,7 @@ static const struct command commands[] = {
 	{ "LINKS",    0, true,  cmd_links },
 	{ "LIST",     0, true,  cmd_list },
 	{ "LUSERS",   0, true,  cmd_lusers },
+	{ "MAP",      0, true,  cmd_map },
 	/* No minimum: a missing target is FAIL MARKREAD NEED_MORE_PARAMS. */
 	{ "MARKREAD", 0, true,  cmd_markread },
 	/* Also before registration, for one's own metadata (before-connect). */
@@ -60,6 +62,7 @@ static const struct command commands[] = {
 	{ "REHASH",   0, true,  cmd_rehash },
 	{ "RENAME",   2, true,  cmd_rename },
 	{ "SETNAME",  1, true,  cmd_setname },
+	{ "SQUIT",    1, true,  cmd_squit },
 	{ "STATS",    0, true,  cmd_stats },
 	{ "SUMMON",   0, true,  cmd_summon },
 	{ "TAGMSG",   0, true,  cmd_tagmsg },

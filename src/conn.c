@@ -29,6 +29,7 @@
 #include "client.h"
 #include "config.h"
 #include "irc.h"
+#include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "proxy.h"
@@ -108,6 +109,7 @@ static void on_listen(void *ud, int fd, short revents);
 static void on_listen_proxy(void *ud, int fd, short revents);
 static void on_listen_ws(void *ud, int fd, short revents);
 static void on_listen_ws_proxy(void *ud, int fd, short revents);
+static void on_listen_server(void *ud, int fd, short revents);
 static void on_client(void *ud, int fd, short revents);
 
 struct conn *
@@ -124,9 +126,11 @@ conn_new(struct server *srv, struct loop *lp)
 }
 
 int
-conn_add_listener(struct conn *c, int listen_fd, bool proxy, bool websocket)
+conn_add_listener(struct conn *c, int listen_fd, bool proxy, bool websocket,
+    bool server)
 {
-	loop_proc *cb = websocket ? (proxy ? on_listen_ws_proxy : on_listen_ws) :
+	loop_proc *cb = server ? on_listen_server :
+	    websocket ? (proxy ? on_listen_ws_proxy : on_listen_ws) :
 	    proxy ? on_listen_proxy : on_listen;
 
 	if (c->nlisten == CONN_LISTENERS_MAX ||
@@ -300,6 +304,23 @@ add_client(struct conn *c, int fd, const struct sockaddr_storage *ss)
 	conn_admit(c, fd, ip, true, NULL);
 }
 
+/* A connection on a server listener: a server link, never a client. */
+static void
+add_server_link(struct conn *c, int fd, const struct sockaddr_storage *ss)
+{
+	char ip[PROXY_IP_MAX];
+	struct client *cli;
+
+	if (conn_set_nonblocking(fd) == -1) {
+		close(fd);
+		return;
+	}
+	conn_peer_text(ss, ip, sizeof(ip));
+	if ((cli = conn_admit(c, fd, ip, false, NULL)) != NULL &&
+	    link_attach(c->srv, cli, NULL) == -1)
+		client_close(cli, "Server linking is not configured here");
+}
+
 typedef void conn_accept_proc(struct conn *c, int fd, const struct sockaddr_storage *ss);
 
 /* Accept until EAGAIN or CONN_ACCEPT_MAX: a burst of connects is one event. */
@@ -358,6 +379,69 @@ on_listen_ws_proxy(void *ud, int fd, short revents)
 {
 	(void)revents;
 	accept_all(ud, fd, conn_add_ws_proxy_wait);
+}
+
+static void
+on_listen_server(void *ud, int fd, short revents)
+{
+	(void)revents;
+	accept_all(ud, fd, add_server_link);
+}
+
+/* Start a non-blocking connect to b; -1 with why. */
+static int
+start_connect(const struct config_link *b, const char **why)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, b->host, &sa->sin_addr) == 1) {
+		sa->sin_family = AF_INET;
+		sa->sin_port = htons((unsigned short)b->port);
+		len = sizeof(*sa);
+	} else if (inet_pton(AF_INET6, b->host, &sa6->sin6_addr) == 1) {
+		sa6->sin6_family = AF_INET6;
+		sa6->sin6_port = htons((unsigned short)b->port);
+		len = sizeof(*sa6);
+	} else {
+		*why = "host is not a numeric address";
+		return -1;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
+	    conn_set_nonblocking(fd) == -1 ||
+	    (connect(fd, (struct sockaddr *)&ss, len) == -1 && errno != EINPROGRESS)) {
+		*why = strerror(errno);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+conn_connect_links(struct conn *c)
+{
+	const struct config_link *b;
+	struct client *cli;
+	const char *why = "refused";
+	int fd;
+
+	while ((b = link_next_connect(c->srv)) != NULL) {
+		if ((fd = start_connect(b, &why)) == -1 ||
+		    (cli = conn_admit(c, fd, b->host, false, NULL)) == NULL) {
+			link_connect_failed(c->srv, b->name, why);
+			continue;
+		}
+		/* Until connected, writes wait (EAGAIN) and POLLOUT says when. */
+		if (link_attach(c->srv, cli, b->name) == -1) {
+			client_close(cli, "Out of memory");
+			link_connect_failed(c->srv, b->name, "out of memory");
+		}
+	}
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "irc.h"
 #include "conn.h"
 #include "histfile.h"
+#include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "roundstat.h"
@@ -249,17 +250,18 @@ open_listeners(const struct config *cfg, struct conn *c,
 
 		if ((fd = conn_listen(l->addr, l->family, l->port, err, sizeof(err))) == -1)
 			goto fail;
-		if (conn_add_listener(c, fd, l->proxy, l->websocket) == -1)
+		if (conn_add_listener(c, fd, l->proxy, l->websocket, l->server) == -1)
 			goto no_room;
-		log_msg(log, LOG_INFO, "listening on %s port %u%s%s", l->addr, l->port,
+		log_msg(log, LOG_INFO, "listening on %s port %u%s%s%s", l->addr, l->port,
 		    l->websocket ? " (WebSocket)" : "",
-		    l->proxy ? " (PROXY protocol)" : "");
+		    l->proxy ? " (PROXY protocol)" : "",
+		    l->server ? " (server links)" : "");
 	}
 	/* "bind" may narrow the command-line port to one address (tests: loopback). */
 	if ((fd = conn_listen(cfg->bind_addr, cfg->bind_addr && strchr(cfg->bind_addr, ':') ?
 	    CONFIG_INET6 : CONFIG_INET4, cfg->port, err, sizeof(err))) == -1)
 		goto fail;
-	if (conn_add_listener(c, fd, false, false) == -1)
+	if (conn_add_listener(c, fd, false, false, false) == -1)
 		goto no_room;
 	return 0;
 no_room:
@@ -307,6 +309,9 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 	srv->clock_ns = mono_ns;
 	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
+	/* Autoconnects are due at once. */
+	conn_connect_links(c);
+	conn_settle(c);
 	while (!st->stop && !srv->stop) {
 		if (loop_wait(lp, timeout) == -1) {
 			log_msg(&srv->log, LOG_ERROR, "%s: %s", loop_backend_name(lp), strerror(errno));
@@ -325,6 +330,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		inputq_begin_round(srv);
 		loop_dispatch(lp);
 		timeout = server_tick(srv);
+		conn_connect_links(c);
 		conn_settle(c);
 		/*
 		 * Then a slice of queued password checks, after this round's
@@ -334,6 +340,8 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		busy = server_work(srv);
 		conn_settle(c);
 		busy = busy || inputq_pending(srv);
+		/* A link reaped this round may have scheduled a reconnect. */
+		timeout = sooner(timeout, link_tick(srv));
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 		/* Last, the round's history records go to the file. */
 		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));

@@ -23,11 +23,13 @@
 #include "irc.h"
 #include "label.h"
 #include "limit.h"
+#include "link.h"
 #include "log.h"
 #include "mode.h"
 #include "monitor.h"
 #include "msg.h"
 #include "multiline.h"
+#include "network.h"
 #include "numeric.h"
 #include "history.h"
 #include "inputq.h"
@@ -137,6 +139,7 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	    (int64_t)cfg->history_age_s * 1000, cfg->history_size });
 	srv->limits = limits_new();
 	srv->monitor = monitor_new();
+	srv->net = network_new(cfg->server_name, cfg->sid, cfg->description);
 	srv->hashq = hashq_new();
 	srv->cmd_counts = calloc(ncmds, sizeof(*srv->cmd_counts));
 	srv->cmd_bytes = calloc(ncmds, sizeof(*srv->cmd_bytes));
@@ -144,6 +147,7 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	    srv->history == NULL ||
 	    srv->accounts == NULL || srv->markers == NULL || srv->conn_markers == NULL ||
 	    srv->limits == NULL || srv->monitor == NULL || srv->hashq == NULL ||
+	    srv->net == NULL ||
 	    srv->cmd_counts == NULL ||
 	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
 	    build_isupport(srv) == -1) {
@@ -188,6 +192,7 @@ server_free(struct server *srv)
 	history_free(srv->history);
 	limits_free(srv->limits);
 	monitor_free(srv->monitor);
+	network_free(srv->net);
 	hashq_free(srv->hashq);
 	free(srv->timers);
 	free_isupport(srv);
@@ -253,7 +258,8 @@ client_deadline(const struct server *srv, const struct client *cli)
 	const struct config *c = &srv->cfg;
 	int64_t due;
 
-	if (cli->state == CLIENT_UNREGISTERED)
+	/* A server link registers with its SERVER line (link.h). */
+	if (cli->state == CLIENT_UNREGISTERED && !link_is_up(cli))
 		due = cli->connected_ms + (int64_t)c->reg_timeout_s * 1000;
 	else if (cli->ping_sent_ms)
 		due = cli->ping_sent_ms + (int64_t)c->ping_timeout_s * 1000;
@@ -315,7 +321,7 @@ timer_fire(struct server *srv, struct client *cli)
 			timer_rekey(srv, cli);
 		return;
 	}
-	if (cli->state == CLIENT_UNREGISTERED) {
+	if (cli->state == CLIENT_UNREGISTERED && !link_is_up(cli)) {
 		timer_del(srv, cli);
 		client_close(cli, "Registration timeout");
 	} else if (cli->ping_sent_ms == 0) {
@@ -334,9 +340,11 @@ timer_fire(struct server *srv, struct client *cli)
 int
 server_tick(struct server *srv)
 {
+	int links = link_tick(srv);
+	int64_t due;
+
 	while (srv->ntimers > 0) {
 		struct client *cli = srv->timers[0];
-		int64_t due;
 
 		if (client_is_closing(cli)) {
 			timer_del(srv, cli);
@@ -353,8 +361,9 @@ server_tick(struct server *srv)
 		timer_fire(srv, cli);
 	}
 	if (srv->ntimers == 0)
-		return -1;
-	return (int)(srv->timers[0]->timer_at - srv->now_ms);
+		return links;
+	due = srv->timers[0]->timer_at - srv->now_ms;
+	return links >= 0 && links < due ? links : (int)due;
 }
 
 /* Does ip match one of the IP masks in list (flood_exempt, limit_exempt)? */
@@ -416,7 +425,9 @@ server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 void
 server_on_line_too_long(struct server *srv, struct client *cli)
 {
-	if (!client_is_closing(cli))
+	if (cli->link != NULL)
+		link_close(srv, cli, "Line too long");
+	else if (!client_is_closing(cli))
 		reply_numeric(srv, cli, ERR_INPUTTOOLONG);
 }
 
@@ -473,6 +484,10 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 		return;
 	cli->last_active_ms = srv->now_ms;
 	cli->ping_sent_ms = 0;
+	if (cli->link != NULL) {
+		link_on_line(srv, cli, line, len);
+		return;
+	}
 	/* IRCv3 message-tags: tags and the rest have separate limits. */
 	if (line[lead] == '@') {
 		const char *sp = memchr(line + lead, ' ', len - lead);
@@ -680,6 +695,8 @@ server_reap_next(struct server *srv)
 		return NULL;
 	srv->dead = cli->dead_next;
 	cli->dead_next = NULL;
+	if (cli->link != NULL)
+		link_lost(srv, cli);
 	user_quit(srv, cli);
 	while (cli->channels)
 		channel_part(srv, cli->channels);
@@ -756,11 +773,14 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));
 	/* Timeouts may be shorter now: re-key every timer. */
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
-		cli->flood_exempt = is_flood_exempt(srv, client_ip(cli));
-		cli->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
-		cli->recvq.limit = srv->cfg.recvq;
+		if (cli->link == NULL) {
+			cli->flood_exempt = is_flood_exempt(srv, client_ip(cli));
+			cli->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
+			cli->recvq.limit = srv->cfg.recvq;
+		}
 		timer_rekey(srv, cli);
 	}
+	link_rehash(srv);
 	return 0;
 }
 

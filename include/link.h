@@ -1,0 +1,151 @@
+/*
+ * Server links (TS6): the protocol spoken on a connection to another
+ * server, sans I/O like the rest of the core. A link connection is a
+ * struct client with cli->link set: accepted on a "server" listener, or
+ * made by the shell to a configured link (link_next_connect()). Its lines
+ * come to link_on_line() instead of the client commands; what it sends
+ * goes to its send queue. The handshake (PASS, CAPAB, SERVER, SVINFO)
+ * checks the peer against its link block (name, address, password in
+ * constant time); then servers are introduced (SID) and split (SQUIT,
+ * with QS semantics: one SQUIT stands for everything behind a server).
+ * A peer that breaks the protocol loses its link, with the reason in its
+ * ERROR and in the SQUIT others see; nothing else is touched.
+ *
+ * Files: link.c (handshake, state, the end of a link), link_proto.c (the
+ * commands of established links), link_peer.c (connecting out:
+ * CONNECT, autoconnect with backoff). The registry is network.h.
+ */
+#ifndef IRCSERV_LINK_H
+#define IRCSERV_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct server;
+struct client;
+struct msg;
+struct netserver;
+struct config_link;
+
+/* TS6 protocol version we speak (SVINFO, PASS). */
+#define LINK_TS_VERSION         6
+/* Largest clock difference (seconds) SVINFO accepts, as hybrid's default. */
+#define LINK_TS_MAX_DELTA       600
+/* Send and receive queue of an established link: a whole burst fits. */
+#define LINK_QUEUE_BYTES        ((size_t)16 * 1024 * 1024)
+/* Autoconnect: first retry delay, its cap, and how long a link must have
+ * stayed up for the delay to start again from the first. */
+#define LINK_RETRY_MIN_MS       2000
+#define LINK_RETRY_MAX_MS       120000
+#define LINK_STABLE_MS          60000
+
+/* CAPAB tokens we know (bits of struct link.caps). */
+#define LINK_CAP_QS     (1u << 0)
+#define LINK_CAP_ENCAP  (1u << 1)
+#define LINK_CAP_EX     (1u << 2)
+#define LINK_CAP_IE     (1u << 3)
+#define LINK_CAP_TB     (1u << 4)
+#define LINK_CAP_EUID   (1u << 5)
+#define LINK_CAP_EOB    (1u << 6)
+
+/* The server side of a link connection; owned by its client. */
+struct link {
+	bool     up;                    /* SERVER accepted: registered */
+	bool     outgoing;              /* we connected (to name) */
+	bool     got_pass;
+	bool     got_svinfo;
+	bool     eob;                   /* the peer's burst has ended */
+	unsigned caps;                  /* LINK_CAP_* the peer offers */
+	int      ts_version;            /* from PASS ... TS <n>; 0: none */
+	char     name[64];              /* outgoing: the link block's name */
+	char     pass[129];             /* the peer's PASS, until SERVER */
+	char     sid[4];                /* the peer's SID from PASS */
+	int64_t  up_ms;                 /* when it came up (monotonic) */
+	struct netserver *server;       /* the peer, once up */
+};
+
+/*
+ * Make cli a link connection: incoming (name NULL), or outgoing to the
+ * link block called name, whose PASS, CAPAB and SERVER are queued at
+ * once. Flood control does not apply to links. Returns 0 or -1 (no
+ * memory, or no such block; the caller closes cli).
+ */
+int     link_attach(struct server *srv, struct client *cli, const char *name);
+/* Free a link's state. Accepts NULL. */
+void    link_free(struct link *l);
+/* Whether cli is a link whose handshake is done. */
+bool    link_is_up(const struct client *cli);
+/*
+ * One line (no CR LF, NUL-terminated, modifiable) from the link cli:
+ * parsed and handled; a malformed or over-long line, or one that breaks
+ * the protocol, closes the link with the reason.
+ */
+void    link_on_line(struct server *srv, struct client *cli, char *line, size_t len);
+/*
+ * The link cli is being reaped: the servers behind it leave the network
+ * (one SQUIT to each other link), and its autoconnect goes on.
+ */
+void    link_lost(struct server *srv, struct client *cli);
+/* Close the link cli with reason (ERROR, then SQUIT to the others at reap). */
+void    link_close(struct server *srv, struct client *cli, const char *reason);
+
+/*
+ * SQUIT from an operator here: a direct link is closed; a server farther
+ * away is asked to be split by its uplink. reason is shown in the SQUIT.
+ */
+void    link_squit(struct server *srv, struct netserver *s, const char *reason);
+
+/*
+ * The configuration changed (REHASH): this server gets its sid if it had
+ * none (a sid is never changed while running), and autoconnect follows
+ * the link blocks.
+ */
+void    link_rehash(struct server *srv);
+/*
+ * Timers: queue the autoconnects that are due. Returns the milliseconds
+ * until the next one (0 while connections are queued), or -1 when none
+ * waits. The shell calls it again after reaping, which may schedule one.
+ */
+int     link_tick(struct server *srv);
+/*
+ * CONNECT: queue a connection to the link block called name now. Returns
+ * 0, or -1 with why set: no such block, no port, already linked or
+ * connecting.
+ */
+int     link_connect(struct server *srv, const char *name, const char **why);
+/*
+ * For the shell: the next link block to connect to (queued by
+ * link_tick() or link_connect()), or NULL. The shell then makes the
+ * connection, hands it to link_attach(), or reports failure with
+ * link_connect_failed().
+ */
+const struct config_link *link_next_connect(struct server *srv);
+void    link_connect_failed(struct server *srv, const char *name, const char *why);
+
+/* Shared by link.c, link_proto.c and link_peer.c only. */
+
+/* Send one formatted line to every established link but except. */
+void    link_broadcast(struct server *srv, struct client *except,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The commands of an established link (link_proto.c). */
+void    link_proto_dispatch(struct server *srv, struct client *cli,
+	    const struct msg *msg);
+/* ERROR from the peer: close the link, saying what it said. */
+void    link_on_error(struct server *srv, struct client *cli, const struct msg *msg);
+/* s and everything behind it leave; one SQUIT to every link but from. */
+void    link_split(struct server *srv, struct netserver *s, struct client *from,
+	    const char *reason);
+/* A server name we accept: a host name with a dot, at most IRC_HOSTLEN. */
+bool    link_name_is_valid(const char *name);
+/*
+ * The connection cli is now the one for link block name. Returns -1 when
+ * another connection for it exists and wins (the one started by the
+ * server whose name sorts first); a losing one of ours is closed.
+ */
+int     link_peer_attach(struct server *srv, const char *name, struct client *cli);
+/* cli, the connection for name, ends after up_ms up (0: never came up). */
+void    link_peer_detach(struct server *srv, const char *name, struct client *cli,
+	    int64_t up_ms);
+
+#endif
