@@ -24,7 +24,10 @@
 #include "reply.h"
 #include "server.h"
 
-/* What we offer in CAPAB; QS and ENCAP are required of the peer. */
+/*
+ * What we offer in CAPAB. TS6 makes QS and ENCAP mandatory, so a peer
+ * that does not list them (hybrid 8.2 does not) has them all the same.
+ */
 #define LINK_CAPAB      "QS ENCAP EX IE TB EOB"
 
 static const struct {
@@ -177,8 +180,6 @@ server_refusal(struct server *srv, struct client *cli, const char *name,
 		return "Invalid host";
 	if (!l->got_pass || !crypto_str_equal(l->pass, b->password))
 		return "Invalid password";
-	if ((l->caps & (LINK_CAP_QS | LINK_CAP_ENCAP)) != (LINK_CAP_QS | LINK_CAP_ENCAP))
-		return "QS and ENCAP capabilities required";
 	if (network_find(srv->net, name) != NULL)
 		return "Server already exists";
 	if (network_find(srv->net, sid) != NULL)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_block.h"
 #include "config_file.h"
 #include "crypto.h"
 #include "log.h"
@@ -36,6 +37,13 @@ static const char base_text[] =
     "}\n"
     "account carol {\n"
     "\tpassword = " HASH "\n"
+    "}\n"
+    "sid = 1AA\n"
+    "link hub.example.net {\n"
+    "\thost = 127.0.0.1\n"
+    "\tport = 7001\n"
+    "\tpassword = s3cret\n"
+    "\tautoconnect = yes\n"
     "}\n";
 
 static bool
@@ -62,7 +70,8 @@ lists_same(const struct config *a, const struct config *b)
 	size_t i;
 
 	if (a->nlistens != b->nlistens || a->nopers != b->nopers ||
-	    a->naccounts != b->naccounts ||
+	    a->naccounts != b->naccounts || a->nlinks != b->nlinks ||
+	    !str_same(a->sid, b->sid) ||
 	    !strv_same(&a->flood_exempt, &b->flood_exempt) ||
 	    !strv_same(&a->limit_exempt, &b->limit_exempt) ||
 	    !strv_same(&a->websocket_origins, &b->websocket_origins) ||
@@ -73,7 +82,16 @@ lists_same(const struct config *a, const struct config *b)
 		    a->listens[i].port != b->listens[i].port ||
 		    a->listens[i].family != b->listens[i].family ||
 		    a->listens[i].proxy != b->listens[i].proxy ||
-		    a->listens[i].websocket != b->listens[i].websocket)
+		    a->listens[i].websocket != b->listens[i].websocket ||
+		    a->listens[i].server != b->listens[i].server)
+			return false;
+	}
+	for (i = 0; i < a->nlinks; i++) {
+		if (!str_same(a->links[i].name, b->links[i].name) ||
+		    !str_same(a->links[i].host, b->links[i].host) ||
+		    !str_same(a->links[i].password, b->links[i].password) ||
+		    a->links[i].port != b->links[i].port ||
+		    a->links[i].autoconnect != b->links[i].autoconnect)
 			return false;
 	}
 	for (i = 0; i < a->nopers; i++) {
@@ -600,6 +618,49 @@ test_lists_replace(void **state)
 }
 
 /* Each bad file: its exact error, and the config left as it was. */
+#define EXPECT_BLOCK "expected \"oper <name> {\", \"account <name> {\" or " \
+	"\"link <server name> {\""
+
+/* Link blocks, the sid and server listeners (link.h). */
+static void
+test_links(void **state)
+{
+	struct config cfg, copy;
+	char err[256];
+	const struct config_link *l;
+
+	(void)state;
+	parse_ok(&cfg, base_text);
+	assert_string_equal(cfg.sid, "1AA");
+	assert_int_equal(cfg.nlinks, 1);
+	l = config_link_find(&cfg, "HUB.example.net");
+	assert_non_null(l);
+	assert_string_equal(l->host, "127.0.0.1");
+	assert_string_equal(l->password, "s3cret");
+	assert_int_equal(l->port, 7001);
+	assert_true(l->autoconnect);
+	assert_null(config_link_find(&cfg, "other.example.net"));
+	/* The first link block of a file replaces the list, like opers. */
+	assert_int_equal(config_parse_string(&cfg, "listen = 127.0.0.1:7002 server\n"
+	    "link leaf.example.net {\n\thost = 10.0.*\n\tpassword = p\n}\n",
+	    "t.conf", err, sizeof(err)), 0);
+	assert_int_equal(cfg.nlinks, 1);
+	assert_string_equal(cfg.links[0].name, "leaf.example.net");
+	assert_int_equal(cfg.links[0].port, 0);
+	assert_false(cfg.links[0].autoconnect);
+	assert_true(cfg.listens[0].server);
+	assert_int_equal(config_copy(&copy, &cfg), 0);
+	assert_true(config_same(&copy, &cfg));
+	config_free(&copy);
+	config_free(&cfg);
+	/* A link needs this server's sid. */
+	assert_int_equal(config_defaults(&cfg), 0);
+	assert_int_equal(config_parse_string(&cfg, "link a.example {\n\thost = 1.2.3.4"
+	    "\n\tpassword = p\n}\n", "t.conf", err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf: link blocks need a sid (like sid = 1AA)");
+	config_free(&cfg);
+}
+
 static void
 test_bad_files(void **state)
 {
@@ -708,7 +769,7 @@ test_bad_files(void **state)
 		{ "listen = [1::2::3]:6667",
 		  "t.conf:1: listen: \"1::2::3\" is not a numeric IPv6 address" },
 		{ "listen = 127.0.0.1:6667 tls", "t.conf:1: listen: unknown option "
-		  "\"tls\" (known: proxy, websocket)" },
+		  "\"tls\" (known: proxy, websocket, server)" },
 		{ "websocket_origins = example.net", "t.conf:1: websocket_origins: "
 		  "\"example.net\" is not an origin like https://chat.example.net" },
 		{ "websocket_origins = https://a.example/path", "t.conf:1: "
@@ -767,8 +828,38 @@ test_bad_files(void **state)
 		{ "oper a {\noper b {", "t.conf:2: blocks cannot be nested (the oper "
 		  "block opened on line 1 has no '}')" },
 		{ "listen x {",
-		  "t.conf:1: expected \"oper <name> {\" or \"account <name> {\"" },
-		{ "{", "t.conf:1: expected \"oper <name> {\" or \"account <name> {\"" },
+		  "t.conf:1: " EXPECT_BLOCK },
+		{ "{", "t.conf:1: " EXPECT_BLOCK },
+		{ "sid = 1a", "t.conf:1: sid must be 3 to 3 characters long" },
+		{ "sid = AAA", "t.conf:1: sid \"AAA\" must be a digit and two capital "
+		  "letters or digits, like 1AA" },
+		{ "sid = 1aa", "t.conf:1: sid \"1aa\" must be a digit and two capital "
+		  "letters or digits, like 1AA" },
+		{ "listen = 127.0.0.1:7000 server proxy", "t.conf:1: listen: a server "
+		  "listener takes neither proxy nor websocket" },
+		{ "link nodot {\n}", "t.conf:1: link name \"nodot\" must be a server "
+		  "name with a dot, like hub.example.net (at most 63 bytes)" },
+		{ "link a.example {\n\tpassword = x\n}", "t.conf:1: link \"a.example\" "
+		  "has no host" },
+		{ "link a.example {\n\thost = 10.0.0.1\n}", "t.conf:1: link "
+		  "\"a.example\" has no password" },
+		{ "link a.example {\n\thost = 10.0.0.1\n\tpassword = x\n"
+		  "\tautoconnect = yes\n}", "t.conf:1: link \"a.example\": autoconnect "
+		  "needs a port to connect to" },
+		{ "link a.example {\n\thost = 10.0.*\n\tpassword = x\n\tport = 7\n}",
+		  "t.conf:1: link \"a.example\": with a port, host must be a numeric "
+		  "address to connect to, not \"10.0.*\"" },
+		{ "link a.example {\n\thost = 10.0.0.1\n\tpassword = two words\n}",
+		  "t.conf:3: password must be one word of at most 128 bytes, not "
+		  "starting with ':'" },
+		{ "link a.example {\n\thost = 10.0.0.1\n\tport = 0\n}",
+		  "t.conf:3: port must be a number from 1 to 65535" },
+		{ "link a.example {\n\thost = 10.0.0.1\n\tflavour = x\n}",
+		  "t.conf:3: unknown setting \"flavour\" in a link block (known: host, "
+		  "port, password, autoconnect)" },
+		{ "link hub.example.net {\n\thost = 1.1.1.1\n\tpassword = x\n}\n"
+		  "link HUB.example.net {\n}", "t.conf:5: link \"HUB.example.net\" is "
+		  "defined twice" },
 		{ "oper {", "t.conf:1: expected \"oper <name> {\"" },
 		{ "oper a b {", "t.conf:1: expected \"oper <name> {\"" },
 		{ "oper a*b {", "t.conf:1: oper name \"a*b\" must be 1 to 30 letters, "
@@ -1018,7 +1109,7 @@ test_example_conf_defaults(void **state)
 	static const char *const examples[] = {
 		"motd_file", "bind", "listen", "websocket_client",
 		"websocket_origins", "websocket_trusted_proxies", "flood_exempt",
-		"log_file", "history_file",
+		"log_file", "history_file", "sid",
 	};
 	struct config defaults, cfg;
 	char why[128], err[512], *text, *line, *next;
@@ -1099,6 +1190,7 @@ main(void)
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_lists_replace),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_links),
 		cmocka_unit_test(test_line_length),
 		cmocka_unit_test(test_error_truncated),
 		cmocka_unit_test(test_copy),

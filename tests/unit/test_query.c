@@ -777,7 +777,7 @@ test_help(void **state)
 	out = fake_take_output(alice);
 	assert_starts_with(out,
 	    ":irc.local 704 alice index :Commands (HELP <command> for details):\r\n"
-	    ":irc.local 705 alice index :ADMIN AUTHENTICATE AWAY BATCH CAP CHATHISTORY DIE HELP ");
+	    ":irc.local 705 alice index :ADMIN AUTHENTICATE AWAY BATCH CAP CHATHISTORY CONNECT DIE HELP ");
 	assert_non_null(strstr(out, " PRIVMSG "));
 	assert_ends_with(out, ":irc.local 706 alice index :End of /HELP\r\n");
 	free(out);

@@ -1,0 +1,387 @@
+/*
+ * Integration tests of server linking (TS6): two and three ircserv
+ * servers on loopback link through their server listeners and link
+ * blocks; LINKS and MAP show the network from every side; SQUIT splits
+ * a server (near or far) and autoconnect links it again. A raw client
+ * plays a hostile or broken server: bad passwords, names, addresses and
+ * capabilities are refused in the handshake, and malformed or lying
+ * lines after it drop that link only, while users are still served.
+ */
+#include "itest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LINK_PW         "l1nk-pass"
+#define OPER_PW         "0per-pass"
+/* Autoconnect relinks within LINK_RETRY_MIN_MS (2 s) and a handshake. */
+#define LINK_WAIT_MS    (10000 * itest_slow())
+
+struct node {
+	struct itest_server *s;
+	int      lport;                 /* its server listener */
+	char     name[32];
+};
+
+/* The oper block every node has; the hash is made once (it is slow). */
+static const char *
+oper_block(void)
+{
+	static char block[512];
+	char hash[256];
+
+	if (block[0] == '\0') {
+		itest_mkpasswd(OPER_PW, hash, sizeof(hash));
+		snprintf(block, sizeof(block), "oper op {\n\tpassword = %s\n"
+		    "\thost = *@127.0.0.1\n}\n", hash);
+	}
+	return block;
+}
+
+/* A link block: port 0 for one that only connects to us. */
+static void
+link_block(char *out, size_t outsz, const char *name, const char *host, int port,
+    bool autoconnect)
+{
+	char p[64] = "";
+
+	if (port > 0)
+		snprintf(p, sizeof(p), "\tport = %d\n", port);
+	snprintf(out, outsz, "link %s {\n\thost = %s\n%s\tpassword = " LINK_PW "\n"
+	    "\tautoconnect = %s\n}\n", name, host, p, autoconnect ? "yes" : "no");
+}
+
+static void
+node_start(struct node *n, const char *name, const char *sid, int lport,
+    const char *links)
+{
+	char conf[4096];
+
+	n->lport = lport;
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "server_name = %s\nsid = %s\n"
+	    "listen = 127.0.0.1:%d server\n%s%s", name, sid, lport, oper_block(), links);
+	n->s = itest_server_start_ok(conf);
+}
+
+/* A raw connection to n's server listener. */
+static struct itest_client *
+server_port(struct node *n)
+{
+	struct itest_client *c;
+	int port = n->s->port;
+
+	n->s->port = n->lport;
+	c = itest_connect(n->s);
+	n->s->port = port;
+	return c;
+}
+
+/* A registered user on n (the harness's itest_user() expects irc.local). */
+static struct itest_client *
+node_user(struct node *n, const char *nick)
+{
+	struct itest_client *c = itest_connect(n->s);
+
+	snprintf(c->nick, sizeof(c->nick), "%s", nick);
+	itest_send(c, "PASS %s", ITEST_PASSWORD);
+	itest_send(c, "NICK %s", nick);
+	itest_send(c, "USER %s 0 * :%s", nick, nick);
+	itest_skip_to(c, ":%s 376 %s :*", n->name, nick);
+	return c;
+}
+
+static struct itest_client *
+node_oper(struct node *n, const char *nick)
+{
+	struct itest_client *c = node_user(n, nick);
+
+	c->timeout_ms = ITEST_HASH_MS;
+	itest_send(c, "OPER op " OPER_PW);
+	itest_skip_to(c, ":%s 381 %s :*", n->name, nick);
+	c->timeout_ms = ITEST_TIMEOUT_MS;
+	return c;
+}
+
+/* The number of servers LINKS shows c now. */
+static int
+links_count(struct itest_client *c)
+{
+	char line[ITEST_LINE_MAX + 1], want[128];
+	int n = 0;
+
+	itest_send(c, "LINKS");
+	snprintf(want, sizeof(want), "* 365 %s * :End of /LINKS list", c->nick);
+	for (;;) {
+		if (itest_poll_line(c, ITEST_TIMEOUT_MS, line, sizeof(line)) != 1)
+			itest_fail_at(ITEST_HERE, "%s: no end of LINKS", c->nick);
+		if (itest_match(want, line))
+			return n;
+		if (itest_match("* 364 *", line))
+			n++;
+	}
+}
+
+/* Poll LINKS until it shows want servers; fail after LINK_WAIT_MS. */
+#define wait_links(c, want)     wait_links_at(ITEST_HERE, (c), (want))
+static void
+wait_links_at(const char *file, int line, struct itest_client *c, int want)
+{
+	int64_t end = itest_now_ms() + LINK_WAIT_MS;
+	int n;
+
+	while ((n = links_count(c)) != want) {
+		if (itest_now_ms() > end)
+			itest_fail_at(file, line, "%s: LINKS shows %d servers, not %d",
+			    c->nick, n, want);
+		itest_sleep_ms(50);
+	}
+}
+
+static void
+test_two_servers_link(void **state)
+{
+	struct node a, b;
+	struct itest_client *ua, *ub;
+	char blk[512];
+
+	(void)state;
+	link_block(blk, sizeof(blk), "irc.b.test", "127.0.0.1", 0, false);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
+	link_block(blk, sizeof(blk), "irc.a.test", "127.0.0.1", a.lport, true);
+	node_start(&b, "irc.b.test", "2BB", itest_free_port(), blk);
+	ua = node_user(&a, "ua");
+	ub = node_user(&b, "ub");
+	wait_links(ua, 2);
+	wait_links(ub, 2);
+	itest_send(ua, "LINKS");
+	itest_expect(ua, ":irc.a.test 364 ua irc.a.test irc.a.test :0 *");
+	itest_expect(ua, ":irc.a.test 364 ua irc.b.test irc.a.test :1 *");
+	itest_send(ub, "LINKS *.a.*");
+	itest_expect_next(ub, ":irc.b.test 364 ub irc.a.test irc.b.test :1 *");
+	itest_expect_next(ub, ":irc.b.test 365 ub *.a.* :End of /LINKS list");
+	itest_send(ua, "MAP");
+	itest_expect(ua, ":irc.a.test 015 ua :irc.a.test [1AA] 0 hops");
+	itest_expect(ua, ":irc.a.test 015 ua :  `- irc.b.test [2BB] 1 hop");
+	itest_expect(ua, ":irc.a.test 017 ua :End of /MAP");
+	itest_server_stop_ok(b.s);
+	wait_links(ua, 1);
+	itest_server_stop_ok(a.s);
+}
+
+/* A - B - C: B links to A, C to B, both by autoconnect. */
+static void
+chain_start(struct node *a, struct node *b, struct node *c)
+{
+	char blk[512], blk2[512], both[1024];
+	int bport = itest_free_port();
+
+	link_block(blk, sizeof(blk), "irc.b.test", "127.0.0.1", 0, false);
+	node_start(a, "irc.a.test", "1AA", itest_free_port(), blk);
+	link_block(blk, sizeof(blk), "irc.a.test", "127.0.0.1", a->lport, true);
+	link_block(blk2, sizeof(blk2), "irc.c.test", "127.0.0.1", 0, false);
+	snprintf(both, sizeof(both), "%s%s", blk, blk2);
+	node_start(b, "irc.b.test", "2BB", bport, both);
+	link_block(blk, sizeof(blk), "irc.b.test", "127.0.0.1", bport, true);
+	node_start(c, "irc.c.test", "3CC", itest_free_port(), blk);
+}
+
+static void
+test_chain_of_three(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *ua, *uc;
+
+	(void)state;
+	chain_start(&a, &b, &c);
+	ua = node_user(&a, "ua");
+	uc = node_user(&c, "uc");
+	wait_links(ua, 3);
+	wait_links(uc, 3);
+	itest_send(ua, "LINKS");
+	itest_expect(ua, ":irc.a.test 364 ua irc.c.test irc.b.test :2 *");
+	itest_skip_to(ua, ":irc.a.test 365 ua *");
+	itest_send(uc, "LINKS");
+	itest_expect(uc, ":irc.c.test 364 uc irc.a.test irc.b.test :2 *");
+	itest_send(ua, "MAP");
+	itest_expect_next(ua, ":irc.a.test 015 ua :irc.a.test [1AA] 0 hops");
+	itest_expect_next(ua, ":irc.a.test 015 ua :  `- irc.b.test [2BB] 1 hop");
+	itest_expect_next(ua, ":irc.a.test 015 ua :    `- irc.c.test [3CC] 2 hops");
+	itest_expect_next(ua, ":irc.a.test 017 ua :End of /MAP");
+	itest_server_stop_ok(c.s);
+	itest_server_stop_ok(b.s);
+	itest_server_stop_ok(a.s);
+}
+
+static void
+test_squit_and_autoconnect(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *op, *uc, *user;
+
+	(void)state;
+	chain_start(&a, &b, &c);
+	op = node_oper(&a, "op");
+	uc = node_user(&c, "uc");
+	wait_links(op, 3);
+	user = node_user(&a, "plain");
+	itest_send(user, "SQUIT irc.c.test");
+	itest_expect_next(user, ":irc.a.test 481 plain :Permission Denied*");
+	itest_send(op, "SQUIT irc.nowhere.test");
+	itest_expect_next(op, ":irc.a.test 402 op irc.nowhere.test :No such server");
+	/* A far server: its uplink B splits it, then C connects again. */
+	itest_send(op, "SQUIT irc.c.test :far away");
+	itest_expect_next(op, ":irc.a.test NOTICE op :*** Splitting irc.c.test: far away");
+	wait_links(op, 2);
+	wait_links(op, 3);
+	/* A near server: everything behind it leaves with it. */
+	itest_send(op, "SQUIT irc.b.test :near");
+	itest_expect_next(op, ":irc.a.test NOTICE op :*** Splitting irc.b.test: near");
+	wait_links(op, 1);
+	wait_links(uc, 2);
+	wait_links(op, 3);
+	wait_links(uc, 3);
+	itest_server_stop_ok(c.s);
+	itest_server_stop_ok(b.s);
+	itest_server_stop_ok(a.s);
+}
+
+/* A raw "server" on a's server listener sends its handshake. */
+static struct itest_client *
+fake_server(struct node *a, const char *pass, const char *sid, const char *capab,
+    const char *name)
+{
+	struct itest_client *f = server_port(a);
+
+	snprintf(f->nick, sizeof(f->nick), "%s", name);
+	itest_send(f, "PASS %s TS 6 :%s", pass, sid);
+	itest_send(f, "CAPAB :%s", capab);
+	itest_send(f, "SERVER %s 1 :fake server", name);
+	return f;
+}
+
+#define refused(f, why) refused_at(ITEST_HERE, (f), (why))
+static void
+refused_at(const char *file, int line, struct itest_client *f, const char *why)
+{
+	itest_expect_at(file, line, f, "ERROR :Closing Link: 127.0.0.1 (%s)", why);
+	itest_expect_closed_at(file, line, f);
+}
+
+static void
+test_handshake_refusals(void **state)
+{
+	struct node a;
+	struct itest_client *f, *u;
+	char blk[512], blk2[512], both[1024];
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	link_block(blk2, sizeof(blk2), "far.test", "10.9.9.*", 0, false);
+	snprintf(both, sizeof(both), "%s%s", blk, blk2);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), both);
+	refused(fake_server(&a, "wrong", "9ZZ", "QS ENCAP", "fake.test"),
+	    "Invalid password");
+	refused(fake_server(&a, LINK_PW, "9ZZ", "QS ENCAP", "nope.test"),
+	    "No link block for this server");
+	refused(fake_server(&a, LINK_PW, "9ZZ", "QS ENCAP", "far.test"), "Invalid host");
+	f = server_port(&a);
+	itest_send(f, "PASS " LINK_PW " TS 5 :9ZZ");
+	itest_send(f, "SERVER fake.test 1 :fake server");
+	refused(f, "Incompatible TS version");
+	refused(fake_server(&a, LINK_PW, "1AA", "QS ENCAP", "fake.test"),
+	    "Server ID already in use");
+	refused(fake_server(&a, LINK_PW, "bad", "QS ENCAP", "fake.test"), "Bogus server ID");
+	refused(fake_server(&a, LINK_PW, "9ZZ", "QS ENCAP", "irc.a.test"),
+	    "No link block for this server");
+	/* A client on the server port, a server on a client port. */
+	f = server_port(&a);
+	itest_send(f, "NICK intruder");
+	refused(f, "Protocol violation: NICK before SERVER");
+	u = itest_connect(a.s);
+	itest_send(u, "SERVER fake.test 1 :fake server");
+	itest_expect(u, ":irc.a.test 421 * SERVER :Unknown command");
+	itest_close(u);
+	/* Nothing linked, and users are served. */
+	u = node_user(&a, "ua");
+	assert_int_equal(links_count(u), 1);
+	itest_server_stop_ok(a.s);
+}
+
+/* A fake server that passed the handshake; the burst is read. */
+static struct itest_client *
+fake_linked(struct node *a)
+{
+	struct itest_client *f = fake_server(a, LINK_PW, "9ZZ", "QS ENCAP EX IE",
+	    "fake.test");
+
+	itest_expect_next(f, "PASS " LINK_PW " TS 6 :1AA");
+	itest_expect_next(f, "CAPAB :*QS*ENCAP*");
+	itest_expect_next(f, "SERVER irc.a.test 1 1AA + :*");
+	itest_expect_next(f, ":1AA SVINFO 6 6 0 :*");
+	itest_expect_next(f, "PING :1AA");
+	itest_send(f, "SVINFO 6 6 0 :%lld", (long long)time(NULL));
+	itest_send(f, ":9ZZ PONG fake.test :1AA");
+	return f;
+}
+
+static void
+test_fake_server_protocol(void **state)
+{
+	struct node a;
+	struct itest_client *f, *u;
+	char blk[512];
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
+	u = node_user(&a, "ua");
+	f = fake_linked(&a);
+	itest_send(f, "PING :fake.test");
+	itest_expect_next(f, ":1AA PONG irc.a.test :fake.test");
+	itest_send(f, ":9ZZ SID leaf.test 2 9ZY + :a leaf");
+	/* Unknown sources and commands not known yet are dropped. */
+	itest_send(f, ":8QQ SID x.test 2 8QR + :from nowhere");
+	itest_send(f, ":9ZZABCDEF PRIVMSG #x :unknown user");
+	wait_links(u, 3);
+	itest_send(u, "LINKS leaf.test");
+	itest_expect_next(u, ":irc.a.test 364 ua leaf.test fake.test :2 a leaf");
+	itest_send(f, ":9ZZ SQUIT 9ZY :leaf gone");
+	wait_links(u, 2);
+	/* A server introduced twice drops the link that lied. */
+	itest_send(f, ":9ZZ SID other.test 2 1AA + :dup");
+	refused(f, "Server other.test (1AA) already exists");
+	wait_links(u, 1);
+
+	f = fake_linked(&a);
+	wait_links(u, 2);
+	itest_send(f, "SID short.test");
+	refused(f, "Not enough parameters for SID");
+	f = fake_linked(&a);
+	itest_send(f, ":9ZZ");
+	refused(f, "Malformed line");
+	f = fake_linked(&a);
+	itest_send(f, "SERVER again.test 2 :old style");
+	refused(f, "SERVER after registration (use SID)");
+	f = fake_linked(&a);
+	itest_send(f, "SVINFO 6 6 0 :1000");
+	refused(f, "Excessive TS delta");
+	wait_links(u, 1);
+	itest_server_stop_ok(a.s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		itest_unit_test(test_two_servers_link),
+		itest_unit_test(test_chain_of_three),
+		itest_unit_test(test_squit_and_autoconnect),
+		itest_unit_test(test_handshake_refusals),
+		itest_unit_test(test_fake_server_protocol),
+	};
+
+	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));
+}
