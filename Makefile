@@ -8,6 +8,7 @@
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
 #   make stress-sasl  SASL logins under attack: loop stalls and real logins (30 s)
 #   make bench      benchmark against other servers (tests/bench)
+#   make interop    server links with ircd-hybrid, both directions (root, unshare)
 #   make bench-cost server CPU per line of the costliest commands
 #   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY
 #   make bench-ws   server CPU per message over WebSocket against TCP
@@ -86,7 +87,7 @@ DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d) $(FUZZ_OBJ:.o=.d) \
 	$(FUZZ_BIN:=.d)
 
-.PHONY: all bonus bench bench-cost bench-history bench-ws clean fclean re test unit integration e2e web irctest asan deps fuzz \
+.PHONY: all bonus bench bench-cost bench-history bench-ws interop clean fclean re test unit integration e2e web irctest asan deps fuzz \
 	stress stress-sasl valgrind lint fuzz-build FORCE $(DEPS_SUITES:%=deps-%)
 # Keep intermediate test objects between builds.
 .SECONDARY:
@@ -171,6 +172,10 @@ unit: deps-unit $(UNIT_BIN) $(BOT_UNIT_BIN)
 
 integration: deps-integration $(BIN) $(BOT_BIN) $(ITEST_BIN)
 	$(Q)IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/run-unit.sh $(ITEST_BIN)
+
+# Not part of make test: it needs root, unshare and the ircd-hybrid package.
+interop: $(BIN)
+	$(Q)sh tests/interop/hybrid.sh $(BIN)
 
 e2e: deps-e2e $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
