@@ -61,7 +61,7 @@ void    batch_line(struct server *srv, struct client *cli, const struct msg *msg
 cmd_handler cmd_mode;
 
 /* cmd_oper.c */
-cmd_handler cmd_die, cmd_kill, cmd_oper, cmd_rehash, cmd_wallops;
+cmd_handler cmd_die, cmd_kill, cmd_oper, cmd_rehash, cmd_upgrade, cmd_wallops;
 
 /* cmd_monitor.c */
 cmd_handler cmd_monitor;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct server;
 struct loop;
@@ -66,4 +67,31 @@ int     conn_poll_timeout(const struct conn *c, int timeout_ms);
  */
 void    conn_shutdown(struct conn *c, const char *reason, int drain_ms);
 
+/*
+ * Hot upgrade (conn_upgrade.c, format in docs/upgrade.md): write the
+ * shell's section (STATE_SHELL) of a saved state into w: the listeners,
+ * each client's socket-level state (PROXY sniffing, WebSocket codec and
+ * byte queues) and the connections still waiting for a PROXY header or
+ * WebSocket handshake, with pause_start_ms (monotonic) and the version of
+ * this image. Connections being answered over HTTP are left out (they
+ * close with the old image).
+ */
+struct state_w;
+struct journal_rec;
+void    conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms);
+/*
+ * Calls fn for every descriptor a saved state names (listeners, clients,
+ * waiters): the ones the exec must keep open.
+ */
+void    conn_each_fd(struct conn *c, void (*fn)(void *arg, int fd, bool keep),
+	    void *arg, bool keep);
+/*
+ * Take over what r (the STATE_SHELL section) names, the core's clients
+ * being restored already: listen again on the listeners, watch each
+ * client's descriptor, rebuild the waiting connections. *pause_start_ms
+ * and old_version (size versz) get what the old image wrote. Returns 0,
+ * or -1 with the reason in err.
+ */
+int     conn_restore(struct conn *c, struct journal_rec *r, int64_t *pause_start_ms,
+	    char *old_version, size_t versz, char *err, size_t errlen);
 #endif

@@ -68,6 +68,9 @@ struct conn {
 	struct server   *srv;
 	struct loop     *loop;
 	int              listen_fds[CONN_LISTENERS_MAX];
+	bool             listen_proxy[CONN_LISTENERS_MAX];
+	bool             listen_ws[CONN_LISTENERS_MAX];
+	bool             listen_server[CONN_LISTENERS_MAX];
 	size_t           nlisten;
 	int              spare_fd;      /* reserve descriptor for EMFILE */
 	struct conn_slot *slots;        /* fd -> client */
@@ -94,6 +97,19 @@ void    conn_refuse_ws(int fd, struct ws_link *ws, const char *ip, const char *w
 struct client *conn_admit(struct conn *c, int fd, const char *ip, bool sniff,
 	    struct ws_link *ws);
 
+/*
+ * A client restored from a saved state (conn_upgrade.c) whose descriptor
+ * cli->fd this image inherited: watch it as conn_admit() would. Returns 0,
+ * or -1 when the descriptor is not open or already taken.
+ */
+int     conn_adopt(struct conn *c, struct client *cli, bool sniff, struct ws_link *ws);
+/*
+ * A waiting connection restored from a saved state: its descriptor, the
+ * header bytes it sent so far (len, at most the waiter's room) and its
+ * deadline. Returns 0 or -1.
+ */
+int     conn_wait_adopt(struct conn *c, int fd, const char *peer, bool proxy,
+	    bool websocket, const void *got, size_t len, int64_t deadline_ms);
 /* conn_wait.c: accept procs for proxy, websocket and proxy websocket listeners. */
 void    conn_add_proxy_wait(struct conn *c, int fd, const struct sockaddr_storage *ss);
 void    conn_add_ws_wait(struct conn *c, int fd, const struct sockaddr_storage *ss);

@@ -97,6 +97,8 @@ struct server {
 	config_load_fn  *config_load;   /* the shell's reader of config_path */
 	uint8_t          scram_secret[32]; /* random; SCRAM salts of unknown names */
 	bool             stop;          /* DIE asked the server to shut down */
+	bool             upgrade;       /* UPGRADE asked the shell to upgrade in
+	                                 * place; the shell clears it */
 };
 
 /*

@@ -115,6 +115,8 @@ static const struct help helps[] = {
 	  "Show the server's time." },
 	{ "TOPIC", "TOPIC <channel> [:<topic>]",
 	  "Show or change a channel's topic; an empty topic clears it." },
+	{ "UPGRADE", "UPGRADE",
+	  "Replace the running binary in place, keeping every connection (IRC operators only)." },
 	{ "USER", "USER <username> <mode> * :<realname>",
 	  "Give your username and real name when registering." },
 	{ "USERHOST", "USERHOST <nick> [<nick> ...]",

@@ -154,6 +154,22 @@ cmd_die(struct server *srv, struct client *cli, const struct msg *msg)
 	srv->stop = true;
 }
 
+/*
+ * The shell does the upgrade (docs/upgrade.md) after this round: it checks
+ * the new binary first and tells the operators how it went.
+ */
+void
+cmd_upgrade(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	(void)msg;
+	if (!require_oper(srv, cli))
+		return;
+	log_msg(&srv->log, LOG_INFO, "UPGRADE by %s!%s@%s", cli->nick, cli->user, cli->host);
+	reply_send(cli, ":%s NOTICE %s :*** Upgrade requested: checking the new binary",
+	    srv->cfg.server_name, cli->nick);
+	srv->upgrade = true;
+}
+
 void
 cmd_rehash(struct server *srv, struct client *cli, const struct msg *msg)
 {

@@ -68,6 +68,7 @@ static const struct command commands[] = {
 	{ "TAGMSG",   0, true,  cmd_tagmsg },
 	{ "TIME",     0, true,  cmd_time },
 	{ "TOPIC",    1, true,  cmd_topic },
+	{ "UPGRADE",  0, true,  cmd_upgrade },
 	{ "USER",     4, false, cmd_user },
 	{ "USERHOST", 1, true,  cmd_userhost },
 	{ "USERS",    0, true,  cmd_users },

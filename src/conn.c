@@ -136,6 +136,9 @@ conn_add_listener(struct conn *c, int listen_fd, bool proxy, bool websocket,
 	if (c->nlisten == CONN_LISTENERS_MAX ||
 	    loop_add(c->loop, listen_fd, POLLIN, cb, c) == -1)
 		return -1;
+	c->listen_proxy[c->nlisten] = proxy;
+	c->listen_ws[c->nlisten] = websocket;
+	c->listen_server[c->nlisten] = server;
 	c->listen_fds[c->nlisten++] = listen_fd;
 	return 0;
 }
@@ -288,6 +291,22 @@ conn_admit(struct conn *c, int fd, const char *ip, bool sniff, struct ws_link *w
 	log_msg(&c->srv->log, LOG_INFO, "connection from %s (fd %d)%s", ip, fd,
 	    ws ? " (WebSocket)" : "");
 	return cli;
+}
+
+int
+conn_adopt(struct conn *c, struct client *cli, bool sniff, struct ws_link *ws)
+{
+	int fd = cli->fd;
+
+	if (fd < 0 || ((size_t)fd < c->nslots && c->slots[fd].cli != NULL) ||
+	    conn_set_nonblocking(fd) == -1 || map_fd(c, fd, cli, sniff) == -1)
+		return -1;
+	if (loop_add(c->loop, fd, POLLIN, on_client, c) == -1) {
+		c->slots[fd].cli = NULL;
+		return -1;
+	}
+	c->slots[fd].ws = ws;
+	return 0;
 }
 
 /* A connection on an ordinary listener: a client at once. */

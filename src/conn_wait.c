@@ -102,13 +102,40 @@ conn_refuse_ws(int fd, struct ws_link *ws, const char *ip, const char *why)
  * A connection on a proxy listener: wait for its header. Waiters count
  * against max_clients with the clients, so they cannot pile up unbounded.
  */
+/* A new waiter for fd from ip, watched and listed; NULL when out of memory. */
+static struct proxy_wait *
+wait_new(struct conn *c, int fd, const char *ip, bool proxy, bool websocket)
+{
+	struct proxy_wait *w;
+	size_t cap = websocket ? WS_HEADER_MAX : PROXY_HEADER_MAX;
+
+	if ((w = calloc(1, sizeof(*w) + cap)) == NULL ||
+	    loop_add(c->loop, fd, POLLIN, on_proxy_wait, w) == -1) {
+		free(w);
+		return NULL;
+	}
+	w->c = c;
+	w->fd = fd;
+	w->cap = cap;
+	w->proxy = proxy;
+	w->websocket = websocket;
+	w->deadline_ms = c->srv->now_ms + CONN_PROXY_TIMEOUT_MS;
+	snprintf(w->peer, sizeof(w->peer), "%s", ip);
+	w->prev = c->wait_tail;
+	if (c->wait_tail)
+		c->wait_tail->next = w;
+	else
+		c->wait_head = w;
+	c->wait_tail = w;
+	c->nwait++;
+	return w;
+}
+
 static void
 add_wait(struct conn *c, int fd, const struct sockaddr_storage *ss, bool proxy,
     bool websocket)
 {
-	struct proxy_wait *w;
 	char ip[PROXY_IP_MAX];
-	size_t cap = websocket ? WS_HEADER_MAX : PROXY_HEADER_MAX;
 
 	conn_peer_text(ss, ip, sizeof(ip));
 	if (conn_set_nonblocking(fd) == -1) {
@@ -119,28 +146,28 @@ add_wait(struct conn *c, int fd, const struct sockaddr_storage *ss, bool proxy,
 		conn_refuse(fd, ip, "Server is full");
 		return;
 	}
-	if ((w = calloc(1, sizeof(*w) + cap)) == NULL ||
-	    loop_add(c->loop, fd, POLLIN, on_proxy_wait, w) == -1) {
-		free(w);
+	if (wait_new(c, fd, ip, proxy, websocket) == NULL)
 		conn_refuse(fd, ip, "Out of memory");
-		return;
-	}
-	w->c = c;
-	w->fd = fd;
-	w->cap = cap;
-	w->proxy = proxy;
-	w->websocket = websocket;
-	w->deadline_ms = c->srv->now_ms + CONN_PROXY_TIMEOUT_MS;
-	memcpy(w->peer, ip, sizeof(ip));
-	w->prev = c->wait_tail;
-	if (c->wait_tail)
-		c->wait_tail->next = w;
-	else
-		c->wait_head = w;
-	c->wait_tail = w;
-	c->nwait++;
 }
 
+int
+conn_wait_adopt(struct conn *c, int fd, const char *peer, bool proxy,
+    bool websocket, const void *got, size_t len, int64_t deadline_ms)
+{
+	struct proxy_wait *w;
+
+	if (conn_set_nonblocking(fd) == -1 ||
+	    (w = wait_new(c, fd, peer, proxy, websocket)) == NULL)
+		return -1;
+	if (len > w->cap) {
+		conn_wait_close(c, w, NULL);
+		return -1;
+	}
+	memcpy(w->buf, got, len);
+	w->len = len;
+	w->deadline_ms = deadline_ms;
+	return 0;
+}
 
 void
 conn_add_proxy_wait(struct conn *c, int fd, const struct sockaddr_storage *ss)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "config.h"
 #include "config_file.h"
 #include "crypto.h"
@@ -29,6 +30,8 @@
 #include "roundstat.h"
 #include "inputq.h"
 #include "server.h"
+#include "state.h"
+#include "upgrade.h"
 
 /* Self-pipe: signal handlers write the signal number, the loop reads it. */
 static volatile sig_atomic_t signal_fd = -1;
@@ -49,6 +52,7 @@ struct run_state {
 	bool            stop;
 	struct server  *srv;
 	struct histfile *hf;            /* NULL without history_file */
+	struct upgrade  up;
 };
 
 static void
@@ -68,6 +72,8 @@ on_signal_pipe(void *ud, int fd, short revents)
 				log_msg(&st->srv->log, LOG_ERROR, "rehash failed, configuration kept: %s", err);
 			else if (sigs[i] == SIGHUP)
 				log_msg(&st->srv->log, LOG_INFO, "configuration reloaded on SIGHUP");
+			else if (sigs[i] == SIGUSR2)
+				st->srv->upgrade = true;
 		}
 	}
 }
@@ -91,7 +97,7 @@ setup_signals(struct run_state *st)
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1)
+	    sigaction(SIGHUP, &sa, NULL) == -1 || sigaction(SIGUSR2, &sa, NULL) == -1)
 		return -1;
 	/* A peer that vanishes mid-write must cost an EPIPE, not the process. */
 	sa.sa_handler = SIG_IGN;
@@ -123,6 +129,7 @@ usage(void)
 	    "usage: ircserv [-c FILE] <port> <password>\n"
 	    "       ircserv --configtest -c FILE\n"
 	    "       ircserv --mkpasswd\n"
+	    "       ircserv --upgrade-check\n"
 	    "  port      TCP port to listen on, 1-65535\n"
 	    "  password  connection password: non-empty, no spaces, CR or LF\n"
 	    "  -c FILE   configuration file (see conf/ircserv.conf)\n");
@@ -135,7 +142,25 @@ struct options {
 	const char *password;
 	bool        configtest;
 	bool        mkpasswd;
+	bool        upgrade_check;  /* answer the state version, exit */
+	int         state_fd;       /* --upgrade-state: restore from it; -1 */
+	int         argc;
+	char      **argv;
 };
+
+/* A decimal argument from min to max, or a usage error. */
+static long
+parse_number(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		usage();
+	return v;
+}
 
 static void
 parse_options(int argc, char **argv, struct options *o)
@@ -143,9 +168,16 @@ parse_options(int argc, char **argv, struct options *o)
 	int npos = 0;
 
 	memset(o, 0, sizeof(*o));
+	o->state_fd = -1;
+	o->argc = argc;
+	o->argv = argv;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			o->config = argv[++i];
+		else if (strcmp(argv[i], "--upgrade-check") == 0 && argc == 2)
+			o->upgrade_check = true;
+		else if (strcmp(argv[i], UPGRADE_STATE_OPTION) == 0 && i + 1 < argc)
+			o->state_fd = (int)parse_number(argv[++i], 3, INT_MAX);
 		else if (strcmp(argv[i], "--configtest") == 0)
 			o->configtest = true;
 		else if (strcmp(argv[i], "--mkpasswd") == 0)
@@ -159,6 +191,8 @@ parse_options(int argc, char **argv, struct options *o)
 		else
 			usage();
 	}
+	if (o->upgrade_check)
+		return;
 	if (o->mkpasswd && (o->configtest || o->config || npos))
 		usage();
 	if (o->configtest && (o->config == NULL || npos))
@@ -170,14 +204,7 @@ parse_options(int argc, char **argv, struct options *o)
 static unsigned
 parse_port(const char *s)
 {
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < 1 || v > 65535)
-		usage();
-	return (unsigned)v;
+	return (unsigned)parse_number(s, 1, 65535);
 }
 
 static void
@@ -299,6 +326,35 @@ clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* SIGUSR2 or UPGRADE: start the check; end a check past its deadline. */
+static void
+upgrade_poll(struct run_state *st, struct loop *lp)
+{
+	if (st->srv->upgrade) {
+		st->srv->upgrade = false;
+		upgrade_request(&st->up, lp, st->srv, mono_ms());
+	}
+	upgrade_timeout(&st->up, mono_ms());
+}
+
+/*
+ * The check passed: exec the new binary once no password check is
+ * running (they cannot move), after the round's output is written.
+ * upgrade_exec() returns only on failure, with notices to write. True
+ * while the upgrade waits for the checks.
+ */
+static bool
+upgrade_go(struct run_state *st, struct conn *c, bool hashing)
+{
+	if (!st->up.ready)
+		return false;
+	if (hashing)
+		return true;
+	upgrade_exec(&st->up, c, &st->hf, mono_ms());
+	conn_settle(c);
+	return false;
+}
+
 static int
 serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 {
@@ -338,13 +394,17 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 		 * While checks remain, wait only to serve I/O, then go on.
 		 */
 		busy = server_work(srv);
+		upgrade_poll(st, lp);
 		conn_settle(c);
+		if (upgrade_go(st, c, busy))
+			timeout = 0;
 		busy = busy || inputq_pending(srv);
 		/* A link reaped this round may have scheduled a reconnect. */
 		timeout = sooner(timeout, link_tick(srv));
 		timeout = busy ? 0 : conn_poll_timeout(c, timeout);
 		/* Last, the round's history records go to the file. */
 		timeout = sooner(timeout, histfile_round(st->hf, srv->now_ms));
+		timeout = sooner(timeout, upgrade_timeout(&st->up, mono_ms()));
 		roundstat_note(&srv->rounds, clock_ns(CLOCK_MONOTONIC) - wall0,
 		    clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0);
 	}
@@ -382,10 +442,44 @@ open_log_file(const char *path)
 	return 0;
 }
 
+/*
+ * The new image of a hot upgrade: rebuild the state the old one left in
+ * fd and take over its descriptors. A state that cannot be restored is
+ * logged as the failure it is: the connections it held are lost.
+ */
+static int
+restore_state(struct server *srv, struct conn *c, int fd)
+{
+	struct buf blob;
+	struct journal_rec r;
+	char err[256], old[64];
+	uint32_t version = 0;
+	int64_t start_ms = 0;
+
+	if (upgrade_read_state(fd, &blob, err, sizeof(err)) == -1 ||
+	    state_load(srv, buf_data(&blob), buf_len(&blob), err, sizeof(err)) == -1 ||
+	    (!state_section(buf_data(&blob), buf_len(&blob), STATE_SHELL, &version, &r) &&
+	    snprintf(err, sizeof(err), "no shell section") > 0) ||
+	    (version != 1 && snprintf(err, sizeof(err), "shell section version %u", version) > 0) ||
+	    conn_restore(c, &r, &start_ms, old, sizeof(old), err, sizeof(err)) == -1) {
+		log_msg(&srv->log, LOG_ERROR, "UPGRADE FAILED: the saved state cannot be "
+		    "restored (%s): its connections are lost", err);
+		buf_free(&blob);
+		return -1;
+	}
+	buf_free(&blob);
+	log_msg(&srv->log, LOG_INFO, "upgrade: %s replaced by %s, paused %lld ms, "
+	    "%u connections kept", old, IRCSERV_VERSION, (long long)(mono_ms() - start_ms),
+	    srv->nclients);
+	upgrade_notice_opers(srv, "Upgraded from %s to %s (state version %u); paused %lld ms",
+	    old, IRCSERV_VERSION, STATE_VERSION, (long long)(mono_ms() - start_ms));
+	return 0;
+}
+
 static int
 run(struct config *cfg, const struct options *o)
 {
-	struct run_state st = { -1, false, NULL, NULL };
+	struct run_state st = { .pipe_rd = -1 };
 	char err[256];
 	struct loop *lp = loop_new(cfg->event_backend == CONFIG_BACKEND_EPOLL ?
 	    LOOP_BACKEND_EPOLL : LOOP_BACKEND_POLL, err, sizeof(err));
@@ -403,7 +497,10 @@ run(struct config *cfg, const struct options *o)
 		goto out;
 	}
 	st.srv = srv;
-	if (open_listeners(cfg, c, &srv->log) == -1)
+	if (upgrade_init(&st.up, o->argc, o->argv, err, sizeof(err)) == -1)
+		log_msg(&srv->log, LOG_WARN, "upgrade: %s; SIGUSR2 and UPGRADE will fail", err);
+	if (o->state_fd >= 0 ? restore_state(srv, c, o->state_fd) == -1 :
+	    open_listeners(cfg, c, &srv->log) == -1)
 		goto out;
 	if (setup_signals(&st) == -1 ||
 	    loop_add(lp, st.pipe_rd, POLLIN, on_signal_pipe, &st) == -1) {
@@ -421,6 +518,7 @@ run(struct config *cfg, const struct options *o)
 	    loop_backend_name(lp));
 	rc = serve(srv, c, lp, &st);
 out:
+	upgrade_free(&st.up);
 	conn_free(c);
 	histfile_close(st.hf);
 	loop_free(lp);
@@ -440,6 +538,10 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_options(argc, argv, &o);
+	if (o.upgrade_check) {
+		upgrade_print_check();
+		return 0;
+	}
 	if (o.mkpasswd)
 		return mkpasswd();
 	if (!o.configtest) {

@@ -22,6 +22,17 @@
 #include "server.h"
 #include "whowas.h"
 
+/*
+ * Whether cli goes into the state: not closing, and not a server link
+ * (links are not carried across an upgrade yet: they close with the old
+ * image and autoconnect brings them back; STATE_LINKS is kept for them).
+ */
+static bool
+kept(const struct client *cli)
+{
+	return !client_is_closing(cli) && cli->link == NULL;
+}
+
 static void
 save_server(struct server *srv, struct state_w *w)
 {
@@ -220,12 +231,12 @@ save_clients(struct server *srv, struct state_w *w)
 
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
 		last = cli;
-		n += !client_is_closing(cli);
+		n += kept(cli);
 	}
 	state_section_begin(w, STATE_CLIENTS, 1);
 	state_put_u32(w, n);
 	for (struct client *cli = last; cli; cli = cli->prev)
-		if (!client_is_closing(cli))
+		if (kept(cli))
 			save_client(w, cli);
 	state_section_end(w);
 }
@@ -264,10 +275,10 @@ save_channel(struct state_w *w, const struct channel *chan)
 	state_put_i64(w, chan->renamed_ms);
 	save_metadata(w, &chan->metadata);
 	for (const struct membership *m = chan->members; m; m = m->chan_next)
-		n += !client_is_closing(m->cli);
+		n += kept(m->cli);
 	state_put_u32(w, n);
 	for (const struct membership *m = chan->members; m; m = m->chan_next)
-		if (!client_is_closing(m->cli)) {
+		if (kept(m->cli)) {
 			state_put_u64(w, m->cli->id);
 			state_put_u8(w, (uint8_t)m->prefix);
 		}

@@ -31,11 +31,12 @@ MAX_FILE_LINES = 800
 MAX_FUNC_LINES = 60
 
 # The shell: sockets, the readiness wait, files (the history journal is
-# histfile.c), the log sink, and the PROXY header parser that conn.c
-# feeds with socket addresses. A module
+# histfile.c), the log sink, the PROXY header parser that conn.c
+# feeds with socket addresses, and the hot upgrade's processes and exec
+# (upgrade.c). A module
 # whose only job is file I/O for the core is named src/<name>_file.c.
 SHELL_FILES = {"main.c", "conn.c", "conn_wait.c", "loop.c", "loop_poll.c", "loop_epoll.c",
-               "log.c", "proxy.c", "histfile.c"}
+               "log.c", "proxy.c", "histfile.c", "upgrade.c"}
 # Handler dispatch: the table names every handler.
 DISPATCH_FILES = {"command.c"}
 

@@ -19,8 +19,10 @@
 #include "buf.h"
 #include "channel.h"
 #include "client.h"
+#include "config.h"
 #include "fake.h"
 #include "journal.h"
+#include "link.h"
 #include "multiline.h"
 #include "scram.h"
 #include "server.h"
@@ -353,6 +355,53 @@ test_truncated_sections_refused(void **state)
 	fake_free(b.srv);
 }
 
+static void
+with_sid(struct config *cfg)
+{
+	assert_int_equal(config_set_string(&cfg->sid, "42X"), 0);
+}
+
+/* A server link is not carried across (yet): it closes with the old image. */
+static void
+test_links_left_out(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_sid), *again;
+	struct client *peer = fake_client(srv, "192.0.2.9");
+	struct buf blob;
+
+	(void)state;
+	fake_registered(srv, "alice");
+	assert_int_equal(link_attach(srv, peer, NULL), 0);
+	save(srv, &blob);
+	again = restore(&blob);
+	assert_int_equal(srv->nclients, 2);
+	assert_int_equal(again->nclients, 1);
+	assert_non_null(client_find_nick(again, "alice"));
+	for (struct client *cli = again->clients; cli; cli = cli->next)
+		assert_null(cli->link);
+	buf_free(&blob);
+	fake_free(again);
+	fake_free(srv);
+}
+
+static void
+test_upgrade_command(void **state)
+{
+	struct server *srv = fake_server();
+	struct client *a = fake_registered(srv, "alice");
+
+	(void)state;
+	fake_line(srv, a, "UPGRADE");
+	fake_expect_has(a, " 481 alice ");
+	assert_false(srv->upgrade);
+	client_set_umode(a, UMODE_OPER, true);
+	fake_line(srv, a, "UPGRADE");
+	fake_expect(a, ":irc.local NOTICE alice :*** Upgrade requested: "
+	    "checking the new binary\r\n");
+	assert_true(srv->upgrade);
+	fake_free(srv);
+}
+
 int
 main(void)
 {
@@ -363,6 +412,8 @@ main(void)
 		cmocka_unit_test(test_damage_detected),
 		cmocka_unit_test(test_hostile_blob_never_crashes),
 		cmocka_unit_test(test_truncated_sections_refused),
+		cmocka_unit_test(test_links_left_out),
+		cmocka_unit_test(test_upgrade_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

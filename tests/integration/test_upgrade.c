@@ -1,0 +1,369 @@
+/*
+ * Integration tests of the hot upgrade (docs/upgrade.md). The server runs
+ * from a copy of the binary in a directory of the test's own, so that the
+ * test can put another binary at its path: SIGUSR2 (or UPGRADE) while a
+ * sender streams numbered messages to a channel must lose, repeat or
+ * reorder none, drop no client, keep the process id and leave NAMES, MODE,
+ * TOPIC, WHOIS away and the capabilities as they were, twice in a row;
+ * a binary that fails, answers another state version, never answers or is
+ * missing must leave the old server serving.
+ */
+#include "itest.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SRV ITEST_SERVER_NAME
+/* The oper block of test_ops.c: "opsecret" at 1000 iterations. */
+#define OPER_PASS       "opsecret"
+#define OPER_HASH       "$pbkdf2-sha256$1000$aXJjc2Vydi1vcHMtdGVzdA$" \
+	"fhjE+nE3KEtESHI/GNIWy70vXMw2KuUydcL/UGBjAW4"
+#define CONF            "max_per_ip = 0\nconnect_rate = 0\n" ITEST_CONF_FAST \
+	"oper boss {\n\tpassword = " OPER_HASH "\n\thost = *@127.0.0.1\n}\n"
+#define STREAM          600     /* numbered messages per upgrade */
+
+static char dir[256];
+static char bin[320];           /* the path the server runs from */
+static char real_bin[512];      /* the binary under test */
+
+static void
+copy_file(const char *from, const char *to, mode_t mode)
+{
+	char tmp[400], buf[65536];
+	FILE *in = fopen(from, "rb"), *out;
+	size_t n;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", to);
+	if (in == NULL || (out = fopen(tmp, "wb")) == NULL)
+		fail_msg("copy %s: %s", from, strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			fail_msg("copy %s: %s", to, strerror(errno));
+	fclose(in);
+	/* A running binary cannot be written: a new file takes its name. */
+	if (fclose(out) == EOF || chmod(tmp, mode) == -1 || rename(tmp, to) == -1)
+		fail_msg("install %s: %s", to, strerror(errno));
+}
+
+static void
+put_script(const char *text)
+{
+	char tmp[400];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", bin);
+	if ((f = fopen(tmp, "w")) == NULL || fputs(text, f) == EOF || fclose(f) == EOF ||
+	    chmod(tmp, 0755) == -1 || rename(tmp, bin) == -1)
+		fail_msg("script %s: %s", bin, strerror(errno));
+}
+
+/* A server started from bin, a copy of the binary under test. */
+static struct itest_server *
+start_server(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *under_test = getenv("IRCSERV_BIN");
+	struct itest_server *s;
+
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "%s/ircserv-upgrade.XXXXXX",
+		    tmp && tmp[0] ? tmp : "/tmp");
+		if (mkdtemp(dir) == NULL)
+			fail_msg("mkdtemp: %s", strerror(errno));
+		snprintf(bin, sizeof(bin), "%s/ircserv", dir);
+		if (realpath(under_test, real_bin) == NULL)
+			fail_msg("IRCSERV_BIN %s: %s", under_test, strerror(errno));
+	}
+	copy_file(real_bin, bin, 0755);
+	setenv("IRCSERV_BIN", bin, 1);
+	s = itest_server_start_conf(ITEST_PASSWORD, CONF);
+	setenv("IRCSERV_BIN", real_bin, 1);
+	assert_non_null(s);
+	return s;
+}
+
+static int
+count_in_log(struct itest_server *s, const char *needle)
+{
+	char *log = itest_server_log(s), *p = log;
+	int n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	free(log);
+	return n;
+}
+
+/* Wait until needle is in the log n times; fail after a bound. */
+static void
+wait_log(struct itest_server *s, const char *needle, int n)
+{
+	int64_t end = itest_now_ms() + 10000L * itest_slow();
+
+	while (count_in_log(s, needle) < n) {
+		if (itest_now_ms() > end) {
+			itest_server_dump_log(s);
+			fail_msg("\"%s\" not %d times in the log", needle, n);
+		}
+		itest_sleep_ms(20);
+	}
+}
+
+/* Every line of the reply to cmd up to the line matching end, joined. */
+static char *
+reply_of(struct itest_client *c, const char *cmd, const char *end)
+{
+	char *all = calloc(1, 8192), line[ITEST_LINE_MAX + 1];
+
+	assert_non_null(all);
+	itest_sync(c);
+	itest_send(c, "%s", cmd);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(itest_poll_line(c, ITEST_TIMEOUT_MS, line, sizeof(line)), 1);
+		if (strstr(line, " 317 ") != NULL)
+			continue;       /* WHOIS idle time moves on */
+		strncat(all, line, 8192 - strlen(all) - 2);
+		strcat(all, "\n");
+		if (itest_match(end, line))
+			return all;
+	}
+	fail_msg("no end to the reply to %s", cmd);
+	return all;
+}
+
+struct world {
+	struct itest_server *s;
+	struct itest_client *alice, *bob, *carol;
+	char *before[6];
+};
+
+static const char *const queries[][2] = {
+	{ "NAMES #room", "* 366 *" },
+	{ "MODE #room", "* 324 *" },
+	{ "TOPIC #room", "* 333 *" },
+	{ "WHOIS bob", "* 318 *" },
+	{ "CAP LIST", "* CAP * LIST *" },
+	{ "MODE #room +b", "* 368 *" },
+};
+
+static void
+world_setup(struct world *w)
+{
+	w->s = start_server();
+	w->alice = itest_connect(w->s);
+	itest_send(w->alice, "CAP LS 302");
+	itest_skip_to(w->alice, ":" SRV " CAP * LS :*");
+	itest_send(w->alice, "CAP REQ :echo-message server-time multi-prefix");
+	itest_expect(w->alice, ":" SRV " CAP * ACK :*");
+	itest_send(w->alice, "CAP END");
+	itest_register(w->alice, "alice");
+	itest_send(w->alice, "JOIN #room");
+	itest_skip_to(w->alice, ":" SRV " 366 alice #room *");
+	/* A small receive buffer: bob's SendQ holds bytes when the exec comes. */
+	w->bob = itest_connect_rcvbuf(w->s, 4096);
+	itest_register(w->bob, "bob");
+	itest_join(w->bob, "#room");
+	w->carol = itest_user(w->s, "carol");
+	itest_join(w->carol, "#room");
+	itest_send(w->carol, "OPER boss " OPER_PASS);
+	itest_expect(w->carol, ":" SRV " 381 carol *");
+	itest_send(w->alice, "TOPIC #room :the room's topic");
+	itest_send(w->alice, "MODE #room +kl key 50");
+	itest_send(w->alice, "MODE #room +b bad!*@*");
+	itest_send(w->alice, "MODE #room +v bob");
+	itest_send(w->bob, "AWAY :gone fishing");
+	itest_expect(w->bob, ":" SRV " 306 bob *");
+	for (size_t i = 0; i < 6; i++)
+		w->before[i] = reply_of(w->alice, queries[i][0], queries[i][1]);
+	itest_sync(w->bob);
+	itest_sync(w->carol);
+}
+
+/*
+ * alice streams STREAM numbered messages, the upgrade (kick) fires half
+ * way; bob must read them all, in order, once each.
+ */
+/* Long lines fill the socket buffers: bob's SendQ holds some at the exec. */
+static const char padding[] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+
+static void
+stream_across(struct world *w, int nth, void (*kick)(struct world *w))
+{
+	char line[ITEST_LINE_MAX + 1], want[64];
+	int next = 0;
+
+	for (int i = 0; i < STREAM; i++) {
+		if (i == STREAM / 2) {
+			/* Half a line in the RecvQ when the exec comes. */
+			snprintf(want, sizeof(want), "PRIVMSG #room :seq %d.", nth);
+			itest_send_raw(w->alice, want, strlen(want));
+			itest_sleep_ms(20);
+			kick(w);
+			itest_sleep_ms(20);
+			snprintf(want, sizeof(want), "%d\r\n", i);
+			itest_send_raw(w->alice, want, strlen(want));
+			continue;
+		}
+		itest_send(w->alice, "PRIVMSG #room :seq %d.%d %.300s", nth, i, padding);
+		if (i % 50 == 0)
+			itest_sleep_ms(5);
+	}
+	while (next < STREAM) {
+		assert_int_equal(itest_poll_line(w->bob, ITEST_TIMEOUT_MS * 3, line,
+		    sizeof(line)), 1);
+		snprintf(want, sizeof(want), " PRIVMSG #room :seq %d.", nth);
+		if (strstr(line, want) == NULL)
+			continue;
+		snprintf(want, sizeof(want), " PRIVMSG #room :seq %d.%d", nth, next);
+		if (strstr(line, want) == NULL || (strlen(strstr(line, want)) != strlen(want) &&
+		    strstr(line, want)[strlen(want)] != ' '))
+			fail_msg("message %d: got \"%s\"", next, line);
+		next++;
+	}
+	wait_log(w->s, "replaced by", nth);
+}
+
+static void
+kick_signal(struct world *w)
+{
+	itest_server_signal(w->s, SIGUSR2);
+}
+
+static void
+kick_command(struct world *w)
+{
+	itest_send(w->carol, "UPGRADE");
+}
+
+static void
+check_unchanged(struct world *w)
+{
+	for (size_t i = 0; i < 6; i++) {
+		char *after = reply_of(w->alice, queries[i][0], queries[i][1]);
+
+		assert_string_equal(w->before[i], after);
+		free(after);
+	}
+	assert_non_null(strstr(w->before[3], " 301 alice bob :gone fishing"));
+	/* echo-message with server-time, as before. */
+	itest_send(w->alice, "PRIVMSG #room :after");
+	itest_expect(w->alice, "@time=* :%s PRIVMSG #room :after", itest_pfx(w->alice));
+	itest_expect(w->carol, ":" SRV " NOTICE carol :*** Upgraded from ircserv-* "
+	    "(state version 1); paused * ms");
+	assert_true(itest_server_alive(w->s));
+}
+
+static void
+test_upgrade_keeps_everything(void **state)
+{
+	struct world w;
+	pid_t pid;
+
+	(void)state;
+	world_setup(&w);
+	pid = w.s->pid;
+	stream_across(&w, 1, kick_signal);
+	check_unchanged(&w);
+	stream_across(&w, 2, kick_command);
+	check_unchanged(&w);
+	assert_int_equal(w.s->pid, pid);
+	assert_int_equal(count_in_log(w.s, "closing alice"), 0);
+	assert_int_equal(count_in_log(w.s, "closing bob"), 0);
+	assert_int_equal(count_in_log(w.s, "closing carol"), 0);
+	for (size_t i = 0; i < 6; i++)
+		free(w.before[i]);
+	itest_close(w.alice);
+	itest_close(w.bob);
+	itest_close(w.carol);
+	assert_int_equal(itest_server_stop(w.s), 0);
+	itest_server_free(w.s);
+}
+
+/* Put a bad binary at the path, ask for an upgrade: refused, still serving. */
+static void
+refused_with(struct itest_server *s, struct itest_client *c, struct itest_client *d,
+    int nth, const char *script, const char *why)
+{
+	if (script != NULL)
+		put_script(script);
+	else
+		unlink(bin);
+	itest_sync(d);
+	itest_server_signal(s, SIGUSR2);
+	/* The check runs beside the loop: the server answers meanwhile. */
+	assert_true(itest_expect_quiet(d) < 1000);
+	wait_log(s, "upgrade refused, still serving", nth);
+	assert_int_equal(count_in_log(s, why), 1);
+	itest_expect(c, ":" SRV " NOTICE carol :*** Upgrade refused, still serving: *");
+	itest_send(c, "PRIVMSG #room :still here");
+	itest_sync(c);
+	assert_true(itest_server_alive(s));
+}
+
+static void
+test_bad_binary_keeps_serving(void **state)
+{
+	struct itest_server *s;
+	struct itest_client *c, *d;
+
+	(void)state;
+	s = start_server();
+	c = itest_user(s, "carol");
+	itest_join(c, "#room");
+	itest_send(c, "OPER boss " OPER_PASS);
+	itest_expect(c, ":" SRV " 381 carol *");
+	d = itest_user(s, "dave");
+	itest_join(d, "#room");
+	refused_with(s, c, d, 1, "#!/bin/sh\nexit 3\n", "failed (exit status 3)");
+	refused_with(s, c, d, 2, "#!/bin/sh\necho ircserv-upgrade 999 ircserv-9.9\n",
+	    "reads state version 999, this server writes 1");
+	refused_with(s, c, d, 3, "#!/bin/sh\necho hello\n", "not an ircserv answer");
+	refused_with(s, c, d, 4, NULL, "cannot run");
+	refused_with(s, c, d, 5, "#!/bin/sh\nexec sleep 30\n", "gave no answer in 5000 ms");
+	itest_send(c, "PRIVMSG #room :final");
+	itest_expect(d, ":%s PRIVMSG #room :final", itest_pfx(c));
+	/* The real binary back: the upgrade goes through. */
+	copy_file(real_bin, bin, 0755);
+	itest_send(c, "UPGRADE");
+	wait_log(s, "replaced by", 1);
+	itest_send(c, "PRIVMSG #room :upgraded");
+	itest_expect(d, ":%s PRIVMSG #room :upgraded", itest_pfx(c));
+	itest_close(c);
+	itest_close(d);
+	assert_int_equal(itest_server_stop(s), 0);
+	itest_server_free(s);
+}
+
+static void
+cleanup(void)
+{
+	if (dir[0] == '\0')
+		return;
+	unlink(bin);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		itest_unit_test(test_upgrade_keeps_everything),
+		itest_unit_test(test_bad_binary_keeps_serving),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	cleanup();
+	return itest_finish(failed);
+}
