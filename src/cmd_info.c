@@ -13,6 +13,7 @@
 #include "client.h"
 #include "hmap.h"
 #include "msg.h"
+#include "network.h"
 #include "numeric.h"
 #include "reply.h"
 #include "server.h"
@@ -55,19 +56,23 @@ info_send_isupport(struct server *srv, struct client *cli)
 void
 info_send_lusers(struct server *srv, struct client *cli)
 {
-	unsigned unknown = srv->nclients - srv->nusers;
+	unsigned links = 0, unknown;
 	unsigned nchannels = (unsigned)hmap_count(srv->channels);
 
+	/* Servers linked here: bounded by the link blocks. */
+	for (const struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
+		links++;
+	unknown = srv->nclients - srv->nusers - links;
 	/* RFC 2812 5.1 (251-255): 251 and 255 always, the rest only if non-zero. */
 	reply_numeric(srv, cli, RPL_LUSERCLIENT, srv->nusers - srv->ninvisible,
-	    srv->ninvisible);
+	    srv->ninvisible, srv->net->count);
 	if (srv->nopers > 0)
 		reply_numeric(srv, cli, RPL_LUSEROP, srv->nopers);
 	if (unknown > 0)
 		reply_numeric(srv, cli, RPL_LUSERUNKNOWN, unknown);
 	if (nchannels > 0)
 		reply_numeric(srv, cli, RPL_LUSERCHANNELS, nchannels);
-	reply_numeric(srv, cli, RPL_LUSERME, srv->nusers);
+	reply_numeric(srv, cli, RPL_LUSERME, srv->nusers, links);
 	reply_numeric(srv, cli, RPL_LOCALUSERS, srv->nusers, srv->max_users,
 	    srv->nusers, srv->max_users);
 	reply_numeric(srv, cli, RPL_GLOBALUSERS, srv->nusers, srv->max_users,

@@ -159,6 +159,7 @@ test_two_servers_link(void **state)
 	itest_send(ua, "LINKS");
 	itest_expect(ua, ":irc.a.test 364 ua irc.a.test irc.a.test :0 *");
 	itest_expect(ua, ":irc.a.test 364 ua irc.b.test irc.a.test :1 *");
+	itest_skip_to(ua, ":irc.a.test 365 ua *");
 	itest_send(ub, "LINKS *.a.*");
 	itest_expect_next(ub, ":irc.b.test 364 ub irc.a.test irc.b.test :1 *");
 	itest_expect_next(ub, ":irc.b.test 365 ub *.a.* :End of /LINKS list");
@@ -166,6 +167,10 @@ test_two_servers_link(void **state)
 	itest_expect(ua, ":irc.a.test 015 ua :irc.a.test [1AA] 0 hops");
 	itest_expect(ua, ":irc.a.test 015 ua :  `- irc.b.test [2BB] 1 hop");
 	itest_expect(ua, ":irc.a.test 017 ua :End of /MAP");
+	/* The link is a server, not an unknown connection. */
+	itest_send(ua, "LUSERS");
+	itest_expect_next(ua, ":irc.a.test 251 ua :There are 1 users and 0 invisible on 2 servers");
+	itest_expect_next(ua, ":irc.a.test 255 ua :I have 1 clients and 1 servers");
 	itest_server_stop_ok(b.s);
 	wait_links(ua, 1);
 	itest_server_stop_ok(a.s);
