@@ -377,6 +377,49 @@ test_fake_server_protocol(void **state)
 	itest_server_stop_ok(a.s);
 }
 
+/* More servers than NETWORK_SERVERS_MAX (512): the link is dropped. */
+static void
+test_burst_beyond_limit(void **state)
+{
+	struct node a;
+	struct itest_client *f, *u;
+	char blk[512];
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
+	u = node_user(&a, "ua");
+	f = fake_linked(&a);
+	for (int i = 0; i < 600; i++)
+		itest_send(f, ":9ZZ SID s%d.test 2 %d%c%c + :x", i, 2 + i % 8,
+		    'A' + i / 8 % 26, 'A' + i / 208);
+	refused(f, "Too many servers");
+	wait_links(u, 1);
+	itest_server_stop_ok(a.s);
+}
+
+/* A link that stops answering PINGs, or never finishes its handshake. */
+static void
+test_link_timeouts(void **state)
+{
+	struct node a;
+	struct itest_client *f, *g;
+	char blk[512], conf[1024];
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	snprintf(conf, sizeof(conf), "ping_frequency = 1\nping_timeout = 1\n"
+	    "registration_timeout = 2\n%s", blk);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), conf);
+	g = server_port(&a);
+	f = fake_linked(&a);
+	f->timeout_ms = g->timeout_ms = 6000 * itest_slow();
+	itest_expect(f, "PING :irc.a.test");
+	refused(f, "Ping timeout: 2 seconds");
+	refused(g, "Registration timeout");
+	itest_server_stop_ok(a.s);
+}
+
 int
 main(void)
 {
@@ -386,6 +429,8 @@ main(void)
 		itest_unit_test(test_squit_and_autoconnect),
 		itest_unit_test(test_handshake_refusals),
 		itest_unit_test(test_fake_server_protocol),
+		itest_unit_test(test_burst_beyond_limit),
+		itest_unit_test(test_link_timeouts),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));
