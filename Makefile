@@ -8,7 +8,7 @@
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each); make stress; make valgrind
 #   make stress-sasl  SASL logins under attack: loop stalls and real logins (30 s)
 #   make bench      benchmark against other servers (tests/bench)
-#   make interop    server links with ircd-hybrid, both directions (root, unshare)
+#   make interop    server links with ircd-hybrid (both directions) and Atheme (root)
 #   make bench-cost server CPU per line of the costliest commands
 #   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY
 #   make bench-ws   server CPU per message over WebSocket against TCP
@@ -173,9 +173,11 @@ unit: deps-unit $(UNIT_BIN) $(BOT_UNIT_BIN)
 integration: deps-integration $(BIN) $(BOT_BIN) $(ITEST_BIN)
 	$(Q)IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/run-unit.sh $(ITEST_BIN)
 
-# Not part of make test: it needs root, unshare and the ircd-hybrid package.
+# Not part of make test: it needs root, unshare and the ircd-hybrid and
+# atheme-services packages.
 interop: $(BIN)
 	$(Q)sh tests/interop/hybrid.sh $(BIN)
+	$(Q)sh tests/interop/atheme.sh $(BIN)
 
 e2e: deps-e2e $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py
