@@ -6,7 +6,10 @@
  * reorder none, drop no client, keep the process id and leave NAMES, MODE,
  * TOPIC, WHOIS away and the capabilities as they were, twice in a row;
  * a binary that fails, answers another state version, never answers or is
- * missing must leave the old server serving.
+ * missing must leave the old server serving. PROXY and WebSocket clients,
+ * and connections half way through their PROXY header or WebSocket
+ * handshake, carry on in the new image, which reads the history file the
+ * old one handed over.
  */
 #include "itest.h"
 
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,23 +66,29 @@ put_script(const char *text)
 		fail_msg("script %s: %s", bin, strerror(errno));
 }
 
+/* The test's directory, and the path the servers run from. */
+static void
+start_server_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *under_test = getenv("IRCSERV_BIN");
+
+	snprintf(dir, sizeof(dir), "%s/ircserv-upgrade.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		fail_msg("mkdtemp: %s", strerror(errno));
+	snprintf(bin, sizeof(bin), "%s/ircserv", dir);
+	if (realpath(under_test, real_bin) == NULL)
+		fail_msg("IRCSERV_BIN %s: %s", under_test, strerror(errno));
+}
+
 /* A server started from bin, a copy of the binary under test. */
 static struct itest_server *
 start_server(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	const char *under_test = getenv("IRCSERV_BIN");
 	struct itest_server *s;
 
-	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "%s/ircserv-upgrade.XXXXXX",
-		    tmp && tmp[0] ? tmp : "/tmp");
-		if (mkdtemp(dir) == NULL)
-			fail_msg("mkdtemp: %s", strerror(errno));
-		snprintf(bin, sizeof(bin), "%s/ircserv", dir);
-		if (realpath(under_test, real_bin) == NULL)
-			fail_msg("IRCSERV_BIN %s: %s", under_test, strerror(errno));
-	}
+	if (dir[0] == '\0')
+		start_server_dir();
 	copy_file(real_bin, bin, 0755);
 	setenv("IRCSERV_BIN", bin, 1);
 	s = itest_server_start_conf(ITEST_PASSWORD, CONF);
@@ -346,12 +356,209 @@ test_bad_binary_keeps_serving(void **state)
 	itest_server_free(s);
 }
 
+/* A raw connection to port (the harness's client, read here by hand). */
+static struct itest_client *
+connect_port(struct itest_server *s, int port)
+{
+	struct itest_client *c;
+	int main_port = s->port;
+
+	s->port = port;
+	c = itest_connect(s);
+	s->port = main_port;
+	return c;
+}
+
+/* A masked WebSocket text frame with line as its payload (key 0: unchanged). */
+static void
+ws_send(struct itest_client *c, const char *line)
+{
+	unsigned char f[256];
+	size_t n = strlen(line);
+
+	assert_true(n < 126);
+	f[0] = 0x81;
+	f[1] = (unsigned char)(0x80 | n);
+	memset(f + 2, 0, 4);
+	memcpy(f + 6, line, n);
+	assert_int_equal(itest_try_send_raw(c, f, n + 6), 0);
+}
+
+static bool
+holds(const unsigned char *p, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(p + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+/* Read the handshake's answer, byte by byte up to its blank line: a 101. */
+static void
+ws_answer(struct itest_client *c)
+{
+	char in[1024];
+	size_t len = 0;
+	int64_t end = itest_now_ms() + ITEST_TIMEOUT_MS;
+
+	while (itest_now_ms() < end && len < sizeof(in) - 1) {
+		if (recv(c->fd, in + len, 1, MSG_DONTWAIT) == 1) {
+			in[++len] = '\0';
+			if (len >= 4 && memcmp(in + len - 4, "\r\n\r\n", 4) == 0) {
+				assert_memory_equal(in, "HTTP/1.1 101 ", 13);
+				return;
+			}
+		} else {
+			itest_sleep_ms(5);
+		}
+	}
+	fail_msg("no answer to the WebSocket handshake");
+}
+
+/* Read frames from a WebSocket until one's payload holds needle. */
+static void
+ws_expect(struct itest_client *c, const char *needle)
+{
+	static unsigned char in[65536];
+	size_t len = 0;
+	int64_t end = itest_now_ms() + ITEST_TIMEOUT_MS;
+
+	while (itest_now_ms() < end) {
+		ssize_t n = recv(c->fd, in + len, sizeof(in) - len, MSG_DONTWAIT);
+		size_t at = 0;
+
+		if (n > 0)
+			len += (size_t)n;
+		else
+			itest_sleep_ms(10);
+		/* Server frames are unmasked, each under 64 KiB. */
+		while (len - at >= 2) {
+			size_t plen = in[at + 1] & 0x7f, head = 2;
+
+			if (plen == 126 && len - at >= 4) {
+				plen = (size_t)in[at + 2] << 8 | in[at + 3];
+				head = 4;
+			} else if (plen == 126) {
+				break;
+			}
+			if (len - at < head + plen)
+				break;
+			if (holds(in + at + head, plen, needle))
+				return;
+			at += head + plen;
+		}
+		memmove(in, in + at, len - at);
+		len -= at;
+	}
+	fail_msg("no WebSocket frame with \"%s\"", needle);
+}
+
+#define WS_REQUEST      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" \
+	"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" \
+	"Sec-WebSocket-Version: 13\r\n\r\n"
+
+struct shells {
+	struct itest_server *s;
+	int proxy_port, ws_port;
+	struct itest_client *p1, *p2, *w1, *w2, *obs;
+};
+
+/* One connection of each kind, two of them half way through their header. */
+static void
+shells_setup(struct shells *sh, const char *hist)
+{
+	char conf[1024];
+	const char *half = WS_REQUEST;
+
+	sh->proxy_port = itest_free_port();
+	sh->ws_port = itest_free_port();
+	snprintf(conf, sizeof(conf), CONF "listen = 127.0.0.1:%d proxy\n"
+	    "listen = 127.0.0.1:%d websocket\nhistory_file = %s\n", sh->proxy_port,
+	    sh->ws_port, hist);
+	copy_file(real_bin, bin, 0755);
+	setenv("IRCSERV_BIN", bin, 1);
+	sh->s = itest_server_start_conf(ITEST_PASSWORD, conf);
+	setenv("IRCSERV_BIN", real_bin, 1);
+	assert_non_null(sh->s);
+	sh->obs = itest_user(sh->s, "obs");
+	itest_join(sh->obs, "#h");
+	sh->p1 = connect_port(sh->s, sh->proxy_port);
+	itest_send(sh->p1, "PROXY TCP4 192.0.2.1 127.0.0.1 40000 %d", sh->proxy_port);
+	itest_register(sh->p1, "p1");
+	itest_send(sh->p1, "JOIN #h");
+	itest_skip_to(sh->p1, ":" SRV " 366 p1 #h *");
+	itest_send(sh->p1, "PRIVMSG #h :kept in the history file");
+	sh->p2 = connect_port(sh->s, sh->proxy_port);
+	itest_send_raw(sh->p2, "PROXY TCP4 192.0.2.2 127.", 25);
+	sh->w1 = connect_port(sh->s, sh->ws_port);
+	itest_send_raw(sh->w1, WS_REQUEST, strlen(WS_REQUEST));
+	ws_answer(sh->w1);
+	ws_send(sh->w1, "PASS " ITEST_PASSWORD);
+	ws_send(sh->w1, "NICK w1");
+	ws_send(sh->w1, "USER w 0 * :web");
+	ws_send(sh->w1, "JOIN #h");
+	ws_expect(sh->w1, " 366 w1 #h ");
+	sh->w2 = connect_port(sh->s, sh->ws_port);
+	itest_send_raw(sh->w2, half, 30);
+	itest_sync(sh->obs);
+}
+
+static void
+test_proxy_websocket_history_file(void **state)
+{
+	struct shells sh;
+	char hist[400];
+
+	(void)state;
+	if (dir[0] == '\0')
+		start_server_dir();
+	snprintf(hist, sizeof(hist), "%s/history", dir);
+	shells_setup(&sh, hist);
+	itest_server_signal(sh.s, SIGUSR2);
+	wait_log(sh.s, "replaced by", 1);
+	/* The halves of the headers arrive in the new image. */
+	itest_send(sh.p2, "0.0.1 40001 %d", sh.proxy_port);
+	itest_register(sh.p2, "p2");
+	itest_send_raw(sh.w2, WS_REQUEST + 30, strlen(WS_REQUEST) - 30);
+	ws_answer(sh.w2);
+	ws_send(sh.w2, "PASS " ITEST_PASSWORD);
+	ws_send(sh.w2, "NICK w2");
+	ws_send(sh.w2, "USER w 0 * :web");
+	ws_expect(sh.w2, " 001 w2 ");
+	/* The WebSocket and PROXY clients of before still talk. */
+	ws_send(sh.w1, "PRIVMSG #h :from the web");
+	itest_expect(sh.obs, ":w1!w@127.0.0.1 PRIVMSG #h :from the web");
+	itest_send(sh.p1, "PRIVMSG #h :from behind a proxy");
+	itest_expect(sh.obs, ":p1!p1@192.0.2.1 PRIVMSG #h :from behind a proxy");
+	ws_expect(sh.w1, "PRIVMSG #h :from behind a proxy");
+	itest_send(sh.p2, "WHOIS p2");
+	itest_expect(sh.p2, ":" SRV " 311 p2 p2 p2 192.0.2.2 * :*");
+	/* The history file was handed over: the message is still there. */
+	itest_send(sh.obs, "CAP REQ :batch server-time message-tags draft/chathistory");
+	itest_expect(sh.obs, ":" SRV " CAP obs ACK :*");
+	itest_send(sh.obs, "CHATHISTORY LATEST #h * 10");
+	itest_expect(sh.obs, "@batch=*;time=*;msgid=* :p1!p1@192.0.2.1 PRIVMSG #h :kept in the "
+	    "history file");
+	assert_int_equal(count_in_log(sh.s, " error: "), 0);
+	assert_int_equal(itest_server_stop(sh.s), 0);
+	itest_server_free(sh.s);
+	unlink(hist);
+}
+
 static void
 cleanup(void)
 {
+	char path[400];
+
 	if (dir[0] == '\0')
 		return;
 	unlink(bin);
+	snprintf(path, sizeof(path), "%s/history", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/history.lock", dir);
+	unlink(path);
 	rmdir(dir);
 }
 
@@ -361,6 +568,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_upgrade_keeps_everything),
 		itest_unit_test(test_bad_binary_keeps_serving),
+		itest_unit_test(test_proxy_websocket_history_file),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
