@@ -11,50 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "history_store.h"
 #include "hmap.h"
 #include "irc.h"
-
-struct htarget;
-
-struct hent {
-	struct hent     *older, *newer; /* the store's list, by order added */
-	struct hent     *chain;         /* next in the msgid hash bucket */
-	struct htarget  *t;
-	int64_t          time_ms;
-	uint32_t         hash;          /* of the msgid */
-	uint16_t         len, tags_len;
-	uint8_t          kind, flags, msgid_len, account_len;
-	char             data[];        /* msgid \0 line \0 tags \0 account \0 */
-};
-
-struct howner;
-
-struct htarget {
-	char            *key;           /* "name" or "owner name"; the targets map's key */
-	const char      *name;          /* in key */
-	struct howner   *owner;         /* NULL for a channel */
-	struct htarget  *onext, *oprev; /* the owner's conversations */
-	struct hent    **ring;
-	uint32_t         head, count, cap;
-	int64_t          last_msg_ms;
-};
-
-struct howner {
-	char            *name;          /* the owners map's key */
-	struct htarget  *targets;
-};
-
-struct history {
-	struct history_limits lim;
-	struct hmap     *targets;       /* key -> struct htarget */
-	struct hmap     *owners;        /* account -> struct howner */
-	struct hent     *oldest, *newest;
-	struct hent    **buckets;
-	size_t           nbuckets;      /* a power of two, or 0 */
-	size_t           count, bytes;
-	history_observer *observer;
-	void            *observer_arg;
-};
 
 /* "owner target" is at most this long, with its NUL. */
 #define KEY_MAX         (2 * IRC_LINE_MAX)
@@ -146,8 +105,8 @@ ent_line(const struct hent *e)
 	return e->data + e->msgid_len + 1;
 }
 
-static void
-ent_view(const struct hent *e, struct history_item *out)
+void
+history_ent_view(const struct hent *e, struct history_item *out)
 {
 	const char *tags = ent_line(e) + e->len + 1;
 	const char *account = tags + e->tags_len + 1;
@@ -171,7 +130,7 @@ notify(struct history *h, enum history_change change, const struct hent *e)
 
 	if (h->observer == NULL)
 		return;
-	ent_view(e, &item);
+	history_ent_view(e, &item);
 	h->observer(h->observer_arg, change, &item);
 }
 
@@ -179,13 +138,6 @@ static size_t
 ent_size(const struct hent *e)
 {
 	return sizeof(*e) + e->msgid_len + e->len + e->tags_len + e->account_len + 4;
-}
-
-/* The target's i-th item, oldest first. */
-static struct hent *
-ring_at(const struct htarget *t, uint32_t i)
-{
-	return t->ring[(t->head + i) & (t->cap - 1)];
 }
 
 /* ---- targets and owners ---- */
@@ -206,8 +158,8 @@ make_key(char *key, const char *target, const char *owner)
 	return true;
 }
 
-static struct htarget *
-target_find(const struct history *h, const char *target, const char *owner)
+struct htarget *
+history_target_find(const struct history *h, const char *target, const char *owner)
 {
 	char key[KEY_MAX];
 
@@ -327,6 +279,19 @@ bucket_unlink(struct history *h, struct hent *e)
 	while (*p != e)
 		p = &(*p)->chain;
 	*p = e->chain;
+}
+
+struct hent *
+history_find_in(const struct history *h, const struct htarget *t, const char *msgid)
+{
+	uint32_t x = msgid_hash(msgid);
+
+	if (h->nbuckets == 0)
+		return NULL;
+	for (struct hent *e = h->buckets[x & (h->nbuckets - 1)]; e; e = e->chain)
+		if (e->t == t && e->hash == x && strcmp(ent_msgid(e), msgid) == 0)
+			return e;
+	return NULL;
 }
 
 /* ---- removing items ---- */
@@ -500,7 +465,7 @@ history_add(struct history *h, const struct history_item *item)
 		return 1;
 	}
 	/* The per-target bound: its oldest make room; a target goes with its last. */
-	t = target_find(h, item->target, item->owner);
+	t = history_target_find(h, item->target, item->owner);
 	while (t != NULL && t->count >= h->lim.lines) {
 		struct htarget *left = t->count > 1 ? t : NULL;
 
@@ -535,225 +500,6 @@ fail:
 	return -1;
 }
 
-/* ---- selecting ---- */
-
-/* The first item of t at or after ms (count when none). */
-static uint32_t
-lower_bound(const struct htarget *t, int64_t ms)
-{
-	uint32_t lo = 0, hi = t->count;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (ring_at(t, mid)->time_ms < ms)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The first item of t after ms. */
-static uint32_t
-upper_bound(const struct htarget *t, int64_t ms)
-{
-	uint32_t lo = 0, hi = t->count;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (ring_at(t, mid)->time_ms <= ms)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static struct hent *
-find_in(const struct history *h, const struct htarget *t, const char *msgid)
-{
-	uint32_t x = msgid_hash(msgid);
-
-	if (h->nbuckets == 0)
-		return NULL;
-	for (struct hent *e = h->buckets[x & (h->nbuckets - 1)]; e; e = e->chain)
-		if (e->t == t && e->hash == x && strcmp(ent_msgid(e), msgid) == 0)
-			return e;
-	return NULL;
-}
-
-/* The position of e in t: by its time, then among the items of that time. */
-static uint32_t
-position_of(const struct htarget *t, const struct hent *e)
-{
-	uint32_t i = lower_bound(t, e->time_ms);
-
-	while (i < t->count && ring_at(t, i) != e)
-		i++;
-	if (i < t->count)
-		return i;
-	/* Times out of order (a clock stepped back): look everywhere. */
-	for (i = 0; i < t->count && ring_at(t, i) != e; i++)
-		;
-	return i;
-}
-
-/*
- * Where a reference falls in t: items [0, *before) are strictly before it,
- * [*after, count) strictly after it, and *pivot is the item at it (or the
- * first after a time). False for a msgid not in t.
- */
-static bool
-resolve_ref(const struct history *h, const struct htarget *t,
-    const struct history_ref *r, uint32_t *before, uint32_t *after, uint32_t *pivot)
-{
-	if (r->kind == HISTORY_REF_MSGID) {
-		const struct hent *e = find_in(h, t, r->msgid);
-
-		if (e == NULL)
-			return false;
-		*pivot = *before = position_of(t, e);
-		*after = *before + 1;
-		return true;
-	}
-	if (r->kind == HISTORY_REF_TIME) {
-		*pivot = *before = lower_bound(t, r->time_ms);
-		*after = upper_bound(t, r->time_ms);
-		return true;
-	}
-	*pivot = *before = *after = 0;
-	return true;
-}
-
-static bool
-visible(const struct hent *e, const struct history_query *q, int64_t oldest_ms)
-{
-	return (q->kinds & HISTORY_BIT(e->kind)) && e->time_ms >= oldest_ms;
-}
-
-/* The oldest up to max visible items of [from, to) into out. */
-static size_t
-take_forward(const struct htarget *t, uint32_t from, uint32_t to,
-    const struct history_query *q, int64_t oldest_ms, struct history_item *out,
-    size_t max)
-{
-	size_t n = 0;
-
-	for (uint32_t i = from; i < to && n < max; i++) {
-		const struct hent *e = ring_at(t, i);
-
-		if (visible(e, q, oldest_ms))
-			ent_view(e, &out[n++]);
-	}
-	return n;
-}
-
-/* The newest up to max visible items of [from, to) into out, oldest first. */
-static size_t
-take_backward(const struct htarget *t, uint32_t from, uint32_t to,
-    const struct history_query *q, int64_t oldest_ms, struct history_item *out,
-    size_t max)
-{
-	size_t n = 0;
-
-	for (uint32_t i = to; i > from && n < max; i--) {
-		const struct hent *e = ring_at(t, i - 1);
-
-		if (visible(e, q, oldest_ms))
-			ent_view(e, &out[n++]);
-	}
-	for (size_t i = 0; i < n / 2; i++) {
-		struct history_item tmp = out[i];
-
-		out[i] = out[n - 1 - i];
-		out[n - 1 - i] = tmp;
-	}
-	return n;
-}
-
-size_t
-history_query(const struct history *h, const char *target, const char *owner,
-    const struct history_query *q, struct history_item *out)
-{
-	const struct htarget *t = target_find(h, target, owner);
-	int64_t oldest_ms = h->lim.age_ms > 0 ? q->now_ms - h->lim.age_ms : INT64_MIN;
-	uint32_t ab, aa, ap, bb, ba, bp;
-	size_t n;
-
-	if (t == NULL || q->limit == 0 ||
-	    !resolve_ref(h, t, &q->a, &ab, &aa, &ap) ||
-	    !resolve_ref(h, t, &q->b, &bb, &ba, &bp))
-		return 0;
-	switch (q->op) {
-	case HISTORY_LATEST:
-		return take_backward(t, q->a.kind == HISTORY_REF_NONE ? 0 : aa, t->count, q,
-		    oldest_ms, out, q->limit);
-	case HISTORY_BEFORE:
-		return take_backward(t, 0, ab, q, oldest_ms, out, q->limit);
-	case HISTORY_AFTER:
-		return take_forward(t, aa, t->count, q, oldest_ms, out, q->limit);
-	case HISTORY_AROUND:
-		n = take_backward(t, 0, ap, q, oldest_ms, out, q->limit / 2);
-		return n + take_forward(t, ap, t->count, q, oldest_ms, out + n, q->limit - n);
-	case HISTORY_BETWEEN:
-		if (ap <= bp)
-			return aa < bb ? take_forward(t, aa, bb, q, oldest_ms, out, q->limit) : 0;
-		return ba < ab ? take_backward(t, ba, ab, q, oldest_ms, out, q->limit) : 0;
-	}
-	return 0;
-}
-
-bool
-history_find(const struct history *h, const char *target, const char *owner,
-    const char *msgid, struct history_item *out)
-{
-	const struct htarget *t = target_find(h, target, owner);
-	const struct hent *e;
-
-	if (t == NULL || (e = find_in(h, t, msgid)) == NULL)
-		return false;
-	ent_view(e, out);
-	return true;
-}
-
-int64_t
-history_last_message(const struct history *h, const char *target, const char *owner)
-{
-	const struct htarget *t = target_find(h, target, owner);
-
-	return t ? t->last_msg_ms : -1;
-}
-
-size_t
-history_conversations(const struct history *h, const char *owner, int64_t from_ms,
-    int64_t to_ms, const char **names, int64_t *times, size_t max)
-{
-	const struct howner *o = hmap_get(h->owners, owner);
-	size_t n = 0;
-
-	if (o == NULL || max == 0)
-		return 0;
-	/* Keep the max earliest, sorted by time (insertion into names/times). */
-	for (const struct htarget *t = o->targets; t; t = t->onext) {
-		size_t i;
-
-		if (t->last_msg_ms <= from_ms || t->last_msg_ms >= to_ms)
-			continue;
-		if (n == max && times[n - 1] <= t->last_msg_ms)
-			continue;
-		i = n < max ? n++ : n - 1;
-		for (; i > 0 && times[i - 1] > t->last_msg_ms; i--) {
-			names[i] = names[i - 1];
-			times[i] = times[i - 1];
-		}
-		names[i] = t->name;
-		times[i] = t->last_msg_ms;
-	}
-	return n;
-}
-
 void
 history_foreach(const struct history *h,
     void (*fn)(void *arg, const struct history_item *item), void *arg)
@@ -761,7 +507,7 @@ history_foreach(const struct history *h,
 	struct history_item item;
 
 	for (const struct hent *e = h->oldest; e; e = e->newer) {
-		ent_view(e, &item);
+		history_ent_view(e, &item);
 		fn(arg, &item);
 	}
 }
