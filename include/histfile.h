@@ -4,7 +4,8 @@
  * then appends the records the core queues in srv->journal with write(),
  * a bounded amount per round, syncs the file to disk every flush_ms, and
  * compacts it (a snapshot written beside it, then rename()d over it) when
- * it has grown to twice its last snapshot. Like conn.c it touches files so
+ * it has grown to twice its last snapshot, the snapshot taken a slice a
+ * round (persist_snapshot_step()) so that no round stalls the loop. Like conn.c it touches files so
  * that the core does not; docs/journal.md describes the format and the
  * guarantees.
  */
@@ -19,8 +20,13 @@ struct histfile;
 
 /* Bytes of records written to the file per round at most. */
 #define HISTFILE_ROUND_BYTES    (256 * 1024)
-/* Bytes of a snapshot written per round while compacting. */
+/* Bytes written to the new file per round while compacting. */
 #define HISTFILE_COMPACT_BYTES  (1024 * 1024)
+/*
+ * Bytes of snapshot records encoded per round while compacting (about a
+ * thousand stored messages), so that a compaction never stalls the loop.
+ */
+#define HISTFILE_SNAPSHOT_BYTES (256 * 1024)
 /* Compaction waits until the file is twice the larger of this and the last snapshot. */
 #define HISTFILE_COMPACT_MIN    (1024 * 1024)
 /* Largest file loaded at start. */

@@ -203,6 +203,31 @@ size_t  history_conversations(const struct history *h, const char *owner,
 void    history_foreach(const struct history *h,
 	    void (*fn)(void *arg, const struct history_item *item), void *arg);
 
+/*
+ * A walk over the items in slices, for a snapshot taken over several
+ * rounds while the store changes. history_walk_begin() starts it over the
+ * items held now, oldest added first: items added later are not visited,
+ * and an item removed (dropped or redacted) before the walk reaches it is
+ * not visited either. history_walk() visits items until fn returns false
+ * (after the item it was given) or none is left; fn must not change the
+ * store, which may change between calls. Returns true when every item has
+ * been visited: the walk is over. history_walk_end() stops a walk early.
+ * One walk at a time: beginning again starts over.
+ */
+typedef bool history_walker(void *arg, const struct history_item *item);
+
+void    history_walk_begin(struct history *h);
+bool    history_walk(struct history *h, history_walker *fn, void *arg);
+void    history_walk_end(struct history *h);
+
+/*
+ * Drop the item with msgid of (target, owner) as a bound would, reported
+ * to the observer as HISTORY_DROPPED: a journal's record of a drop, which
+ * may name an item that is gone already. Returns whether one was there.
+ */
+bool    history_drop(struct history *h, const char *target, const char *owner,
+	    const char *msgid);
+
 /* Items and bytes held now (the second counts toward limits.bytes). */
 size_t  history_count(const struct history *h);
 size_t  history_bytes(const struct history *h);

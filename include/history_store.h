@@ -52,6 +52,8 @@ struct history {
 	size_t           count, bytes;
 	history_observer *observer;
 	void            *observer_arg;
+	/* A walk (history_walk_begin()): the next item and the last to visit. */
+	struct hent     *walk_next, *walk_last;
 };
 
 /* The target's i-th item, oldest first. */

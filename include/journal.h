@@ -35,6 +35,7 @@ enum journal_type {
 	JOURNAL_MARKER          = 1,    /* read marker: owner, target, i64 ms */
 	JOURNAL_HISTORY_ADD     = 16,   /* history entry (persist.c has the body) */
 	JOURNAL_HISTORY_DEL     = 17,   /* history entry redacted or removed */
+	JOURNAL_HISTORY_DROP    = 18,   /* history entry dropped by a bound */
 };
 
 /*

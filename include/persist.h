@@ -55,7 +55,31 @@ enum journal_header_check persist_replay(struct server *srv, const void *data,
  * Append a whole journal to out: the header, then one record per live
  * item of state, in an order that a replay turns back into the same
  * state. Returns 0, or -1 when out of memory (out then holds a prefix).
+ * Taken in one go; a snapshot in slices under way is left as it is.
  */
 int     persist_snapshot(struct server *srv, struct buf *out);
+
+/*
+ * The same snapshot in slices, for a compaction that must not stall the
+ * loop: persist_snapshot_begin() appends the header and the read markers
+ * to out and starts a walk over the history (history_walk_begin());
+ * each persist_snapshot_step() appends the records of the next items
+ * until out has grown by at least max_bytes or the walk is over.
+ *
+ * The state changes between the slices. Its records made since the begin
+ * (in srv->journal) must follow the snapshot's in the new file: with
+ * them, a replay gives the state as it is then. For that, from the begin
+ * until the walk is over, a drop by a bound is journaled too
+ * (JOURNAL_HISTORY_DROP), as an item the walk has visited may be dropped
+ * and one it has not yet visited is missing from the snapshot, so a
+ * replay's own bounds cannot be relied on to drop the same items.
+ *
+ * Begin returns 0 or -1 (out of memory); a step returns 1 when the
+ * snapshot is complete, 0 when items are left, -1 when out of memory.
+ * persist_snapshot_end() abandons a snapshot (nothing if none is under way).
+ */
+int     persist_snapshot_begin(struct server *srv, struct buf *out);
+int     persist_snapshot_step(struct server *srv, struct buf *out, size_t max_bytes);
+void    persist_snapshot_end(struct server *srv);
 
 #endif

@@ -53,6 +53,8 @@ struct server {
 	struct readmarkers *conn_markers; /* of connections without one, by id */
 	struct buf      *journal;       /* records for history_file (persist.h);
 					   NULL: memory only. The shell's */
+	bool             journal_drops; /* journal bound drops too: a snapshot
+					   is being taken in slices (persist.h) */
 	struct whowas   *whowas;        /* nicks that left or changed */
 	struct history  *history;       /* CHATHISTORY: messages and channel events */
 	struct limits   *limits;        /* connections per IP */

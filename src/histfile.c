@@ -43,10 +43,15 @@ struct histfile {
 	bool     lost;                  /* records were dropped: compact to keep them */
 	/* A compaction is under way while cfd >= 0. */
 	int      cfd;                   /* the new file, at tmp_path */
-	struct buf snap;                /* the snapshot, then records made since */
-	size_t   copied;                /* bytes at the front of out that snap has */
+	bool     walking;               /* the snapshot is still being taken */
+	struct buf snap;                /* for cfd: the snapshot, then the records made since */
+	struct buf tail;                /* records made since, while walking */
+	size_t   copied;                /* bytes at the front of out that snap or tail has */
 	uint64_t cbytes;                /* bytes written to cfd */
 	uint64_t snap_bytes;            /* bytes of the snapshot alone */
+	uint64_t released;              /* of the old file's cached pages (release_pages()) */
+	int64_t  started;               /* when the compaction started (mono_ms()) */
+	unsigned rounds;                /* rounds it has taken */
 };
 
 static int64_t
@@ -262,6 +267,7 @@ histfile_open(struct server *srv, const char *path, unsigned flush_ms, int64_t n
 	hf->dirty_since = -1;
 	buf_init(&hf->out, 0);
 	buf_init(&hf->snap, 0);
+	buf_init(&hf->tail, 0);
 	if (lock(hf, err, errlen) == -1 || load(path, &data, &len, err, errlen) == -1)
 		goto fail;
 	c = persist_replay(srv, data ? data : (const uint8_t *)"", len, &st);
@@ -286,14 +292,17 @@ fail:
 	return NULL;
 }
 
-/* Records queued since the last round join the new file's tail. */
+/*
+ * Records queued since the last round join the new file's tail: held
+ * apart while the snapshot is being taken, then after it.
+ */
 static bool
 copy_new(struct histfile *hf)
 {
 	size_t n = buf_len(&hf->out);
 
-	if (hf->copied < n && buf_append(&hf->snap, buf_data(&hf->out) + hf->copied,
-	    n - hf->copied) == -1)
+	if (hf->copied < n && buf_append(hf->walking ? &hf->tail : &hf->snap,
+	    buf_data(&hf->out) + hf->copied, n - hf->copied) == -1)
 		return false;
 	hf->copied = n;
 	return true;
@@ -309,58 +318,69 @@ compact_abandon(struct histfile *hf, const char *why, int64_t now)
 	unlink(hf->tmp_path);
 	hf->cfd = -1;
 	hf->copied = 0;
+	if (hf->walking)
+		persist_snapshot_end(hf->srv);
+	hf->walking = false;
 	buf_free(&hf->snap);
+	buf_free(&hf->tail);
 	hf->compact_at = now + COMPACT_RETRY_MS;
 }
 
 /*
- * Take a snapshot of the live state and start writing it beside the file.
- * The records queued but not yet written are part of that state already.
+ * Start a compaction: open the new file and start a snapshot of the live
+ * state in slices (persist_snapshot_begin()). The records queued but not
+ * yet written are part of that state already; those made from now on
+ * follow the snapshot.
  */
 static void
 compact_start(struct histfile *hf, int64_t now)
 {
-	int64_t t0 = mono_ms();
-
-	if (persist_snapshot(hf->srv, &hf->snap) == -1) {
-		buf_free(&hf->snap);
-		hf->compact_at = now + COMPACT_RETRY_MS;
-		log_msg(&hf->srv->log, LOG_ERROR, "history file %s: no memory for a snapshot", hf->path);
-		return;
-	}
 	hf->cfd = open(hf->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (hf->cfd == -1) {
 		compact_abandon(hf, strerror(errno), now);
 		return;
 	}
-	hf->snap_bytes = buf_len(&hf->snap);
-	hf->cbytes = 0;
+	hf->walking = true;
+	if (persist_snapshot_begin(hf->srv, &hf->snap) == -1) {
+		compact_abandon(hf, "no memory for a snapshot", now);
+		return;
+	}
+	hf->cbytes = hf->snap_bytes = hf->released = 0;
 	hf->copied = buf_len(&hf->out);
 	hf->lost = false;
-	log_msg(&hf->srv->log, LOG_INFO, "history file %s: compacting %llu bytes, snapshot of %llu "
-	    "bytes taken in %lld ms", hf->path, (unsigned long long)hf->file_bytes,
-	    (unsigned long long)hf->snap_bytes, (long long)(mono_ms() - t0));
+	hf->started = mono_ms();
+	hf->rounds = 0;
+	log_msg(&hf->srv->log, LOG_INFO, "history file %s: compacting %llu bytes", hf->path,
+	    (unsigned long long)hf->file_bytes);
 }
 
-/* Write a slice of the new file; when all of it is out, put it in place. */
-static void
-compact_step(struct histfile *hf, int64_t now)
+/*
+ * A slice of the snapshot, when little of it waits to be written; once it
+ * is complete, the records made meanwhile follow it. Returns false when
+ * out of memory.
+ */
+static bool
+compact_walk(struct histfile *hf)
 {
-	size_t n = buf_len(&hf->snap);
-	ssize_t r;
+	int rc;
 
-	if (n > 0) {
-		r = write_some(hf->cfd, buf_data(&hf->snap),
-		    n < HISTFILE_COMPACT_BYTES ? n : HISTFILE_COMPACT_BYTES);
-		if (r == -1) {
-			compact_abandon(hf, strerror(errno), now);
-			return;
-		}
-		buf_consume(&hf->snap, (size_t)r);
-		hf->cbytes += (uint64_t)r;
-		if ((size_t)r < n)
-			return;
-	}
+	if (!hf->walking || buf_len(&hf->snap) >= HISTFILE_SNAPSHOT_BYTES)
+		return true;
+	rc = persist_snapshot_step(hf->srv, &hf->snap, HISTFILE_SNAPSHOT_BYTES);
+	if (rc != 1)
+		return rc == 0;
+	hf->walking = false;
+	hf->snap_bytes = hf->cbytes + buf_len(&hf->snap);
+	if (buf_append(&hf->snap, buf_data(&hf->tail), buf_len(&hf->tail)) == -1)
+		return false;
+	buf_free(&hf->tail);
+	return true;
+}
+
+/* Put the complete new file in place of the old one. */
+static void
+compact_finish(struct histfile *hf, int64_t now)
+{
 	if ((hf->flush_ms > 0 && fdatasync(hf->cfd) == -1) ||
 	    rename(hf->tmp_path, hf->path) == -1) {
 		compact_abandon(hf, strerror(errno), now);
@@ -378,8 +398,60 @@ compact_step(struct histfile *hf, int64_t now)
 	hf->base = hf->snap_bytes;
 	hf->dirty_since = hf->flush_ms > 0 ? -1 : hf->dirty_since;
 	buf_free(&hf->snap);
-	log_msg(&hf->srv->log, LOG_INFO, "history file %s: compacted to %llu bytes", hf->path,
-	    (unsigned long long)hf->file_bytes);
+	log_msg(&hf->srv->log, LOG_INFO, "history file %s: compacted to %llu bytes in %u rounds, "
+	    "%lld ms", hf->path, (unsigned long long)hf->file_bytes, hf->rounds,
+	    (long long)(mono_ms() - hf->started));
+}
+
+/*
+ * The page cache work of a compaction, a slice a round instead of all at
+ * its end: the r bytes just written to the new file go to the disk now
+ * (Linux starts their writeback on POSIX_FADV_DONTNEED), so that the
+ * final fdatasync() finds little left to wait for; and as much of the old
+ * file's cached pages are let go, which its unlink would otherwise free
+ * in one go. Advice only: nothing depends on it.
+ */
+static void
+release_pages(struct histfile *hf, ssize_t r)
+{
+	posix_fadvise(hf->cfd, (off_t)hf->cbytes, (off_t)r, POSIX_FADV_DONTNEED);
+	if (hf->released < hf->file_bytes) {
+		posix_fadvise(hf->fd, (off_t)hf->released, HISTFILE_COMPACT_BYTES,
+		    POSIX_FADV_DONTNEED);
+		hf->released += HISTFILE_COMPACT_BYTES;
+	}
+}
+
+/*
+ * A round of compaction: a slice of the snapshot, then a write of what
+ * waits for the new file; when all of it is out, put it in place.
+ */
+static void
+compact_step(struct histfile *hf, int64_t now)
+{
+	size_t n;
+	ssize_t r;
+
+	hf->rounds++;
+	if (!compact_walk(hf)) {
+		compact_abandon(hf, "out of memory", now);
+		return;
+	}
+	if ((n = buf_len(&hf->snap)) > 0) {
+		r = write_some(hf->cfd, buf_data(&hf->snap),
+		    n < HISTFILE_COMPACT_BYTES ? n : HISTFILE_COMPACT_BYTES);
+		if (r == -1) {
+			compact_abandon(hf, strerror(errno), now);
+			return;
+		}
+		buf_consume(&hf->snap, (size_t)r);
+		release_pages(hf, r);
+		hf->cbytes += (uint64_t)r;
+		if ((size_t)r < n)
+			return;
+	}
+	if (!hf->walking)
+		compact_finish(hf, now);
 }
 
 /* Queued records lost to a file that cannot be written: compact later. */
@@ -487,6 +559,7 @@ histfile_close(struct histfile *hf)
 		hf->srv->journal = NULL;
 	buf_free(&hf->out);
 	buf_free(&hf->snap);
+	buf_free(&hf->tail);
 	free(hf->path);
 	free(hf->tmp_path);
 	free(hf->bad_path);

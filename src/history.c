@@ -296,6 +296,18 @@ history_find_in(const struct history *h, const struct htarget *t, const char *ms
 
 /* ---- removing items ---- */
 
+/* A walk under way passes over e, which is going (history_walk_begin()). */
+static void
+walk_forget(struct history *h, const struct hent *e)
+{
+	if (e == h->walk_next && e == h->walk_last)
+		h->walk_next = h->walk_last = NULL;
+	else if (e == h->walk_next)
+		h->walk_next = e->newer;
+	else if (e == h->walk_last)
+		h->walk_last = e->older;
+}
+
 /* Take e out of everything and free it; its target goes when left empty. */
 static void
 ent_remove(struct history *h, struct hent *e, enum history_change why)
@@ -304,6 +316,7 @@ ent_remove(struct history *h, struct hent *e, enum history_change why)
 	uint32_t i, mask = t->cap - 1;
 
 	notify(h, why, e);
+	walk_forget(h, e);
 	/* Find e in its ring: the oldest, except for a redaction. */
 	for (i = 0; i < t->count && ring_at(t, i) != e; i++)
 		;
@@ -510,6 +523,49 @@ history_foreach(const struct history *h,
 		history_ent_view(e, &item);
 		fn(arg, &item);
 	}
+}
+
+void
+history_walk_begin(struct history *h)
+{
+	h->walk_next = h->oldest;
+	h->walk_last = h->newest;
+}
+
+bool
+history_walk(struct history *h, history_walker *fn, void *arg)
+{
+	struct history_item item;
+	const struct hent *e;
+	bool more = true;
+
+	while (more && (e = h->walk_next) != NULL) {
+		if (e == h->walk_last)
+			h->walk_next = h->walk_last = NULL;
+		else
+			h->walk_next = e->newer;
+		history_ent_view(e, &item);
+		more = fn(arg, &item);
+	}
+	return h->walk_next == NULL;
+}
+
+void
+history_walk_end(struct history *h)
+{
+	h->walk_next = h->walk_last = NULL;
+}
+
+bool
+history_drop(struct history *h, const char *target, const char *owner, const char *msgid)
+{
+	struct htarget *t = history_target_find(h, target, owner);
+	struct hent *e = t ? history_find_in(h, t, msgid) : NULL;
+
+	if (e == NULL)
+		return false;
+	ent_remove(h, e, HISTORY_DROPPED);
+	return true;
 }
 
 size_t

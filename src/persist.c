@@ -91,10 +91,16 @@ on_history(void *arg, enum history_change change, const struct history_item *it)
 	struct journal_enc e;
 	int rc = 0;
 
-	if (srv->journal == NULL || change == HISTORY_DROPPED)
+	if (srv->journal == NULL || (change == HISTORY_DROPPED && !srv->journal_drops))
 		return;
 	if (change == HISTORY_ADDED) {
 		rc = put_history(srv->journal, it);
+	} else if (change == HISTORY_DROPPED) {
+		journal_begin(&e, srv->journal, JOURNAL_HISTORY_DROP);
+		journal_put_str(&e, it->target);
+		journal_put_str(&e, it->owner ? it->owner : "");
+		journal_put_str(&e, it->msgid);
+		rc = journal_end(&e) < 0 ? -1 : 0;
 	} else {
 		journal_begin(&e, srv->journal, JOURNAL_HISTORY_DEL);
 		journal_put_str(&e, it->msgid);
@@ -165,6 +171,23 @@ apply_history_del(struct server *srv, struct journal_rec *rec)
 	return true;
 }
 
+/* A drop by a bound, journaled while a snapshot was taken in slices. */
+static bool
+apply_history_drop(struct server *srv, struct journal_rec *rec)
+{
+	char target[PERSIST_NAME_MAX], owner[PERSIST_NAME_MAX];
+	char msgid[HISTORY_MSGID_MAX + 1];
+
+	journal_get_str(rec, target, sizeof(target));
+	journal_get_str(rec, owner, sizeof(owner));
+	journal_get_str(rec, msgid, sizeof(msgid));
+	if (!journal_rec_ok(rec) || target[0] == '\0' || msgid[0] == '\0')
+		return false;
+	/* Often gone already: the replay's own bounds dropped it. */
+	history_drop(srv->history, target, owner[0] ? owner : NULL, msgid);
+	return true;
+}
+
 enum journal_header_check
 persist_replay(struct server *srv, const void *data, size_t len, struct persist_stats *st)
 {
@@ -195,6 +218,9 @@ persist_replay(struct server *srv, const void *data, size_t len, struct persist_
 		case JOURNAL_HISTORY_DEL:
 			ok = apply_history_del(srv, &rec);
 			break;
+		case JOURNAL_HISTORY_DROP:
+			ok = apply_history_drop(srv, &rec);
+			break;
 		default:
 			st->skipped++;
 			continue;
@@ -218,33 +244,84 @@ snapshot_marker(void *ud, const char *owner, const char *target, int64_t ms)
 
 struct snapshot {
 	struct buf *out;
+	size_t   stop;                  /* pause once out holds this many bytes */
 	bool     failed;
 };
 
-static void
+static bool
 snapshot_history(void *arg, const struct history_item *it)
 {
 	struct snapshot *sn = arg;
 
-	if (!sn->failed && put_history(sn->out, it) == -1)
+	if (put_history(sn->out, it) == -1)
 		sn->failed = true;
+	return !sn->failed && buf_len(sn->out) < sn->stop;
 }
 
-int
-persist_snapshot(struct server *srv, struct buf *out)
+/* A journal's header and the read markers: the start of every snapshot. */
+static int
+snapshot_head(struct server *srv, struct buf *out)
 {
 	uint8_t h[JOURNAL_HEADER_SIZE];
-	struct snapshot sn = { out, false };
-	size_t avail;
 
-	/* Room for it all at once: the store's bytes are about the records'. */
-	if (buf_reserve(out, history_bytes(srv->history) + history_count(srv->history) * 16 +
-	    4096, &avail) == NULL)
-		return -1;
 	journal_header(h);
 	if (buf_append(out, h, sizeof(h)) == -1 ||
 	    readmarker_walk(srv->markers, snapshot_marker, out) != 0)
 		return -1;
-	history_foreach(srv->history, snapshot_history, &sn);
+	return 0;
+}
+
+int
+persist_snapshot_begin(struct server *srv, struct buf *out)
+{
+	if (snapshot_head(srv, out) == -1)
+		return -1;
+	history_walk_begin(srv->history);
+	srv->journal_drops = true;
+	return 0;
+}
+
+int
+persist_snapshot_step(struct server *srv, struct buf *out, size_t max_bytes)
+{
+	struct snapshot sn = { out, SIZE_MAX, false };
+	bool done;
+
+	if (max_bytes < SIZE_MAX - buf_len(out))
+		sn.stop = buf_len(out) + max_bytes;
+	done = history_walk(srv->history, snapshot_history, &sn);
+	if (sn.failed)
+		return -1;
+	/* Walked to its end: the records from now on replay exactly. */
+	if (done)
+		srv->journal_drops = false;
+	return done ? 1 : 0;
+}
+
+void
+persist_snapshot_end(struct server *srv)
+{
+	history_walk_end(srv->history);
+	srv->journal_drops = false;
+}
+
+static void
+snapshot_item(void *arg, const struct history_item *it)
+{
+	snapshot_history(arg, it);
+}
+
+/* In one go, beside a compaction's walk, which it leaves as it is. */
+int
+persist_snapshot(struct server *srv, struct buf *out)
+{
+	struct snapshot sn = { out, SIZE_MAX, false };
+	size_t avail;
+
+	/* Room for it all at once: the store's bytes are about the records'. */
+	if (buf_reserve(out, history_bytes(srv->history) + history_count(srv->history) * 16 +
+	    4096, &avail) == NULL || snapshot_head(srv, out) == -1)
+		return -1;
+	history_foreach(srv->history, snapshot_item, &sn);
 	return sn.failed ? -1 : 0;
 }

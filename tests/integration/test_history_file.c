@@ -5,7 +5,8 @@
  * gone; a damaged tail is dropped (and logged) and the server starts
  * with what came before it; a file that is not a journal, or one another
  * server has open, stops the server; the file is compacted and stays
- * bounded while state is rewritten over and over.
+ * bounded while state is rewritten over and over; kill -9 in the middle
+ * of a compaction leaves the old file whole.
  */
 #include <errno.h>
 #include <signal.h>
@@ -409,6 +410,108 @@ test_compaction(void **state)
 	hist_clean("compact");
 }
 
+/* The line long_lines() says as its i-th: about 200 bytes, numbered. */
+#define LONG_LINE       "PRIVMSG #keep :long line %06d of a history that is compacted " \
+	"while the server is killed; words to make the record bigger, words to make " \
+	"the record bigger, words to make it bigger"
+
+/*
+ * CHATHISTORY LATEST #keep gives long lines numbered up to some k with
+ * at_least <= k < below, consecutive, in order; returns k.
+ */
+static int
+check_long_tail(struct itest_client *c, int at_least, int below)
+{
+	const char *l;
+	char id[32];
+	int k = -1, n;
+
+	itest_send(c, "CHATHISTORY LATEST #keep * 100");
+	l = itest_expect_next(c, ":" SRV " BATCH +* chathistory #keep");
+	snprintf(id, sizeof(id), "%s", l + strlen(":" SRV " BATCH +"));
+	id[strcspn(id, " ")] = '\0';
+	for (int i = 0; i < 100; i++) {
+		l = itest_expect_next(c, "@batch=%s;time=*;msgid=* :histF!* PRIVMSG #keep :long "
+		    "line * of *", id);
+		n = atoi(strstr(l, ":long line ") + strlen(":long line "));
+		assert_true(k < 0 || n == k + 1);
+		k = n;
+	}
+	itest_expect_next(c, ":" SRV " BATCH -%s", id);
+	assert_true(k >= at_least);
+	assert_true(k < below);
+	return k;
+}
+
+/*
+ * kill -9 in the middle of a compaction of a large history: the server is
+ * stopped (SIGSTOP) as soon as the new file is seen, and killed if it is
+ * still there (half-written), else let go on. A restart finds the old
+ * file whole: the lines written before the flood (a pause lets the
+ * server write them all: under a flood, records may wait a few rounds for
+ * their write), and the flood's as far as they were written, consecutive,
+ * the first one included; and the new file gone.
+ */
+static void
+test_kill9_compacting(void **state)
+{
+	const char *conf = hist_conf("killc", "history_lines = 100000\nhistory_flush_ms = 0\n");
+	struct itest_server *s = itest_server_start_ok(conf);
+	struct itest_client *w = history_user(s, "histF");
+	char tmp[600];
+	/* About 1 MB of records: short of the first compaction (2 MiB). */
+	const int first = 4000;
+	int i;
+	bool killed = false;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.new", hist_path("killc"));
+	/* Under valgrind the same is covered by tests/unit/test_compact.c. */
+	if (itest_slow() > 1) {
+		itest_close(w);
+		itest_server_stop_ok(s);
+		hist_clean("killc");
+		return;
+	}
+	for (i = 0; i < first; i++)
+		itest_send(w, LONG_LINE, i);
+	itest_sync(w);
+	itest_sleep_ms(500);
+	assert_int_equal(access(tmp, F_OK), -1);
+	for (; i < 60000 && !killed; i++) {
+		itest_send(w, LONG_LINE, i);
+		if (i % 2000 == 1999)
+			itest_sync(w);
+		if (i % 50 != 49 || access(tmp, F_OK) != 0)
+			continue;
+		itest_server_signal(s, SIGSTOP);
+		if (access(tmp, F_OK) == 0) {
+			itest_server_signal(s, SIGKILL);
+			killed = true;
+		} else {
+			itest_server_signal(s, SIGCONT);
+		}
+	}
+	assert_true(killed);
+	assert_int_equal(itest_server_wait(s, ITEST_STOP_MS), 128 + SIGKILL);
+	itest_close(w);
+	itest_server_free(s);
+	s = itest_server_start_ok(conf);
+	/* Registered: the file is loaded (the listener is up before that). */
+	w = history_user(s, "histG");
+	assert_int_equal(access(tmp, F_OK), -1);
+	check_long_tail(w, first - 1, i);
+	/* The first line is still there. */
+	itest_send(w, "CHATHISTORY AFTER #keep timestamp=2000-01-01T00:00:00.000Z 1");
+	itest_expect_next(w, ":" SRV " BATCH +* chathistory #keep");
+	itest_expect_next(w, "@batch=*;time=*;msgid=* :histF!* PRIVMSG #keep :long line "
+	    "000000 of *");
+	itest_expect_next(w, ":" SRV " BATCH -*");
+	itest_close(w);
+	itest_server_stop_ok(s);
+	hist_clean("killc");
+}
+
 int
 main(void)
 {
@@ -419,6 +522,7 @@ main(void)
 		itest_unit_test(test_foreign_file),
 		itest_unit_test(test_file_in_use),
 		itest_unit_test(test_compaction),
+		itest_unit_test(test_kill9_compacting),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -20,6 +20,7 @@
 #include "client.h"
 #include "config.h"
 #include "hashq.h"
+#include "history.h"
 #include "log.h"
 #include "server.h"
 
@@ -273,4 +274,47 @@ fake_advance(struct server *srv, unsigned s)
 {
 	server_set_clock(srv, srv->now_wall_ms + (int64_t)s * 1000,
 	    srv->now_ms + (int64_t)s * 1000);
+}
+
+static void
+dump_item(void *arg, const struct history_item *it)
+{
+	struct buf *b = arg;
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "%s|%s|%lld|%s|%.*s|%s|%s|%u|%u\n",
+	    it->target, it->owner ? it->owner : "-", (long long)it->time_ms, it->msgid,
+	    (int)it->len, it->line, it->tags ? it->tags : "-",
+	    it->account ? it->account : "-", it->kind, it->flags);
+
+	assert_int_equal(buf_append(b, line, (size_t)n), 0);
+}
+
+char *
+fake_history_dump(struct server *srv)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b, 0);
+	history_foreach(srv->history, dump_item, &b);
+	assert_int_equal(buf_append(&b, "", 1), 0);
+	s = strdup(buf_data(&b));
+	assert_non_null(s);
+	buf_free(&b);
+	return s;
+}
+
+void
+fake_copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char b[65536];
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(b, 1, sizeof(b), in)) > 0)
+		assert_int_equal(fwrite(b, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
 }

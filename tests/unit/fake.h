@@ -107,4 +107,13 @@ unsigned fake_work(struct server *srv);
 /* Move the server's clocks (wall and monotonic) s seconds forward. */
 void    fake_advance(struct server *srv, unsigned s);
 
+/*
+ * Every item of srv's history store, one line each with all its fields,
+ * oldest first, as a malloc'd string the caller frees: two stores with
+ * the same content give the same string.
+ */
+char   *fake_history_dump(struct server *srv);
+/* Copy the file at from to to, as it is now (a crash's leftovers). */
+void    fake_copy_file(const char *from, const char *to);
+
 #endif

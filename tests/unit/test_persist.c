@@ -258,34 +258,6 @@ test_replay_hostile_history(void **state)
 	fake_free(srv);
 }
 
-/* Every item of a store, one line each, oldest first. */
-static void
-dump_item(void *arg, const struct history_item *it)
-{
-	struct buf *b = arg;
-	char line[1024];
-	int n = snprintf(line, sizeof(line), "%s|%s|%lld|%s|%.*s|%s|%s|%u|%u\n",
-	    it->target, it->owner ? it->owner : "-", (long long)it->time_ms, it->msgid,
-	    (int)it->len, it->line, it->tags ? it->tags : "-",
-	    it->account ? it->account : "-", it->kind, it->flags);
-
-	buf_append(b, line, (size_t)n);
-}
-
-static char *
-dump_history(struct server *srv)
-{
-	struct buf b;
-	char *s;
-
-	buf_init(&b, 0);
-	history_foreach(srv->history, dump_item, &b);
-	buf_append(&b, "", 1);
-	s = strdup(buf_data(&b));
-	buf_free(&b);
-	return s;
-}
-
 /* History items, a redaction, and both replays (journal, snapshot). */
 static void
 test_history_journaled(void **state)
@@ -322,14 +294,14 @@ test_history_journaled(void **state)
 	assert_int_equal(persist_snapshot(srv, &snap), 0);
 	persist_replay(from_snap, buf_data(&snap), buf_len(&snap), &st);
 	assert_int_equal(st.applied, 198);
-	a = dump_history(srv);
+	a = fake_history_dump(srv);
 	assert_non_null(strstr(a, "#chan|-|1700000000001|id1|:nick1!u@h PRIVMSG #chan :message 1|-|-|0|1\n"));
 	assert_non_null(strstr(a, "bob|acct|1700000000000|id0|:nick0!u@h PRIVMSG bob :message 0|+draft/react=x|acct|2|0\n"));
 	assert_null(strstr(a, "|id7|"));
-	b = dump_history(from_log);
+	b = fake_history_dump(from_log);
 	assert_string_equal(a, b);
 	free(b);
-	b = dump_history(from_snap);
+	b = fake_history_dump(from_snap);
 	assert_string_equal(a, b);
 	free(b);
 	free(a);
@@ -398,22 +370,6 @@ load_into(const char *path, struct server *srv, struct persist_stats *st)
 	return (long)n;
 }
 
-/* Copy the file at from to to, as it is now. */
-static void
-copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char b[65536];
-	size_t n;
-
-	assert_non_null(in);
-	assert_non_null(out);
-	while ((n = fread(b, 1, sizeof(b), in)) > 0)
-		assert_int_equal(fwrite(b, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-}
-
 /*
  * Compaction of a real file: markers rewritten until the file passes
  * twice HISTFILE_COMPACT_MIN; at every round the file at path is a whole
@@ -464,8 +420,8 @@ test_histfile_compaction(void **state)
 			struct histfile *hf2;
 
 			interrupted = true;
-			copy_file(path, crash);
-			copy_file(tmp, crash_tmp);
+			fake_copy_file(path, crash);
+			fake_copy_file(tmp, crash_tmp);
 			hf2 = histfile_open(crashed, crash, 0, now, err, sizeof(err));
 			assert_non_null(hf2);
 			assert_true(readmarker_get(crashed->markers, "acct", target) > 0);
