@@ -10,7 +10,7 @@
 #   make bench      benchmark against other servers (tests/bench)
 #   make interop    server links with ircd-hybrid (both directions) and Atheme (root)
 #   make bench-cost server CPU per line of the costliest commands
-#   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY
+#   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY, compaction
 #   make bench-ws   server CPU per message over WebSocket against TCP
 #   make bench-upgrade  pause of a hot upgrade at 10,000 clients
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
@@ -237,7 +237,8 @@ bench-cost: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/cost.py
 
 # The history store: RSS with 100,000 messages kept, server CPU of
-# CHATHISTORY LATEST #chan * 100 (docs/performance.md); about 20 seconds.
+# CHATHISTORY LATEST #chan * 100, and the longest loop round while the
+# journal of 100,000 messages is compacted (docs/performance.md); about 10 to 20 seconds.
 bench-history: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/history.py
 
