@@ -70,9 +70,9 @@ ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o
 DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web
 
 # libFuzzer harnesses: clang, the same warnings, ASan + UBSan; the core
-# objects without the socket shell (main, conn, conn_wait, loop). The compiler line
-# is kept in FUZZ_FLAGS, rewritten only when it changes (FUZZ_CFLAGS), so
-# a new line rebuilds everything with it.
+# objects without the shell (main, conn, conn_wait, conn_upgrade, upgrade,
+# loop). The compiler line is kept in FUZZ_FLAGS, rewritten only when it
+# changes (FUZZ_CFLAGS), so a new line rebuilds everything with it.
 FUZZ_CC     ?= clang
 FUZZ_CFLAGS ?=
 FUZZ_BUILD  := build/fuzz
@@ -82,7 +82,7 @@ FUZZ_CC_LINE := $(FUZZ_CC) $(CSTD) $(WARN) -g -O1 -fno-omit-frame-pointer $(FUZZ
 FUZZ_FLAGS  := $(FUZZ_BUILD)/obj/flags
 FUZZ_SRC    := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
-FUZZ_OBJ    := $(filter-out %/main.o %/conn.o %/conn_wait.o %/loop.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
+FUZZ_OBJ    := $(filter-out %/main.o %/conn.o %/conn_wait.o %/conn_upgrade.o %/upgrade.o %/loop.o,$(SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o))
 
 DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d) $(FUZZ_OBJ:.o=.d) \
