@@ -48,6 +48,8 @@ resolve_path(const char *argv0, char *out, size_t outsz)
 	if (argv0[0] == '/')
 		return snprintf(out, outsz, "%s", argv0) < (int)outsz ? 0 : -1;
 	if (strchr(argv0, '/') != NULL) {
+		while (argv0[0] == '.' && argv0[1] == '/')
+			argv0 += 2;
 		if (getcwd(cwd, sizeof(cwd)) == NULL)
 			return -1;
 		return snprintf(out, outsz, "%s/%s", cwd, argv0) < (int)outsz ? 0 : -1;
