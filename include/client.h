@@ -54,6 +54,8 @@ struct client {
 	unsigned         umodes;
 
 	char             nick[IRC_NICKLEN + 1];     /* "" until NICK */
+	char             uid[10];       /* TS6 UID (ts6.h); "" until linked */
+	time_t           nick_ts;       /* TS6 nick timestamp: set, or last changed */
 	char             pending_nick[IRC_NICKLEN + 1]; /* sent before PASS, not held */
 	char             user[IRC_USERLEN + 1];
 	char             host[IRC_HOSTLEN + 1];     /* peer IP address */

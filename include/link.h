@@ -13,7 +13,8 @@
  *
  * Files: link.c (handshake, state, the end of a link), link_proto.c (the
  * commands of established links), link_peer.c (connecting out:
- * CONNECT, autoconnect with backoff). The registry is network.h.
+ * CONNECT, autoconnect with backoff), link_user.c (this server's users
+ * as the links see them). The registry is network.h.
  */
 #ifndef IRCSERV_LINK_H
 #define IRCSERV_LINK_H
@@ -91,6 +92,15 @@ void    link_lost(struct server *srv, struct client *cli);
 void    link_close(struct server *srv, struct client *cli, const char *reason);
 
 /*
+ * A user of this server registered, changed nick or leaves (reason):
+ * every established link is told (UID or EUID, NICK, QUIT). The user
+ * gets its UID here, in link_user_intro(), when this server has a sid.
+ */
+void    link_user_intro(struct server *srv, struct client *cli);
+void    link_user_nick(struct server *srv, struct client *cli);
+void    link_user_quit(struct server *srv, struct client *cli, const char *reason);
+
+/*
  * SQUIT from an operator here: a direct link is closed; a server farther
  * away is asked to be split by its uplink. reason is shown in the SQUIT.
  */
@@ -131,6 +141,8 @@ void    link_broadcast(struct server *srv, struct client *except,
 /* The commands of an established link (link_proto.c). */
 void    link_proto_dispatch(struct server *srv, struct client *cli,
 	    const struct msg *msg);
+/* Introduce every user of this server on the link l (its burst). */
+void    link_burst_users(struct server *srv, struct client *l);
 /* ERROR from the peer: close the link, saying what it said. */
 void    link_on_error(struct server *srv, struct client *cli, const struct msg *msg);
 /* s and everything behind it leave; one SQUIT to every link but from. */

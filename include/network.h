@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "irc.h"
 
@@ -44,6 +45,7 @@ struct network {
 	                                 * (link_peer.c): plain allocations,
 	                                 * freed with the network */
 	unsigned         link_queued;   /* peers waiting to be connected to */
+	uint64_t         next_uid;      /* ts6_uid_make() number of the next UID */
 };
 
 /* A network of just this server. Caller frees with network_free(). */

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "history.h"
 #include "crypto.h"
+#include "link.h"
 #include "log.h"
 #include "mode.h"
 #include "monitor.h"
@@ -176,6 +177,7 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	reply_common_kept(srv, cli, true, line, n, HISTORY_NICK);
+	link_user_nick(srv, cli);
 	if (!recase)
 		monitor_notify(srv, cli, true);
 }

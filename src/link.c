@@ -28,7 +28,7 @@
  * What we offer in CAPAB. TS6 makes QS and ENCAP mandatory, so a peer
  * that does not list them (hybrid 8.2 does not) has them all the same.
  */
-#define LINK_CAPAB      "QS ENCAP EX IE TB EOB"
+#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID"
 
 static const struct {
 	const char *name;
@@ -187,7 +187,10 @@ server_refusal(struct server *srv, struct client *cli, const char *name,
 	return NULL;
 }
 
-/* Every server we know but the new peer, uplinks first; then a PING. */
+/*
+ * Every server we know but the new peer, uplinks first; this server's
+ * users; then a PING.
+ */
 static void
 send_burst(struct server *srv, struct client *cli)
 {
@@ -200,6 +203,7 @@ send_burst(struct server *srv, struct client *cli)
 		reply_send(cli, ":%s SID %s %u %s + :%s", s->uplink->sid, s->name,
 		    s->hops + 1, s->sid, s->desc);
 	}
+	link_burst_users(srv, cli);
 	/* Its PONG marks the end of the peer's reading of our burst. */
 	reply_send(cli, "PING :%s", net->me.sid);
 }

@@ -9,6 +9,7 @@
 #include "client.h"
 #include "history.h"
 #include "irc.h"
+#include "link.h"
 #include "log.h"
 #include "monitor.h"
 #include "reply.h"
@@ -19,6 +20,7 @@ void
 user_register(struct server *srv, struct client *cli)
 {
 	client_set_registered(cli);
+	link_user_intro(srv, cli);
 	log_msg(&srv->log, LOG_INFO, "registered %s!%s@%s", cli->nick, cli->user,
 	    cli->host);
 	monitor_notify(srv, cli, true);
@@ -37,6 +39,8 @@ user_quit(struct server *srv, struct client *cli)
 	n = reply_format_from(line, cli, "QUIT :%s",
 	    cli->close_reason != NULL ? cli->close_reason : "Connection closed");
 	reply_common_kept(srv, cli, false, line, n, HISTORY_QUIT);
+	link_user_quit(srv, cli, cli->close_reason != NULL ? cli->close_reason :
+	    "Connection closed");
 	monitor_notify(srv, cli, false);
 	whowas_add(srv->whowas, cli, srv->now);
 	client_uncount(cli);

@@ -315,18 +315,29 @@ test_handshake_refusals(void **state)
 	itest_server_stop_ok(a.s);
 }
 
-/* A fake server that passed the handshake; the burst is read. */
+/*
+ * A fake server that passed the handshake with capab; its burst is read
+ * up to the servers, the users are left queued.
+ */
+static struct itest_client *
+fake_linked_capab(struct node *a, const char *capab)
+{
+	struct itest_client *f = fake_server(a, LINK_PW, "9ZZ", capab, "fake.test");
+
+	itest_expect_next(f, "PASS " LINK_PW " TS 6 :1AA");
+	itest_expect_next(f, "CAPAB :*QS*ENCAP*EUID*");
+	itest_expect_next(f, "SERVER irc.a.test 1 1AA + :*");
+	itest_expect_next(f, ":1AA SVINFO 6 6 0 :*");
+	return f;
+}
+
+/* The same, its whole burst read; without EUID. */
 static struct itest_client *
 fake_linked(struct node *a)
 {
-	struct itest_client *f = fake_server(a, LINK_PW, "9ZZ", "QS ENCAP EX IE",
-	    "fake.test");
+	struct itest_client *f = fake_linked_capab(a, "QS ENCAP EX IE");
 
-	itest_expect_next(f, "PASS " LINK_PW " TS 6 :1AA");
-	itest_expect_next(f, "CAPAB :*QS*ENCAP*");
-	itest_expect_next(f, "SERVER irc.a.test 1 1AA + :*");
-	itest_expect_next(f, ":1AA SVINFO 6 6 0 :*");
-	itest_expect_next(f, "PING :1AA");
+	itest_skip_to(f, "PING :1AA");
 	itest_send(f, "SVINFO 6 6 0 :%lld", (long long)time(NULL));
 	itest_send(f, ":9ZZ PONG fake.test :1AA");
 	return f;
@@ -420,6 +431,44 @@ test_link_timeouts(void **state)
 	itest_server_stop_ok(a.s);
 }
 
+/* This server's users reach the links: burst, registration, NICK, QUIT. */
+static void
+test_users_reach_links(void **state)
+{
+	struct node a;
+	struct itest_client *f, *e, *alice, *bob;
+	char blk[512], uid[16];
+	const char *line;
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
+	alice = node_user(&a, "alice");
+	/* hybrid's UID: nick hops ts umodes user host realhost ip uid account. */
+	f = fake_linked_capab(&a, "QS ENCAP");
+	itest_expect_next(f, ":1AA UID alice 1 * +* alice 127.0.0.1 127.0.0.1 "
+	    "127.0.0.1 1AA?????? * :alice");
+	itest_expect_next(f, "PING :1AA");
+	bob = node_user(&a, "bob");
+	line = itest_expect_next(f, ":1AA UID bob 1 * +* bob 127.0.0.1 127.0.0.1 "
+	    "127.0.0.1 1AA?????? * :bob");
+	snprintf(uid, sizeof(uid), "%.9s", strstr(line, " 1AA") + 1);
+	assert_true(strlen(uid) == 9 && strcmp(uid, "1AAAAAAAA") != 0);
+	itest_send(bob, "NICK bobby");
+	itest_expect_next(f, ":%s NICK bobby :*", uid);
+	itest_send(bob, "QUIT :bye now");
+	itest_expect_next(f, ":%s QUIT :*bye now*", uid);
+	/* EUID to a peer that offers it: ip, uid, then realhost and account. */
+	itest_close(f);
+	e = fake_linked_capab(&a, "QS ENCAP EUID");
+	itest_expect_next(e, ":1AA EUID alice 1 * +* alice 127.0.0.1 127.0.0.1 "
+	    "1AAAAAAAA 127.0.0.1 * :alice");
+	itest_expect_next(e, "PING :1AA");
+	itest_close(alice);
+	itest_expect_next(e, ":1AAAAAAAA QUIT :*");
+	itest_server_stop_ok(a.s);
+}
+
 int
 main(void)
 {
@@ -431,6 +480,7 @@ main(void)
 		itest_unit_test(test_fake_server_protocol),
 		itest_unit_test(test_burst_beyond_limit),
 		itest_unit_test(test_link_timeouts),
+		itest_unit_test(test_users_reach_links),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));

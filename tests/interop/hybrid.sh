@@ -1,7 +1,8 @@
 #!/bin/sh
 # Server-link interop with ircd-hybrid 8.2 (the Debian package): ircserv
 # links to hybrid, then hybrid links to ircserv; each time both sides'
-# LINKS must show the other. Runs in a private network and mount
+# LINKS must show the other, and hybrid's WHOIS must show a user of
+# ircserv on irc.a.test (from the burst, then from a registration). Runs in a private network and mount
 # namespace (root and unshare needed), where /etc/resolv.conf points at
 # tests/bench/nodns.c so hybrid's lookups of client addresses fail at once.
 # hybrid runs as nobody (it refuses root). Usage (from the top directory):
@@ -129,10 +130,61 @@ sys.exit(1)
 EOP
 }
 
+# Keep a user called $2 registered on port $1 for 60 s (background).
+hold_user() {
+	python3 - "$1" "$2" <<'EOP' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
+s.sendall(("NICK %s\r\nUSER %s 0 * :held user\r\n" % (sys.argv[2], sys.argv[2])).encode())
+end = time.time() + 60
+while time.time() < end:
+    try:
+        d = s.recv(4096)
+        if not d: break
+        if b"PING :" in d:
+            s.sendall(b"PONG :" + d.split(b"PING :")[1].split(b"\r\n")[0] + b"\r\n")
+    except socket.timeout:
+        pass
+EOP
+	PIDS="$PIDS $!"
+}
+
+# WHOIS $2 from a user on port $1 must name server $3 (312), within 15 s.
+whois_on() {
+	python3 - "$1" "$2" "$3" <<'EOP'
+import socket, sys, time
+port, nick, server = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+end = time.time() + 15
+while time.time() < end:
+    s = socket.create_connection(("127.0.0.1", port), timeout=2)
+    s.sendall(b"NICK whoisp\r\nUSER w 0 * :w\r\nWHOIS " + nick.encode() + b"\r\n")
+    out, t0 = b"", time.time()
+    while time.time() - t0 < 3 and b" 318 " not in out:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            break
+        if not d: break
+        out += d
+        if b"PING :" in d:
+            s.sendall(b"PONG :" + d.split(b"PING :")[1].split(b"\r\n")[0] + b"\r\n")
+            s.sendall(b"WHOIS " + nick.encode() + b"\r\n")
+    s.close()
+    for l in out.decode(errors="replace").split("\r\n"):
+        w = l.split()
+        if len(w) > 4 and w[1] == "312" and w[3] == nick and w[4] == server:
+            print(l); sys.exit(0)
+    time.sleep(0.5)
+sys.exit(1)
+EOP
+}
+
 check() {
 	# hybrid's PONG to our PING ends its burst as ircserv sees it.
 	if links_show $HYBRID_PORT irc.a.test && links_show $CLIENT_PORT hybrid.test &&
-	    grep -q "link hybrid.test: end of burst" "$RUN/ircserv.log"; then
+	    grep -q "link hybrid.test: end of burst" "$RUN/ircserv.log" &&
+	    whois_on $HYBRID_PORT early irc.a.test && { hold_user $CLIENT_PORT late$2; true; } &&
+	    whois_on $HYBRID_PORT late$2 irc.a.test; then
 		echo "interop: $1: ok"
 	else
 		echo "interop: $1: FAILED"; sleep 1; for f in "$RUN/ircserv.log" "$RUN/hybrid.log"; do echo "== $f"; tail -n 20 "$f"; done
@@ -142,9 +194,13 @@ check() {
 
 write_confs yes no
 start
-check "ircserv connects to hybrid"
+sleep 0.3
+hold_user $CLIENT_PORT early
+check "ircserv connects to hybrid" 1
 stop
 write_confs no yes
 start
-check "hybrid connects to ircserv"
+sleep 0.3
+hold_user $CLIENT_PORT early
+check "hybrid connects to ircserv" 2
 stop

@@ -1,0 +1,93 @@
+/*
+ * The users of this server as the links see them (link.h): each gets a
+ * UID (ts6.h) once this server has a sid, is introduced in every burst
+ * and when it registers, and its nick changes and its leaving are passed
+ * on. The form of an introduction follows the peer: EUID when it offers
+ * the EUID capability, else hybrid's UID with realhost and account.
+ */
+#include "link.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "network.h"
+#include "reply.h"
+#include "server.h"
+#include "ts6.h"
+
+/* cli's UID, given now if it has none; "" while this server has no sid. */
+static const char *
+uid_of(struct server *srv, struct client *cli)
+{
+	struct network *net = srv->net;
+
+	if (cli->uid[0] == '\0' && net->me.sid[0] != '\0')
+		ts6_uid_make(cli->uid, net->me.sid, net->next_uid++);
+	return cli->uid;
+}
+
+/* Introduce u, a user of this server, on the link l. */
+static void
+send_user(struct server *srv, struct client *l, struct client *u)
+{
+	const char *sid = srv->net->me.sid, *acct = u->account[0] ? u->account : "*";
+	const char *ip = client_ip(u);
+	char umodes[8];
+
+	client_umode_string(u, umodes);
+	/* An address starting with ':' would read as the last parameter. */
+	if (ip[0] == ':')
+		ip = u->host;
+	if (l->link->caps & LINK_CAP_EUID)
+		reply_send(l, ":%s EUID %s 1 %lld %s %s %s %s %s %s %s :%s", sid,
+		    u->nick, (long long)u->nick_ts, umodes, u->user, u->host, ip,
+		    uid_of(srv, u), u->host, acct, u->realname ? u->realname : "");
+	else
+		reply_send(l, ":%s UID %s 1 %lld %s %s %s %s %s %s %s :%s", sid,
+		    u->nick, (long long)u->nick_ts, umodes, u->user, u->host, u->host,
+		    ip, uid_of(srv, u), acct, u->realname ? u->realname : "");
+}
+
+static bool
+is_our_user(const struct client *cli)
+{
+	return client_is_registered(cli) && cli->link == NULL;
+}
+
+void
+link_burst_users(struct server *srv, struct client *l)
+{
+	/* One line per user of this server: the burst is that big anyway. */
+	for (struct client *u = srv->clients; u != NULL; u = u->next)
+		if (is_our_user(u))
+			send_user(srv, l, u);
+}
+
+void
+link_user_intro(struct server *srv, struct client *cli)
+{
+	cli->nick_ts = srv->now;
+	if (uid_of(srv, cli)[0] == '\0')
+		return;
+	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
+		send_user(srv, s->via, cli);
+}
+
+void
+link_user_nick(struct server *srv, struct client *cli)
+{
+	cli->nick_ts = srv->now;
+	if (cli->uid[0] != '\0')
+		link_broadcast(srv, NULL, ":%s NICK %s :%lld", cli->uid, cli->nick,
+		    (long long)cli->nick_ts);
+}
+
+void
+link_user_quit(struct server *srv, struct client *cli, const char *reason)
+{
+	/* Users of other servers leave by their server's word, not ours. */
+	if (cli->uid[0] != '\0' && cli->link == NULL &&
+	    strncmp(cli->uid, srv->net->me.sid, TS6_SID_LEN) == 0)
+		link_broadcast(srv, NULL, ":%s QUIT :%s", cli->uid, reason);
+}
