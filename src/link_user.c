@@ -35,6 +35,9 @@ send_user(struct server *srv, struct client *l, struct client *u)
 	const char *ip = client_ip(u);
 	char umodes[8];
 
+	/* A user restored by a hot upgrade has no nick timestamp saved. */
+	if (u->nick_ts == 0)
+		u->nick_ts = u->signon ? u->signon : srv->now;
 	client_umode_string(u, umodes);
 	/* An address starting with ':' would read as the last parameter. */
 	if (ip[0] == ':')
