@@ -99,6 +99,9 @@ void    link_close(struct server *srv, struct client *cli, const char *reason);
 void    link_user_intro(struct server *srv, struct client *cli);
 void    link_user_nick(struct server *srv, struct client *cli);
 void    link_user_quit(struct server *srv, struct client *cli, const char *reason);
+/* A user of this server set or cleared a user mode bit, or went away or back. */
+void    link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on);
+void    link_user_away(struct server *srv, struct client *cli);
 
 /*
  * SQUIT from an operator here: a direct link is closed; a server farther

@@ -138,6 +138,7 @@ client_set_umode(struct client *cli, unsigned bit, bool on)
 	cli->umodes = on ? cli->umodes | bit : cli->umodes & ~bit;
 	if (is_counted(cli))
 		count_modes(cli, bit, on ? 1 : -1);
+	link_user_mode(cli->srv, cli, bit, on);
 }
 
 void

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "hmap.h"
 #include "mask.h"
+#include "link.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -101,8 +102,10 @@ cmd_away(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, RPL_NOWAWAY);
 	else
 		reply_numeric(srv, cli, RPL_UNAWAY);
-	if (copy || was_away)
+	if (copy || was_away) {
 		away_notify(srv, cli);
+		link_user_away(srv, cli);
+	}
 }
 
 void

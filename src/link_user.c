@@ -61,10 +61,44 @@ is_our_user(const struct client *cli)
 void
 link_burst_users(struct server *srv, struct client *l)
 {
-	/* One line per user of this server: the burst is that big anyway. */
-	for (struct client *u = srv->clients; u != NULL; u = u->next)
-		if (is_our_user(u))
-			send_user(srv, l, u);
+	/* A line or two per user of this server: the burst is that big anyway. */
+	for (struct client *u = srv->clients; u != NULL; u = u->next) {
+		if (!is_our_user(u))
+			continue;
+		send_user(srv, l, u);
+		if (u->away != NULL)
+			reply_send(l, ":%s AWAY :%s", u->uid, u->away);
+	}
+}
+
+void
+link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on)
+{
+	static const struct {
+		unsigned bit;
+		char letter;
+	} letters[] = {
+		{ UMODE_INVISIBLE, 'i' }, { UMODE_OPER, 'o' }, { UMODE_WALLOPS, 'w' },
+		{ UMODE_BOT, 'B' },
+	};
+
+	if (cli->uid[0] == '\0' || !is_our_user(cli))
+		return;
+	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
+		if (letters[i].bit == bit)
+			link_broadcast(srv, NULL, ":%s MODE %s :%c%c", cli->uid,
+			    cli->uid, on ? '+' : '-', letters[i].letter);
+}
+
+void
+link_user_away(struct server *srv, struct client *cli)
+{
+	if (cli->uid[0] == '\0' || !is_our_user(cli))
+		return;
+	if (cli->away != NULL)
+		link_broadcast(srv, NULL, ":%s AWAY :%s", cli->uid, cli->away);
+	else
+		link_broadcast(srv, NULL, ":%s AWAY", cli->uid);
 }
 
 void

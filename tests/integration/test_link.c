@@ -464,6 +464,18 @@ test_users_reach_links(void **state)
 	itest_expect_next(e, ":1AA EUID alice 1 * +* alice 127.0.0.1 127.0.0.1 "
 	    "1AAAAAAAA 127.0.0.1 * :alice");
 	itest_expect_next(e, "PING :1AA");
+	/* Away and user modes follow, and an away user is away in a burst. */
+	itest_send(alice, "AWAY :at lunch");
+	itest_expect_next(e, ":1AAAAAAAA AWAY :at lunch");
+	itest_close(e);
+	e = fake_linked_capab(&a, "QS ENCAP EUID");
+	itest_expect_next(e, ":1AA EUID alice *");
+	itest_expect_next(e, ":1AAAAAAAA AWAY :at lunch");
+	itest_expect_next(e, "PING :1AA");
+	itest_send(alice, "MODE alice +w");
+	itest_expect_next(e, ":1AAAAAAAA MODE 1AAAAAAAA :+w");
+	itest_send(alice, "AWAY");
+	itest_expect_next(e, ":1AAAAAAAA AWAY");
 	itest_close(alice);
 	itest_expect_next(e, ":1AAAAAAAA QUIT :*");
 	itest_server_stop_ok(a.s);
