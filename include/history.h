@@ -127,7 +127,8 @@ struct history_query {
 enum history_change {
 	HISTORY_ADDED,
 	HISTORY_DROPPED,                /* pushed out by a bound */
-	HISTORY_REMOVED                 /* history_remove() (redaction) */
+	HISTORY_REMOVED,                /* history_remove() (redaction) */
+	HISTORY_CLEARED                 /* history_clear(): its target's name is taken */
 };
 
 typedef void history_observer(void *arg, enum history_change change,
@@ -227,6 +228,23 @@ void    history_walk_end(struct history *h);
  */
 bool    history_drop(struct history *h, const char *target, const char *owner,
 	    const char *msgid);
+
+/*
+ * Remove every item of (target, owner), each reported as HISTORY_CLEARED:
+ * the history a channel that is gone left under a name another channel
+ * is renamed to. Returns how many were removed.
+ */
+size_t  history_clear(struct history *h, const char *target, const char *owner);
+
+/*
+ * A channel renamed (draft/channel-rename): the items of channel from are
+ * kept under to from now on (names compare under the casemapping, so a
+ * change of case only changes the name given). Items to holds already
+ * come after them, as if added later; the line bound then drops the
+ * oldest. The lines themselves keep the name they were relayed with.
+ * Returns 0, or -1 when out of memory (nothing changed).
+ */
+int     history_rename(struct history *h, const char *from, const char *to);
 
 /* Items and bytes held now (the second counts toward limits.bytes). */
 size_t  history_count(const struct history *h);

@@ -36,6 +36,7 @@ enum journal_type {
 	JOURNAL_HISTORY_ADD     = 16,   /* history entry (persist.c has the body) */
 	JOURNAL_HISTORY_DEL     = 17,   /* history entry redacted or removed */
 	JOURNAL_HISTORY_DROP    = 18,   /* history entry dropped by a bound */
+	JOURNAL_HISTORY_RENAME  = 19,   /* a channel's history under a new name */
 };
 
 /*

@@ -26,6 +26,12 @@ void    persist_marker(struct server *srv, const char *owner, const char *target
 	    int64_t ms);
 
 /*
+ * Channel from was renamed to (history_rename() done): append its record
+ * to srv->journal (nothing when NULL). A replay renames the history there.
+ */
+void    persist_rename(struct server *srv, const char *from, const char *to);
+
+/*
  * From now on, journal the changes of srv->history (items added, items
  * removed by a redaction) through its observer. Items dropped by a bound
  * are not journaled: a replay drops them again under the same bounds.
@@ -74,10 +80,18 @@ int     persist_snapshot(struct server *srv, struct buf *out);
  * and one it has not yet visited is missing from the snapshot, so a
  * replay's own bounds cannot be relied on to drop the same items.
  *
+ * A channel renamed in the middle (persist_rename()) would leave its
+ * items under two names in the snapshot, and the records in between
+ * could mix them up with those of another channel: such a snapshot is
+ * taken again.
+ *
  * Begin returns 0 or -1 (out of memory); a step returns 1 when the
- * snapshot is complete, 0 when items are left, -1 when out of memory.
+ * snapshot is complete, 0 when items are left, -1 when out of memory,
+ * PERSIST_SNAPSHOT_AGAIN when a rename came: end it and begin again.
  * persist_snapshot_end() abandons a snapshot (nothing if none is under way).
  */
+#define PERSIST_SNAPSHOT_AGAIN  2
+
 int     persist_snapshot_begin(struct server *srv, struct buf *out);
 int     persist_snapshot_step(struct server *srv, struct buf *out, size_t max_bytes);
 void    persist_snapshot_end(struct server *srv);

@@ -55,6 +55,7 @@ struct server {
 					   NULL: memory only. The shell's */
 	bool             journal_drops; /* journal bound drops too: a snapshot
 					   is being taken in slices (persist.h) */
+	bool             snapshot_again; /* a rename came in the middle of it */
 	struct whowas   *whowas;        /* nicks that left or changed */
 	struct history  *history;       /* CHATHISTORY: messages and channel events */
 	struct limits   *limits;        /* connections per IP */

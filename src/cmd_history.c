@@ -194,6 +194,38 @@ replay_multiline(struct server *srv, struct client *cli, const struct history_it
 	reply_send_tagged(cli, outer, "%s BATCH -%s", src, id);
 }
 
+/*
+ * A channel's line kept from before a rename (draft/channel-rename) names
+ * the channel as it was called then: it is replayed with the name now
+ * (it->target), so that the client files it under the channel it asked
+ * about. line holds len bytes, ":source COMMAND channel ..."; returns the
+ * new length (at most room), or len when nothing changes.
+ */
+static size_t
+renamed_line(const struct history_item *it, char *line, size_t len, size_t room)
+{
+	char name[IRC_CHANNELLEN + 1], *cmd, *param, *end;
+	size_t plen, tlen = strlen(it->target);
+
+	/* QUIT and NICK name no channel; direct messages are not renamed. */
+	if (it->owner != NULL || it->kind == HISTORY_QUIT || it->kind == HISTORY_NICK ||
+	    (cmd = memchr(line, ' ', len)) == NULL ||
+	    (param = memchr(cmd + 1, ' ', len - (size_t)(cmd + 1 - line))) == NULL)
+		return len;
+	param++;
+	end = memchr(param, ' ', len - (size_t)(param - line));
+	plen = (size_t)((end ? end : line + len) - param);
+	if (plen >= sizeof(name) || len - plen + tlen > room)
+		return len;
+	memcpy(name, param, plen);
+	name[plen] = '\0';
+	if (casemap_cmp(name, it->target) == 0)
+		return len;
+	memmove(param + tlen, param + plen, len - (size_t)(param - line) - plen);
+	memcpy(param, it->target, tlen);
+	return len - plen + tlen;
+}
+
 /* Send one kept item to cli as it was relayed, with its msgid and time. */
 static void
 replay(struct server *srv, struct client *cli, const struct history_item *it,
@@ -211,6 +243,7 @@ replay(struct server *srv, struct client *cli, const struct history_item *it,
 	snprintf(tag, sizeof(tag), "batch=%s", batch);
 
 	memcpy(line, it->line, len);
+	len = renamed_line(it, line, len, IRC_LINE_MAX - 2);
 	line[len++] = '\r';
 	line[len++] = '\n';
 	relay_item(srv, &r, it, line, len);

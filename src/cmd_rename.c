@@ -15,9 +15,12 @@
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
+#include "history.h"
 #include "hmap.h"
+#include "log.h"
 #include "msg.h"
 #include "numeric.h"
+#include "persist.h"
 #include "reply.h"
 #include "server.h"
 
@@ -107,6 +110,24 @@ rename_fallback(struct server *srv, struct client *to, struct channel *chan,
 	cmd_channel_send_join_burst(srv, to, chan);
 }
 
+/*
+ * The channel's history goes with it: CHATHISTORY on the new name gives
+ * the messages from before. What a channel that is gone left under the
+ * new name is not this channel's, and goes.
+ */
+static void
+rename_history(struct server *srv, const char *old, const char *name, bool case_only)
+{
+	if (!case_only)
+		history_clear(srv->history, name, NULL);
+	if (history_rename(srv->history, old, name) == -1) {
+		log_msg(&srv->log, LOG_ERROR, "RENAME %s %s: out of memory, the history stays "
+		    "under the old name", old, name);
+		return;
+	}
+	persist_rename(srv, old, name);
+}
+
 void
 cmd_rename(struct server *srv, struct client *cli, const struct msg *msg)
 {
@@ -130,6 +151,7 @@ cmd_rename(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	chan->renamed_ms = srv->now_ms;
 	case_only = casemap_cmp(old, chan->name) == 0;
+	rename_history(srv, old, chan->name, case_only);
 	/* The spec: the server's RENAME always has the reason, maybe empty. */
 	relay_init(&r, srv, cli, line, reply_format_from(line, cli, "RENAME %s %s :%.*s",
 	    old, chan->name, (int)msg_utf8_cut(reason, IRC_KICKLEN), reason), NULL);

@@ -312,8 +312,12 @@ copy_new(struct histfile *hf)
 static void
 compact_abandon(struct histfile *hf, const char *why, int64_t now)
 {
-	log_msg(&hf->srv->log, now >= 0 ? LOG_ERROR : LOG_INFO, "history file %s: compaction "
-	    "abandoned: %s", hf->path, why);
+	/* A rename in the middle: not a failure, and the next round starts again. */
+	bool again = hf->srv->snapshot_again;
+
+	log_msg(&hf->srv->log, now >= 0 && !again ? LOG_ERROR : LOG_INFO, "history file %s: "
+	    "compaction abandoned: %s", hf->path, again ? "a channel was renamed, starting "
+	    "again" : why);
 	close(hf->cfd);
 	unlink(hf->tmp_path);
 	hf->cfd = -1;
@@ -323,7 +327,7 @@ compact_abandon(struct histfile *hf, const char *why, int64_t now)
 	hf->walking = false;
 	buf_free(&hf->snap);
 	buf_free(&hf->tail);
-	hf->compact_at = now + COMPACT_RETRY_MS;
+	hf->compact_at = again ? now : now + COMPACT_RETRY_MS;
 }
 
 /*
@@ -357,7 +361,7 @@ compact_start(struct histfile *hf, int64_t now)
 /*
  * A slice of the snapshot, when little of it waits to be written; once it
  * is complete, the records made meanwhile follow it. Returns false when
- * out of memory.
+ * out of memory, or when the snapshot must be taken again (a rename).
  */
 static bool
 compact_walk(struct histfile *hf)

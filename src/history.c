@@ -569,6 +569,83 @@ history_drop(struct history *h, const char *target, const char *owner, const cha
 }
 
 size_t
+history_clear(struct history *h, const char *target, const char *owner)
+{
+	struct htarget *t = history_target_find(h, target, owner);
+	size_t n = 0;
+
+	/* The target goes with its last item. */
+	for (uint32_t left = t ? t->count : 0; left > 0; left--, n++)
+		ent_remove(h, ring_at(t, 0), HISTORY_CLEARED);
+	return n;
+}
+
+/* Give t the key (and name) to; -1 when out of memory (t as it was). */
+static int
+target_rekey(struct history *h, struct htarget *t, const char *to)
+{
+	char *key = strdup(to), *old = t->key;
+
+	if (key == NULL)
+		return -1;
+	hmap_del(h->targets, old);
+	if (hmap_put(h->targets, key, t) == -1) {
+		/* The slot just freed takes the old key back without growing. */
+		hmap_put(h->targets, old, t);
+		free(key);
+		return -1;
+	}
+	t->key = key;
+	t->name = key;
+	free(old);
+	return 0;
+}
+
+/* Put the items of from in front of those of into; from goes. */
+static int
+target_merge(struct history *h, struct htarget *from, struct htarget *into)
+{
+	uint32_t n = from->count + into->count, cap = RING_MIN;
+	struct hent **r;
+
+	while (cap < n)
+		cap *= 2;
+	if ((r = malloc(cap * sizeof(*r))) == NULL)
+		return -1;
+	for (uint32_t i = 0; i < from->count; i++) {
+		r[i] = ring_at(from, i);
+		r[i]->t = into;
+	}
+	for (uint32_t i = 0; i < into->count; i++)
+		r[from->count + i] = ring_at(into, i);
+	free(into->ring);
+	into->ring = r;
+	into->head = 0;
+	into->cap = cap;
+	into->count = n;
+	if (from->last_msg_ms > into->last_msg_ms)
+		into->last_msg_ms = from->last_msg_ms;
+	from->count = 0;
+	target_drop(h, from);
+	while (into->count > h->lim.lines)
+		ent_remove(h, ring_at(into, 0), HISTORY_DROPPED);
+	return 0;
+}
+
+int
+history_rename(struct history *h, const char *from, const char *to)
+{
+	struct htarget *t = history_target_find(h, from, NULL);
+	struct htarget *into = history_target_find(h, to, NULL);
+
+	if (t == NULL)
+		return 0;
+	if (into != NULL && into != t)
+		return target_merge(h, t, into);
+	return target_rekey(h, t, to);
+}
+
+size_t
 history_count(const struct history *h)
 {
 	return h->count;

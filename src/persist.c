@@ -95,7 +95,8 @@ on_history(void *arg, enum history_change change, const struct history_item *it)
 		return;
 	if (change == HISTORY_ADDED) {
 		rc = put_history(srv->journal, it);
-	} else if (change == HISTORY_DROPPED) {
+	} else if (change == HISTORY_DROPPED || change == HISTORY_CLEARED) {
+		/* One item of one target: a DEL would take the msgid's every copy. */
 		journal_begin(&e, srv->journal, JOURNAL_HISTORY_DROP);
 		journal_put_str(&e, it->target);
 		journal_put_str(&e, it->owner ? it->owner : "");
@@ -108,6 +109,22 @@ on_history(void *arg, enum history_change change, const struct history_item *it)
 	}
 	if (rc == -1)
 		log_msg(&srv->log, LOG_ERROR, "history journal: out of memory, a change is not kept");
+}
+
+void
+persist_rename(struct server *srv, const char *from, const char *to)
+{
+	struct journal_enc e;
+
+	if (srv->journal_drops)
+		srv->snapshot_again = true;
+	if (srv->journal == NULL)
+		return;
+	journal_begin(&e, srv->journal, JOURNAL_HISTORY_RENAME);
+	journal_put_str(&e, from);
+	journal_put_str(&e, to);
+	if (journal_end(&e) < 0)
+		log_msg(&srv->log, LOG_ERROR, "history journal: out of memory, a rename is not kept");
 }
 
 void
@@ -188,6 +205,19 @@ apply_history_drop(struct server *srv, struct journal_rec *rec)
 	return true;
 }
 
+/* A channel's history under its new name. */
+static bool
+apply_history_rename(struct server *srv, struct journal_rec *rec)
+{
+	char from[PERSIST_NAME_MAX], to[PERSIST_NAME_MAX];
+
+	journal_get_str(rec, from, sizeof(from));
+	journal_get_str(rec, to, sizeof(to));
+	if (!journal_rec_ok(rec) || from[0] == '\0' || to[0] == '\0')
+		return false;
+	return history_rename(srv->history, from, to) == 0;
+}
+
 enum journal_header_check
 persist_replay(struct server *srv, const void *data, size_t len, struct persist_stats *st)
 {
@@ -220,6 +250,9 @@ persist_replay(struct server *srv, const void *data, size_t len, struct persist_
 			break;
 		case JOURNAL_HISTORY_DROP:
 			ok = apply_history_drop(srv, &rec);
+			break;
+		case JOURNAL_HISTORY_RENAME:
+			ok = apply_history_rename(srv, &rec);
 			break;
 		default:
 			st->skipped++;
@@ -278,6 +311,7 @@ persist_snapshot_begin(struct server *srv, struct buf *out)
 		return -1;
 	history_walk_begin(srv->history);
 	srv->journal_drops = true;
+	srv->snapshot_again = false;
 	return 0;
 }
 
@@ -287,6 +321,8 @@ persist_snapshot_step(struct server *srv, struct buf *out, size_t max_bytes)
 	struct snapshot sn = { out, SIZE_MAX, false };
 	bool done;
 
+	if (srv->snapshot_again)
+		return PERSIST_SNAPSHOT_AGAIN;
 	if (max_bytes < SIZE_MAX - buf_len(out))
 		sn.stop = buf_len(out) + max_bytes;
 	done = history_walk(srv->history, snapshot_history, &sn);
@@ -302,7 +338,7 @@ void
 persist_snapshot_end(struct server *srv)
 {
 	history_walk_end(srv->history);
-	srv->journal_drops = false;
+	srv->journal_drops = srv->snapshot_again = false;
 }
 
 static void

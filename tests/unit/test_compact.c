@@ -1,7 +1,8 @@
 /*
  * Unit tests of the snapshot taken in slices (persist_snapshot_begin(),
  * _step(); history_walk()): the history store changes between the slices
- * (items added, dropped by every bound, redacted, whole targets gone),
+ * (items added, dropped by every bound, redacted, whole targets gone,
+ * channels renamed),
  * and the new file a compaction writes (the snapshot, then the records
  * made since it began) must replay to exactly the store's content. So
  * must the old file, which gets the same records. Then histfile.c's
@@ -96,6 +97,23 @@ story_redact(struct story *s, unsigned first)
 	history_remove(s->srv->history, msgid);
 }
 
+/*
+ * Rename one channel to another's name, as RENAME does (that one's items
+ * go first); its history goes with it.
+ */
+static void
+story_rename(struct story *s)
+{
+	char from[16], to[16];
+	uint32_t r = rnd(&s->seed);
+
+	snprintf(from, sizeof(from), "#c%u", r % 3);
+	snprintf(to, sizeof(to), "#c%u", (r % 3 + 1 + (r >> 4) % 2) % 3);
+	history_clear(s->srv->history, to, NULL);
+	assert_int_equal(history_rename(s->srv->history, from, to), 0);
+	persist_rename(s->srv, from, to);
+}
+
 /* The bounds of both servers: every one of them drops now and then. */
 static const struct history_limits limits = { 5, 4000, 40000 };
 
@@ -128,10 +146,10 @@ replayed(const void *data, size_t len)
  * One compaction, the store changing between slices of slice bytes: the
  * snapshot plus the records made since it began replays to the store's
  * content, as does the old journal. Returns the slices it took; adds the
- * items compared to *items.
+ * items compared to *items, and the snapshots taken again to *agains.
  */
 static unsigned
-run_story(uint32_t seed, size_t slice, size_t *items)
+run_story(uint32_t seed, size_t slice, size_t *items, unsigned *agains)
 {
 	struct story s = { .srv = story_server(), .seed = seed, .now = 1000000 };
 	struct buf old, nf;
@@ -166,7 +184,9 @@ run_story(uint32_t seed, size_t slice, size_t *items)
 			story_redact(&s, s.next_id - s.next_id / 8);
 		else if (r < 14)
 			s.now += 1500;  /* the next adds drop by age */
-		else if (r < 15) {
+		else if (r < 15 && rnd(&s.seed) % 2)
+			story_rename(&s);
+		else if (r < 16) {
 			/* A snapshot in one go (a hot upgrade's) leaves the walk be. */
 			struct buf whole;
 
@@ -177,6 +197,15 @@ run_story(uint32_t seed, size_t slice, size_t *items)
 		} else {
 			rc = persist_snapshot_step(s.srv, &nf, slice);
 			slices++;
+		}
+		/* A rename came: the snapshot is taken again, from the start. */
+		if (rc == PERSIST_SNAPSHOT_AGAIN) {
+			persist_snapshot_end(s.srv);
+			buf_truncate(&nf, 0);
+			assert_int_equal(persist_snapshot_begin(s.srv, &nf), 0);
+			mark = buf_len(&old);
+			rc = 0;
+			(*agains)++;
 		}
 	}
 	assert_int_equal(rc, 1);
@@ -215,10 +244,13 @@ test_interleaved(void **state)
 {
 	unsigned slices = 0;
 	size_t items = 0;
+	unsigned agains = 0;
 
 	(void)state;
 	for (uint32_t seed = 1; seed <= 300; seed++)
-		slices += run_story(seed * 2654435761u | 1, 1 + seed % 700, &items);
+		slices += run_story(seed * 2654435761u | 1, 1 + seed % 700, &items, &agains);
+	/* Renames came in the middle of walks. */
+	assert_true(agains > 30);
 	/* The walks were cut into many slices, and the stores were not empty. */
 	assert_true(slices > 300 * 5);
 	assert_true(items > 300 * 2 * 10);
@@ -439,6 +471,9 @@ test_histfile_rounds(void **state)
 		story_add(&s);
 		if (i % 7 == 0)
 			story_redact(&s, 0);
+		/* Now and then in the middle of a compaction, which starts again. */
+		if (i % 2999 == 0)
+			story_rename(&s);
 		if (i % 50 != 49)
 			continue;
 		histfile_round(hf, 0);

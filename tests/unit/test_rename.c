@@ -3,7 +3,8 @@
  * for members with the capability, the PART/JOIN/topic/NAMES fallback for
  * the others (none for a change of case), state kept under the new name,
  * and the refusals: 403, 442, 482, 476, 461 and the FAIL codes
- * CHANNEL_NAME_IN_USE and CANNOT_RENAME (prefix change, cooldown).
+ * CHANNEL_NAME_IN_USE and CANNOT_RENAME (prefix change, cooldown). The
+ * history goes with the channel, in memory and in the journal.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +16,13 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "channel.h"
 #include "client.h"
 #include "fake.h"
+#include "history.h"
+#include "journal.h"
+#include "persist.h"
 #include "server.h"
 
 static void
@@ -168,6 +173,83 @@ test_rename_cap_listed(void **state)
 	fake_expect_has(cli, " draft/channel-rename ");
 }
 
+/*
+ * CHATHISTORY on the new name gives the messages from before the rename,
+ * with the channel's name now; what a channel that is gone had left under
+ * the new name is not among them. A replay of the journal agrees.
+ */
+static void
+test_rename_history(void **state)
+{
+	struct server *srv = *state, *again = fake_server();
+	struct client *gone, *op, *bob;
+	struct persist_stats st;
+	uint8_t h[JOURNAL_HEADER_SIZE];
+	char *out, *a, *b;
+	struct buf j;
+
+	buf_init(&j, 0);
+	journal_header(h);
+	assert_int_equal(buf_append(&j, h, sizeof(h)), 0);
+	srv->journal = &j;
+	persist_attach(srv);
+	gone = fake_joined(srv, "gone", "#new");
+	op = fake_joined(srv, "op", "#old");
+	bob = fake_joined(srv, "bob", "#old");
+	fake_line(srv, gone, "PRIVMSG #new :stale");
+	fake_line(srv, gone, "PART #new");
+	assert_null(channel_find(srv, "#new"));
+	fake_line(srv, op, "PRIVMSG #old :one");
+	fake_line(srv, op, "TOPIC #old :a topic");
+	fake_line(srv, bob, "PRIVMSG #old :two");
+	fake_line(srv, op, "RENAME #old #New :moving");
+	fake_cap_on(srv, bob, "batch server-time message-tags draft/chathistory "
+	    "draft/event-playback");
+	fake_drop_all(srv);
+	fake_line(srv, bob, "CHATHISTORY LATEST #new * 10");
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " :op!u@127.0.0.1 PRIVMSG #New :one\r\n"));
+	assert_non_null(strstr(out, " :op!u@127.0.0.1 TOPIC #New :a topic\r\n"));
+	assert_non_null(strstr(out, " :bob!u@127.0.0.1 PRIVMSG #New :two\r\n"));
+	assert_null(strstr(out, "#old"));
+	assert_null(strstr(out, "stale"));
+	free(out);
+	/* Restarted from the journal: the same history, under the new name. */
+	assert_int_equal(persist_replay(again, buf_data(&j), buf_len(&j), &st),
+	    JOURNAL_HEADER_OK);
+	assert_int_equal(st.bad, 0);
+	a = fake_history_dump(srv);
+	b = fake_history_dump(again);
+	assert_string_equal(a, b);
+	/* Every item's target (the first field) is the new name. */
+	assert_int_equal(strncmp(a, "#New|-|", 7), 0);
+	assert_null(strstr(a, "\n#old|"));
+	assert_null(strstr(a, "stale"));
+	free(a);
+	free(b);
+	srv->journal = NULL;
+	buf_free(&j);
+	fake_free(again);
+}
+
+/* A change of case only keeps the history; a name without one, nothing. */
+static void
+test_rename_history_case(void **state)
+{
+	struct server *srv = *state;
+	struct client *op = fake_joined(srv, "op", "#case");
+	struct history_item it;
+
+	fake_line(srv, op, "PRIVMSG #case :kept");
+	fake_line(srv, op, "RENAME #case #CASE");
+	assert_int_equal(history_count(srv->history), 2);  /* the JOIN and the line */
+	assert_true(history_query(srv->history, "#case", NULL, &(struct history_query){
+	    .op = HISTORY_LATEST, .limit = 1, .kinds = HISTORY_ALL }, &it) == 1);
+	assert_string_equal(it.target, "#CASE");
+	assert_int_equal(history_rename(srv->history, "#nothing", "#else"), 0);
+	assert_int_equal(history_count(srv->history), 2);
+}
+
 int
 main(void)
 {
@@ -178,6 +260,8 @@ main(void)
 		T(test_rename_case_only),
 		T(test_rename_refused),
 		T(test_rename_cap_listed),
+		T(test_rename_history),
+		T(test_rename_history_case),
 	};
 #undef T
 
