@@ -69,8 +69,9 @@ int     upgrade_timeout(struct upgrade *u, int64_t now_ms);
 /*
  * The check passed (u->ready): save the state and exec the new binary.
  * Returns only when that failed, logged and noticed, with every
- * descriptor as it was; *hf (the history file, flushed and closed before
- * the exec, the new image reading it) is then NULL.
+ * descriptor as it was. *hf, the history file, is flushed and closed once
+ * the state is saved, just before the exec (the new image reads it): if
+ * the exec itself fails, it is NULL afterwards.
  */
 void    upgrade_exec(struct upgrade *u, struct conn *c, struct histfile **hf,
 	    int64_t now_ms);

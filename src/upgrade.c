@@ -330,13 +330,13 @@ upgrade_exec(struct upgrade *u, struct conn *c, struct histfile **hf, int64_t no
 	int fd;
 
 	u->ready = false;
+	if ((fd = save_state(u, c, !had_history, now_ms)) == -1) {
+		refuse(u, "cannot save the state: %s", strerror(errno));
+		return;
+	}
 	/* The new image reads the history file itself: flush and unlock it. */
 	histfile_close(*hf);
 	*hf = NULL;
-	if ((fd = save_state(u, c, !had_history, now_ms)) == -1) {
-		refuse(u, "cannot save the state: %s", strerror(errno));
-		goto lost_history;
-	}
 	snprintf(fdtext, sizeof(fdtext), "%d", fd);
 	u->argv[u->argc] = UPGRADE_STATE_OPTION;
 	u->argv[u->argc + 1] = fdtext;
@@ -347,7 +347,6 @@ upgrade_exec(struct upgrade *u, struct conn *c, struct histfile **hf, int64_t no
 	conn_each_fd(c, set_cloexec, NULL, true);
 	u->argv[u->argc] = NULL;
 	close(fd);
-lost_history:
 	if (had_history)
 		log_msg(&u->srv->log, LOG_ERROR, "upgrade: the history file was closed "
 		    "for the new image; history is kept in memory only until a restart");
