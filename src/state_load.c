@@ -49,6 +49,7 @@ struct load {
 	struct server  *srv;
 	struct load_cli *v;
 	size_t          n;
+	uint32_t        version;        /* of the section being read */
 };
 
 static int
@@ -371,6 +372,8 @@ load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
 	load_batch(r, cli);
 	load_queue(r, &cli->recvq);
 	load_queue(r, &cli->sendq);
+	if (ld->version >= 2)
+		cli->nick_ts = (time_t)state_get_i64(r);
 	if (!r->bad)
 		load_adopt(ld->srv, r, lc, registered);
 	if (cli->id > ld->srv->next_id)
@@ -560,10 +563,12 @@ load_section(struct load *ld, const void *data, size_t len, uint32_t tag,
 			snprintf(err, errlen, "state section %s missing", name);
 		return required ? -1 : 0;
 	}
-	if (version != 1) {
+	/* CLNT 2 added the nick timestamp; every other section is at 1. */
+	if (version < 1 || version > (tag == STATE_CLIENTS ? 2u : 1u)) {
 		snprintf(err, errlen, "state section %s version %u unknown", name, version);
 		return -1;
 	}
+	ld->version = version;
 	if (fn(ld, &r) == -1) {
 		snprintf(err, errlen, "state section %s damaged (at byte %zu of %zu)",
 		    name, r.pos, r.len);
@@ -576,7 +581,7 @@ int
 state_load(struct server *srv, const void *data, size_t len, char *err,
     size_t errlen)
 {
-	struct load ld = { srv, NULL, 0 };
+	struct load ld = { srv, NULL, 0, 0 };
 	unsigned max_users;
 	int rc = -1;
 

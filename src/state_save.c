@@ -220,6 +220,7 @@ save_client(struct state_w *w, const struct client *cli)
 	save_batch(w, cli->batch);
 	state_put_bytes(w, buf_data(&cli->recvq), buf_len(&cli->recvq));
 	state_put_bytes(w, buf_data(&cli->sendq), buf_len(&cli->sendq));
+	state_put_i64(w, (int64_t)cli->nick_ts);     /* CLNT 2 */
 }
 
 /* Oldest first: the restore prepends each, as client_new() does. */
@@ -233,7 +234,7 @@ save_clients(struct server *srv, struct state_w *w)
 		last = cli;
 		n += kept(cli);
 	}
-	state_section_begin(w, STATE_CLIENTS, 1);
+	state_section_begin(w, STATE_CLIENTS, 2);
 	state_put_u32(w, n);
 	for (struct client *cli = last; cli; cli = cli->prev)
 		if (kept(cli))

@@ -109,6 +109,7 @@ busy_server(void)
 	assert_int_equal(buf_append(&b.dave->recvq, "USER d 0 * :Da", 14), 0);
 	assert_int_equal(buf_append(&b.carol->recvq, "PRIVMSG #room :x\r\nPI", 20), 0);
 	busy_sasl(b.dave);
+	b.alice->nick_ts = 1699999999;
 	return b;
 }
 
@@ -235,6 +236,7 @@ test_connection_state_kept(void **state)
 	assert_int_equal(buf_len(&dave->recvq), 14);
 	assert_memory_equal(buf_data(&dave->recvq), "USER d 0 * :Da", 14);
 	assert_int_equal(buf_len(&dave->sendq), buf_len(&b.dave->sendq));
+	assert_int_equal(alice->nick_ts, 1699999999);
 	assert_int_equal(dave->sasl_step, 1);
 	assert_non_null(dave->sasl_scram);
 	assert_memory_equal(dave->sasl_scram, b.dave->sasl_scram, sizeof(struct scram));
