@@ -73,12 +73,13 @@ void    conn_shutdown(struct conn *c, const char *reason, int drain_ms);
  * each client's socket-level state (PROXY sniffing, WebSocket codec and
  * byte queues) and the connections still waiting for a PROXY header or
  * WebSocket handshake, with pause_start_ms (monotonic) and the version of
- * this image. Connections being answered over HTTP are left out (they
+ * this image (upgrade.h: struct upgrade's version). Connections being answered over HTTP are left out (they
  * close with the old image).
  */
 struct state_w;
 struct journal_rec;
-void    conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms);
+void    conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms,
+	    const char *version);
 /*
  * Calls fn for every descriptor a saved state names (listeners, clients,
  * waiters): the ones the exec must keep open.

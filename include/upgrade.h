@@ -42,12 +42,16 @@ struct upgrade {
 	size_t       alen;
 	bool         ready;             /* the check passed: exec after the round */
 	char         new_version[64];
+	/* IRCSERV_VERSION and the binary's time: "ircserv-0.1 (binary of <UTC>)". */
+	char         version[96];
 };
 
 /*
  * Resolve argv[0] to an absolute path (through PATH when it has no '/')
  * and keep the arguments, without a previous --upgrade-state, for the
- * exec. Returns 0, or -1 with the reason in err.
+ * exec; u->version names this image (the binary's modification time
+ * tells two builds of one version apart). Returns 0, or -1 with the
+ * reason in err.
  */
 int     upgrade_init(struct upgrade *u, int argc, char **argv, char *err,
 	    size_t errlen);

@@ -66,13 +66,14 @@ wait_kept(const struct proxy_wait *pw)
 }
 
 void
-conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms)
+conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms,
+    const char *version)
 {
 	uint32_t n = 0;
 
 	state_section_begin(w, STATE_SHELL, 1);
 	state_put_i64(w, pause_start_ms);
-	state_put_str(w, IRCSERV_VERSION);
+	state_put_str(w, version);
 	state_put_u32(w, (uint32_t)c->nlisten);
 	for (size_t i = 0; i < c->nlisten; i++) {
 		state_put_u32(w, (uint32_t)c->listen_fds[i]);

@@ -448,11 +448,11 @@ open_log_file(const char *path)
  * logged as the failure it is: the connections it held are lost.
  */
 static int
-restore_state(struct server *srv, struct conn *c, int fd)
+restore_state(struct server *srv, struct conn *c, int fd, const char *image)
 {
 	struct buf blob;
 	struct journal_rec r;
-	char err[256], old[64];
+	char err[256], old[96];
 	uint32_t version = 0;
 	int64_t start_ms = 0;
 
@@ -469,10 +469,10 @@ restore_state(struct server *srv, struct conn *c, int fd)
 	}
 	buf_free(&blob);
 	log_msg(&srv->log, LOG_INFO, "upgrade: %s replaced by %s, paused %lld ms, "
-	    "%u connections kept", old, IRCSERV_VERSION, (long long)(mono_ms() - start_ms),
+	    "%u connections kept", old, image, (long long)(mono_ms() - start_ms),
 	    srv->nclients);
 	upgrade_notice_opers(srv, "Upgraded from %s to %s (state version %u); paused %lld ms",
-	    old, IRCSERV_VERSION, STATE_VERSION, (long long)(mono_ms() - start_ms));
+	    old, image, STATE_VERSION, (long long)(mono_ms() - start_ms));
 	return 0;
 }
 
@@ -499,7 +499,7 @@ run(struct config *cfg, const struct options *o)
 	st.srv = srv;
 	if (upgrade_init(&st.up, o->argc, o->argv, err, sizeof(err)) == -1)
 		log_msg(&srv->log, LOG_WARN, "upgrade: %s; SIGUSR2 and UPGRADE will fail", err);
-	if (o->state_fd >= 0 ? restore_state(srv, c, o->state_fd) == -1 :
+	if (o->state_fd >= 0 ? restore_state(srv, c, o->state_fd, st.up.version) == -1 :
 	    open_listeners(cfg, c, &srv->log) == -1)
 		goto out;
 	if (setup_signals(&st) == -1 ||

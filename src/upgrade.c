@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -66,12 +67,29 @@ resolve_path(const char *argv0, char *out, size_t outsz)
 	return -1;
 }
 
+/* This image's version and the time of the binary at the path. */
+static void
+name_version(struct upgrade *u)
+{
+	struct stat sb;
+	struct tm tm;
+	char when[32];
+
+	if (stat(u->path, &sb) == 0 && gmtime_r(&sb.st_mtime, &tm) != NULL &&
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		snprintf(u->version, sizeof(u->version), "%s (binary of %s)",
+		    IRCSERV_VERSION, when);
+	else
+		snprintf(u->version, sizeof(u->version), "%s", IRCSERV_VERSION);
+}
+
 int
 upgrade_init(struct upgrade *u, int argc, char **argv, char *err, size_t errlen)
 {
 	memset(u, 0, sizeof(*u));
 	u->check_pid = -1;
 	u->check_fd = -1;
+	snprintf(u->version, sizeof(u->version), "%s", IRCSERV_VERSION);
 	if (resolve_path(argv[0], u->path, sizeof(u->path)) == -1) {
 		snprintf(err, errlen, "cannot find the path of %s", argv[0]);
 		return -1;
@@ -89,6 +107,7 @@ upgrade_init(struct upgrade *u, int argc, char **argv, char *err, size_t errlen)
 		}
 		u->argv[u->argc++] = argv[i];
 	}
+	name_version(u);
 	return 0;
 }
 
@@ -308,7 +327,7 @@ save_state(struct upgrade *u, struct conn *c, bool with_history, int64_t now_ms)
 	buf_init(&blob, 0);
 	state_w_begin(&w, &blob);
 	if (state_save(u->srv, &w, with_history) == 0)
-		conn_save(c, &w, now_ms);
+		conn_save(c, &w, now_ms, u->version);
 	if (state_w_end(&w) == 0 && (fd = state_fd()) >= 0 &&
 	    (write_all(fd, buf_data(&blob), buf_len(&blob)) == -1 ||
 	    lseek(fd, 0, SEEK_SET) == -1)) {

@@ -72,7 +72,7 @@ def upgrade(srv, probe, timeout=60.0):
         if not probe.sync("p%d" % n, 30):
             raise RuntimeError("probe lost its connection")
         worst = max(worst, (time.monotonic() - t) * 1000)
-        m = re.search(r"replaced by \S+, paused (\d+) ms, (\d+) connections kept",
+        m = re.search(r"replaced by .*?, paused (\d+) ms, (\d+) connections kept",
                       log_text(srv))
         if m:
             return int(m.group(1)), worst, int(m.group(2))

@@ -270,8 +270,8 @@ check_unchanged(struct world *w)
 	/* echo-message with server-time, as before. */
 	itest_send(w->alice, "PRIVMSG #room :after");
 	itest_expect(w->alice, "@time=* :%s PRIVMSG #room :after", itest_pfx(w->alice));
-	itest_expect(w->carol, ":" SRV " NOTICE carol :*** Upgraded from ircserv-* "
-	    "(state version 1); paused * ms");
+	itest_expect(w->carol, ":" SRV " NOTICE carol :*** Upgraded from ircserv-* (binary of "
+	    "*Z) to ircserv-* (binary of *Z) (state version 1); paused * ms");
 	assert_true(itest_server_alive(w->s));
 }
 
