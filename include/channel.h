@@ -106,20 +106,21 @@ bool    channel_is_muted(const struct channel *chan, const struct client *cli);
 bool    channel_is_invited(const struct channel *chan, const struct client *cli);
 /*
  * Remember (bounded) or forget an invitation. The channel keeps the
- * invitation; the client keeps the channel's name in cli->invited (at
- * most max_invites, oldest forgotten) so that it can list its invitations
- * without a walk of every channel. A name there may be stale (the channel
+ * invitation; a local client keeps the channel's name in cli->local->invited
+ * (at most max_invites, oldest forgotten) so that it can list its
+ * invitations without a walk of every channel (a user on another server
+ * has no such list here). A name there may be stale (the channel
  * was freed, renamed, or forgot the invitation): channel_invite_pending()
  * says which still hold.
  */
 void    channel_invite_add(struct server *srv, struct channel *chan, struct client *cli);
 void    channel_invite_del(struct channel *chan, struct client *cli);
 /*
- * The channel of cli->invited[i] if its invitation still holds, else NULL
- * (the entry is stale and may be dropped).
+ * The channel of cli->local->invited[i] if its invitation still holds,
+ * else NULL (the entry is stale and may be dropped).
  */
 struct channel *channel_invite_pending(struct server *srv, const struct client *cli, size_t i);
-/* Drop the stale entries of cli->invited, keeping the order. */
+/* Drop the stale entries of cli->local->invited, keeping the order. */
 void    channel_invite_prune(struct server *srv, struct client *cli);
 /* Secret or private: hidden from non-members in LIST, WHOIS, NAMES. */
 bool    channel_is_hidden(const struct channel *chan);

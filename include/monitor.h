@@ -22,11 +22,12 @@ struct server;
 struct monitor *monitor_new(void);
 /* Accepts NULL. */
 void    monitor_free(struct monitor *mon);
+/* Watchers are local users (watcher->local != NULL). */
 /* watcher watches nick. Returns 1 added, 0 already there, -1 full or out of memory. */
 int     monitor_add(struct monitor *mon, struct client *watcher, const char *nick);
 /* watcher stops watching nick (if it did). */
 void    monitor_del(struct monitor *mon, struct client *watcher, const char *nick);
-/* watcher stops watching everything (MONITOR C, quit). */
+/* watcher stops watching everything (MONITOR C, quit); none for a user not here. */
 void    monitor_clear(struct monitor *mon, struct client *watcher);
 /* The clients watching nick, *n of them (NULL when none); valid until the next change. */
 struct client **monitor_watchers(const struct monitor *mon, const char *nick, size_t *n);

@@ -134,7 +134,7 @@ void    server_on_line(struct server *srv, struct client *cli, char *line, size_
 /* The client sent a line longer than the limit: answer 417. */
 void    server_on_line_too_long(struct server *srv, struct client *cli);
 /*
- * Bytes arrived in cli->recvq: handle the complete lines in it, as many as
+ * Bytes arrived in cli->local->recvq: handle the complete lines in it, as many as
  * flood control and the round's work budget allow now; the rest wait for
  * a later round (throttled: on the timer heap; over budget: on the
  * input-pending list, after the clients already waiting there).

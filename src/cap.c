@@ -118,7 +118,7 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
 		    value ? "=" : "", value ? value : "");
 		if (len + strlen(word) + 1 > room) {
 			/* 3.1 clients cannot take a continued list: it ends here. */
-			if (cli->cap_version < 302)
+			if (cli->local->cap_version < 302)
 				break;
 			reply_send(cli, ":%s CAP %s %s * :%s", srv->cfg.server_name,
 			    client_name(cli), sub, list);
@@ -136,13 +136,13 @@ void
 cap_notify(struct server *srv, uint32_t added, uint32_t removed)
 {
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
-		if (client_is_closing(cli) || !(cli->caps & CAP_CAP_NOTIFY))
+		if (client_is_closing(cli) || !(client_caps(cli) & CAP_CAP_NOTIFY))
 			continue;
 		if (added)
-			cap_send_list(srv, cli, "NEW", added, cli->cap_version >= 302);
+			cap_send_list(srv, cli, "NEW", added, cli->local->cap_version >= 302);
 		if (removed) {
 			cap_send_list(srv, cli, "DEL", removed, false);
-			cli->caps &= ~removed;
+			cli->local->caps &= ~removed;
 		}
 	}
 }

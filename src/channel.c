@@ -195,26 +195,32 @@ channel_is_invited(const struct channel *chan, const struct client *cli)
 	return invite_held(chan, cli) || channel_mask_match(&chan->invexes, cli);
 }
 
-/* Note chan's name in cli's own list, once; when full, forget the oldest. */
+/*
+ * Note chan's name in cli's own list, once; when full, forget the oldest.
+ * A user on another server keeps its own list there.
+ */
 static void
 client_note_invite(struct server *srv, struct client *cli, const struct channel *chan)
 {
+	struct local *l = cli->local;
 	size_t max = srv->cfg.max_invites;
 	char (*v)[IRC_CHANNELLEN + 1];
 
+	if (l == NULL)
+		return;
 	channel_invite_prune(srv, cli);
-	for (size_t i = 0; i < cli->ninvited; i++)
-		if (casemap_cmp(cli->invited[i], chan->name) == 0)
+	for (size_t i = 0; i < l->ninvited; i++)
+		if (casemap_cmp(l->invited[i], chan->name) == 0)
 			return;
-	if (cli->ninvited >= max) {
-		memmove(cli->invited, cli->invited + 1, (max - 1) * sizeof(*v));
-		cli->ninvited = max - 1;
+	if (l->ninvited >= max) {
+		memmove(l->invited, l->invited + 1, (max - 1) * sizeof(*v));
+		l->ninvited = max - 1;
 	} else {
-		if ((v = realloc(cli->invited, (cli->ninvited + 1) * sizeof(*v))) == NULL)
+		if ((v = realloc(l->invited, (l->ninvited + 1) * sizeof(*v))) == NULL)
 			return;
-		cli->invited = v;
+		l->invited = v;
 	}
-	memcpy(cli->invited[cli->ninvited++], chan->name, sizeof(*v));
+	memcpy(l->invited[l->ninvited++], chan->name, sizeof(*v));
 }
 
 void
@@ -246,17 +252,19 @@ channel_invite_add(struct server *srv, struct channel *chan, struct client *cli)
 void
 channel_invite_del(struct channel *chan, struct client *cli)
 {
+	struct local *l = cli->local;
+
 	for (size_t i = 0; i < chan->ninvites; i++) {
 		if (chan->invites[i] == cli->id) {
 			chan->invites[i] = chan->invites[--chan->ninvites];
 			break;
 		}
 	}
-	for (size_t i = 0; i < cli->ninvited; i++) {
-		if (casemap_cmp(cli->invited[i], chan->name) == 0) {
-			memmove(cli->invited + i, cli->invited + i + 1,
-			    (cli->ninvited - i - 1) * sizeof(cli->invited[0]));
-			cli->ninvited--;
+	for (size_t i = 0; l != NULL && i < l->ninvited; i++) {
+		if (casemap_cmp(l->invited[i], chan->name) == 0) {
+			memmove(l->invited + i, l->invited + i + 1,
+			    (l->ninvited - i - 1) * sizeof(l->invited[0]));
+			l->ninvited--;
 			return;
 		}
 	}
@@ -265,7 +273,7 @@ channel_invite_del(struct channel *chan, struct client *cli)
 struct channel *
 channel_invite_pending(struct server *srv, const struct client *cli, size_t i)
 {
-	struct channel *chan = channel_find(srv, cli->invited[i]);
+	struct channel *chan = channel_find(srv, cli->local->invited[i]);
 
 	return chan != NULL && invite_held(chan, cli) ? chan : NULL;
 }
@@ -273,16 +281,18 @@ channel_invite_pending(struct server *srv, const struct client *cli, size_t i)
 void
 channel_invite_prune(struct server *srv, struct client *cli)
 {
+	struct local *l = cli->local;
 	size_t kept = 0;
 
-	for (size_t i = 0; i < cli->ninvited; i++) {
+	for (size_t i = 0; l != NULL && i < l->ninvited; i++) {
 		if (channel_invite_pending(srv, cli, i) == NULL)
 			continue;
 		if (kept != i)
-			memcpy(cli->invited[kept], cli->invited[i], sizeof(cli->invited[0]));
+			memcpy(l->invited[kept], l->invited[i], sizeof(l->invited[0]));
 		kept++;
 	}
-	cli->ninvited = kept;
+	if (l != NULL)
+		l->ninvited = kept;
 }
 
 int

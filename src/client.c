@@ -9,13 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
 #include "hmap.h"
 #include "link.h"
 #include "log.h"
 #include "msg.h"
-#include "multiline.h"
-#include "scram.h"
 #include "server.h"
 
 struct client *
@@ -25,17 +22,17 @@ client_new(struct server *srv, int fd, const char *ip)
 
 	if (cli == NULL)
 		return NULL;
+	cli->local = local_new(srv, fd);
+	if (cli->local == NULL) {
+		free(cli);
+		return NULL;
+	}
 	cli->srv = srv;
-	cli->fd = fd;
 	cli->id = ++srv->next_id;
 	cli->state = CLIENT_UNREGISTERED;
 	snprintf(cli->host, sizeof(cli->host), "%s", ip);
-	buf_init(&cli->recvq, srv->cfg.recvq);
-	buf_init(&cli->sendq, srv->cfg.sendq);
 	cli->signon = srv->now;
 	cli->last_message = srv->now;
-	cli->connected_ms = srv->now_ms;
-	cli->last_active_ms = srv->now_ms;
 	cli->next = srv->clients;
 	if (srv->clients)
 		srv->clients->prev = cli;
@@ -49,23 +46,11 @@ client_free(struct client *cli)
 {
 	if (cli == NULL)
 		return;
-	buf_free(&cli->recvq);
-	buf_free(&cli->sendq);
+	local_free(cli->local);
 	free(cli->realname);
 	free(cli->away);
 	free(cli->close_reason);
-	free(cli->sasl_buf);
-	link_free(cli->link);
-	if (cli->sasl_scram != NULL)
-		crypto_wipe(cli->sasl_scram, sizeof(*cli->sasl_scram));
-	free(cli->sasl_scram);
-	free(cli->monitors);
-	free(cli->invited);
-	free(cli->list_filters);
-	free(cli->list_conds);
 	metadata_free(&cli->metadata);
-	metadata_free(&cli->metadata_subs);
-	multiline_free(cli->batch);
 	free(cli);
 }
 
@@ -86,7 +71,9 @@ client_name(const struct client *cli)
 {
 	if (cli->nick[0])
 		return cli->nick;
-	return cli->pending_nick[0] ? cli->pending_nick : "*";
+	if (cli->local != NULL && cli->local->pending_nick[0])
+		return cli->local->pending_nick;
+	return "*";
 }
 
 void
@@ -165,31 +152,44 @@ client_prefix(const struct client *cli, char *out, size_t outsz)
 	    cli->user[0] ? cli->user : "*", cli->host);
 }
 
+/* Put cli, whose connection is l, at the head of the pending-write list. */
+static void
+pending_add(struct client *cli, struct local *l)
+{
+	struct server *srv = cli->srv;
+
+	l->write_pending = true;
+	l->pending_prev = NULL;
+	l->pending_next = srv->pending;
+	if (l->pending_next)
+		l->pending_next->local->pending_prev = cli;
+	srv->pending = cli;
+}
+
 void
 client_want_write(struct client *cli)
 {
-	if (cli->write_pending)
-		return;
-	cli->write_pending = true;
-	cli->pending_prev = NULL;
-	cli->pending_next = cli->srv->pending;
-	if (cli->pending_next)
-		cli->pending_next->pending_prev = cli;
-	cli->srv->pending = cli;
+	if (cli->local != NULL && !cli->local->write_pending)
+		pending_add(cli, cli->local);
 }
 
 void
 client_send(struct client *cli, const char *p, size_t n)
 {
+	struct local *l = cli->local;
+
+	if (l == NULL)
+		return;         /* not connected here: see client.h */
 	if (client_is_closing(cli)) {
 		cli->srv->closing_drops++;
 		return;
 	}
-	if (buf_append(&cli->sendq, p, n) == -1) {
+	if (buf_append(&l->sendq, p, n) == -1) {
 		client_close(cli, "SendQ exceeded");
 		return;
 	}
-	client_want_write(cli);
+	if (!l->write_pending)
+		pending_add(cli, l);
 }
 
 void
@@ -207,10 +207,12 @@ client_close(struct client *cli, const char *reason)
 	 * The ERROR goes out even when the SendQ is full: the limit exists
 	 * to bound memory, and one more line is bounded.
 	 */
-	n = msg_format(line, "ERROR :Closing Link: %s (%s)", cli->host, reason);
-	cli->sendq.limit = 0;
-	if (buf_append(&cli->sendq, line, n) == 0)
-		client_want_write(cli);
+	if (cli->local != NULL) {
+		n = msg_format(line, "ERROR :Closing Link: %s (%s)", cli->host, reason);
+		cli->local->sendq.limit = 0;
+		if (buf_append(&cli->local->sendq, line, n) == 0)
+			client_want_write(cli);
+	}
 	cli->dead_next = cli->srv->dead;
 	cli->srv->dead = cli;
 	/* What users type stays out of the log: "Quit: <text>" is logged as Quit. */

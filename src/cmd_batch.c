@@ -40,9 +40,9 @@ static void
 refuse(struct server *srv, struct client *cli, const char *what, const char *text)
 {
 	char tag[LABEL_MAX + 8];
-	struct multiline *ml = cli->batch;
+	struct multiline *ml = cli->local->batch;
 
-	if (ml == NULL || ml->label[0] == '\0' || cli->label != NULL) {
+	if (ml == NULL || ml->label[0] == '\0' || cli->local->label != NULL) {
 		fail(srv, cli, what, text);
 	} else {
 		snprintf(tag, sizeof(tag), "label=%s", ml->label);
@@ -74,7 +74,7 @@ batch_open(struct server *srv, struct client *cli, const struct msg *msg)
 	const char *ref = msg->params[0] + 1;
 	struct multiline *ml;
 
-	if (!(cli->caps & CAP_MULTILINE) || !(cli->caps & CAP_BATCH)) {
+	if (!(client_caps(cli) & CAP_MULTILINE) || !(client_caps(cli) & CAP_BATCH)) {
 		fail(srv, cli, "MULTILINE_INVALID", "draft/multiline and batch are not enabled");
 		return;
 	}
@@ -87,7 +87,7 @@ batch_open(struct server *srv, struct client *cli, const struct msg *msg)
 		fail(srv, cli, "MULTILINE_INVALID", "Invalid batch reference or target");
 		return;
 	}
-	if (cli->batch != NULL) {
+	if (cli->local->batch != NULL) {
 		/* Both the open batch and this one are refused, whole. */
 		refuse(srv, cli, "MULTILINE_INVALID", "A multiline batch is already open");
 		return;
@@ -100,15 +100,15 @@ batch_open(struct server *srv, struct client *cli, const struct msg *msg)
 		msg_client_tags(msg->tags, ml->tags, sizeof(ml->tags));
 	/* Spec: the batch is answered at its end, under this line's label. */
 	label_take(cli, ml->label);
-	cli->batch = ml;
+	cli->local->batch = ml;
 	server_timer_update(srv, cli);
 }
 
 static void
 batch_close(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct multiline *ml = cli->batch;
-	struct label l, *outer = cli->label;
+	struct multiline *ml = cli->local->batch;
+	struct label l, *outer = cli->local->label;
 
 	if (ml == NULL || strcmp(ml->ref, msg->params[0] + 1) != 0) {
 		fail(srv, cli, "MULTILINE_INVALID", "No open batch with that reference");
@@ -125,11 +125,11 @@ batch_close(struct server *srv, struct client *cli, const struct msg *msg)
 		message_send_multiline(srv, cli, ml);
 		if (ml->label[0] != '\0') {
 			label_end(&l, srv, cli);
-			cli->label = outer;
+			cli->local->label = outer;
 		}
 	}
 	multiline_free(ml);
-	cli->batch = NULL;
+	cli->local->batch = NULL;
 }
 
 void
@@ -155,7 +155,7 @@ has_tag(const char *tags, const char *key)
 bool
 batch_takes_line(const struct client *cli, const struct msg *msg)
 {
-	return (cli->batch != NULL || (cli->caps & CAP_MULTILINE)) && msg->tags != NULL &&
+	return (cli->local->batch != NULL || (client_caps(cli) & CAP_MULTILINE)) && msg->tags != NULL &&
 	    strcmp(msg->command, "BATCH") != 0 &&
 	    has_tag(msg->tags, "batch");
 }
@@ -164,7 +164,7 @@ batch_takes_line(const struct client *cli, const struct msg *msg)
 static bool
 line_fits(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct multiline *ml = cli->batch;
+	struct multiline *ml = cli->local->batch;
 	char what[2 * IRC_CHANNELLEN + 40];
 
 	if (strcmp(msg->command, "PRIVMSG") != 0 && strcmp(msg->command, "NOTICE") != 0) {
@@ -191,7 +191,7 @@ line_fits(struct server *srv, struct client *cli, const struct msg *msg)
 void
 batch_line(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct multiline *ml = cli->batch;
+	struct multiline *ml = cli->local->batch;
 	char ref[MULTILINE_REF_MAX + 2], what[64];
 	bool concat;
 

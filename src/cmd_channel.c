@@ -76,7 +76,7 @@ send_names_lines(struct server *srv, struct client *cli, struct channel *chan)
 		/* RFC 2812 3.2.5: invisible users are hidden from outsiders. */
 		if (!member && (m->cli->umodes & UMODE_INVISIBLE))
 			continue;
-		n = names_entry(entry, sizeof(entry), m, cli->caps);
+		n = names_entry(entry, sizeof(entry), m, client_caps(cli));
 		if (len > 0 && len + 1 + n > room) {
 			reply_numeric(srv, cli, RPL_NAMREPLY, sym, chan->name, list);
 			len = 0;
@@ -135,7 +135,7 @@ announce_join(struct server *srv, struct channel *chan, struct client *cli)
 	relay_keep(&rp, chan->name, NULL, HISTORY_JOIN);
 	relay_stamp(&re, srv->now_wall_ms, rp.msgid + 6);
 	for (struct membership *m = chan->members; m; m = m->chan_next)
-		relay_send((m->cli->caps & CAP_EXTENDED_JOIN) ? &re : &rp, m->cli);
+		relay_send((client_caps(m->cli) & CAP_EXTENDED_JOIN) ? &re : &rp, m->cli);
 	relay_done(&rp);
 	relay_done(&re);
 	/* away-notify: members learn at once that the newcomer is away. */
@@ -144,7 +144,7 @@ announce_join(struct server *srv, struct channel *chan, struct client *cli)
 
 		relay_init(&rp, srv, cli, plain, n, NULL);
 		for (struct membership *m = chan->members; m; m = m->chan_next)
-			if (m->cli != cli && (m->cli->caps & CAP_AWAY_NOTIFY))
+			if (m->cli != cli && (client_caps(m->cli) & CAP_AWAY_NOTIFY))
 				relay_send(&rp, m->cli);
 		relay_done(&rp);
 	}
@@ -201,10 +201,10 @@ cmd_channel_send_join_burst(struct server *srv, struct client *cli, struct chann
 	if (chan->topic)
 		send_topic(srv, cli, chan);
 	/* draft/read-marker: MARKREAD after the JOIN, before RPL_ENDOFNAMES. */
-	if (cli->caps & CAP_READ_MARKER)
+	if (client_caps(cli) & CAP_READ_MARKER)
 		markread_send(srv, cli, chan->name);
 	/* IRCv3 no-implicit-names: the client asks for NAMES when it wants them. */
-	if (!(cli->caps & CAP_NO_IMPLICIT_NAMES))
+	if (!(client_caps(cli) & CAP_NO_IMPLICIT_NAMES))
 		cmd_channel_send_names(srv, cli, chan);
 	cmd_metadata_send_join(srv, cli, chan);
 }
@@ -452,10 +452,10 @@ list_filters_match(const struct server *srv, const struct channel *chan,
 static void
 list_end(struct server *srv, struct client *cli)
 {
-	free(cli->list_filters);
-	free(cli->list_conds);
-	cli->list_filters = cli->list_conds = NULL;
-	cli->on_drained = NULL;
+	free(cli->local->list_filters);
+	free(cli->local->list_conds);
+	cli->local->list_filters = cli->local->list_conds = NULL;
+	cli->local->on_drained = NULL;
 	reply_numeric(srv, cli, RPL_LISTEND);
 }
 
@@ -468,16 +468,16 @@ list_continue(struct server *srv, struct client *cli)
 
 	reply_line_start(&l, srv, cli, RPL_LIST);
 	/* A client cut off for SendQ meanwhile gets no more formatting. */
-	while (buf_len(&cli->sendq) < LIST_CHUNK_BYTES && !client_is_closing(cli)) {
-		if ((chan = hmap_next(srv->channels, &cli->list_it, NULL)) == NULL) {
+	while (buf_len(&cli->local->sendq) < LIST_CHUNK_BYTES && !client_is_closing(cli)) {
+		if ((chan = hmap_next(srv->channels, &cli->local->list_it, NULL)) == NULL) {
 			list_end(srv, cli);
 			return;
 		}
 		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
 		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
 			continue;
-		if (!list_filters_match(srv, chan, cli->list_filters) ||
-		    !list_filters_match(srv, chan, cli->list_conds))
+		if (!list_filters_match(srv, chan, cli->local->list_filters) ||
+		    !list_filters_match(srv, chan, cli->local->list_conds))
 			continue;
 		/* RPL_LIST: <channel> <# visible> :<topic> */
 		reply_line_add(&l, chan->name);
@@ -520,17 +520,17 @@ list_clean_items(struct server *srv, struct client *cli, const char *param)
 void
 cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	free(cli->list_filters);
-	free(cli->list_conds);
-	cli->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
-	cli->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
-	cli->list_it = 0;
-	cli->on_drained = NULL;
-	if (cli->list_filters == NULL || cli->list_conds == NULL) {
+	free(cli->local->list_filters);
+	free(cli->local->list_conds);
+	cli->local->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
+	cli->local->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
+	cli->local->list_it = 0;
+	cli->local->on_drained = NULL;
+	if (cli->local->list_filters == NULL || cli->local->list_conds == NULL) {
 		client_close(cli, "Out of memory");
 		return;
 	}
-	cli->on_drained = list_continue;
+	cli->local->on_drained = list_continue;
 	reply_numeric(srv, cli, RPL_LISTSTART);
 	list_continue(srv, cli);
 }
@@ -546,7 +546,7 @@ invite_notify(struct channel *chan, const struct client *from,
 	relay_init(&r, from->srv, from, line, reply_format_from(line, from, "INVITE %s %s",
 	    target->nick, chan->name), NULL);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
-		if (m->cli == from || !(m->cli->caps & CAP_INVITE_NOTIFY))
+		if (m->cli == from || !(client_caps(m->cli) & CAP_INVITE_NOTIFY))
 			continue;
 		if ((chan->modes & CMODE_INVITE) && !(m->prefix & MEMBER_OP))
 			continue;
@@ -563,8 +563,8 @@ static void
 invite_list(struct server *srv, struct client *cli)
 {
 	channel_invite_prune(srv, cli);
-	for (size_t i = 0; i < cli->ninvited; i++)
-		reply_numeric(srv, cli, RPL_INVITELIST, cli->invited[i]);
+	for (size_t i = 0; i < cli->local->ninvited; i++)
+		reply_numeric(srv, cli, RPL_INVITELIST, cli->local->invited[i]);
 	reply_numeric(srv, cli, RPL_ENDOFINVITELIST);
 }
 

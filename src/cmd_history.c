@@ -85,7 +85,7 @@ batch_open(struct server *srv, struct client *cli, char id[24], const char *type
     const char *param)
 {
 	id[0] = '\0';
-	if (!(cli->caps & CAP_BATCH))
+	if (!(client_caps(cli) & CAP_BATCH))
 		return;
 	snprintf(id, 24, "ch%llx", (unsigned long long)++srv->msgid_seq);
 	reply_send(cli, ":%s BATCH +%s %s%s%s", srv->cfg.server_name, id, type,
@@ -154,7 +154,7 @@ replay_multiline(struct server *srv, struct client *cli, const struct history_it
 	const char *p = it->line, *end = it->line + it->len, *part;
 	char line[IRC_LINE_MAX + 2], outer[32], inner[64], id[24];
 	char src[IRC_LINE_MAX], target[IRC_LINE_MAX];
-	bool concat, blank, nested = (cli->caps & CAP_MULTILINE) && (cli->caps & CAP_BATCH);
+	bool concat, blank, nested = (client_caps(cli) & CAP_MULTILINE) && (client_caps(cli) & CAP_BATCH);
 	size_t len, n = 0;
 	struct relay r;
 
@@ -332,9 +332,9 @@ select_history(struct server *srv, struct client *cli, const struct msg *msg, si
 		return;
 	/* draft/event-playback: events and TAGMSG only for clients that asked. */
 	q.kinds = HISTORY_MESSAGES;
-	if (cli->caps & CAP_EVENT_PLAYBACK)
+	if (client_caps(cli) & CAP_EVENT_PLAYBACK)
 		q.kinds = HISTORY_ALL;
-	if (!(cli->caps & CAP_MESSAGE_TAGS))
+	if (!(client_caps(cli) & CAP_MESSAGE_TAGS))
 		q.kinds &= ~HISTORY_BIT(HISTORY_TAGMSG);
 	q.now_ms = srv->now_wall_ms;
 	/* Without an account there is no conversation history. */
@@ -468,7 +468,7 @@ redact_fail(struct server *srv, struct client *cli, const char *code, const char
 static void
 redact_send(struct relay *r, struct client *to)
 {
-	if (to != NULL && (to->caps & CAP_MESSAGE_REDACTION))
+	if (to != NULL && (client_caps(to) & CAP_MESSAGE_REDACTION))
 		relay_send(r, to);
 }
 

@@ -61,7 +61,7 @@ cmd_knock(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, refusal, chan->name);
 		return;
 	}
-	if (too_soon(srv, cli->knock_ms, (int64_t)srv->cfg.knock_user_delay_s * 1000)) {
+	if (too_soon(srv, cli->local->knock_ms, (int64_t)srv->cfg.knock_user_delay_s * 1000)) {
 		reply_numeric(srv, cli, ERR_TOOMANYKNOCK, chan->name, "user");
 		return;
 	}
@@ -69,7 +69,7 @@ cmd_knock(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_TOOMANYKNOCK, chan->name, "channel");
 		return;
 	}
-	cli->knock_ms = chan->knock_ms = srv->now_ms;
+	cli->local->knock_ms = chan->knock_ms = srv->now_ms;
 	client_prefix(cli, who, sizeof(who));
 	for (struct membership *m = chan->members; m; m = m->chan_next)
 		if (m->prefix & MEMBER_OP)

@@ -206,7 +206,7 @@ outgoing_send(struct outgoing *o, struct client *to, const char *tag)
 {
 	if (o->body == NULL) {
 		relay_send_tagged(&o->r, to, tag);
-	} else if ((to->caps & CAP_MULTILINE) && (to->caps & CAP_BATCH)) {
+	} else if ((client_caps(to) & CAP_MULTILINE) && (client_caps(to) & CAP_BATCH)) {
 		relay_send_tagged(&o->r, to, tag);
 		client_send(to, o->body, o->body_len);
 	} else {
@@ -269,7 +269,7 @@ is_kept(const struct delivery *d)
 static bool
 wants(const struct delivery *d, const struct client *to)
 {
-	return !d->tagmsg || (to->caps & CAP_MESSAGE_TAGS);
+	return !d->tagmsg || (client_caps(to) & CAP_MESSAGE_TAGS);
 }
 
 static void
@@ -308,7 +308,7 @@ to_channel(struct delivery *d, const char *target)
 			continue;
 		outgoing_send(&o, m->cli, NULL);
 	}
-	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
+	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);
 	outgoing_done(&o);
 }
@@ -340,13 +340,13 @@ to_nick(struct delivery *d, const char *target)
 	 * command (ircv3.net labeled-response), only the echo is.
 	 */
 	if (wants(d, to)) {
-		size_t at = buf_len(&to->sendq);
+		size_t at = to == d->from ? buf_len(&to->local->sendq) : 0;
 
 		outgoing_send(&o, to, NULL);
 		if (to == d->from)
 			label_aside(to, at);
 	}
-	if ((d->from->caps & CAP_ECHO_MESSAGE) && wants(d, d->from))
+	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);
 	outgoing_done(&o);
 	if (!d->notice && !d->tagmsg && to->away)

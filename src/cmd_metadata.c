@@ -51,7 +51,7 @@ out_open(struct out *o, struct server *srv, struct client *cli, const char *targ
 	o->srv = srv;
 	o->cli = cli;
 	o->tag[0] = '\0';
-	if (!(cli->caps & CAP_BATCH))
+	if (!(client_caps(cli) & CAP_BATCH))
 		return;
 	snprintf(id, sizeof(id), "md%llx", (unsigned long long)++srv->msgid_seq);
 	reply_send(cli, ":%s BATCH +%s metadata %s", srv->cfg.server_name, id, target);
@@ -166,7 +166,7 @@ may_write(const struct client *cli, const struct target *t)
 static bool
 is_subscribed(const struct client *cli, const char *key)
 {
-	return (cli->caps & CAP_METADATA) && metadata_find(&cli->metadata_subs, key);
+	return (client_caps(cli) & CAP_METADATA) && metadata_find(&cli->local->metadata_subs, key);
 }
 
 /* Send ":server <num> <nick> <rest>" to chan's subscribers of key not yet stamped. */
@@ -271,13 +271,13 @@ rate_limited(struct server *srv, struct client *cli, const struct target *t,
 	int64_t window = (int64_t)srv->cfg.metadata_set_burst * step, wait_ms;
 	char params[IRC_LINE_MAX];
 
-	if (cli->flood_exempt)
+	if (cli->local->flood_exempt)
 		return false;
-	if (cli->metadata_at_ms < srv->now_ms)
-		cli->metadata_at_ms = srv->now_ms;
-	wait_ms = cli->metadata_at_ms + step - window - srv->now_ms;
+	if (cli->local->metadata_at_ms < srv->now_ms)
+		cli->local->metadata_at_ms = srv->now_ms;
+	wait_ms = cli->local->metadata_at_ms + step - window - srv->now_ms;
 	if (wait_ms <= 0) {
-		cli->metadata_at_ms += step;
+		cli->local->metadata_at_ms += step;
 		return false;
 	}
 	/* RATE_LIMITED <Target> <Key> <RetryAfter> <Value> (the spec's table). */
@@ -406,7 +406,7 @@ md_sub(struct server *srv, struct client *cli, const struct msg *msg)
 			fail(srv, cli, "KEY_INVALID", reply_param(key), "Invalid key");
 			continue;
 		}
-		r = metadata_set(&cli->metadata_subs, key, NULL, srv->cfg.metadata_max_subs);
+		r = metadata_set(&cli->local->metadata_subs, key, NULL, srv->cfg.metadata_max_subs);
 		if (r == -1) {
 			/* Spec: the first key not subscribed to; the rest are not processed. */
 			fail(srv, cli, "TOO_MANY_SUBS", key, "Too many subscriptions");
@@ -417,7 +417,7 @@ md_sub(struct server *srv, struct client *cli, const struct msg *msg)
 			return;
 		}
 		added |= r == 1;
-		keys_add(srv, cli, &k, metadata_find(&cli->metadata_subs, key)->key);
+		keys_add(srv, cli, &k, metadata_find(&cli->local->metadata_subs, key)->key);
 	}
 	keys_flush(srv, cli, &k);
 	if (added && client_is_registered(cli))
@@ -436,7 +436,7 @@ md_unsub(struct server *srv, struct client *cli, const struct msg *msg)
 			continue;
 		}
 		metadata_key_fold(msg->params[i], folded);
-		metadata_del(&cli->metadata_subs, folded);
+		metadata_del(&cli->local->metadata_subs, folded);
 		keys_add(srv, cli, &k, folded);
 	}
 	keys_flush(srv, cli, &k);
@@ -447,8 +447,8 @@ md_subs(struct server *srv, struct client *cli)
 {
 	struct keys_line k = { RPL_METADATASUBS, "", 0 };
 
-	for (size_t i = 0; i < cli->metadata_subs.n; i++)
-		keys_add(srv, cli, &k, cli->metadata_subs.v[i].key);
+	for (size_t i = 0; i < cli->local->metadata_subs.n; i++)
+		keys_add(srv, cli, &k, cli->local->metadata_subs.v[i].key);
 	keys_flush(srv, cli, &k);
 }
 
@@ -457,7 +457,7 @@ static void
 send_subscribed(const struct out *o, const char *name, const struct metadata *md)
 {
 	for (size_t i = 0; i < md->n; i++)
-		if (metadata_find(&o->cli->metadata_subs, md->v[i].key))
+		if (metadata_find(&o->cli->local->metadata_subs, md->v[i].key))
 			reply_numeric_tagged(o->srv, o->cli, out_tag(o), RPL_KEYVALUE, name,
 			    md->v[i].key, md->v[i].value);
 }
@@ -497,7 +497,7 @@ md_sync(struct server *srv, struct client *cli, const struct target *t)
 static bool
 allowed_unregistered(const struct client *cli, const struct msg *msg)
 {
-	return (cli->caps & CAP_METADATA) && strcmp(msg->params[0], "*") == 0 &&
+	return (client_caps(cli) & CAP_METADATA) && strcmp(msg->params[0], "*") == 0 &&
 	    strcasecmp(msg->params[1], "SYNC") != 0;
 }
 
@@ -564,7 +564,7 @@ cmd_metadata_send_join(struct server *srv, struct client *cli, struct channel *c
 {
 	struct out o = { srv, cli, "" };
 
-	if (!(cli->caps & CAP_METADATA) || cli->metadata_subs.n == 0)
+	if (!(client_caps(cli) & CAP_METADATA) || cli->local->metadata_subs.n == 0)
 		return;
 	if (chan->nmembers > METADATA_JOIN_SYNC_MAX) {
 		reply_numeric(srv, cli, RPL_METADATASYNCLATER, chan->name,
@@ -579,7 +579,7 @@ cmd_metadata_send_own(struct server *srv, struct client *cli)
 {
 	struct out o;
 
-	if (!(cli->caps & CAP_METADATA))
+	if (!(client_caps(cli) & CAP_METADATA))
 		return;
 	/* Spec: one's own metadata in a batch, an empty one when there is none. */
 	out_open(&o, srv, cli, cli->nick);

@@ -115,11 +115,11 @@ monitor_list(struct server *srv, struct client *cli, bool status)
 
 	monlist_init(&on, srv, cli, status ? RPL_MONONLINE : RPL_MONLIST);
 	monlist_init(&off, srv, cli, RPL_MONOFFLINE);
-	for (size_t i = 0; i < cli->nmonitors; i++) {
+	for (size_t i = 0; i < cli->local->nmonitors; i++) {
 		if (status)
-			status_add(&on, &off, cli->monitors[i]);
+			status_add(&on, &off, cli->local->monitors[i]);
 		else
-			monlist_add(&on, cli->monitors[i]);
+			monlist_add(&on, cli->local->monitors[i]);
 	}
 	monlist_flush(&on);
 	monlist_flush(&off);

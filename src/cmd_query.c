@@ -218,7 +218,7 @@ who_flags(const struct client *cli, const struct client *t,
 		out[n++] = 'B';
 	out[n] = '\0';
 	if (m)
-		channel_prefix(m->prefix, (cli->caps & CAP_MULTI_PREFIX) != 0, out + n);
+		channel_prefix(m->prefix, (client_caps(cli) & CAP_MULTI_PREFIX) != 0, out + n);
 }
 
 /* The value of WHOX field f for t (not 'l' or 'r', see whox_send()). */
@@ -405,7 +405,7 @@ cmd_who(struct server *srv, struct client *cli, const struct msg *msg)
 static void
 whois_channels(struct server *srv, struct client *cli, const struct client *t)
 {
-	bool all = (cli->caps & CAP_MULTI_PREFIX) != 0;
+	bool all = (client_caps(cli) & CAP_MULTI_PREFIX) != 0;
 	size_t room = reply_numeric_room(srv, cli, strlen(t->nick) + 2);
 	char item[IRC_CHANNELLEN + 4], prefix[4];
 	struct reply_words w;

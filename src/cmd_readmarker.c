@@ -85,7 +85,7 @@ tell_sessions(struct server *srv, struct client *cli, const char *target, int64_
 	if (cli->account[0] == '\0')
 		return;
 	for (struct client *s = client_first_session(srv, cli->account); s; s = s->acct_next)
-		if (s != cli && (s->caps & CAP_READ_MARKER) && client_is_registered(s))
+		if (s != cli && (client_caps(s) & CAP_READ_MARKER) && client_is_registered(s))
 			send_marker(srv, s, target, ms);
 }
 

@@ -56,7 +56,7 @@ send_welcome(struct server *srv, struct client *cli)
 static bool
 may_register(const struct server *srv, const struct client *cli)
 {
-	return cli->pass_ok || (!srv->cfg.require_password && !cli->pass_sent);
+	return cli->local->pass_ok || (!srv->cfg.require_password && !cli->local->pass_sent);
 }
 
 /*
@@ -84,8 +84,8 @@ register_try_complete(struct server *srv, struct client *cli)
 {
 	/* A nick waiting for PASS counts: without the password, it ends here. */
 	if (cli->state != CLIENT_UNREGISTERED ||
-	    (cli->nick[0] == '\0' && cli->pending_nick[0] == '\0') ||
-	    !cli->got_user || cli->cap_negotiating)
+	    (cli->nick[0] == '\0' && cli->local->pending_nick[0] == '\0') ||
+	    !cli->local->got_user || cli->local->cap_negotiating)
 		return;
 	/* With require_password = no, only a PASS that was sent must match. */
 	if (!may_register(srv, cli)) {
@@ -97,8 +97,8 @@ register_try_complete(struct server *srv, struct client *cli)
 	if (cli->nick[0] == '\0') {
 		char nick[IRC_NICKLEN + 1];
 
-		memcpy(nick, cli->pending_nick, sizeof(nick));
-		cli->pending_nick[0] = '\0';
+		memcpy(nick, cli->local->pending_nick, sizeof(nick));
+		cli->local->pending_nick[0] = '\0';
 		nick_take(srv, cli, nick);
 		return;
 	}
@@ -117,13 +117,13 @@ cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	/* An empty configured password matches nothing. */
-	cli->pass_sent = true;
-	cli->pass_ok = srv->cfg.password[0] != '\0' &&
+	cli->local->pass_sent = true;
+	cli->local->pass_ok = srv->cfg.password[0] != '\0' &&
 	    crypto_str_equal(msg->params[0], srv->cfg.password);
 	/* Now the nick sent before PASS may be taken (433 if it went meanwhile). */
-	if (cli->pass_ok && cli->pending_nick[0] != '\0') {
-		memcpy(nick, cli->pending_nick, sizeof(nick));
-		cli->pending_nick[0] = '\0';
+	if (cli->local->pass_ok && cli->local->pending_nick[0] != '\0') {
+		memcpy(nick, cli->local->pending_nick, sizeof(nick));
+		cli->local->pending_nick[0] = '\0';
 		nick_take(srv, cli, nick);
 	}
 }
@@ -153,7 +153,7 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 		if (may_register(srv, cli)) {
 			nick_take(srv, cli, nick);
 		} else {
-			snprintf(cli->pending_nick, sizeof(cli->pending_nick), "%s", nick);
+			snprintf(cli->local->pending_nick, sizeof(cli->local->pending_nick), "%s", nick);
 			register_try_complete(srv, cli);
 		}
 		return;
@@ -187,7 +187,7 @@ cmd_user(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	long mode;
 
-	if (cli->state != CLIENT_UNREGISTERED || cli->got_user) {
+	if (cli->state != CLIENT_UNREGISTERED || cli->local->got_user) {
 		reply_numeric(srv, cli, ERR_ALREADYREGISTERED);
 		return;
 	}
@@ -214,7 +214,7 @@ cmd_user(struct server *srv, struct client *cli, const struct msg *msg)
 		client_set_umode(cli, UMODE_WALLOPS, true);
 	if (mode & 8)
 		client_set_umode(cli, UMODE_INVISIBLE, true);
-	cli->got_user = true;
+	cli->local->got_user = true;
 	register_try_complete(srv, cli);
 }
 
@@ -255,7 +255,7 @@ cmd_quit(struct server *srv, struct client *cli, const struct msg *msg)
 static void
 cap_req(struct server *srv, struct client *cli, const char *req)
 {
-	uint32_t add = 0, del = 0, before = cli->caps;
+	uint32_t add = 0, del = 0, before = client_caps(cli);
 	char copy[IRC_LINE_MAX], *p = copy, *word;
 	bool ok = true;
 
@@ -272,14 +272,14 @@ cap_req(struct server *srv, struct client *cli, const char *req)
 			add |= cap->bit;
 	}
 	/* With 302, cap-notify is on implicitly and cannot be turned off. */
-	if (cli->cap_version >= 302 && (del & CAP_CAP_NOTIFY))
+	if (cli->local->cap_version >= 302 && (del & CAP_CAP_NOTIFY))
 		ok = false;
 	if (!ok || (add | del) == 0) {
 		reply_send(cli, ":%s CAP %s NAK :%s", srv->cfg.server_name,
 		    client_name(cli), req);
 		return;
 	}
-	cli->caps = (cli->caps | add) & ~del;
+	cli->local->caps = (client_caps(cli) | add) & ~del;
 	reply_send(cli, ":%s CAP %s ACK :%s", srv->cfg.server_name,
 	    client_name(cli), req);
 	/* draft/metadata-3: requesting it sends one's metadata (before it: at 001). */
@@ -294,22 +294,22 @@ cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
 
 	if (strcasecmp(sub, "LS") == 0) {
 		if (!client_is_registered(cli))
-			cli->cap_negotiating = true;
+			cli->local->cap_negotiating = true;
 		if (msg->nparams > 1 && atoi(msg->params[1]) >= 302) {
-			cli->cap_version = 302;
-			cli->caps |= CAP_CAP_NOTIFY;
+			cli->local->cap_version = 302;
+			cli->local->caps |= CAP_CAP_NOTIFY;
 		}
-		cap_send_list(srv, cli, "LS", cap_offered(srv), cli->cap_version >= 302);
+		cap_send_list(srv, cli, "LS", cap_offered(srv), cli->local->cap_version >= 302);
 	} else if (strcasecmp(sub, "LIST") == 0) {
-		cap_send_list(srv, cli, "LIST", cli->caps, false);
+		cap_send_list(srv, cli, "LIST", client_caps(cli), false);
 	} else if (strcasecmp(sub, "REQ") == 0) {
 		if (!client_is_registered(cli))
-			cli->cap_negotiating = true;
+			cli->local->cap_negotiating = true;
 		cap_req(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
 	} else if (strcasecmp(sub, "END") == 0) {
 		if (!client_is_registered(cli)) {
 			sasl_abort(srv, cli);
-			cli->cap_negotiating = false;
+			cli->local->cap_negotiating = false;
 			register_try_complete(srv, cli);
 		}
 	} else {

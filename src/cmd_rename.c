@@ -102,7 +102,7 @@ rename_fallback(struct server *srv, struct client *to, struct channel *chan,
 		reply_from(to, to, "PART %s :%s", old, reason);
 	else
 		reply_from(to, to, "PART %s", old);
-	if (to->caps & CAP_EXTENDED_JOIN)
+	if (client_caps(to) & CAP_EXTENDED_JOIN)
 		reply_from(to, to, "JOIN %s %s :%s", chan->name,
 		    to->account[0] ? to->account : "*", to->realname ? to->realname : "");
 	else
@@ -156,7 +156,7 @@ cmd_rename(struct server *srv, struct client *cli, const struct msg *msg)
 	relay_init(&r, srv, cli, line, reply_format_from(line, cli, "RENAME %s %s :%.*s",
 	    old, chan->name, (int)msg_utf8_cut(reason, IRC_KICKLEN), reason), NULL);
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
-		if (m->cli->caps & CAP_CHANNEL_RENAME)
+		if (client_caps(m->cli) & CAP_CHANNEL_RENAME)
 			relay_send(&r, m->cli);
 		else if (!case_only)
 			rename_fallback(srv, m->cli, chan, old, reason);

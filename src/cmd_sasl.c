@@ -36,23 +36,23 @@
 static void
 sasl_reset(struct client *cli)
 {
-	if (cli->sasl_scram != NULL) {
-		scram_clear(cli->sasl_scram);
-		free(cli->sasl_scram);
-		cli->sasl_scram = NULL;
+	if (cli->local->sasl_scram != NULL) {
+		scram_clear(cli->local->sasl_scram);
+		free(cli->local->sasl_scram);
+		cli->local->sasl_scram = NULL;
 	}
-	cli->sasl_step = 0;
-	free(cli->sasl_buf);
-	cli->sasl_buf = NULL;
-	cli->sasl_len = 0;
-	cli->sasl_started = false;
-	cli->sasl_discard = false;
+	cli->local->sasl_step = 0;
+	free(cli->local->sasl_buf);
+	cli->local->sasl_buf = NULL;
+	cli->local->sasl_len = 0;
+	cli->local->sasl_started = false;
+	cli->local->sasl_discard = false;
 }
 
 void
 sasl_abort(struct server *srv, struct client *cli)
 {
-	if (!cli->sasl_started)
+	if (!cli->local->sasl_started)
 		return;
 	sasl_reset(cli);
 	reply_numeric(srv, cli, ERR_SASLABORTED);
@@ -211,7 +211,7 @@ scram_stand_in(const struct server *srv, const char *user, uint8_t salt[16],
 static void
 scram_first(struct server *srv, struct client *cli, const char *data, size_t n)
 {
-	struct scram *s = cli->sasl_scram;
+	struct scram *s = cli->local->sasl_scram;
 	const struct config_account *acct;
 	struct crypto_hash h;
 	uint8_t nonce[18];
@@ -241,7 +241,7 @@ scram_first(struct server *srv, struct client *cli, const char *data, size_t n)
 	sasl_send(cli, scram_server_first(s, h.key, h.salt, h.saltlen, h.iterations,
 	    nonce64, !real));
 	crypto_wipe(&h, sizeof(h));
-	cli->sasl_step = 1;
+	cli->local->sasl_step = 1;
 }
 
 /* SCRAM client-final-message: check the proof, prove ourselves back. */
@@ -250,13 +250,13 @@ scram_final(struct server *srv, struct client *cli, const char *data, size_t n)
 {
 	char out[128];
 
-	if (scram_client_final(cli->sasl_scram, data, n, out, sizeof(out)) == -1) {
+	if (scram_client_final(cli->local->sasl_scram, data, n, out, sizeof(out)) == -1) {
 		sasl_reset(cli);
 		sasl_fail(srv, cli, "bad account or password");
 		return;
 	}
 	sasl_send(cli, out);
-	cli->sasl_step = 2;
+	cli->local->sasl_step = 2;
 }
 
 /* A whole SCRAM message, by step: client-first, client-final, then "+". */
@@ -265,13 +265,13 @@ scram_message(struct server *srv, struct client *cli, const char *data, size_t n
 {
 	const struct config_account *acct;
 
-	if (cli->sasl_step == 0) {
+	if (cli->local->sasl_step == 0) {
 		scram_first(srv, cli, data, n);
-	} else if (cli->sasl_step == 1) {
+	} else if (cli->local->sasl_step == 1) {
 		scram_final(srv, cli, data, n);
 	} else {
 		/* RFC 5802: the client answers the server-final-message with nothing. */
-		acct = n == 0 ? find_account(srv, cli->sasl_scram->user) : NULL;
+		acct = n == 0 ? find_account(srv, cli->local->sasl_scram->user) : NULL;
 		sasl_reset(cli);
 		if (acct != NULL)
 			login(srv, cli, acct);
@@ -285,19 +285,20 @@ static void
 sasl_message(struct server *srv, struct client *cli)
 {
 	char data[SASL_DATA_MAX];
-	int n = crypto_base64_decode(cli->sasl_buf ? cli->sasl_buf : "", cli->sasl_len,
+	struct local *l = cli->local;
+	int n = crypto_base64_decode(l->sasl_buf ? l->sasl_buf : "", l->sasl_len,
 	    (uint8_t *)data, sizeof(data) - 1);
 
-	free(cli->sasl_buf);
-	cli->sasl_buf = NULL;
-	cli->sasl_len = 0;
+	free(l->sasl_buf);
+	l->sasl_buf = NULL;
+	l->sasl_len = 0;
 	if (n < 0) {
 		sasl_reset(cli);
 		sasl_fail(srv, cli, "malformed message");
 		return;
 	}
 	data[n] = '\0';
-	if (cli->sasl_scram != NULL)
+	if (cli->local->sasl_scram != NULL)
 		scram_message(srv, cli, data, (size_t)n);
 	else
 		plain_message(srv, cli, data, (size_t)n);
@@ -326,20 +327,20 @@ sasl_data(struct server *srv, struct client *cli, const char *arg)
 	 * on their way are dropped unanswered, so the client is not answered
 	 * once per chunk and can start again at once.
 	 */
-	if (strcmp(arg, "+") != 0 && cli->sasl_len + n > SASL_DATA_MAX) {
+	if (strcmp(arg, "+") != 0 && cli->local->sasl_len + n > SASL_DATA_MAX) {
 		sasl_reset(cli);
-		cli->sasl_discard = n == SASL_CHUNK;
+		cli->local->sasl_discard = n == SASL_CHUNK;
 		sasl_fail(srv, cli, "message too long");
 		return;
 	}
 	if (strcmp(arg, "+") != 0 && n > 0) {
-		if ((p = realloc(cli->sasl_buf, cli->sasl_len + n + 1)) == NULL) {
+		if ((p = realloc(cli->local->sasl_buf, cli->local->sasl_len + n + 1)) == NULL) {
 			client_close(cli, "Out of memory");
 			return;
 		}
-		memcpy(p + cli->sasl_len, arg, n + 1);
-		cli->sasl_buf = p;
-		cli->sasl_len += n;
+		memcpy(p + cli->local->sasl_len, arg, n + 1);
+		cli->local->sasl_buf = p;
+		cli->local->sasl_len += n;
 	}
 	if (n < SASL_CHUNK)
 		sasl_message(srv, cli);
@@ -350,7 +351,7 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	const char *arg = msg->params[0];
 
-	if (!(cli->caps & CAP_SASL)) {
+	if (!(client_caps(cli) & CAP_SASL)) {
 		reply_numeric(srv, cli, ERR_SASLFAIL);
 		return;
 	}
@@ -368,26 +369,26 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	/* The rest of a message refused as too long: its chunks and its "+". */
-	if (cli->sasl_discard) {
-		cli->sasl_discard = strlen(arg) == SASL_CHUNK;
-		if (cli->sasl_discard || strcmp(arg, "+") == 0)
+	if (cli->local->sasl_discard) {
+		cli->local->sasl_discard = strlen(arg) == SASL_CHUNK;
+		if (cli->local->sasl_discard || strcmp(arg, "+") == 0)
 			return;
 	}
-	if (cli->sasl_started) {
+	if (cli->local->sasl_started) {
 		sasl_data(srv, cli, arg);
 		return;
 	}
 	if (strcasecmp(arg, SCRAM_MECH) == 0) {
-		if ((cli->sasl_scram = calloc(1, sizeof(*cli->sasl_scram))) == NULL) {
+		if ((cli->local->sasl_scram = calloc(1, sizeof(*cli->local->sasl_scram))) == NULL) {
 			client_close(cli, "Out of memory");
 			return;
 		}
-		cli->sasl_step = 0;
+		cli->local->sasl_step = 0;
 	} else if (strcasecmp(arg, "PLAIN") != 0) {
 		reply_numeric(srv, cli, RPL_SASLMECHS, SASL_MECHS);
 		reply_numeric(srv, cli, ERR_SASLFAIL);
 		return;
 	}
-	cli->sasl_started = true;
+	cli->local->sasl_started = true;
 	reply_send(cli, "AUTHENTICATE +");
 }

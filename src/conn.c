@@ -296,7 +296,7 @@ conn_admit(struct conn *c, int fd, const char *ip, bool sniff, struct ws_link *w
 int
 conn_adopt(struct conn *c, struct client *cli, bool sniff, struct ws_link *ws)
 {
-	int fd = cli->fd;
+	int fd = cli->local->fd;
 
 	if (fd < 0 || ((size_t)fd < c->nslots && c->slots[fd].cli != NULL) ||
 	    conn_set_nonblocking(fd) == -1 || map_fd(c, fd, cli, sniff) == -1)
@@ -473,9 +473,9 @@ conn_connect_links(struct conn *c)
 static bool
 first_bytes_ok(struct conn *c, struct client *cli)
 {
-	switch (proxy_sniff(buf_data(&cli->recvq), buf_len(&cli->recvq))) {
+	switch (proxy_sniff(buf_data(&cli->local->recvq), buf_len(&cli->local->recvq))) {
 	case PROXY_SNIFF_NO:
-		c->slots[cli->fd].sniff = false;
+		c->slots[cli->local->fd].sniff = false;
 		return true;
 	case PROXY_SNIFF_YES:
 		client_close(cli, "PROXY header on a non-proxy port");
@@ -489,7 +489,7 @@ static void
 read_client(struct conn *c, struct client *cli)
 {
 	struct ws_link *ws = conn_ws_of(c, cli);
-	struct buf *in = ws ? &ws->in : &cli->recvq;
+	struct buf *in = ws ? &ws->in : &cli->local->recvq;
 	size_t avail, want = ws ? conn_ws_read_room(cli, ws) : CONN_READ_CHUNK;
 	char *p = want > 0 ? buf_reserve(in, want, &avail) : NULL;
 	ssize_t n;
@@ -501,13 +501,13 @@ read_client(struct conn *c, struct client *cli)
 	if (ws && avail > want)
 		avail = want;
 	do
-		n = read(cli->fd, p, avail);
+		n = read(cli->local->fd, p, avail);
 	while (n == -1 && errno == EINTR);
 	if (n > 0) {
 		buf_commit(in, (size_t)n);
 		if (ws)
 			conn_ws_read(c, cli, ws);
-		else if (!c->slots[cli->fd].sniff || first_bytes_ok(c, cli))
+		else if (!c->slots[cli->local->fd].sniff || first_bytes_ok(c, cli))
 			server_on_input(c->srv, cli);
 	} else if (n == 0) {
 		buf_commit(in, 0);
@@ -533,7 +533,7 @@ write_client(struct conn *c, struct client *cli)
 
 	if (buf_len(q) > 0) {
 		do
-			n = write(cli->fd, buf_data(q), buf_len(q));
+			n = write(cli->local->fd, buf_data(q), buf_len(q));
 		while (n == -1 && errno == EINTR);
 		if (n > 0) {
 			buf_consume(q, (size_t)n);
@@ -544,7 +544,7 @@ write_client(struct conn *c, struct client *cli)
 			/* Nothing more can be written: drop the queue. */
 			client_close(cli, reason);
 			buf_free(q);
-			buf_free(&cli->sendq);
+			buf_free(&cli->local->sendq);
 			return;
 		}
 	}
@@ -552,9 +552,9 @@ write_client(struct conn *c, struct client *cli)
 	if (!conn_has_output(c, cli))
 		server_on_drained(c->srv, cli);
 	want = conn_has_output(c, cli);
-	if (want != cli->want_write) {
-		cli->want_write = want;
-		loop_set_events(c->loop, cli->fd, want ? POLLIN | POLLOUT : POLLIN);
+	if (want != cli->local->want_write) {
+		cli->local->want_write = want;
+		loop_set_events(c->loop, cli->local->fd, want ? POLLIN | POLLOUT : POLLIN);
 	}
 }
 
@@ -576,25 +576,28 @@ on_client(void *ud, int fd, short revents)
 		write_client(c, cli);
 }
 
-/* Unmap, write the last bytes once (the ERROR line), close, free. */
+/*
+ * Unmap, write the last bytes once (the ERROR line), close, free. A user
+ * with no connection here (local == NULL) is only freed.
+ */
 static void
 close_client(struct conn *c, struct client *cli)
 {
-	if (cli->fd >= 0) {
+	if (cli->local != NULL && cli->local->fd >= 0) {
 		struct buf *q = conn_last_words(c, cli);
 
 		if (buf_len(q) > 0) {
-			ssize_t n = write(cli->fd, buf_data(q), buf_len(q));
+			ssize_t n = write(cli->local->fd, buf_data(q), buf_len(q));
 
 			(void)n;
 		}
-		loop_del(c->loop, cli->fd);
-		if ((size_t)cli->fd < c->nslots) {
-			c->slots[cli->fd].cli = NULL;
-			conn_ws_free(c->slots[cli->fd].ws);
-			c->slots[cli->fd].ws = NULL;
+		loop_del(c->loop, cli->local->fd);
+		if ((size_t)cli->local->fd < c->nslots) {
+			c->slots[cli->local->fd].cli = NULL;
+			conn_ws_free(c->slots[cli->local->fd].ws);
+			c->slots[cli->local->fd].ws = NULL;
 		}
-		close(cli->fd);
+		close(cli->local->fd);
 	}
 	client_free(cli);
 }
@@ -636,7 +639,7 @@ conn_settle(struct conn *c)
 		while ((cli = server_reap_next(c->srv)) != NULL)
 			close_client(c, cli);
 		while ((cli = server_pop_pending(c->srv)) != NULL)
-			if (cli->fd >= 0)
+			if (cli->local->fd >= 0)
 				write_client(c, cli);
 	} while (c->srv->dead != NULL);
 }
@@ -666,16 +669,17 @@ drain(struct conn *c, int drain_ms)
 		for (struct client *cli = c->srv->clients; cli; cli = cli->next) {
 			struct buf *q;
 
-			if (cli->fd < 0 || buf_len(q = conn_last_words(c, cli)) == 0)
+			if (cli->local == NULL || cli->local->fd < 0 ||
+			    buf_len(q = conn_last_words(c, cli)) == 0)
 				continue;
-			ssize_t w = write(cli->fd, buf_data(q), buf_len(q));
+			ssize_t w = write(cli->local->fd, buf_data(q), buf_len(q));
 
 			if (w > 0)
 				buf_consume(q, (size_t)w);
 			else if (w == -1 && errno != EAGAIN && errno != EINTR)
 				buf_free(q);
 			if (buf_len(q) > 0) {
-				pfds[n].fd = cli->fd;
+				pfds[n].fd = cli->local->fd;
 				pfds[n++].events = POLLOUT;
 			}
 		}

@@ -20,11 +20,15 @@
 
 #define SHELL_MAX_FDS   (1u << 24)
 
-/* The clients the core saves (state_save.c): not closing, not server links. */
+/*
+ * The clients the core saves (state_save.c): connected here, not closing,
+ * not server links.
+ */
 static bool
 kept(const struct client *cli)
 {
-	return cli->fd >= 0 && !client_is_closing(cli) && cli->link == NULL;
+	return cli->local != NULL && cli->local->fd >= 0 && !client_is_closing(cli) &&
+	    cli->local->link == NULL;
 }
 
 static void
@@ -52,9 +56,9 @@ save_clients(struct conn *c, struct state_w *w)
 	for (struct client *cli = c->srv->clients; cli; cli = cli->next) {
 		if (!kept(cli))
 			continue;
-		state_put_u32(w, (uint32_t)cli->fd);
-		state_put_bool(w, c->slots[cli->fd].sniff);
-		save_ws(w, c->slots[cli->fd].ws);
+		state_put_u32(w, (uint32_t)cli->local->fd);
+		state_put_bool(w, c->slots[cli->local->fd].sniff);
+		save_ws(w, c->slots[cli->local->fd].ws);
 	}
 }
 
@@ -107,7 +111,7 @@ conn_each_fd(struct conn *c, void (*fn)(void *arg, int fd, bool keep), void *arg
 		fn(arg, c->listen_fds[i], keep);
 	for (struct client *cli = c->srv->clients; cli; cli = cli->next)
 		if (kept(cli))
-			fn(arg, cli->fd, keep);
+			fn(arg, cli->local->fd, keep);
 	for (struct proxy_wait *pw = c->wait_head; pw; pw = pw->next)
 		if (wait_kept(pw))
 			fn(arg, pw->fd, keep);
@@ -166,7 +170,7 @@ load_clients(struct conn *c, struct journal_rec *r)
 	uint32_t n = journal_get_u32(r), adopted = 0;
 
 	for (struct client *cli = c->srv->clients; cli; cli = cli->next) {
-		if (cli->fd < 0)
+		if (cli->local == NULL || cli->local->fd < 0)
 			continue;
 		if (conn_adopt(c, cli, false, NULL) == -1)
 			return -1;

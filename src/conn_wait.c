@@ -74,7 +74,9 @@ conn_ws_free(struct ws_link *ws)
 struct ws_link *
 conn_ws_of(const struct conn *c, const struct client *cli)
 {
-	return cli->fd >= 0 && (size_t)cli->fd < c->nslots ? c->slots[cli->fd].ws : NULL;
+	int fd = cli->local->fd;
+
+	return fd >= 0 && (size_t)fd < c->nslots ? c->slots[fd].ws : NULL;
 }
 
 
@@ -200,7 +202,7 @@ feed_rest(struct conn *c, struct client *cli, const unsigned char *p, size_t n)
 
 	if (n == 0)
 		return;
-	if (buf_append(ws ? &ws->in : &cli->recvq, p, n) == -1)
+	if (buf_append(ws ? &ws->in : &cli->local->recvq, p, n) == -1)
 		client_close(cli, "RecvQ exceeded");
 	else if (ws)
 		conn_ws_read(c, cli, ws);
@@ -342,7 +344,7 @@ ws_handshake(struct conn *c, struct proxy_wait *w, const struct ws_request *r,
 		wait_unlink(c, w);
 		return;
 	}
-	log_msg(&c->srv->log, LOG_DEBUG, "fd %d: WebSocket (%s)", cli->fd,
+	log_msg(&c->srv->log, LOG_DEBUG, "fd %d: WebSocket (%s)", cli->local->fd,
 	    r->protocol ? r->protocol : "no subprotocol");
 	/* The 101 answer waits in ws->out. */
 	client_want_write(cli);
@@ -453,14 +455,14 @@ on_proxy_wait(void *ud, int fd, short revents)
 void
 conn_ws_read(struct conn *c, struct client *cli, struct ws_link *ws)
 {
-	size_t before = buf_len(&cli->recvq), out = buf_len(&ws->out), used;
+	size_t before = buf_len(&cli->local->recvq), out = buf_len(&ws->out), used;
 	const char *why = NULL;
 	bool close;
 
 	used = ws_decode(&ws->s, (unsigned char *)buf_data(&ws->in), buf_len(&ws->in),
-	    &cli->recvq, &ws->out, &close, &why);
+	    &cli->local->recvq, &ws->out, &close, &why);
 	buf_consume(&ws->in, used);
-	if (buf_len(&cli->recvq) > before)
+	if (buf_len(&cli->local->recvq) > before)
 		server_on_input(c->srv, cli);
 	if (buf_len(&ws->out) > out)
 		client_want_write(cli);         /* a Pong or Close to write */
@@ -478,14 +480,14 @@ conn_ws_read(struct conn *c, struct client *cli, struct ws_link *ws)
 size_t
 conn_ws_read_room(const struct client *cli, const struct ws_link *ws)
 {
-	size_t used = buf_len(&cli->recvq) + buf_len(&ws->in);
+	size_t used = buf_len(&cli->local->recvq) + buf_len(&ws->in);
 
-	if (cli->recvq.limit == 0)
+	if (cli->local->recvq.limit == 0)
 		return CONN_READ_CHUNK;
-	if (used >= cli->recvq.limit)
+	if (used >= cli->local->recvq.limit)
 		return 0;
-	return cli->recvq.limit - used < CONN_READ_CHUNK ?
-	    cli->recvq.limit - used : CONN_READ_CHUNK;
+	return cli->local->recvq.limit - used < CONN_READ_CHUNK ?
+	    cli->local->recvq.limit - used : CONN_READ_CHUNK;
 }
 
 
@@ -503,20 +505,20 @@ conn_out_queue(struct conn *c, struct client *cli, bool all)
 	long used;
 
 	if (ws == NULL)
-		return &cli->sendq;
+		return &cli->local->sendq;
 	/* RFC 6455 section 5.5.1: nothing follows a Close frame. */
 	if (ws->s.closed) {
-		buf_consume(&cli->sendq, buf_len(&cli->sendq));
+		buf_consume(&cli->local->sendq, buf_len(&cli->local->sendq));
 		return &ws->out;
 	}
-	if ((all || buf_len(&ws->out) == 0) && buf_len(&cli->sendq) > 0) {
-		used = ws_encode(&ws->s, buf_data(&cli->sendq), buf_len(&cli->sendq),
+	if ((all || buf_len(&ws->out) == 0) && buf_len(&cli->local->sendq) > 0) {
+		used = ws_encode(&ws->s, buf_data(&cli->local->sendq), buf_len(&cli->local->sendq),
 		    &ws->out);
 		if (used == -1) {
 			client_close(cli, "Out of memory");
-			buf_free(&cli->sendq);
+			buf_free(&cli->local->sendq);
 		} else {
-			buf_consume(&cli->sendq, (size_t)used);
+			buf_consume(&cli->local->sendq, (size_t)used);
 		}
 	}
 	return &ws->out;
@@ -528,7 +530,7 @@ conn_has_output(const struct conn *c, const struct client *cli)
 {
 	const struct ws_link *ws = conn_ws_of(c, cli);
 
-	return buf_len(&cli->sendq) > 0 || (ws != NULL && buf_len(&ws->out) > 0);
+	return buf_len(&cli->local->sendq) > 0 || (ws != NULL && buf_len(&ws->out) > 0);
 }
 
 

@@ -176,20 +176,20 @@ addr_get(struct hashq *q, const char *ip, int64_t now_ms)
 static enum hashq_status
 charge(struct hashq *q, struct client *cli, struct hashq_addr *a, int64_t now_ms)
 {
-	int64_t conn = cli->hash_debt_ms, addr = a->debt_ms;
+	int64_t conn = cli->local->hash_debt_ms, addr = a->debt_ms;
 
-	if (cli->hash_wait)
+	if (cli->local->hash_wait)
 		return HASHQ_BUSY;
 	if (q->njobs >= HASHQ_MAX_JOBS)
 		return HASHQ_FULL;
-	if (cli->flood_exempt)
+	if (cli->local->flood_exempt)
 		return HASHQ_OK;
 	if (!bucket_take(&conn, HASHQ_CONN_BURST, HASHQ_CONN_PER_MIN, now_ms))
 		return HASHQ_CONN_BUDGET;
 	if (a->njobs >= HASHQ_ADDR_JOBS ||
 	    !bucket_take(&addr, HASHQ_ADDR_BURST, HASHQ_ADDR_PER_MIN, now_ms))
 		return HASHQ_ADDR_BUDGET;
-	cli->hash_debt_ms = conn;
+	cli->local->hash_debt_ms = conn;
 	a->debt_ms = addr;
 	return HASHQ_OK;
 }
@@ -242,7 +242,7 @@ hashq_add(struct hashq *q, struct client *cli, const char *password,
 	job->done = done;
 	snprintf(job->name, sizeof(job->name), "%s", name);
 	push_tail(q, job);
-	cli->hash_wait = true;
+	cli->local->hash_wait = true;
 	return HASHQ_OK;
 }
 
@@ -252,7 +252,7 @@ finish(struct server *srv, struct hashq_job *job)
 	struct client *cli = job->cli;
 	bool ok = crypto_verify_end(&job->v);
 
-	cli->hash_wait = false;
+	cli->local->hash_wait = false;
 	if (!client_is_closing(cli)) {
 		job->done(srv, cli, ok, job->name);
 		/* Lines that arrived meanwhile were held: go on with them. */
@@ -286,7 +286,7 @@ hashq_drop(struct hashq *q, struct client *cli)
 {
 	struct hashq_job **p = &q->head, *job, *prev = NULL;
 
-	if (!cli->hash_wait)
+	if (cli->local == NULL || !cli->local->hash_wait)
 		return;
 	while ((job = *p) != NULL) {
 		if (job->cli != cli) {
@@ -302,5 +302,5 @@ hashq_drop(struct hashq *q, struct client *cli)
 		job_free(job);
 		break;
 	}
-	cli->hash_wait = false;
+	cli->local->hash_wait = false;
 }

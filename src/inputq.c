@@ -14,13 +14,13 @@ inputq_defer(struct server *srv, struct client *cli, bool served)
 {
 	if (served)
 		srv->input_cut = cli;
-	if (cli->input_pending)
+	if (cli->local->input_pending)
 		return;
-	cli->input_pending = true;
-	cli->input_next = NULL;
-	cli->input_prev = srv->input_tail;
+	cli->local->input_pending = true;
+	cli->local->input_next = NULL;
+	cli->local->input_prev = srv->input_tail;
 	if (srv->input_tail)
-		srv->input_tail->input_next = cli;
+		srv->input_tail->local->input_next = cli;
 	else
 		srv->input_head = cli;
 	srv->input_tail = cli;
@@ -31,18 +31,18 @@ inputq_unlink(struct server *srv, struct client *cli)
 {
 	if (srv->input_cut == cli)
 		srv->input_cut = NULL;
-	if (!cli->input_pending)
+	if (!cli->local->input_pending)
 		return;
-	if (cli->input_prev)
-		cli->input_prev->input_next = cli->input_next;
+	if (cli->local->input_prev)
+		cli->local->input_prev->local->input_next = cli->local->input_next;
 	else
-		srv->input_head = cli->input_next;
-	if (cli->input_next)
-		cli->input_next->input_prev = cli->input_prev;
+		srv->input_head = cli->local->input_next;
+	if (cli->local->input_next)
+		cli->local->input_next->local->input_prev = cli->local->input_prev;
 	else
-		srv->input_tail = cli->input_prev;
-	cli->input_prev = cli->input_next = NULL;
-	cli->input_pending = false;
+		srv->input_tail = cli->local->input_prev;
+	cli->local->input_prev = cli->local->input_next = NULL;
+	cli->local->input_pending = false;
 }
 
 bool

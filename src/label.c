@@ -26,14 +26,14 @@ label_begin(struct label *l, struct client *cli, const struct msg *msg)
 
 	l->active = false;
 	l->aside_at = l->aside_len = 0;
-	if (!(cli->caps & CAP_LABELED_RESPONSE) || msg->tags == NULL ||
+	if (!(client_caps(cli) & CAP_LABELED_RESPONSE) || msg->tags == NULL ||
 	    !msg_tag_get(msg->tags, "label", value, sizeof(value)) ||
 	    value[0] == '\0' || strlen(value) > LABEL_MAX || strpbrk(value, "; \\\r\n"))
 		return;
 	memcpy(l->value, value, strlen(value) + 1);
-	l->mark = buf_len(&cli->sendq);
+	l->mark = buf_len(&cli->local->sendq);
 	l->active = true;
-	cli->label = l;
+	cli->local->label = l;
 }
 
 void
@@ -41,15 +41,15 @@ label_resume(struct label *l, struct client *cli, const char *value)
 {
 	snprintf(l->value, sizeof(l->value), "%s", value);
 	l->aside_at = l->aside_len = 0;
-	l->mark = buf_len(&cli->sendq);
+	l->mark = buf_len(&cli->local->sendq);
 	l->active = true;
-	cli->label = l;
+	cli->local->label = l;
 }
 
 bool
 label_take(struct client *cli, char value[LABEL_MAX + 1])
 {
-	struct label *l = cli->label;
+	struct label *l = cli->local->label;
 
 	if (l == NULL || !l->active)
 		return false;
@@ -61,13 +61,13 @@ label_take(struct client *cli, char value[LABEL_MAX + 1])
 void
 label_aside(struct client *cli, size_t at)
 {
-	struct label *l = cli->label;
+	struct label *l = cli->local->label;
 
 	if (l == NULL || l->aside_len > 0 || at < l->mark ||
-	    at > buf_len(&cli->sendq))
+	    at > buf_len(&cli->local->sendq))
 		return;
 	l->aside_at = at;
-	l->aside_len = buf_len(&cli->sendq) - at;
+	l->aside_len = buf_len(&cli->local->sendq) - at;
 }
 
 static size_t
@@ -115,9 +115,9 @@ send_batch(struct server *srv, struct client *cli, const struct label *l,
 static char *
 take_tail(struct label *l, struct client *cli, size_t *n)
 {
-	size_t total = buf_len(&cli->sendq) - l->mark;
+	size_t total = buf_len(&cli->local->sendq) - l->mark;
 	/* Nothing queued: the queue may have no storage (NULL). */
-	const char *p = total > 0 ? buf_data(&cli->sendq) + l->mark : "";
+	const char *p = total > 0 ? buf_data(&cli->local->sendq) + l->mark : "";
 	size_t before = l->aside_len ? l->aside_at - l->mark : total;
 	char *tail = malloc(total ? total : 1);
 
@@ -127,7 +127,7 @@ take_tail(struct label *l, struct client *cli, size_t *n)
 	memcpy(tail, p, before);
 	memcpy(tail + before, p + before + l->aside_len, total - before - l->aside_len);
 	memcpy(tail + total - l->aside_len, p + before, l->aside_len);
-	buf_truncate(&cli->sendq, l->mark);
+	buf_truncate(&cli->local->sendq, l->mark);
 	*n = total - l->aside_len;
 	return tail;
 }
@@ -135,11 +135,11 @@ take_tail(struct label *l, struct client *cli, size_t *n)
 void
 label_end(struct label *l, struct server *srv, struct client *cli)
 {
-	size_t total = buf_len(&cli->sendq), n;
+	size_t total = buf_len(&cli->local->sendq), n;
 	char tag[LABEL_MAX + 8], *tail;
 
-	if (cli->label == l)
-		cli->label = NULL;
+	if (cli->local->label == l)
+		cli->local->label = NULL;
 	if (!l->active || client_is_closing(cli) || total < l->mark ||
 	    l->aside_at + l->aside_len > total)
 		return;
@@ -150,7 +150,7 @@ label_end(struct label *l, struct server *srv, struct client *cli)
 		reply_send_tagged(cli, tag, ":%s ACK", srv->cfg.server_name);
 	else if (count_lines(tail, n) == 1)
 		reply_send_with_tag(cli, tag, tail, n);
-	else if (cli->caps & CAP_BATCH)
+	else if (client_caps(cli) & CAP_BATCH)
 		send_batch(srv, cli, l, tail, n);
 	else
 		client_send(cli, tail, n);      /* no batch: unlabelled replies */

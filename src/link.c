@@ -42,7 +42,7 @@ static const struct {
 bool
 link_is_up(const struct client *cli)
 {
-	return cli->link != NULL && cli->link->up;
+	return cli->local->link != NULL && cli->local->link->up;
 }
 
 void
@@ -75,9 +75,9 @@ link_attach(struct server *srv, struct client *cli, const char *name)
 		return -1;
 	if (srv->net->me.sid[0] == '\0' || (l = calloc(1, sizeof(*l))) == NULL)
 		return -1;
-	cli->link = l;
+	cli->local->link = l;
 	/* A burst is many lines at once: links are not flood-limited. */
-	cli->flood_exempt = true;
+	cli->local->flood_exempt = true;
 	if (b != NULL) {
 		l->outgoing = true;
 		snprintf(l->name, sizeof(l->name), "%s", b->name);
@@ -90,7 +90,7 @@ link_attach(struct server *srv, struct client *cli, const char *name)
 void
 link_close(struct server *srv, struct client *cli, const char *reason)
 {
-	const struct link *l = cli->link;
+	const struct link *l = cli->local->link;
 
 	if (!client_is_closing(cli))
 		log_msg(&srv->log, LOG_INFO, "link %s (%s): closing: %s",
@@ -120,7 +120,7 @@ link_broadcast(struct server *srv, struct client *except, const char *fmt, ...)
 static void
 on_pass(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct link *l = cli->link;
+	struct link *l = cli->local->link;
 
 	if (l->got_pass || msg->nparams < 1)
 		return;
@@ -148,7 +148,7 @@ on_capab(struct client *cli, const struct msg *msg)
 	while ((tok = config_next_word(&rest)) != NULL)
 		for (size_t i = 0; i < sizeof(capab_names) / sizeof(capab_names[0]); i++)
 			if (strcmp(tok, capab_names[i].name) == 0)
-				cli->link->caps |= capab_names[i].bit;
+				cli->local->link->caps |= capab_names[i].bit;
 }
 
 bool
@@ -165,7 +165,7 @@ static const char *
 server_refusal(struct server *srv, struct client *cli, const char *name,
     const char *sid, const struct config_link **block)
 {
-	struct link *l = cli->link;
+	struct link *l = cli->local->link;
 	const struct config_link *b;
 
 	if (!link_name_is_valid(name))
@@ -213,7 +213,7 @@ static void
 server_accept(struct server *srv, struct client *cli, const struct config_link *b,
     const char *sid, const char *desc)
 {
-	struct link *l = cli->link;
+	struct link *l = cli->local->link;
 	struct netserver *s;
 
 	if (!l->outgoing && link_peer_attach(srv, b->name, cli) == -1) {
@@ -233,10 +233,10 @@ server_accept(struct server *srv, struct client *cli, const struct config_link *
 	l->up = true;
 	l->server = s;
 	l->up_ms = srv->now_ms;
-	if (cli->recvq.limit < LINK_QUEUE_BYTES)
-		cli->recvq.limit = LINK_QUEUE_BYTES;
-	if (cli->sendq.limit < LINK_QUEUE_BYTES)
-		cli->sendq.limit = LINK_QUEUE_BYTES;
+	if (cli->local->recvq.limit < LINK_QUEUE_BYTES)
+		cli->local->recvq.limit = LINK_QUEUE_BYTES;
+	if (cli->local->sendq.limit < LINK_QUEUE_BYTES)
+		cli->local->sendq.limit = LINK_QUEUE_BYTES;
 	log_msg(&srv->log, LOG_INFO, "link %s (%s, %s) established", s->name,
 	    s->sid, client_ip(cli));
 	send_burst(srv, cli);
@@ -257,8 +257,8 @@ on_server(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	/* TS6 gives the SID in PASS; hybrid in SERVER. */
-	sid = msg->nparams >= 5 ? msg->params[2] : cli->link->sid;
-	if (cli->link->ts_version != 0 && cli->link->ts_version < LINK_TS_VERSION)
+	sid = msg->nparams >= 5 ? msg->params[2] : cli->local->link->sid;
+	if (cli->local->link->ts_version != 0 && cli->local->link->ts_version < LINK_TS_VERSION)
 		why = "Incompatible TS version";
 	else
 		why = server_refusal(srv, cli, msg->params[0], sid, &b);
@@ -307,7 +307,7 @@ link_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 		link_close(srv, cli, "Malformed line");
 		return;
 	}
-	if (cli->link->up)
+	if (cli->local->link->up)
 		link_proto_dispatch(srv, cli, &msg);
 	else
 		handshake(srv, cli, &msg);
@@ -343,7 +343,7 @@ link_split(struct server *srv, struct netserver *s, struct client *from,
 void
 link_lost(struct server *srv, struct client *cli)
 {
-	struct link *l = cli->link;
+	struct link *l = cli->local->link;
 	const char *reason = cli->close_reason ? cli->close_reason : "Connection closed";
 
 	if (l->server != NULL) {

@@ -60,7 +60,7 @@ link_peer_attach(struct server *srv, const char *name, struct client *cli)
 		return 0;
 	if (p->conn != NULL && p->conn != cli && !client_is_closing(p->conn)) {
 		/* Both sides connected at once: keep one, the same on both. */
-		if (link_is_up(p->conn) || !p->conn->link->outgoing ||
+		if (link_is_up(p->conn) || !p->conn->local->link->outgoing ||
 		    !ours_loses(srv, name))
 			return -1;
 		link_close(srv, p->conn, "Overridden by the link from the other side");

@@ -36,7 +36,7 @@ source_of(struct server *srv, struct client *cli, const struct msg *msg)
 	struct netserver *s;
 
 	if (msg->source == NULL)
-		return cli->link->server;
+		return cli->local->link->server;
 	if ((s = network_find(srv->net, msg->source)) == NULL || s->via != cli)
 		return NULL;
 	return s;
@@ -77,7 +77,7 @@ on_pong(struct server *srv, struct client *cli, struct netserver *src,
     const struct msg *msg)
 {
 	const struct netserver *t;
-	struct link *l = cli->link;
+	struct link *l = cli->local->link;
 
 	if (msg->nparams >= 2 && !is_me(srv, msg->params[1])) {
 		t = network_find(srv->net, msg->params[1]);
@@ -143,7 +143,7 @@ on_squit(struct server *srv, struct client *cli, struct netserver *src,
 		return;
 	(void)src;
 	if (is_me(srv, msg->params[0]) || (t = network_find(srv->net,
-	    msg->params[0])) == cli->link->server) {
+	    msg->params[0])) == cli->local->link->server) {
 		link_close(srv, cli, reason[0] ? reason : "SQUIT");
 		return;
 	}
@@ -164,7 +164,7 @@ on_svinfo(struct server *srv, struct client *cli, struct netserver *src,
 {
 	long long delta;
 
-	if (src != cli->link->server || msg->nparams < 4)
+	if (src != cli->local->link->server || msg->nparams < 4)
 		return;
 	if (atoi(msg->params[0]) < LINK_TS_VERSION || atoi(msg->params[1]) > LINK_TS_VERSION) {
 		link_close(srv, cli, "Incompatible TS version");
@@ -178,7 +178,7 @@ on_svinfo(struct server *srv, struct client *cli, struct netserver *src,
 	if (delta > 30 || delta < -30)
 		log_msg(&srv->log, LOG_WARN, "link %s: clocks differ by %lld s",
 		    src->name, delta);
-	cli->link->got_svinfo = true;
+	cli->local->link->got_svinfo = true;
 }
 
 static void
@@ -238,7 +238,7 @@ link_proto_dispatch(struct server *srv, struct client *cli, const struct msg *ms
 		}
 		if ((src = source_of(srv, cli, msg)) == NULL) {
 			log_msg(&srv->log, LOG_DEBUG, "link %s: %s from unknown "
-			    "source %s dropped", cli->link->server->name,
+			    "source %s dropped", cli->local->link->server->name,
 			    msg->command, msg->source);
 			return;
 		}

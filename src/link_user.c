@@ -42,7 +42,7 @@ send_user(struct server *srv, struct client *l, struct client *u)
 	/* An address starting with ':' would read as the last parameter. */
 	if (ip[0] == ':')
 		ip = u->host;
-	if (l->link->caps & LINK_CAP_EUID)
+	if (l->local->link->caps & LINK_CAP_EUID)
 		reply_send(l, ":%s EUID %s 1 %lld %s %s %s %s %s %s %s :%s", sid,
 		    u->nick, (long long)u->nick_ts, umodes, u->user, u->host, ip,
 		    uid_of(srv, u), u->host, acct, u->realname ? u->realname : "");
@@ -55,7 +55,7 @@ send_user(struct server *srv, struct client *l, struct client *u)
 static bool
 is_our_user(const struct client *cli)
 {
-	return client_is_registered(cli) && cli->link == NULL;
+	return client_is_registered(cli) && cli->local != NULL && cli->local->link == NULL;
 }
 
 void
@@ -124,7 +124,7 @@ void
 link_user_quit(struct server *srv, struct client *cli, const char *reason)
 {
 	/* Users of other servers leave by their server's word, not ours. */
-	if (cli->uid[0] != '\0' && cli->link == NULL &&
+	if (cli->uid[0] != '\0' && (cli->local == NULL || cli->local->link == NULL) &&
 	    strncmp(cli->uid, srv->net->me.sid, TS6_SID_LEN) == 0)
 		link_broadcast(srv, NULL, ":%s QUIT :%s", cli->uid, reason);
 }

@@ -60,12 +60,12 @@ client_list_add(struct client *cli, const char *nick)
 {
 	char (*v)[IRC_NICKLEN + 1];
 
-	if (cli->nmonitors == MONITOR_MAX)
+	if (cli->local->nmonitors == MONITOR_MAX)
 		return -1;
-	if ((v = realloc(cli->monitors, (cli->nmonitors + 1) * sizeof(*v))) == NULL)
+	if ((v = realloc(cli->local->monitors, (cli->local->nmonitors + 1) * sizeof(*v))) == NULL)
 		return -1;
-	cli->monitors = v;
-	snprintf(v[cli->nmonitors++], sizeof(v[0]), "%s", nick);
+	cli->local->monitors = v;
+	snprintf(v[cli->local->nmonitors++], sizeof(v[0]), "%s", nick);
 	return 0;
 }
 
@@ -79,7 +79,7 @@ monitor_add(struct monitor *mon, struct client *watcher, const char *nick)
 		for (size_t i = 0; i < w->n; i++)
 			if (w->v[i] == watcher)
 				return 0;
-	if (watcher->nmonitors == MONITOR_MAX)
+	if (watcher->local->nmonitors == MONITOR_MAX)
 		return -1;
 	if (w == NULL) {
 		if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -128,13 +128,14 @@ unwatch(struct monitor *mon, struct client *watcher, const char *nick)
 void
 monitor_del(struct monitor *mon, struct client *watcher, const char *nick)
 {
-	for (size_t i = 0; i < watcher->nmonitors; i++) {
-		if (casemap_cmp(watcher->monitors[i], nick) == 0) {
-			unwatch(mon, watcher, watcher->monitors[i]);
+	struct local *l = watcher->local;
+
+	for (size_t i = 0; i < l->nmonitors; i++) {
+		if (casemap_cmp(l->monitors[i], nick) == 0) {
+			unwatch(mon, watcher, l->monitors[i]);
 			/* The last entry moves into the hole (not onto itself). */
-			if (i != --watcher->nmonitors)
-				memcpy(watcher->monitors[i], watcher->monitors[watcher->nmonitors],
-				    sizeof(watcher->monitors[0]));
+			if (i != --l->nmonitors)
+				memcpy(l->monitors[i], l->monitors[l->nmonitors], sizeof(l->monitors[0]));
 			return;
 		}
 	}
@@ -143,11 +144,15 @@ monitor_del(struct monitor *mon, struct client *watcher, const char *nick)
 void
 monitor_clear(struct monitor *mon, struct client *watcher)
 {
-	for (size_t i = 0; i < watcher->nmonitors; i++)
-		unwatch(mon, watcher, watcher->monitors[i]);
-	free(watcher->monitors);
-	watcher->monitors = NULL;
-	watcher->nmonitors = 0;
+	struct local *l = watcher->local;
+
+	if (l == NULL)
+		return;         /* only local users watch */
+	for (size_t i = 0; i < l->nmonitors; i++)
+		unwatch(mon, watcher, l->monitors[i]);
+	free(l->monitors);
+	l->monitors = NULL;
+	l->nmonitors = 0;
 }
 
 struct client **

@@ -333,9 +333,9 @@ relay_variant(struct relay *r, int k, size_t *lenp)
 static const char *
 relay_bytes(struct relay *r, const struct client *to, size_t *lenp)
 {
-	int k = ((to->caps & CAP_MESSAGE_TAGS) ? 1 : 0) |
-	    ((to->caps & CAP_SERVER_TIME) ? 2 : 0) |
-	    ((to->caps & CAP_ACCOUNT_TAG) && r->account ? 4 : 0);
+	uint32_t caps = client_caps(to);
+	int k = ((caps & CAP_MESSAGE_TAGS) ? 1 : 0) | ((caps & CAP_SERVER_TIME) ? 2 : 0) |
+	    ((caps & CAP_ACCOUNT_TAG) && r->account ? 4 : 0);
 
 	if (k == 0) {
 		*lenp = r->len;
@@ -450,8 +450,8 @@ relay_to_watchers(struct relay *r, const struct client *cli, uint32_t cap, uint3
 	struct client **w = monitor_watchers(r->srv->monitor, cli->nick, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		if (w[i]->serial == serial || !(w[i]->caps & CAP_EXTENDED_MONITOR) ||
-		    !(w[i]->caps & cap))
+		if (w[i]->serial == serial || !(client_caps(w[i]) & CAP_EXTENDED_MONITOR) ||
+		    !(client_caps(w[i]) & cap))
 			continue;
 		w[i]->serial = serial;
 		relay_send(r, w[i]);
@@ -487,14 +487,14 @@ common(struct server *srv, struct client *cli, bool self, uint32_t cap,
 			relay_keep(&r, m->chan->name, NULL, (unsigned)kind);
 	/* Each peer once, however many channels it shares with cli. */
 	cli->serial = serial;
-	if (self && (cap == 0 || (cli->caps & cap)))
+	if (self && (cap == 0 || (client_caps(cli) & cap)))
 		relay_send(&r, cli);
 	for (struct membership *m = cli->channels; m; m = m->cli_next) {
 		for (struct membership *p = m->chan->members; p; p = p->chan_next) {
 			if (p->cli->serial == serial)
 				continue;
 			p->cli->serial = serial;
-			if (cap == 0 || (p->cli->caps & cap))
+			if (cap == 0 || (client_caps(p->cli) & cap))
 				relay_send(&r, p->cli);
 		}
 	}

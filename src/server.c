@@ -249,7 +249,7 @@ flood_window_ms(const struct server *srv)
 static int64_t
 flood_resume_ms(const struct server *srv, const struct client *cli)
 {
-	return cli->flood_at_ms - flood_window_ms(srv) + 1;
+	return cli->local->flood_at_ms - flood_window_ms(srv) + 1;
 }
 
 static int64_t
@@ -260,22 +260,22 @@ client_deadline(const struct server *srv, const struct client *cli)
 
 	/* A server link registers with its SERVER line (link.h). */
 	if (cli->state == CLIENT_UNREGISTERED && !link_is_up(cli))
-		due = cli->connected_ms + (int64_t)c->reg_timeout_s * 1000;
-	else if (cli->ping_sent_ms)
-		due = cli->ping_sent_ms + (int64_t)c->ping_timeout_s * 1000;
+		due = cli->local->connected_ms + (int64_t)c->reg_timeout_s * 1000;
+	else if (cli->local->ping_sent_ms)
+		due = cli->local->ping_sent_ms + (int64_t)c->ping_timeout_s * 1000;
 	else
-		due = cli->last_active_ms + (int64_t)c->ping_freq_s * 1000;
-	if (cli->throttled && flood_resume_ms(srv, cli) < due)
+		due = cli->local->last_active_ms + (int64_t)c->ping_freq_s * 1000;
+	if (cli->local->throttled && flood_resume_ms(srv, cli) < due)
 		due = flood_resume_ms(srv, cli);
-	if (cli->batch && cli->batch->opened_ms + MULTILINE_TIMEOUT_MS < due)
-		due = cli->batch->opened_ms + MULTILINE_TIMEOUT_MS;
+	if (cli->local->batch && cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS < due)
+		due = cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS;
 	return due;
 }
 
 static int
 timer_add(struct server *srv, struct client *cli)
 {
-	cli->timer_at = client_deadline(srv, cli);
+	cli->local->timer_at = client_deadline(srv, cli);
 	return timer_heap_add(srv, cli);
 }
 
@@ -289,7 +289,7 @@ timer_del(struct server *srv, struct client *cli)
 static void
 timer_rekey(struct server *srv, struct client *cli)
 {
-	cli->timer_at = client_deadline(srv, cli);
+	cli->local->timer_at = client_deadline(srv, cli);
 	timer_heap_fix(srv, cli);
 }
 
@@ -305,17 +305,17 @@ timer_fire(struct server *srv, struct client *cli)
 	char reason[64];
 
 	/* A client batch left open too long is dropped (draft/multiline). */
-	if (cli->batch && cli->batch->opened_ms + MULTILINE_TIMEOUT_MS <= srv->now_ms) {
+	if (cli->local->batch && cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS <= srv->now_ms) {
 		reply_send(cli, ":%s FAIL BATCH MULTILINE_INVALID :Multiline batch "
 		    "timed out", srv->cfg.server_name);
-		multiline_free(cli->batch);
-		cli->batch = NULL;
+		multiline_free(cli->local->batch);
+		cli->local->batch = NULL;
 		timer_rekey(srv, cli);
 		return;
 	}
 
-	if (cli->throttled && flood_resume_ms(srv, cli) <= srv->now_ms) {
-		cli->throttled = false;
+	if (cli->local->throttled && flood_resume_ms(srv, cli) <= srv->now_ms) {
+		cli->local->throttled = false;
 		server_on_input(srv, cli);
 		if (!client_is_closing(cli))
 			timer_rekey(srv, cli);
@@ -324,10 +324,10 @@ timer_fire(struct server *srv, struct client *cli)
 	if (cli->state == CLIENT_UNREGISTERED && !link_is_up(cli)) {
 		timer_del(srv, cli);
 		client_close(cli, "Registration timeout");
-	} else if (cli->ping_sent_ms == 0) {
+	} else if (cli->local->ping_sent_ms == 0) {
 		reply_send(cli, "PING :%s", srv->cfg.server_name);
-		cli->ping_sent_ms = srv->now_ms;
-		cli->timer_at = client_deadline(srv, cli);
+		cli->local->ping_sent_ms = srv->now_ms;
+		cli->local->timer_at = client_deadline(srv, cli);
 		timer_heap_fix(srv, cli);
 	} else {
 		timer_del(srv, cli);
@@ -350,11 +350,11 @@ server_tick(struct server *srv)
 			timer_del(srv, cli);
 			continue;
 		}
-		if (cli->timer_at > srv->now_ms)
+		if (cli->local->timer_at > srv->now_ms)
 			break;
 		due = client_deadline(srv, cli);
 		if (due > srv->now_ms) {
-			cli->timer_at = due;
+			cli->local->timer_at = due;
 			timer_heap_fix(srv, cli);
 			continue;
 		}
@@ -362,7 +362,7 @@ server_tick(struct server *srv)
 	}
 	if (srv->ntimers == 0)
 		return links;
-	due = srv->timers[0]->timer_at - srv->now_ms;
+	due = srv->timers[0]->local->timer_at - srv->now_ms;
 	return links >= 0 && links < due ? links : (int)due;
 }
 
@@ -417,15 +417,15 @@ server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 		*why = "Out of memory";
 		return NULL;
 	}
-	cli->flood_exempt = trusted;
-	cli->ip_counted = counted;
+	cli->local->flood_exempt = trusted;
+	cli->local->ip_counted = counted;
 	return cli;
 }
 
 void
 server_on_line_too_long(struct server *srv, struct client *cli)
 {
-	if (cli->link != NULL)
+	if (cli->local->link != NULL)
 		link_close(srv, cli, "Line too long");
 	else if (!client_is_closing(cli))
 		reply_numeric(srv, cli, ERR_INPUTTOOLONG);
@@ -460,14 +460,14 @@ refuse_non_utf8(struct server *srv, struct client *cli, const struct msg *msg)
 static void
 charge_output(struct server *srv, struct client *cli, size_t before)
 {
-	size_t now = buf_len(&cli->sendq), lines;
+	size_t now = buf_len(&cli->local->sendq), lines;
 
-	if (cli->flood_exempt || now <= before)
+	if (cli->local->flood_exempt || now <= before)
 		return;
 	lines = (now - before) / SERVER_COST_BYTES;
 	if (lines > srv->cfg.flood_burst)
 		lines = srv->cfg.flood_burst;
-	cli->flood_at_ms += (int64_t)lines * flood_interval_ms(srv);
+	cli->local->flood_at_ms += (int64_t)lines * flood_interval_ms(srv);
 }
 
 void
@@ -482,9 +482,9 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 
 	if (client_is_closing(cli))
 		return;
-	cli->last_active_ms = srv->now_ms;
-	cli->ping_sent_ms = 0;
-	if (cli->link != NULL) {
+	cli->local->last_active_ms = srv->now_ms;
+	cli->local->ping_sent_ms = 0;
+	if (cli->local->link != NULL) {
 		link_on_line(srv, cli, line, len);
 		return;
 	}
@@ -507,7 +507,7 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 	utf8 = !srv->cfg.utf8only || msg_is_utf8(line, len);
 	if (msg_parse(line, len, &msg) == -1)
 		return;
-	queued = buf_len(&cli->sendq);
+	queued = buf_len(&cli->local->sendq);
 	label_begin(&label, cli, &msg);
 	if (utf8)
 		command_dispatch(srv, cli, &msg);
@@ -532,11 +532,11 @@ server_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 static bool
 flood_allows(struct server *srv, struct client *cli)
 {
-	if (cli->flood_exempt)
+	if (cli->local->flood_exempt)
 		return true;
-	if (cli->flood_at_ms < srv->now_ms)
-		cli->flood_at_ms = srv->now_ms;
-	return cli->flood_at_ms - srv->now_ms < flood_window_ms(srv);
+	if (cli->local->flood_at_ms < srv->now_ms)
+		cli->local->flood_at_ms = srv->now_ms;
+	return cli->local->flood_at_ms - srv->now_ms < flood_window_ms(srv);
 }
 
 /*
@@ -548,16 +548,16 @@ flood_allows(struct server *srv, struct client *cli)
 static size_t
 held_lines(struct client *cli)
 {
-	const char *p = buf_data(&cli->recvq);
-	size_t len = buf_len(&cli->recvq), i = cli->held_scanned;
+	const char *p = buf_data(&cli->local->recvq);
+	size_t len = buf_len(&cli->local->recvq), i = cli->local->held_scanned;
 
 	if (i > len)
-		i = cli->held_lines = 0;
+		i = cli->local->held_lines = 0;
 	for (; i < len; i++)
 		if (p[i] == '\r' || (p[i] == '\n' && (i == 0 || p[i - 1] != '\r')))
-			cli->held_lines++;
-	cli->held_scanned = len;
-	return cli->held_lines;
+			cli->local->held_lines++;
+	cli->local->held_scanned = len;
+	return cli->local->held_lines;
 }
 
 /*
@@ -568,28 +568,28 @@ held_lines(struct client *cli)
 static void
 skip_line_ends(struct client *cli)
 {
-	size_t n = 0, len = buf_len(&cli->recvq);
-	const char *p = buf_data(&cli->recvq);
+	size_t n = 0, len = buf_len(&cli->local->recvq);
+	const char *p = buf_data(&cli->local->recvq);
 
-	if (cli->recvq.discard)
+	if (cli->local->recvq.discard)
 		return;
 	while (n < len && (p[n] == '\r' || p[n] == '\n'))
 		n++;
 	if (n > 0)
-		buf_consume(&cli->recvq, n);
+		buf_consume(&cli->local->recvq, n);
 }
 
 static void
 throttle(struct server *srv, struct client *cli)
 {
-	if (!cli->throttled)
-		cli->held_scanned = cli->held_lines = 0;
+	if (!cli->local->throttled)
+		cli->local->held_scanned = cli->local->held_lines = 0;
 	if (held_lines(cli) > srv->cfg.flood_max) {
 		client_close(cli, "Excess Flood");
 		return;
 	}
-	if (!cli->throttled) {
-		cli->throttled = true;
+	if (!cli->local->throttled) {
+		cli->local->throttled = true;
 		timer_rekey(srv, cli);
 	}
 }
@@ -598,8 +598,8 @@ throttle(struct server *srv, struct client *cli)
 static bool
 has_line_end(const struct client *cli)
 {
-	const char *p = buf_data(&cli->recvq);
-	size_t len = buf_len(&cli->recvq);
+	const char *p = buf_data(&cli->local->recvq);
+	size_t len = buf_len(&cli->local->recvq);
 
 	/* An empty queue has no storage (NULL), which memchr() must not get. */
 	return len > 0 && (memchr(p, '\n', len) != NULL || memchr(p, '\r', len) != NULL);
@@ -613,19 +613,19 @@ server_on_input(struct server *srv, struct client *cli)
 	enum buf_line r;
 	bool served = false;
 
-	cli->last_active_ms = srv->now_ms;
-	cli->ping_sent_ms = 0;
-	if (cli->throttled) {
+	cli->local->last_active_ms = srv->now_ms;
+	cli->local->ping_sent_ms = 0;
+	if (cli->local->throttled) {
 		throttle(srv, cli);
 		return;
 	}
 	/* Its turn comes from the input-pending list, its lines stay in order. */
-	if (cli->input_pending)
+	if (cli->local->input_pending)
 		return;
 	/* While a password check runs, later lines wait, in order, behind it. */
-	while (!client_is_closing(cli) && !cli->hash_wait) {
+	while (!client_is_closing(cli) && !cli->local->hash_wait) {
 		skip_line_ends(cli);
-		if (buf_len(&cli->recvq) > 0 && !flood_allows(srv, cli)) {
+		if (buf_len(&cli->local->recvq) > 0 && !flood_allows(srv, cli)) {
 			throttle(srv, cli);
 			return;
 		}
@@ -634,13 +634,13 @@ server_on_input(struct server *srv, struct client *cli)
 				inputq_defer(srv, cli, served);
 			return;
 		}
-		r = buf_take_line(&cli->recvq, IRC_RECV_LINE_MAX, &line, &len);
+		r = buf_take_line(&cli->local->recvq, IRC_RECV_LINE_MAX, &line, &len);
 		if (r == BUF_LINE_NONE)
 			return;
 		srv->round_lines++;
 		served = true;
-		if (!cli->flood_exempt)
-			cli->flood_at_ms += flood_interval_ms(srv);
+		if (!cli->local->flood_exempt)
+			cli->local->flood_at_ms += flood_interval_ms(srv);
 		if (r == BUF_LINE_OK)
 			server_on_line(srv, cli, line, len);
 		else
@@ -651,8 +651,8 @@ server_on_input(struct server *srv, struct client *cli)
 void
 server_on_drained(struct server *srv, struct client *cli)
 {
-	if (cli->on_drained != NULL && !client_is_closing(cli))
-		cli->on_drained(srv, cli);
+	if (cli->local->on_drained != NULL && !client_is_closing(cli))
+		cli->local->on_drained(srv, cli);
 }
 
 struct client *
@@ -662,27 +662,36 @@ server_pop_pending(struct server *srv)
 
 	if (cli == NULL)
 		return NULL;
-	srv->pending = cli->pending_next;
+	srv->pending = cli->local->pending_next;
 	if (srv->pending)
-		srv->pending->pending_prev = NULL;
-	cli->pending_next = NULL;
-	cli->write_pending = false;
+		srv->pending->local->pending_prev = NULL;
+	cli->local->pending_next = NULL;
+	cli->local->write_pending = false;
 	return cli;
 }
 
+/* Take cli's connection off the server's lists: output, input, timers. */
 static void
-unlink_pending(struct server *srv, struct client *cli)
+unlink_local(struct server *srv, struct client *cli)
 {
-	if (!cli->write_pending)
+	struct local *l = cli->local;
+
+	if (l == NULL)
 		return;
-	if (cli->pending_prev)
-		cli->pending_prev->pending_next = cli->pending_next;
-	else
-		srv->pending = cli->pending_next;
-	if (cli->pending_next)
-		cli->pending_next->pending_prev = cli->pending_prev;
-	cli->pending_next = cli->pending_prev = NULL;
-	cli->write_pending = false;
+	if (l->write_pending) {
+		if (l->pending_prev)
+			l->pending_prev->local->pending_next = l->pending_next;
+		else
+			srv->pending = l->pending_next;
+		if (l->pending_next)
+			l->pending_next->local->pending_prev = l->pending_prev;
+		l->pending_next = l->pending_prev = NULL;
+		l->write_pending = false;
+	}
+	timer_del(srv, cli);
+	inputq_unlink(srv, cli);
+	if (l->ip_counted)
+		limits_release(srv->limits, cli->host, srv->now_ms);
 }
 
 struct client *
@@ -695,7 +704,7 @@ server_reap_next(struct server *srv)
 		return NULL;
 	srv->dead = cli->dead_next;
 	cli->dead_next = NULL;
-	if (cli->link != NULL)
+	if (cli->local != NULL && cli->local->link != NULL)
 		link_lost(srv, cli);
 	user_quit(srv, cli);
 	while (cli->channels)
@@ -707,11 +716,7 @@ server_reap_next(struct server *srv)
 	client_set_account(cli, "");
 	readmarker_conn_owner(cli->id, owner);
 	readmarker_forget(srv->conn_markers, owner);
-	timer_del(srv, cli);
-	unlink_pending(srv, cli);
-	inputq_unlink(srv, cli);
-	if (cli->ip_counted)
-		limits_release(srv->limits, cli->host, srv->now_ms);
+	unlink_local(srv, cli);
 	if (cli->prev)
 		cli->prev->next = cli->next;
 	else
@@ -773,10 +778,12 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));
 	/* Timeouts may be shorter now: re-key every timer. */
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
-		if (cli->link == NULL) {
-			cli->flood_exempt = is_flood_exempt(srv, client_ip(cli));
-			cli->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
-			cli->recvq.limit = srv->cfg.recvq;
+		if (cli->local == NULL)
+			continue;
+		if (cli->local->link == NULL) {
+			cli->local->flood_exempt = is_flood_exempt(srv, client_ip(cli));
+			cli->local->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
+			cli->local->recvq.limit = srv->cfg.recvq;
 		}
 		timer_rekey(srv, cli);
 	}

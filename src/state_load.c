@@ -166,7 +166,7 @@ load_batch(struct journal_rec *r, struct client *cli)
 		return;
 	state_get_str(r, ref, sizeof(ref));
 	state_get_str(r, target, sizeof(target));
-	if (r->bad || (ml = cli->batch = multiline_new(ref, target, 0)) == NULL) {
+	if (r->bad || (ml = cli->local->batch = multiline_new(ref, target, 0)) == NULL) {
 		r->bad = true;
 		return;
 	}
@@ -195,7 +195,7 @@ load_scram(struct journal_rec *r, struct client *cli)
 
 	if (!state_get_bool(r))
 		return;
-	if ((s = cli->sasl_scram = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = cli->local->sasl_scram = calloc(1, sizeof(*s))) == NULL) {
 		r->bad = true;
 		return;
 	}
@@ -222,18 +222,18 @@ load_sasl(struct journal_rec *r, struct client *cli)
 
 	if (state_get_bool(r)) {
 		p = state_get_bytes(r, STATE_STR_MAX, &n);
-		if (p != NULL && (cli->sasl_buf = malloc(n + 1)) != NULL) {
-			memcpy(cli->sasl_buf, p, n);
-			cli->sasl_buf[n] = '\0';
-			cli->sasl_len = n;
+		if (p != NULL && (cli->local->sasl_buf = malloc(n + 1)) != NULL) {
+			memcpy(cli->local->sasl_buf, p, n);
+			cli->local->sasl_buf[n] = '\0';
+			cli->local->sasl_len = n;
 		} else {
 			r->bad = true;
 		}
 	}
-	cli->sasl_step = journal_get_u32(r);
-	cli->sasl_started = state_get_bool(r);
-	cli->sasl_discard = state_get_bool(r);
-	cli->hash_debt_ms = state_get_i64(r);
+	cli->local->sasl_step = journal_get_u32(r);
+	cli->local->sasl_started = state_get_bool(r);
+	cli->local->sasl_discard = state_get_bool(r);
+	cli->local->hash_debt_ms = state_get_i64(r);
 	load_scram(r, cli);
 }
 
@@ -244,17 +244,17 @@ load_identity(struct journal_rec *r, struct client *cli, bool *registered)
 	char nick[IRC_NICKLEN + 1], account[IRC_ACCOUNTLEN + 1];
 
 	cli->id = journal_get_u64(r);
-	cli->fd = (int)journal_get_u32(r);
+	cli->local->fd = (int)journal_get_u32(r);
 	*registered = journal_get_u8(r) == 1;
-	cli->pass_ok = state_get_bool(r);
-	cli->pass_sent = state_get_bool(r);
-	cli->cap_negotiating = state_get_bool(r);
-	cli->got_user = state_get_bool(r);
-	cli->cap_version = journal_get_u32(r);
-	cli->caps = journal_get_u32(r);
+	cli->local->pass_ok = state_get_bool(r);
+	cli->local->pass_sent = state_get_bool(r);
+	cli->local->cap_negotiating = state_get_bool(r);
+	cli->local->got_user = state_get_bool(r);
+	cli->local->cap_version = journal_get_u32(r);
+	cli->local->caps = journal_get_u32(r);
 	cli->umodes = journal_get_u32(r);
 	state_get_str(r, nick, sizeof(nick));
-	state_get_str(r, cli->pending_nick, sizeof(cli->pending_nick));
+	state_get_str(r, cli->local->pending_nick, sizeof(cli->local->pending_nick));
 	state_get_str(r, cli->user, sizeof(cli->user));
 	state_get_str(r, cli->host, sizeof(cli->host));
 	cli->realname = state_get_strdup(r, IRC_REALNAMELEN);
@@ -272,16 +272,16 @@ load_timers(struct journal_rec *r, struct client *cli)
 {
 	cli->signon = (time_t)state_get_i64(r);
 	cli->last_message = (time_t)state_get_i64(r);
-	cli->connected_ms = state_get_i64(r);
-	cli->last_active_ms = state_get_i64(r);
-	cli->ping_sent_ms = state_get_i64(r);
-	cli->flood_at_ms = state_get_i64(r);
-	cli->flood_exempt = state_get_bool(r);
-	cli->ip_counted = state_get_bool(r);
-	cli->throttled = state_get_bool(r);
-	cli->input_pending = state_get_bool(r);
-	cli->knock_ms = state_get_i64(r);
-	cli->metadata_at_ms = state_get_i64(r);
+	cli->local->connected_ms = state_get_i64(r);
+	cli->local->last_active_ms = state_get_i64(r);
+	cli->local->ping_sent_ms = state_get_i64(r);
+	cli->local->flood_at_ms = state_get_i64(r);
+	cli->local->flood_exempt = state_get_bool(r);
+	cli->local->ip_counted = state_get_bool(r);
+	cli->local->throttled = state_get_bool(r);
+	cli->local->input_pending = state_get_bool(r);
+	cli->local->knock_ms = state_get_i64(r);
+	cli->local->metadata_at_ms = state_get_i64(r);
 }
 
 /* MONITOR, invitations, metadata, a paced LIST, the channel order. */
@@ -296,12 +296,12 @@ load_lists(struct journal_rec *r, struct client *cli, struct load_cli *lc)
 		    monitor_add(cli->srv->monitor, cli, nick) != 1)
 			r->bad = true;
 	n = state_get_count(r, LOAD_MAX_LIST);
-	if (n > 0 && (cli->invited = calloc(n, sizeof(*cli->invited))) == NULL)
+	if (n > 0 && (cli->local->invited = calloc(n, sizeof(*cli->local->invited))) == NULL)
 		r->bad = true;
 	for (uint32_t i = 0; i < n && !r->bad; i++)
-		state_get_str(r, cli->invited[cli->ninvited++], sizeof(*cli->invited));
+		state_get_str(r, cli->local->invited[cli->local->ninvited++], sizeof(*cli->local->invited));
 	load_metadata(r, &cli->metadata, true);
-	load_metadata(r, &cli->metadata_subs, false);
+	load_metadata(r, &cli->local->metadata_subs, false);
 	lc->list_open = state_get_bool(r);
 	n = state_get_count(r, LOAD_MAX_LIST);
 	if (n > 0 && (lc->chans = calloc(n, sizeof(*lc->chans))) == NULL)
@@ -334,21 +334,21 @@ load_adopt(struct server *srv, struct journal_rec *r, struct load_cli *lc,
 
 	if (registered)
 		client_set_registered(cli);
-	cli->timer_at = srv->now_ms;
-	if (timer_heap_add(srv, cli) == -1 || (cli->ip_counted &&
+	cli->local->timer_at = srv->now_ms;
+	if (timer_heap_add(srv, cli) == -1 || (cli->local->ip_counted &&
 	    limits_admit(srv->limits, cli->host, UINT_MAX, 0, srv->now_ms) != NULL)) {
 		r->bad = true;
 		return;
 	}
 	server_timer_update(srv, cli);
-	if (cli->input_pending) {
-		cli->input_pending = false;
+	if (cli->local->input_pending) {
+		cli->local->input_pending = false;
 		inputq_defer(srv, cli, false);
 	}
 	/* A paced LIST cannot go on in the new image: it ends here. */
 	if (lc->list_open)
 		reply_numeric(srv, cli, RPL_LISTEND);
-	if (buf_len(&cli->sendq) > 0)
+	if (buf_len(&cli->local->sendq) > 0)
 		client_want_write(cli);
 }
 
@@ -370,8 +370,8 @@ load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
 	load_sasl(r, cli);
 	load_lists(r, cli, lc);
 	load_batch(r, cli);
-	load_queue(r, &cli->recvq);
-	load_queue(r, &cli->sendq);
+	load_queue(r, &cli->local->recvq);
+	load_queue(r, &cli->local->sendq);
 	if (ld->version >= 2)
 		cli->nick_ts = (time_t)state_get_i64(r);
 	if (!r->bad)

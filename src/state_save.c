@@ -30,7 +30,7 @@
 static bool
 kept(const struct client *cli)
 {
-	return !client_is_closing(cli) && cli->link == NULL;
+	return !client_is_closing(cli) && cli->local->link == NULL;
 }
 
 static void
@@ -130,15 +130,15 @@ save_batch(struct state_w *w, const struct multiline *ml)
 static void
 save_sasl(struct state_w *w, const struct client *cli)
 {
-	const struct scram *s = cli->sasl_scram;
+	const struct scram *s = cli->local->sasl_scram;
 
-	state_put_bool(w, cli->sasl_buf != NULL);
-	if (cli->sasl_buf != NULL)
-		state_put_bytes(w, cli->sasl_buf, cli->sasl_len);
-	state_put_u32(w, cli->sasl_step);
-	state_put_bool(w, cli->sasl_started);
-	state_put_bool(w, cli->sasl_discard);
-	state_put_i64(w, cli->hash_debt_ms);
+	state_put_bool(w, cli->local->sasl_buf != NULL);
+	if (cli->local->sasl_buf != NULL)
+		state_put_bytes(w, cli->local->sasl_buf, cli->local->sasl_len);
+	state_put_u32(w, cli->local->sasl_step);
+	state_put_bool(w, cli->local->sasl_started);
+	state_put_bool(w, cli->local->sasl_discard);
+	state_put_i64(w, cli->local->hash_debt_ms);
 	state_put_bool(w, s != NULL);
 	if (s == NULL)
 		return;
@@ -156,17 +156,17 @@ static void
 save_identity(struct state_w *w, const struct client *cli)
 {
 	state_put_u64(w, cli->id);
-	state_put_u32(w, (uint32_t)cli->fd);
+	state_put_u32(w, (uint32_t)cli->local->fd);
 	state_put_u8(w, cli->state == CLIENT_REGISTERED ? 1 : 0);
-	state_put_bool(w, cli->pass_ok);
-	state_put_bool(w, cli->pass_sent);
-	state_put_bool(w, cli->cap_negotiating);
-	state_put_bool(w, cli->got_user);
-	state_put_u32(w, cli->cap_version);
-	state_put_u32(w, cli->caps);
+	state_put_bool(w, cli->local->pass_ok);
+	state_put_bool(w, cli->local->pass_sent);
+	state_put_bool(w, cli->local->cap_negotiating);
+	state_put_bool(w, cli->local->got_user);
+	state_put_u32(w, cli->local->cap_version);
+	state_put_u32(w, client_caps(cli));
 	state_put_u32(w, cli->umodes);
 	state_put_str(w, cli->nick);
-	state_put_str(w, cli->pending_nick);
+	state_put_str(w, cli->local->pending_nick);
 	state_put_str(w, cli->user);
 	state_put_str(w, cli->host);
 	state_put_str(w, cli->realname);
@@ -180,31 +180,31 @@ save_timers(struct state_w *w, const struct client *cli)
 {
 	state_put_i64(w, (int64_t)cli->signon);
 	state_put_i64(w, (int64_t)cli->last_message);
-	state_put_i64(w, cli->connected_ms);
-	state_put_i64(w, cli->last_active_ms);
-	state_put_i64(w, cli->ping_sent_ms);
-	state_put_i64(w, cli->flood_at_ms);
-	state_put_bool(w, cli->flood_exempt);
-	state_put_bool(w, cli->ip_counted);
-	state_put_bool(w, cli->throttled);
-	state_put_bool(w, cli->input_pending);
-	state_put_i64(w, cli->knock_ms);
-	state_put_i64(w, cli->metadata_at_ms);
+	state_put_i64(w, cli->local->connected_ms);
+	state_put_i64(w, cli->local->last_active_ms);
+	state_put_i64(w, cli->local->ping_sent_ms);
+	state_put_i64(w, cli->local->flood_at_ms);
+	state_put_bool(w, cli->local->flood_exempt);
+	state_put_bool(w, cli->local->ip_counted);
+	state_put_bool(w, cli->local->throttled);
+	state_put_bool(w, cli->local->input_pending);
+	state_put_i64(w, cli->local->knock_ms);
+	state_put_i64(w, cli->local->metadata_at_ms);
 }
 
 /* The lists this server keeps for the connection, and its channels in order. */
 static void
 save_lists(struct state_w *w, const struct client *cli)
 {
-	state_put_u32(w, (uint32_t)cli->nmonitors);
-	for (size_t i = 0; i < cli->nmonitors; i++)
-		state_put_str(w, cli->monitors[i]);
-	state_put_u32(w, (uint32_t)cli->ninvited);
-	for (size_t i = 0; i < cli->ninvited; i++)
-		state_put_str(w, cli->invited[i]);
+	state_put_u32(w, (uint32_t)cli->local->nmonitors);
+	for (size_t i = 0; i < cli->local->nmonitors; i++)
+		state_put_str(w, cli->local->monitors[i]);
+	state_put_u32(w, (uint32_t)cli->local->ninvited);
+	for (size_t i = 0; i < cli->local->ninvited; i++)
+		state_put_str(w, cli->local->invited[i]);
 	save_metadata(w, &cli->metadata);
-	save_metadata(w, &cli->metadata_subs);
-	state_put_bool(w, cli->list_filters != NULL);
+	save_metadata(w, &cli->local->metadata_subs);
+	state_put_bool(w, cli->local->list_filters != NULL);
 	state_put_u32(w, cli->nchannels);
 	for (const struct membership *m = cli->channels; m; m = m->cli_next)
 		state_put_str(w, m->chan->name);
@@ -217,9 +217,9 @@ save_client(struct state_w *w, const struct client *cli)
 	save_timers(w, cli);
 	save_sasl(w, cli);
 	save_lists(w, cli);
-	save_batch(w, cli->batch);
-	state_put_bytes(w, buf_data(&cli->recvq), buf_len(&cli->recvq));
-	state_put_bytes(w, buf_data(&cli->sendq), buf_len(&cli->sendq));
+	save_batch(w, cli->local->batch);
+	state_put_bytes(w, buf_data(&cli->local->recvq), buf_len(&cli->local->recvq));
+	state_put_bytes(w, buf_data(&cli->local->sendq), buf_len(&cli->local->sendq));
 	state_put_i64(w, (int64_t)cli->nick_ts);     /* CLNT 2 */
 }
 
@@ -320,6 +320,10 @@ save_channels(struct server *srv, struct state_w *w)
 int
 state_save(struct server *srv, struct state_w *w, bool with_history)
 {
+	/* Users on other servers would come back from their link, not from here. */
+	for (struct client *cli = srv->clients; cli; cli = cli->next)
+		if (!client_is_local(cli))
+			return -1;
 	save_server(srv, w);
 	save_stores(srv, w, with_history);
 	save_clients(srv, w);

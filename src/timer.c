@@ -14,7 +14,7 @@
 static int64_t
 heap_key(const struct client *cli)
 {
-	return cli->timer_at;
+	return cli->local->timer_at;
 }
 
 static void
@@ -24,8 +24,8 @@ heap_swap(struct server *srv, size_t a, size_t b)
 
 	srv->timers[a] = srv->timers[b];
 	srv->timers[b] = t;
-	srv->timers[a]->timer_index = a;
-	srv->timers[b]->timer_index = b;
+	srv->timers[a]->local->timer_index = a;
+	srv->timers[b]->local->timer_index = b;
 }
 
 static void
@@ -61,7 +61,7 @@ heap_down(struct server *srv, size_t i)
 static int
 in_heap(const struct server *srv, const struct client *cli)
 {
-	return cli->timer_index < srv->ntimers && srv->timers[cli->timer_index] == cli;
+	return cli->local->timer_index < srv->ntimers && srv->timers[cli->local->timer_index] == cli;
 }
 
 int
@@ -76,16 +76,16 @@ timer_heap_add(struct server *srv, struct client *cli)
 		srv->timers = v;
 		srv->timers_cap = cap;
 	}
-	cli->timer_index = srv->ntimers;
+	cli->local->timer_index = srv->ntimers;
 	srv->timers[srv->ntimers++] = cli;
-	heap_up(srv, cli->timer_index);
+	heap_up(srv, cli->local->timer_index);
 	return 0;
 }
 
 void
 timer_heap_del(struct server *srv, struct client *cli)
 {
-	size_t i = cli->timer_index;
+	size_t i = cli->local->timer_index;
 
 	if (!in_heap(srv, cli))
 		return;
@@ -95,7 +95,7 @@ timer_heap_del(struct server *srv, struct client *cli)
 		heap_down(srv, i);
 		heap_up(srv, i);
 	}
-	cli->timer_index = SIZE_MAX;
+	cli->local->timer_index = SIZE_MAX;
 }
 
 void
@@ -103,6 +103,6 @@ timer_heap_fix(struct server *srv, struct client *cli)
 {
 	if (!in_heap(srv, cli))
 		return;
-	heap_up(srv, cli->timer_index);
-	heap_down(srv, cli->timer_index);
+	heap_up(srv, cli->local->timer_index);
+	heap_down(srv, cli->local->timer_index);
 }

@@ -199,15 +199,15 @@ check_client(struct server *srv, struct client *cli)
 	assert(strlen(cli->nick) <= IRC_NICKLEN);
 	assert(strlen(cli->user) <= IRC_USERLEN);
 	assert(strlen(cli->account) <= IRC_ACCOUNTLEN);
-	assert(buf_len(&cli->recvq) <= c->recvq);
+	assert(buf_len(&cli->local->recvq) <= c->recvq);
 	/* The SendQ bound; a closing client may hold one ERROR line more. */
 	if (client_is_closing(cli))
-		assert(buf_len(&cli->sendq) <= c->sendq + IRC_LINE_MAX);
+		assert(buf_len(&cli->local->sendq) <= c->sendq + IRC_LINE_MAX);
 	else
-		assert(buf_len(&cli->sendq) <= c->sendq);
+		assert(buf_len(&cli->local->sendq) <= c->sendq);
 	if (!client_is_closing(cli)) {
-		assert(cli->timer_index < srv->ntimers);
-		assert(srv->timers[cli->timer_index] == cli);
+		assert(cli->local->timer_index < srv->ntimers);
+		assert(srv->timers[cli->local->timer_index] == cli);
 	}
 }
 
@@ -244,13 +244,13 @@ check_server(struct fuzz *fz)
 		check_channel(srv, chan);
 	}
 	for (size_t i = 0; i < srv->ntimers; i++) {
-		assert(srv->timers[i]->timer_index == i);
+		assert(srv->timers[i]->local->timer_index == i);
 		assert(is_client(srv, srv->timers[i]));
 		if (i > 0)
-			assert(srv->timers[(i - 1) / 2]->timer_at <= srv->timers[i]->timer_at);
+			assert(srv->timers[(i - 1) / 2]->local->timer_at <= srv->timers[i]->local->timer_at);
 	}
-	for (struct client *cli = srv->pending; cli; cli = cli->pending_next) {
-		assert(cli->write_pending);
+	for (struct client *cli = srv->pending; cli; cli = cli->local->pending_next) {
+		assert(cli->local->write_pending);
 		assert(is_client(srv, cli));
 	}
 	for (struct client *cli = srv->dead; cli; cli = cli->dead_next)
@@ -303,7 +303,7 @@ op_send(struct fuzz *fz)
 		len = left;
 	while (len > 0 && cli != NULL && !client_is_closing(cli)) {
 		size_t avail, n;
-		char *p = buf_reserve(&cli->recvq, 16384, &avail);
+		char *p = buf_reserve(&cli->local->recvq, 16384, &avail);
 
 		if (p == NULL) {
 			client_close(cli, "RecvQ exceeded");
@@ -311,7 +311,7 @@ op_send(struct fuzz *fz)
 		}
 		n = avail < len ? avail : len;
 		memcpy(p, fz->p, n);
-		buf_commit(&cli->recvq, n);
+		buf_commit(&cli->local->recvq, n);
 		fz->p += n;
 		len -= n;
 		server_on_input(fz->srv, cli);
@@ -339,7 +339,7 @@ op_drain(struct fuzz *fz, unsigned arg)
 	struct client *cli = fz->slot[arg % FUZZ_SLOTS];
 
 	if (cli != NULL)
-		buf_consume(&cli->sendq, buf_len(&cli->sendq));
+		buf_consume(&cli->local->sendq, buf_len(&cli->local->sendq));
 }
 
 /* conn_settle(): write what is pending; a slow peer takes only half. */
@@ -349,9 +349,9 @@ op_write(struct fuzz *fz, unsigned arg)
 	struct client *cli;
 
 	while ((cli = server_pop_pending(fz->srv)) != NULL) {
-		size_t n = buf_len(&cli->sendq);
+		size_t n = buf_len(&cli->local->sendq);
 
-		buf_consume(&cli->sendq, arg ? n / 2 : n);
+		buf_consume(&cli->local->sendq, arg ? n / 2 : n);
 	}
 }
 

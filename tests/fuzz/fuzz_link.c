@@ -76,7 +76,7 @@ is_live(const struct server *srv, const struct client *cli)
 {
 	for (const struct client *c = srv->clients; c; c = c->next)
 		if (c == cli)
-			return c->link != NULL;
+			return c->local->link != NULL;
 	return false;
 }
 
@@ -94,7 +94,7 @@ check_network(struct server *srv)
 		assert(network_find(net, s->sid) == s);
 		assert(s->hops == s->uplink->hops + 1);
 		assert(s->via != NULL && is_live(srv, s->via));
-		assert(s->uplink == &net->me ? s->via->link->server == s :
+		assert(s->uplink == &net->me ? s->via->local->link->server == s :
 		    s->via == s->uplink->via);
 	}
 	assert(n == net->count);
@@ -108,7 +108,7 @@ feed(struct fuzz *fz, struct client *cli, const char *p, size_t n)
 {
 	if (cli == NULL || client_is_closing(cli))
 		return;
-	if (buf_append(&cli->recvq, p, n) == 0 && buf_append(&cli->recvq, "\r\n", 2) == 0)
+	if (buf_append(&cli->local->recvq, p, n) == 0 && buf_append(&cli->local->recvq, "\r\n", 2) == 0)
 		server_on_input(fz->srv, cli);
 }
 
@@ -144,7 +144,7 @@ settle(struct fuzz *fz)
 		client_free(cli);
 	}
 	while ((cli = server_pop_pending(fz->srv)) != NULL)
-		buf_consume(&cli->sendq, buf_len(&cli->sendq));
+		buf_consume(&cli->local->sendq, buf_len(&cli->local->sendq));
 	/* Connections the core asks the shell for fail at once here. */
 	for (const struct config_link *b; (b = link_next_connect(fz->srv)) != NULL;)
 		link_connect_failed(fz->srv, b->name, "fuzzing");

@@ -63,9 +63,9 @@ settle(struct server *srv)
 		while ((cli = server_reap_next(srv)) != NULL)
 			client_free(cli);
 		while ((cli = server_pop_pending(srv)) != NULL) {
-			buf_truncate(&cli->sendq, 0);
+			buf_truncate(&cli->local->sendq, 0);
 			server_on_drained(srv, cli);
-			more = more || cli->list_filters != NULL;
+			more = more || cli->local->list_filters != NULL;
 		}
 		if (!more)
 			return;
@@ -100,7 +100,7 @@ play(struct server *srv, const uint8_t *p, size_t n)
 		struct client *c = cli[p[0] % FUZZ_CLIENTS];
 
 		if (len > 1 && !client_is_closing(c) &&
-		    buf_append(&c->recvq, p + 1, len - 1) == 0)
+		    buf_append(&c->local->recvq, p + 1, len - 1) == 0)
 			server_on_input(srv, c);
 		p += len;
 		n -= len;

@@ -17,12 +17,14 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "channel.h"
 #include "client.h"
 #include "config.h"
 #include "hashq.h"
 #include "history.h"
 #include "log.h"
 #include "server.h"
+#include "user.h"
 
 struct server *
 fake_server(void)
@@ -163,17 +165,46 @@ fake_joined_at(struct server *srv, const char *nick, const char *chan,
 	return cli;
 }
 
+struct client *
+fake_remote(struct server *srv, const char *nick)
+{
+	struct client *cli = client_new(srv, -1, "192.0.2.1");
+
+	assert_non_null(cli);
+	local_free(cli->local);
+	cli->local = NULL;
+	snprintf(cli->user, sizeof(cli->user), "r");
+	cli->realname = strdup("Remote User");
+	assert_non_null(cli->realname);
+	assert_int_equal(client_set_nick(cli, nick), 0);
+	user_register(srv, cli);
+	assert_true(client_is_registered(cli));
+	return cli;
+}
+
+void
+fake_remote_join(struct server *srv, struct client *cli, const char *name,
+    unsigned prefix)
+{
+	struct channel *chan = channel_find(srv, name);
+
+	if (chan == NULL)
+		chan = channel_create(srv, name);
+	assert_non_null(chan);
+	assert_non_null(channel_join(chan, cli, prefix));
+}
+
 char *
 fake_take_output(struct client *cli)
 {
-	size_t n = buf_len(&cli->sendq);
+	size_t n = buf_len(&cli->local->sendq);
 	char *out = malloc(n + 1);
 
 	assert_non_null(out);
 	/* An empty buf has no storage at all, so do not touch buf_data(). */
 	if (n > 0) {
-		memcpy(out, buf_data(&cli->sendq), n);
-		buf_consume(&cli->sendq, n);
+		memcpy(out, buf_data(&cli->local->sendq), n);
+		buf_consume(&cli->local->sendq, n);
 	}
 	out[n] = '\0';
 	return out;
@@ -182,10 +213,10 @@ fake_take_output(struct client *cli)
 void
 fake_drop_output(struct client *cli)
 {
-	size_t n = buf_len(&cli->sendq);
+	size_t n = cli->local != NULL ? buf_len(&cli->local->sendq) : 0;
 
 	if (n > 0)
-		buf_consume(&cli->sendq, n);
+		buf_consume(&cli->local->sendq, n);
 }
 
 void
@@ -200,12 +231,12 @@ fake_drop_all(struct server *srv)
 size_t
 fake_output_count(const struct client *cli, const char *needle)
 {
-	size_t n = buf_len(&cli->sendq), k = strlen(needle), count = 0;
+	size_t n = buf_len(&cli->local->sendq), k = strlen(needle), count = 0;
 	const char *p;
 
 	if (n == 0 || k == 0 || k > n)
 		return 0;
-	p = buf_data(&cli->sendq);
+	p = buf_data(&cli->local->sendq);
 	/* The sendq is not NUL-terminated, so no strstr(). */
 	for (size_t i = 0; i + k <= n; i++)
 		if (memcmp(p + i, needle, k) == 0)

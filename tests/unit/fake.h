@@ -61,6 +61,17 @@ void    fake_linef(struct server *srv, struct client *cli, const char *fmt, ...)
 	fake_joined_at((srv), (nick), (chan), __FILE__, __LINE__)
 
 /*
+ * A registered user on no connection of ours (local == NULL), as a server
+ * link will make them: nick, user "r", host 192.0.2.1, realname "Remote
+ * User"; registered through user_register(), so counted and announced to
+ * MONITOR watchers. fake_remote_join() puts it in chan (created if need
+ * be) with prefix (MEMBER_* bits), without any announcement.
+ */
+struct client *fake_remote(struct server *srv, const char *nick);
+void    fake_remote_join(struct server *srv, struct client *cli, const char *chan,
+	    unsigned prefix);
+
+/*
  * Everything queued for cli as a malloc'd NUL-terminated string (the
  * caller frees it); the sendq is emptied.
  */

@@ -1192,7 +1192,7 @@ test_list_paced(void **state)
 	fake_drop_all(srv);
 	fake_line(srv, alice, "LIST");
 	while (!ended && rounds++ < 1000) {
-		assert_true(buf_len(&alice->sendq) < 32 * 1024 + IRC_LINE_MAX);
+		assert_true(buf_len(&alice->local->sendq) < 32 * 1024 + IRC_LINE_MAX);
 		out = fake_take_output(alice);
 		for (const char *p = out; (p = strstr(p, " 322 alice #p")) != NULL; p++)
 			listed++;
@@ -1204,7 +1204,7 @@ test_list_paced(void **state)
 	assert_true(ended);
 	assert_int_equal(listed, 2000);
 	assert_true(rounds > 10);
-	assert_null(alice->list_filters);
+	assert_null(alice->local->list_filters);
 }
 
 /* STYLE.md: every x_free() accepts NULL, and freeing NULL changes nothing. */

@@ -81,7 +81,7 @@ test_complete_and_bounded_rounds(void **state)
 
 	make_hash("pw", 5 * HASHQ_ROUND, hash);
 	assert_int_equal(queue(srv, a, "pw", hash, 0, "acct"), HASHQ_OK);
-	assert_true(a->hash_wait);
+	assert_true(a->local->hash_wait);
 	/* Nothing happens until the loop does the work. */
 	assert_int_equal(seen.n, 0);
 	/* 5 * HASHQ_ROUND iterations need 5 rounds: no round does more. */
@@ -90,7 +90,7 @@ test_complete_and_bounded_rounds(void **state)
 	assert_ptr_equal(seen.cli[0], a);
 	assert_true(seen.ok[0]);
 	assert_string_equal(seen.name[0], "acct");
-	assert_false(a->hash_wait);
+	assert_false(a->local->hash_wait);
 	assert_int_equal(hashq_count(srv->hashq), 0);
 	assert_false(server_work(srv));
 
@@ -233,7 +233,7 @@ test_global_cap(void **state)
 	make_hash("pw", 100, hash);
 	for (unsigned i = 0; i <= HASHQ_MAX_JOBS; i++) {
 		c[i] = fake_client(srv, "127.0.0.1");
-		c[i]->flood_exempt = true;
+		c[i]->local->flood_exempt = true;
 	}
 	for (unsigned i = 0; i < HASHQ_MAX_JOBS; i++)
 		assert_int_equal(queue(srv, c[i], "pw", hash, 0, ""), HASHQ_OK);

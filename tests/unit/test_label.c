@@ -49,8 +49,8 @@ test_ack_with_no_sendq_storage(void **state)
 	struct server *srv = *state;
 	struct client *a = labeled(srv, "alice", "labeled-response batch message-tags");
 
-	buf_free(&a->sendq);
-	assert_null(buf_data(&a->sendq));
+	buf_free(&a->local->sendq);
+	assert_null(buf_data(&a->local->sendq));
 	fake_line(srv, a, "@label=abc PONG :x");
 	fake_expect(a, "@label=abc :irc.local ACK\r\n");
 }
@@ -144,7 +144,7 @@ test_message_to_self(void **state)
 	fake_line(srv, a, "PRIVMSG alice :x");
 	fake_expect(a, ":alice!u@127.0.0.1 PRIVMSG alice :x\r\n"
 	    ":alice!u@127.0.0.1 PRIVMSG alice :x\r\n");
-	assert_null(a->label);
+	assert_null(a->local->label);
 }
 
 static void

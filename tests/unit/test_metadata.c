@@ -142,7 +142,7 @@ test_hostile_values_and_limits(void **state)
 	fake_expect_has(a, " 761 alice alice k * :vvv");
 	fake_line(srv, a, "METADATA * SET :colon x");
 	fake_expect(a, ":irc.local FAIL METADATA KEY_INVALID * :Invalid key\r\n");
-	a->flood_exempt = true;         /* the key limit here, not the rate */
+	a->local->flood_exempt = true;         /* the key limit here, not the rate */
 	for (int i = 1; i < METADATA_MAX_KEYS; i++)
 		fake_linef(srv, a, "METADATA * SET key%d :v", i);
 	fake_drop_output(a);
@@ -209,7 +209,7 @@ test_set_rate_limited(void **state)
 	fake_line(srv, a, "METADATA * SET k3 :v");
 	fake_expect(a, ":irc.local 761 alice alice k3 * :v\r\n");
 	/* Trusted (flood_exempt) clients are not limited. */
-	a->flood_exempt = true;
+	a->local->flood_exempt = true;
 	for (int i = 0; i < 5; i++)
 		fake_linef(srv, a, "METADATA * SET k%d :w", i);
 	assert_int_equal(fake_output_count(a, " 761 "), 5);
@@ -345,12 +345,12 @@ test_subscriptions(void **state)
 	fake_line(srv, a, "METADATA * SUBS");
 	fake_expect(a, ":irc.local 772 alice avatar\r\n");
 	/* Fill up to the limit, 13 keys a line. */
-	for (int i = 0; a->metadata_subs.n < METADATA_MAX_SUBS; i++) {
+	for (int i = 0; a->local->metadata_subs.n < METADATA_MAX_SUBS; i++) {
 		snprintf(line, sizeof(line), "METADATA * SUB k%da k%db k%dc", i, i, i);
 		fake_line(srv, a, line);
 	}
 	fake_drop_output(a);
-	assert_int_equal(a->metadata_subs.n, METADATA_MAX_SUBS);
+	assert_int_equal(a->local->metadata_subs.n, METADATA_MAX_SUBS);
 	fake_line(srv, a, "METADATA * SUB avatar extra1 extra2");
 	fake_expect(a, ":irc.local FAIL METADATA TOO_MANY_SUBS extra1 "
 	    ":Too many subscriptions\r\n:irc.local 770 alice avatar\r\n");

@@ -226,14 +226,14 @@ test_oper_later_lines_wait(void **state)
 	struct client *gone = fake_registered(srv, "gone");
 	static const char lines[] = "OPER oper wrong\r\nPING :after\r\n";
 
-	assert_int_equal(buf_append(&cli->recvq, lines, sizeof(lines) - 1), 0);
+	assert_int_equal(buf_append(&cli->local->recvq, lines, sizeof(lines) - 1), 0);
 	server_on_input(srv, cli);
 	fake_expect(cli, "");
-	assert_true(cli->hash_wait);
+	assert_true(cli->local->hash_wait);
 	fake_work(srv);
 	fake_expect(cli, ":irc.local 464 guess :Password incorrect\r\n"
 	    ":irc.local PONG irc.local :after\r\n");
-	assert_false(cli->hash_wait);
+	assert_false(cli->local->hash_wait);
 
 	/* Gone before its check ran: never called back. */
 	fake_line(srv, gone, "OPER oper " OPER_PASSWORD);
@@ -264,7 +264,7 @@ test_oper_budget(void **state)
 		fake_expect(cli, ":irc.local 464 guess :Password incorrect\r\n");
 	}
 	fake_line(srv, cli, "OPER oper " OPER_PASSWORD);
-	assert_false(cli->hash_wait);
+	assert_false(cli->local->hash_wait);
 	fake_expect(cli, ":irc.local NOTICE guess :*** Too many password checks "
 	    "right now, try OPER again in a moment\r\n");
 	fake_advance(srv, 5);
@@ -564,7 +564,7 @@ queue_pings(struct client *cli, int first, int n)
 	for (int i = 0; i < n; i++) {
 		int len = snprintf(line, sizeof(line), "PING :%d\r\n", first + i);
 
-		assert_int_equal(buf_append(&cli->recvq, line, (size_t)len), 0);
+		assert_int_equal(buf_append(&cli->local->recvq, line, (size_t)len), 0);
 	}
 }
 
@@ -607,7 +607,7 @@ test_flood_burst_then_paced(void **state)
 	out = fake_take_output(cli);
 	assert_pongs(out, 1, 5);
 	free(out);
-	assert_true(cli->throttled);
+	assert_true(cli->local->throttled);
 	assert_false(client_is_closing(cli));
 	/* Nothing more comes until the clock moves. */
 	server_tick(srv);
@@ -627,8 +627,8 @@ test_flood_burst_then_paced(void **state)
 	assert_int_equal(done, 8);
 	assert_true(rounds >= 2);
 	assert_false(client_is_closing(cli));
-	assert_int_equal(buf_len(&cli->recvq), 0);
-	assert_false(cli->throttled);
+	assert_int_equal(buf_len(&cli->local->recvq), 0);
+	assert_false(cli->local->throttled);
 }
 
 /* Lines that arrive while a client is throttled queue behind the held ones. */
@@ -643,11 +643,11 @@ test_flood_more_input_while_throttled(void **state)
 	queue_pings(cli, 1, 6);
 	server_on_input(srv, cli);
 	fake_drop_output(cli);
-	assert_true(cli->throttled);
+	assert_true(cli->local->throttled);
 	queue_pings(cli, 7, 2);
 	server_on_input(srv, cli);
 	fake_expect(cli, "");
-	for (int s = 0; s < 10 && buf_len(&cli->recvq) > 0; s++) {
+	for (int s = 0; s < 10 && buf_len(&cli->local->recvq) > 0; s++) {
 		fake_advance(srv, 1);
 		server_tick(srv);
 	}
@@ -669,7 +669,7 @@ test_flood_allowance_recovers(void **state)
 	server_on_input(srv, cli);
 	fake_drop_output(cli);
 	/* Exactly one burst: no line is held, so nothing is throttled. */
-	assert_false(cli->throttled);
+	assert_false(cli->local->throttled);
 	fake_advance(srv, 3);
 	server_tick(srv);
 	queue_pings(cli, 6, 5);
@@ -692,7 +692,7 @@ test_flood_max_exceeded(void **state)
 	queue_pings(cli, 1, 15);
 	server_on_input(srv, cli);
 	assert_false(client_is_closing(cli));
-	assert_true(cli->throttled);
+	assert_true(cli->local->throttled);
 	fake_drop_output(cli);
 	/* One more line held is one too many. */
 	queue_pings(cli, 16, 1);
@@ -739,7 +739,7 @@ test_flood_exempt(void **state)
 	fake_line(srv, trusted, "NICK trusted");
 	fake_line(srv, trusted, "USER u 0 * :Real Name");
 	assert_true(client_is_registered(trusted));
-	assert_true(trusted->flood_exempt);
+	assert_true(trusted->local->flood_exempt);
 	fake_drop_output(trusted);
 	/* Far beyond flood_max, and all answered in the same round. */
 	queue_pings(trusted, 1, 200);
@@ -747,19 +747,19 @@ test_flood_exempt(void **state)
 	out = fake_take_output(trusted);
 	assert_pongs(out, 1, 200);
 	free(out);
-	assert_false(trusted->throttled);
+	assert_false(trusted->local->throttled);
 	assert_false(client_is_closing(trusted));
-	assert_int_equal(buf_len(&trusted->recvq), 0);
+	assert_int_equal(buf_len(&trusted->local->recvq), 0);
 
 	/* Everyone else is still paced. */
 	other = fake_registered(srv, "other");
-	assert_false(other->flood_exempt);
+	assert_false(other->local->flood_exempt);
 	queue_pings(other, 1, 8);
 	server_on_input(srv, other);
 	out = fake_take_output(other);
 	assert_pongs(out, 1, 5);
 	free(out);
-	assert_true(other->throttled);
+	assert_true(other->local->throttled);
 }
 
 /* Server full */

@@ -260,7 +260,7 @@ test_register_cap_negotiation(void **state)
 	out = fake_take_output(cli);
 	check_burst(out, "u", BURST_TAIL_ALONE, isupport, sizeof(isupport));
 	free(out);
-	assert_int_equal(cli->caps, CAP_CAP_NOTIFY | CAP_MULTI_PREFIX | CAP_ECHO_MESSAGE);
+	assert_int_equal(client_caps(cli), CAP_CAP_NOTIFY | CAP_MULTI_PREFIX | CAP_ECHO_MESSAGE);
 }
 
 /* A client that pipelines CAP REQ and CAP END without waiting for ACK. */
@@ -285,7 +285,7 @@ test_register_cap_req_end_back_to_back(void **state)
 	skip_prefix(out, ":irc.local CAP bob ACK :multi-prefix\r\n"
 	    ":irc.local 001 bob :Welcome to the ircserv IRC Network bob!u@127.0.0.1\r\n");
 	free(out);
-	assert_int_equal(cli->caps, CAP_AWAY_NOTIFY | CAP_MULTI_PREFIX);
+	assert_int_equal(client_caps(cli), CAP_AWAY_NOTIFY | CAP_MULTI_PREFIX);
 }
 
 /* CAP END with nothing else sent yet completes nothing. */
@@ -303,7 +303,7 @@ test_register_cap_end_first(void **state)
 	assert_false(client_is_registered(cli));
 	fake_line(srv, cli, "USER u 0 * :R");
 	assert_true(client_is_registered(cli));
-	assert_int_equal(cli->caps, 0);
+	assert_int_equal(client_caps(cli), 0);
 }
 
 static void
@@ -439,7 +439,7 @@ test_register_461(void **state)
 	fake_line(srv, cli, "PASS secret");
 	fake_line(srv, cli, "NICK bob");
 	assert_false(client_is_registered(cli));
-	assert_false(cli->got_user);
+	assert_false(cli->local->got_user);
 	fake_line(srv, cli, "USER u 0 * :R");
 	assert_true(client_is_registered(cli));
 }
@@ -954,19 +954,19 @@ test_cap_ls(void **state)
 	fake_line(srv, cli, "CAP LS");
 	/* One line, no "*" continuation marker. */
 	fake_expect(cli, ":irc.local CAP * LS :" CAP_ALL "\r\n");
-	assert_int_equal(cli->caps, 0);
-	assert_true(cli->cap_negotiating);
+	assert_int_equal(client_caps(cli), 0);
+	assert_true(cli->local->cap_negotiating);
 	fake_line(srv, v3, "CAP LS 302");
 	fake_expect(v3, ":irc.local CAP * LS :" CAP_ALL_302 "\r\n");
 	/* ircv3.net cap-notify: implicitly enabled by CAP LS 302. */
-	assert_true(v3->caps & CAP_CAP_NOTIFY);
-	assert_int_equal(v3->cap_version, 302);
+	assert_true(client_caps(v3) & CAP_CAP_NOTIFY);
+	assert_int_equal(v3->local->cap_version, 302);
 	fake_line(srv, v3, "CAP LIST");
 	fake_expect(v3, ":irc.local CAP * LIST :cap-notify\r\n");
 	/* ircv3.net cap-notify: with 302 it cannot be turned off. */
 	fake_line(srv, v3, "CAP REQ :-cap-notify");
 	fake_expect(v3, ":irc.local CAP * NAK :-cap-notify\r\n");
-	assert_true(v3->caps & CAP_CAP_NOTIFY);
+	assert_true(client_caps(v3) & CAP_CAP_NOTIFY);
 }
 
 /*
@@ -1016,7 +1016,7 @@ test_cap_req(void **state)
 	fake_drop_output(cli);
 	fake_line(srv, cli, "CAP REQ :echo-message");
 	fake_expect(cli, ":irc.local CAP * ACK :echo-message\r\n");
-	assert_int_equal(cli->caps, CAP_CAP_NOTIFY | CAP_ECHO_MESSAGE);
+	assert_int_equal(client_caps(cli), CAP_CAP_NOTIFY | CAP_ECHO_MESSAGE);
 	fake_line(srv, cli, "CAP REQ multi-prefix");
 	fake_expect(cli, ":irc.local CAP * ACK :multi-prefix\r\n");
 	fake_line(srv, cli, "CAP LIST");
@@ -1024,13 +1024,13 @@ test_cap_req(void **state)
 	/* Removal with '-'. */
 	fake_line(srv, cli, "CAP REQ :-echo-message");
 	fake_expect(cli, ":irc.local CAP * ACK :-echo-message\r\n");
-	assert_int_equal(cli->caps, CAP_CAP_NOTIFY | CAP_MULTI_PREFIX);
+	assert_int_equal(client_caps(cli), CAP_CAP_NOTIFY | CAP_MULTI_PREFIX);
 	fake_line(srv, cli, "CAP LIST");
 	fake_expect(cli, ":irc.local CAP * LIST :cap-notify multi-prefix\r\n");
 	/* Add and remove in one request. */
 	fake_line(srv, cli, "CAP REQ :away-notify -multi-prefix");
 	fake_expect(cli, ":irc.local CAP * ACK :away-notify -multi-prefix\r\n");
-	assert_int_equal(cli->caps, CAP_CAP_NOTIFY | CAP_AWAY_NOTIFY);
+	assert_int_equal(client_caps(cli), CAP_CAP_NOTIFY | CAP_AWAY_NOTIFY);
 }
 
 /* ircv3.net: any unknown name NAKs the whole request; nothing changes. */
@@ -1049,7 +1049,7 @@ test_cap_req_nak(void **state)
 		fake_linef(srv, cli, "CAP REQ :%s", reqs[i]);
 		snprintf(want, sizeof(want), ":irc.local CAP * NAK :%s\r\n", reqs[i]);
 		fake_expect(cli, want);
-		assert_int_equal(cli->caps, 0);
+		assert_int_equal(client_caps(cli), 0);
 	}
 	fake_line(srv, cli, "CAP LIST");
 	fake_expect(cli, ":irc.local CAP * LIST :\r\n");
@@ -1063,10 +1063,10 @@ test_cap_after_registration(void **state)
 
 	fake_line(srv, bob, "CAP LS 302");
 	fake_expect(bob, ":irc.local CAP bob LS :" CAP_ALL_302 "\r\n");
-	assert_false(bob->cap_negotiating);
+	assert_false(bob->local->cap_negotiating);
 	fake_line(srv, bob, "CAP REQ :multi-prefix");
 	fake_expect(bob, ":irc.local CAP bob ACK :multi-prefix\r\n");
-	assert_true(bob->caps & CAP_MULTI_PREFIX);
+	assert_true(client_caps(bob) & CAP_MULTI_PREFIX);
 	fake_line(srv, bob, "CAP LIST");
 	fake_expect(bob, ":irc.local CAP bob LIST :cap-notify multi-prefix\r\n");
 	fake_line(srv, bob, "CAP END");

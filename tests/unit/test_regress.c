@@ -24,7 +24,7 @@
 static void
 feed(struct server *srv, struct client *cli, const void *p, size_t n)
 {
-	assert_int_equal(buf_append(&cli->recvq, p, n), 0);
+	assert_int_equal(buf_append(&cli->local->recvq, p, n), 0);
 	server_on_input(srv, cli);
 }
 
@@ -50,11 +50,11 @@ test_unterminated_overlong_line(void **state)
 	free(junk);
 	fake_expect(cli, ":irc.local 417 * :Input line was too long\r\n");
 	assert_false(client_is_closing(cli));
-	assert_int_equal(buf_len(&cli->recvq), 0);
+	assert_int_equal(buf_len(&cli->local->recvq), 0);
 	/* The rest of that line is dropped up to its end; then lines work. */
 	feed(srv, cli, "yyy\r\nPING :after\r\n", 18);
 	fake_expect_has(cli, " :after\r\n");
-	assert_int_equal(buf_len(&cli->recvq), 0);
+	assert_int_equal(buf_len(&cli->local->recvq), 0);
 }
 
 /*
@@ -67,7 +67,7 @@ test_input_on_empty_queue(void **state)
 	struct server *srv = *state;
 	struct client *cli = fake_client(srv, "127.0.0.1");
 
-	assert_int_equal(buf_len(&cli->recvq), 0);
+	assert_int_equal(buf_len(&cli->local->recvq), 0);
 	server_on_input(srv, cli);
 	fake_expect(cli, "");
 	assert_false(client_is_closing(cli));
@@ -82,7 +82,7 @@ test_only_line_ends(void **state)
 
 	feed(srv, cli, "\r\n\r\n\n\r", 6);
 	fake_expect(cli, "");
-	assert_int_equal(buf_len(&cli->recvq), 0);
+	assert_int_equal(buf_len(&cli->local->recvq), 0);
 	feed(srv, cli, "PING :x\r\n", 9);
 	fake_expect_has(cli, " :x\r\n");
 }

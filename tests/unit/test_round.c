@@ -44,7 +44,7 @@ round_begin(struct server *srv)
 static void
 queue(struct server *srv, struct client *cli, const char *lines)
 {
-	assert_int_equal(buf_append(&cli->recvq, lines, strlen(lines)), 0);
+	assert_int_equal(buf_append(&cli->local->recvq, lines, strlen(lines)), 0);
 	server_on_input(srv, cli);
 }
 
@@ -174,11 +174,11 @@ test_round_budget_empty_queue(void **state)
 	round_begin(srv);
 	queue(srv, a, "PING :1\r\nPING :2\r\nPING :3\r\n");
 	assert_true(inputq_round_spent(srv));
-	assert_int_equal(buf_len(&b->recvq), 0);
+	assert_int_equal(buf_len(&b->local->recvq), 0);
 	server_on_input(srv, b);
 	queue(srv, c, "\r\n");
-	assert_false(b->input_pending);
-	assert_false(c->input_pending);
+	assert_false(b->local->input_pending);
+	assert_false(c->local->input_pending);
 	assert_false(inputq_pending(srv));
 	fake_free(srv);
 }

@@ -261,7 +261,7 @@ test_sasl_longest_and_too_long(void **state)
 	for (int i = 0; i < 1001; i++)
 		fake_linef(srv, a, "AUTHENTICATE %.400s", enc);
 	fake_expect(a, ":irc.local 904 * :SASL authentication failed\r\n");
-	assert_null(a->sasl_buf);
+	assert_null(a->local->sasl_buf);
 	fake_line(srv, a, "AUTHENTICATE +");
 	fake_expect(a, "");
 	/* Not stuck: a new exchange starts and succeeds. */
@@ -341,7 +341,7 @@ test_scram_success(void **state)
 	    ":irc.local 900 * *!*@127.0.0.1 bob :You are now logged in as bob\r\n"
 	    ":irc.local 903 * :SASL authentication successful\r\n");
 	assert_string_equal(a->account, "bob");
-	assert_null(a->sasl_scram);
+	assert_null(a->local->sasl_scram);
 }
 
 /* A wrong password, an unknown name (a stable stand-in salt), hostile messages. */
@@ -365,7 +365,7 @@ test_scram_failures(void **state)
 	b64("p=tls-unique,,n=bob,r=abc", 25, enc);
 	fake_linef(srv, a, "AUTHENTICATE %s", enc);
 	fake_expect(a, "AUTHENTICATE +\r\n:irc.local 904 * :SASL authentication failed\r\n");
-	assert_null(a->sasl_scram);
+	assert_null(a->local->sasl_scram);
 	/* Not base64, and an abort in the middle. */
 	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");
 	fake_line(srv, a, "AUTHENTICATE !!!!");
@@ -376,7 +376,7 @@ test_scram_failures(void **state)
 	fake_drop_output(a);
 	fake_line(srv, a, "AUTHENTICATE *");
 	fake_expect(a, ":irc.local 906 * :SASL authentication aborted\r\n");
-	assert_null(a->sasl_scram);
+	assert_null(a->local->sasl_scram);
 	assert_string_equal(a->account, "");
 	/* A client gone mid-exchange is freed with its state (ASan checks). */
 	fake_line(srv, a, "AUTHENTICATE SCRAM-SHA-256");

@@ -204,16 +204,16 @@ test_sendq_exceeded(void **state)
 	}
 	assert_int_equal(sent, 4096 / len + 1);
 	/* Whole lines, then the ERROR line: nothing half-appended. */
-	queued = buf_len(&bob->sendq);
+	queued = buf_len(&bob->local->sendq);
 	assert_int_equal(queued, (sent - 1) * len + strlen(ERROR_LINE("SendQ exceeded")));
 	assert_int_equal(fake_output_count(bob, line), sent - 1);
-	assert_memory_equal(buf_data(&bob->sendq) + queued - strlen(ERROR_LINE("SendQ exceeded")),
+	assert_memory_equal(buf_data(&bob->local->sendq) + queued - strlen(ERROR_LINE("SendQ exceeded")),
 	    ERROR_LINE("SendQ exceeded"), strlen(ERROR_LINE("SendQ exceeded")));
 	/* A closing client gets nothing more. */
 	fake_line(srv, alice, "PRIVMSG #c :after");
 	fake_line(srv, alice, "PRIVMSG bob :direct");
 	client_send(bob, "x\r\n", 3);
-	assert_int_equal(buf_len(&bob->sendq), queued);
+	assert_int_equal(buf_len(&bob->local->sendq), queued);
 	fake_expect(carol, ":alice!u@127.0.0.1 PRIVMSG #c :after\r\n");
 	fake_drop_output(alice);
 	fake_reap(srv);
@@ -382,10 +382,10 @@ test_discard_ends_at_next_read(void **state)
 
 	assert_non_null(a);
 	memset(a, 'a', IRC_RECV_LINE_MAX + 100);
-	assert_int_equal(buf_append(&cli->recvq, a, IRC_RECV_LINE_MAX + 100), 0);
+	assert_int_equal(buf_append(&cli->local->recvq, a, IRC_RECV_LINE_MAX + 100), 0);
 	server_on_input(srv, cli);
 	fake_expect(cli, ":irc.local 417 long :Input line was too long\r\n");
-	assert_int_equal(buf_append(&cli->recvq, "\r\nPING :after\r\n", 16), 0);
+	assert_int_equal(buf_append(&cli->local->recvq, "\r\nPING :after\r\n", 16), 0);
 	server_on_input(srv, cli);
 	fake_expect(cli, ":irc.local PONG irc.local :after\r\n");
 	free(a);
@@ -402,25 +402,25 @@ test_throttled_count_incremental(void **state)
 	struct client *cli = fake_registered(srv, "fast");
 	char line[32];
 
-	cli->flood_exempt = false;
+	cli->local->flood_exempt = false;
 	for (unsigned i = 0; i < srv->cfg.flood_burst + 1; i++) {
 		snprintf(line, sizeof(line), "PING :%u\r\n", i);
-		assert_int_equal(buf_append(&cli->recvq, line, strlen(line)), 0);
+		assert_int_equal(buf_append(&cli->local->recvq, line, strlen(line)), 0);
 	}
 	server_on_input(srv, cli);
-	assert_true(cli->throttled);
+	assert_true(cli->local->throttled);
 	fake_drop_output(cli);
 	/* A "\r\n" split between two reads counts as one line end. */
 	for (unsigned i = 0; i + 1 < srv->cfg.flood_max; i++) {
-		assert_int_equal(buf_append(&cli->recvq, "PING :x\r", 8), 0);
+		assert_int_equal(buf_append(&cli->local->recvq, "PING :x\r", 8), 0);
 		server_on_input(srv, cli);
-		assert_int_equal(cli->held_scanned, buf_len(&cli->recvq));
-		assert_int_equal(buf_append(&cli->recvq, "\n", 1), 0);
+		assert_int_equal(cli->local->held_scanned, buf_len(&cli->local->recvq));
+		assert_int_equal(buf_append(&cli->local->recvq, "\n", 1), 0);
 		server_on_input(srv, cli);
-		assert_int_equal(cli->held_scanned, buf_len(&cli->recvq));
+		assert_int_equal(cli->local->held_scanned, buf_len(&cli->local->recvq));
 	}
 	assert_false(client_is_closing(cli));
-	assert_int_equal(buf_append(&cli->recvq, "PING :y\r\nPING :z\r\n", 18), 0);
+	assert_int_equal(buf_append(&cli->local->recvq, "PING :y\r\nPING :z\r\n", 18), 0);
 	server_on_input(srv, cli);
 	assert_true(client_is_closing(cli));
 }
@@ -442,21 +442,21 @@ test_big_answer_costs_allowance(void **state)
 		fake_joined(srv, nick, "#big");
 	}
 	fake_drop_all(srv);
-	cli->flood_exempt = false;
-	cli->flood_at_ms = srv->now_ms;
-	before = cli->flood_at_ms;
+	cli->local->flood_exempt = false;
+	cli->local->flood_at_ms = srv->now_ms;
+	before = cli->local->flood_at_ms;
 	fake_line(srv, cli, "PING :small");
-	assert_true(cli->flood_at_ms == before);
+	assert_true(cli->local->flood_at_ms == before);
 	fake_line(srv, cli, "WHO #big");
-	assert_true(buf_len(&cli->sendq) > 11 * SERVER_COST_BYTES);
-	assert_true(cli->flood_at_ms - before ==
+	assert_true(buf_len(&cli->local->sendq) > 11 * SERVER_COST_BYTES);
+	assert_true(cli->local->flood_at_ms - before ==
 	    (int64_t)srv->cfg.flood_burst * (1000 / srv->cfg.flood_rate));
 	fake_drop_output(cli);
-	before = cli->flood_at_ms;
+	before = cli->local->flood_at_ms;
 	fake_line(srv, cli, "NAMES #big");
-	assert_true(cli->flood_at_ms - before ==
-	    (int64_t)(buf_len(&cli->sendq) / SERVER_COST_BYTES) * (1000 / srv->cfg.flood_rate));
-	assert_true(cli->flood_at_ms > before);
+	assert_true(cli->local->flood_at_ms - before ==
+	    (int64_t)(buf_len(&cli->local->sendq) / SERVER_COST_BYTES) * (1000 / srv->cfg.flood_rate));
+	assert_true(cli->local->flood_at_ms > before);
 }
 
 int

@@ -67,11 +67,11 @@ busy_sasl(struct client *cli)
 	snprintf(s->nonce, sizeof(s->nonce), "abcdef");
 	memset(s->stored_key, 0x5a, sizeof(s->stored_key));
 	memset(s->server_key, 0xa5, sizeof(s->server_key));
-	cli->sasl_scram = s;
-	cli->sasl_step = 1;
-	cli->sasl_started = true;
-	cli->sasl_buf = strdup("partial");
-	cli->sasl_len = 7;
+	cli->local->sasl_scram = s;
+	cli->local->sasl_step = 1;
+	cli->local->sasl_started = true;
+	cli->local->sasl_buf = strdup("partial");
+	cli->local->sasl_len = 7;
 }
 
 /* A user per kind of connection state, and the stores beside them. */
@@ -106,8 +106,8 @@ busy_server(void)
 	b.dave = fake_client(b.srv, "192.0.2.7");
 	fake_line(b.srv, b.dave, "PASS " FAKE_PASSWORD);
 	fake_line(b.srv, b.dave, "NICK dave");
-	assert_int_equal(buf_append(&b.dave->recvq, "USER d 0 * :Da", 14), 0);
-	assert_int_equal(buf_append(&b.carol->recvq, "PRIVMSG #room :x\r\nPI", 20), 0);
+	assert_int_equal(buf_append(&b.dave->local->recvq, "USER d 0 * :Da", 14), 0);
+	assert_int_equal(buf_append(&b.carol->local->recvq, "PRIVMSG #room :x\r\nPI", 20), 0);
 	busy_sasl(b.dave);
 	b.alice->nick_ts = 1699999999;
 	return b;
@@ -233,24 +233,24 @@ test_connection_state_kept(void **state)
 	alice = by_nick(again, "alice");
 	assert_false(client_is_registered(dave));
 	assert_int_equal(dave->id, b.dave->id);
-	assert_int_equal(buf_len(&dave->recvq), 14);
-	assert_memory_equal(buf_data(&dave->recvq), "USER d 0 * :Da", 14);
-	assert_int_equal(buf_len(&dave->sendq), buf_len(&b.dave->sendq));
+	assert_int_equal(buf_len(&dave->local->recvq), 14);
+	assert_memory_equal(buf_data(&dave->local->recvq), "USER d 0 * :Da", 14);
+	assert_int_equal(buf_len(&dave->local->sendq), buf_len(&b.dave->local->sendq));
 	assert_int_equal(alice->nick_ts, 1699999999);
-	assert_int_equal(dave->sasl_step, 1);
-	assert_non_null(dave->sasl_scram);
-	assert_memory_equal(dave->sasl_scram, b.dave->sasl_scram, sizeof(struct scram));
-	assert_non_null(alice->batch);
-	assert_int_equal(alice->batch->nlines, 1);
-	assert_string_equal(alice->batch->command, "PRIVMSG");
-	assert_int_equal(alice->caps, b.alice->caps);
+	assert_int_equal(dave->local->sasl_step, 1);
+	assert_non_null(dave->local->sasl_scram);
+	assert_memory_equal(dave->local->sasl_scram, b.dave->local->sasl_scram, sizeof(struct scram));
+	assert_non_null(alice->local->batch);
+	assert_int_equal(alice->local->batch->nlines, 1);
+	assert_string_equal(alice->local->batch->command, "PRIVMSG");
+	assert_int_equal(client_caps(alice), client_caps(b.alice));
 	assert_int_equal(again->nusers, b.srv->nusers);
 	assert_int_equal(again->ninvisible, b.srv->ninvisible);
 	assert_int_equal(again->nclients, b.srv->nclients);
 	assert_int_equal(again->next_id, b.srv->next_id);
 	assert_int_equal(again->msgid_seq, b.srv->msgid_seq);
 	/* The rest of dave's USER line arrives in the new image: he registers. */
-	assert_int_equal(buf_append(&dave->recvq, "ve\r\n", 4), 0);
+	assert_int_equal(buf_append(&dave->local->recvq, "ve\r\n", 4), 0);
 	server_on_input(again, dave);
 	assert_true(client_is_registered(dave));
 	buf_free(&blob);
@@ -380,7 +380,7 @@ test_links_left_out(void **state)
 	assert_int_equal(again->nclients, 1);
 	assert_non_null(client_find_nick(again, "alice"));
 	for (struct client *cli = again->clients; cli; cli = cli->next)
-		assert_null(cli->link);
+		assert_null(cli->local->link);
 	buf_free(&blob);
 	fake_free(again);
 	fake_free(srv);

@@ -1,0 +1,116 @@
+/*
+ * A local connection: how this server talks to a user that is connected
+ * to it (struct local, hung off struct client as cli->local). It holds
+ * what only a socket of ours has: the descriptor, the receive and send
+ * queues, negotiated capabilities, registration and SASL progress, the
+ * timers and flood pacing, and this server's per-connection view of
+ * others (MONITOR list, pending invitations, metadata subscriptions).
+ *
+ * Ownership: the struct client owns its struct local; client_new()
+ * creates both and client_free() frees both (local_free()). A user on
+ * another server is a struct client with local == NULL: nothing here
+ * exists for it, and code that reaches another user's connection checks
+ * for NULL first (client_send() does so itself). Handlers run for the
+ * sender of a line, which is always local.
+ */
+#ifndef IRCSERV_LOCAL_H
+#define IRCSERV_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "irc.h"
+#include "metadata.h"
+
+struct server;
+struct client;
+struct scram;
+struct label;
+struct multiline;
+struct link;
+
+/* Called by server_on_drained() when cli's send queue has emptied. */
+typedef void client_drain_fn(struct server *srv, struct client *cli);
+
+struct local {
+	int              fd;            /* -1 for a fake client in tests */
+	unsigned         cap_version;   /* 302 after CAP LS 302 */
+	uint32_t         caps;          /* enabled capabilities, cap.h bits */
+
+	/* Registration of the connection (cmd_register.c). */
+	bool             pass_ok;
+	bool             pass_sent;     /* PASS seen, right or wrong */
+	bool             cap_negotiating;       /* CAP seen, no CAP END yet */
+	bool             got_user;
+	char             pending_nick[IRC_NICKLEN + 1]; /* sent before PASS, not held */
+
+	/* SASL (cmd_sasl.c) and queued password checks (hashq.c). */
+	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
+	bool             sasl_discard;  /* dropping the rest of a too long message */
+	bool             hash_wait;     /* a password check is queued (hashq.h) */
+	unsigned         sasl_step;     /* SCRAM messages taken (cmd_sasl.c) */
+	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
+	size_t           sasl_len;
+	struct scram    *sasl_scram;    /* owned; a SCRAM exchange, else NULL */
+	int64_t          hash_debt_ms;  /* its password-check budget (hashq.c) */
+
+	/* This server's view of others, for this connection. */
+	char           (*monitors)[IRC_NICKLEN + 1];  /* owned; MONITOR list */
+	size_t           nmonitors;
+	char           (*invited)[IRC_CHANNELLEN + 1];  /* owned; channels that
+	                                 * invited this client, oldest first; may
+	                                 * be stale (see channel_invite_add()) */
+	size_t           ninvited;
+	struct metadata  metadata_subs; /* owned; keys subscribed to (no values) */
+	int64_t          metadata_at_ms; /* METADATA SET timer (metadata_set_rate) */
+	int64_t          knock_ms;      /* last KNOCK delivered (monotonic); 0: never */
+
+	/* Output held back or in progress. */
+	char            *list_filters;  /* owned; a paced LIST in progress */
+	char            *list_conds;    /* owned; its second parameter */
+	size_t           list_it;       /* where that LIST goes on in the registry */
+	/*
+	 * Held-back output to go on with once the send queue is empty (a
+	 * paced LIST); the handler that holds output back sets it and
+	 * clears it when done. NULL: none.
+	 */
+	client_drain_fn *on_drained;
+	struct multiline *batch;        /* owned; an open draft/multiline batch, or NULL */
+	struct link     *link;          /* owned; the connection is a server link (link.h), else NULL */
+	struct label    *label;         /* borrowed; the labelled command being run */
+
+	struct buf       recvq;         /* unprocessed input */
+	struct buf       sendq;         /* output not yet written */
+
+	/* Timers and pacing (server.c, timer.c, inputq.c, limit.c). */
+	int64_t          connected_ms;  /* monotonic, for timers */
+	int64_t          last_active_ms;
+	int64_t          ping_sent_ms;  /* 0: no PING outstanding */
+	size_t           timer_index;   /* position in the server's timer heap */
+	int64_t          timer_at;      /* deadline snapshot the heap orders on */
+	int64_t          flood_at_ms;   /* message timer (RFC 1459 8.10) */
+	size_t           held_scanned;  /* recvq bytes counted in held_lines, while throttled */
+	size_t           held_lines;    /* lines found in them */
+	bool             flood_exempt;  /* trusted: no flood or per-IP limits */
+	bool             ip_counted;    /* counted in the server's per-IP limits */
+	bool             throttled;     /* lines wait in recvq for flood_at_ms */
+	bool             write_pending; /* on the server's pending-write list */
+	bool             input_pending; /* on the server's input-pending list:
+	                                 * lines wait for a later round's budget */
+	bool             want_write;    /* POLLOUT armed (owned by conn.c) */
+
+	/* The server's lists of connections (struct client, all local). */
+	struct client   *pending_prev, *pending_next;  /* output to write */
+	struct client   *input_prev, *input_next;      /* input pending */
+};
+
+/*
+ * A connection on descriptor fd with srv's queue limits and clocks.
+ * NULL when out of memory. Freed with local_free(), which accepts NULL.
+ */
+struct local *local_new(const struct server *srv, int fd);
+void    local_free(struct local *l);
+
+#endif
