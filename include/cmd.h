@@ -92,9 +92,6 @@ cmd_handler cmd_connect, cmd_links, cmd_map, cmd_squit;
 /* cmd_info.c */
 cmd_handler cmd_admin, cmd_info, cmd_lusers, cmd_motd, cmd_stats,
 	    cmd_summon, cmd_time, cmd_users, cmd_version;
-void    info_send_isupport(struct server *srv, struct client *cli);
-void    info_send_lusers(struct server *srv, struct client *cli);
-void    info_send_motd(struct server *srv, struct client *cli);
 
 /* cmd_help.c */
 cmd_handler cmd_help;

@@ -1,5 +1,5 @@
 /*
- * Server information: the 005 ISUPPORT lines, LUSERS MOTD VERSION TIME
+ * Server information: LUSERS MOTD VERSION TIME
  * ADMIN INFO LINKS STATS USERS SUMMON. Read-only: they answer from the
  * configuration and the server's counters. This is the only server, so
  * a <target> server parameter either names us or gets 402.
@@ -11,116 +11,29 @@
 
 #include "casemap.h"
 #include "client.h"
-#include "hmap.h"
 #include "msg.h"
 #include "network.h"
 #include "numeric.h"
 #include "reply.h"
 #include "server.h"
+#include "user.h"
 
-/* Tokens per 005 line, as the modern ircdocs "RPL_ISUPPORT" advise. */
-#define INFO_ISUPPORT_PER_LINE  13
-
-/* ISUPPORT */
-
-static void
-isupport_flush(struct server *srv, struct client *cli, struct reply_words *w,
-    size_t room)
-{
-	if (w->nwords > 0)
-		reply_numeric(srv, cli, RPL_ISUPPORT, w->text);
-	reply_words_init(w, room);
-}
-
-void
-info_send_isupport(struct server *srv, struct client *cli)
-{
-	static const char tail[] = " :are supported by this server";
-	size_t room = reply_numeric_room(srv, cli, sizeof(tail));
-	struct reply_words w;
-
-	reply_words_init(&w, room);
-	for (size_t i = 0; i < srv->nisupport; i++) {
-		if (w.nwords == INFO_ISUPPORT_PER_LINE)
-			isupport_flush(srv, cli, &w, room);
-		if (!reply_words_add(&w, srv->isupport[i])) {
-			isupport_flush(srv, cli, &w, room);
-			reply_words_add(&w, srv->isupport[i]);
-		}
-	}
-	isupport_flush(srv, cli, &w, room);
-}
-
-/* LUSERS MOTD VERSION TIME ADMIN INFO LINKS USERS SUMMON */
-
-void
-info_send_lusers(struct server *srv, struct client *cli)
-{
-	unsigned links = 0, unknown;
-	unsigned nchannels = (unsigned)hmap_count(srv->channels);
-
-	/* Servers linked here: bounded by the link blocks. */
-	for (const struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
-		links++;
-	unknown = srv->nclients - srv->nusers - links;
-	/* RFC 2812 5.1 (251-255): 251 and 255 always, the rest only if non-zero. */
-	reply_numeric(srv, cli, RPL_LUSERCLIENT, srv->nusers - srv->ninvisible,
-	    srv->ninvisible, srv->net->count);
-	if (srv->nopers > 0)
-		reply_numeric(srv, cli, RPL_LUSEROP, srv->nopers);
-	if (unknown > 0)
-		reply_numeric(srv, cli, RPL_LUSERUNKNOWN, unknown);
-	if (nchannels > 0)
-		reply_numeric(srv, cli, RPL_LUSERCHANNELS, nchannels);
-	reply_numeric(srv, cli, RPL_LUSERME, srv->nusers, links);
-	reply_numeric(srv, cli, RPL_LOCALUSERS, srv->nusers, srv->max_users,
-	    srv->nusers, srv->max_users);
-	reply_numeric(srv, cli, RPL_GLOBALUSERS, srv->nusers, srv->max_users,
-	    srv->nusers, srv->max_users);
-}
-
-void
-info_send_motd(struct server *srv, struct client *cli)
-{
-	const char *p = srv->cfg.motd;
-	char line[IRC_LINE_MAX];
-
-	if (p == NULL || *p == '\0') {
-		reply_numeric(srv, cli, ERR_NOMOTD);
-		return;
-	}
-	reply_numeric(srv, cli, RPL_MOTDSTART, srv->cfg.server_name);
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		size_t keep = n;
-
-		if (keep > 0 && p[keep - 1] == '\r')
-			keep--;
-		if (keep >= sizeof(line))
-			keep = sizeof(line) - 1;
-		memcpy(line, p, keep);
-		line[keep] = '\0';
-		reply_numeric(srv, cli, RPL_MOTD, line);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-	reply_numeric(srv, cli, RPL_ENDOFMOTD);
-}
+/* LUSERS MOTD VERSION TIME ADMIN INFO LINKS USERS SUMMON (the 005 lines, LUSERS
+   and MOTD themselves are user.c's, shared with the welcome burst) */
 
 void
 cmd_lusers(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	/* LUSERS [<mask> [<target>]]: one server, so the mask changes nothing. */
 	if (command_target_is_us(srv, cli, msg, 1))
-		info_send_lusers(srv, cli);
+		user_send_lusers(srv, cli);
 }
 
 void
 cmd_motd(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	if (command_target_is_us(srv, cli, msg, 0))
-		info_send_motd(srv, cli);
+		user_send_motd(srv, cli);
 }
 
 void
@@ -131,7 +44,7 @@ cmd_version(struct server *srv, struct client *cli, const struct msg *msg)
 	reply_numeric(srv, cli, RPL_VERSION, IRCSERV_VERSION, srv->cfg.server_name,
 	    srv->cfg.description);
 	/* Modern ircdocs: VERSION is followed by the 005 lines. */
-	info_send_isupport(srv, cli);
+	user_send_isupport(srv, cli);
 }
 
 void

@@ -1,7 +1,8 @@
 /*
- * Registration family: PASS, NICK, USER, CAP, PING, PONG, QUIT, and the
- * welcome burst. A client registers once it has a nick, a USER line and no
- * CAP negotiation in progress; the password must be right by then.
+ * Registration family: PASS, NICK, USER, CAP, PING, PONG, QUIT. A client
+ * registers once it has a nick, a USER line and no CAP negotiation in
+ * progress; the password must be right by then. The welcome burst is
+ * user.c's.
  */
 #include "cmd.h"
 
@@ -18,7 +19,6 @@
 #include "crypto.h"
 #include "link.h"
 #include "log.h"
-#include "mode.h"
 #include "monitor.h"
 #include "user.h"
 #include "msg.h"
@@ -26,28 +26,6 @@
 #include "reply.h"
 #include "server.h"
 #include "whowas.h"
-
-static void
-send_welcome(struct server *srv, struct client *cli)
-{
-	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
-
-	client_prefix(cli, prefix, sizeof(prefix));
-	reply_numeric(srv, cli, RPL_WELCOME, srv->cfg.network, prefix);
-	reply_numeric(srv, cli, RPL_YOURHOST, srv->cfg.server_name, IRCSERV_VERSION);
-	reply_numeric(srv, cli, RPL_CREATED, srv->created);
-	reply_numeric(srv, cli, RPL_MYINFO, srv->cfg.server_name, IRCSERV_VERSION,
-	    MODE_USER_LETTERS, MODE_CHANNEL_LETTERS, MODE_CHANNEL_PARAM_LETTERS);
-	info_send_isupport(srv, cli);
-	info_send_lusers(srv, cli);
-	info_send_motd(srv, cli);
-	if (cli->umodes) {
-		char modes[8];
-
-		client_umode_string(cli, modes);
-		reply_from(cli, cli, "MODE %s :%s", cli->nick, modes);
-	}
-}
 
 /*
  * Whether cli can register as things stand: it gave the right PASS, or
@@ -103,7 +81,7 @@ register_try_complete(struct server *srv, struct client *cli)
 		return;
 	}
 	user_register(srv, cli);
-	send_welcome(srv, cli);
+	user_welcome(srv, cli);
 	cmd_metadata_send_own(srv, cli);
 }
 
