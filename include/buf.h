@@ -48,12 +48,21 @@ void    buf_free(struct buf *b);
  */
 int     buf_append(struct buf *b, const void *p, size_t n);
 /* Bytes held. */
-size_t  buf_len(const struct buf *b);
+static inline size_t
+buf_len(const struct buf *b)
+{
+	return b->end - b->start;
+}
 /*
  * The unread bytes (NULL when the buffer is empty and holds no storage);
  * valid until the next call that changes the buffer.
  */
-char   *buf_data(const struct buf *b);
+static inline char *
+buf_data(const struct buf *b)
+{
+	/* An empty buffer has no storage: NULL + 0 is undefined in C. */
+	return b->data == NULL ? NULL : b->data + b->start;
+}
 /* Keep only the first len unread bytes (len <= buf_len). */
 void    buf_truncate(struct buf *b, size_t len);
 /* Drop n unread bytes from the front (n <= buf_len). */

@@ -33,19 +33,6 @@ buf_free(struct buf *b)
 	b->start = b->end = b->cap = b->scan = 0;
 }
 
-size_t
-buf_len(const struct buf *b)
-{
-	return b->end - b->start;
-}
-
-char *
-buf_data(const struct buf *b)
-{
-	/* An empty buffer has no storage: NULL + 0 is undefined in C. */
-	return b->data == NULL ? NULL : b->data + b->start;
-}
-
 /* The buffer became empty: rewind it, or release large storage. */
 static void
 buf_emptied(struct buf *b)
