@@ -131,9 +131,12 @@ announce_join(struct server *srv, struct channel *chan, struct client *cli)
 	relay_init(&re, srv, cli, ext, reply_format_from(ext, cli, "JOIN %s %s :%s",
 	    chan->name, cli->account[0] ? cli->account : "*",
 	    cli->realname ? cli->realname : ""), NULL);
-	/* One msgid for both forms; history keeps the plain one. */
-	relay_keep(&rp, chan->name, NULL, HISTORY_JOIN);
-	relay_stamp(&re, srv->now_wall_ms, rp.msgid + 6);
+	/*
+	 * One msgid for both forms; history keeps the extended one, which a
+	 * replay cuts to the plain one for clients without extended-join.
+	 */
+	relay_keep(&re, chan->name, NULL, HISTORY_JOIN);
+	relay_stamp(&rp, srv->now_wall_ms, re.msgid + 6);
 	for (struct membership *m = chan->members; m; m = m->chan_next)
 		relay_send((client_caps(m->cli) & CAP_EXTENDED_JOIN) ? &re : &rp, m->cli);
 	relay_done(&rp);

@@ -226,6 +226,25 @@ renamed_line(const struct history_item *it, char *line, size_t len, size_t room)
 	return len - plen + tlen;
 }
 
+/*
+ * A JOIN is kept in its extended-join form (":source JOIN channel account
+ * :realname"); a client without extended-join gets it as it got JOINs,
+ * cut after the channel. Returns the new length.
+ */
+static size_t
+join_for(const struct client *cli, const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+	int spaces = 0;
+
+	if (client_caps(cli) & CAP_EXTENDED_JOIN)
+		return len;
+	for (; p < end; p++)
+		if (*p == ' ' && ++spaces == 3)
+			return (size_t)(p - line);
+	return len;
+}
+
 /* Send one kept item to cli as it was relayed, with its msgid and time. */
 static void
 replay(struct server *srv, struct client *cli, const struct history_item *it,
@@ -244,6 +263,8 @@ replay(struct server *srv, struct client *cli, const struct history_item *it,
 
 	memcpy(line, it->line, len);
 	len = renamed_line(it, line, len, IRC_LINE_MAX - 2);
+	if (it->kind == HISTORY_JOIN)
+		len = join_for(cli, line, len);
 	line[len++] = '\r';
 	line[len++] = '\n';
 	relay_item(srv, &r, it, line, len);

@@ -680,6 +680,38 @@ test_cmd_redact(void **state)
 	    ":You cannot delete messages from this target\r\n");
 }
 
+/*
+ * draft/event-playback: a JOIN comes back as it came live, in the
+ * extended-join form (account, or "*", and realname) to a client with
+ * extended-join, plain to others.
+ */
+static void
+test_cmd_join_playback(void **state)
+{
+	struct server *srv = *state;
+	struct client *bob = fake_joined(srv, "bob", "#j");
+	struct client *eve = fake_joined(srv, "eve", "#j");
+	struct client *alice = fake_registered(srv, "alice");
+	char *out;
+
+	snprintf(alice->account, sizeof(alice->account), "%s", "acct");
+	fake_line(srv, alice, "JOIN #j");
+	fake_cap_on(srv, bob, HIST_CAPS " draft/event-playback extended-join");
+	fake_cap_on(srv, eve, HIST_CAPS " draft/event-playback");
+	fake_drop_all(srv);
+	fake_line(srv, bob, "CHATHISTORY LATEST #j * 10");
+	out = fake_take_output(bob);
+	assert_non_null(strstr(out, " :alice!u@127.0.0.1 JOIN #j acct :Real Name\r\n"));
+	assert_non_null(strstr(out, " :eve!u@127.0.0.1 JOIN #j * :Real Name\r\n"));
+	free(out);
+	fake_line(srv, eve, "CHATHISTORY LATEST #j * 10");
+	out = fake_take_output(eve);
+	assert_non_null(strstr(out, " :alice!u@127.0.0.1 JOIN #j\r\n"));
+	assert_non_null(strstr(out, " :eve!u@127.0.0.1 JOIN #j\r\n"));
+	assert_null(strstr(out, "Real Name"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -698,6 +730,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cmd_direct_history, fake_setup,
 		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_cmd_redact, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_cmd_join_playback, fake_setup,
+		    fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
