@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 struct buf;
@@ -79,6 +80,12 @@ int     upgrade_timeout(struct upgrade *u, int64_t now_ms);
  */
 void    upgrade_exec(struct upgrade *u, struct conn *c, struct histfile **hf,
 	    int64_t now_ms);
+/*
+ * Add the signals the server handles (INT, TERM, HUP, USR2) to set: the
+ * exec blocks them, the new image unblocks them once its handlers are in
+ * place, and those that came meanwhile are delivered then.
+ */
+void    upgrade_signals(sigset_t *set);
 /* Read the whole state from fd (then closed) into out. 0 or -1 with err. */
 int     upgrade_read_state(int fd, struct buf *out, char *err, size_t errlen);
 /* A server NOTICE to every operator. */

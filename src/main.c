@@ -82,6 +82,7 @@ static int
 setup_signals(struct run_state *st)
 {
 	struct sigaction sa;
+	sigset_t set;
 	int p[2];
 
 	if (pipe(p) == -1)
@@ -101,7 +102,12 @@ setup_signals(struct run_state *st)
 		return -1;
 	/* A peer that vanishes mid-write must cost an EPIPE, not the process. */
 	sa.sa_handler = SIG_IGN;
-	return sigaction(SIGPIPE, &sa, NULL);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		return -1;
+	/* The old image of an upgrade blocked them for the exec: take them now. */
+	sigemptyset(&set);
+	upgrade_signals(&set);
+	return sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static int64_t

@@ -269,6 +269,15 @@ upgrade_timeout(struct upgrade *u, int64_t now_ms)
 	return (int)(u->check_deadline_ms - now_ms);
 }
 
+void
+upgrade_signals(sigset_t *set)
+{
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR2);
+}
+
 static void
 set_cloexec(void *arg, int fd, bool on)
 {
@@ -346,6 +355,7 @@ upgrade_exec(struct upgrade *u, struct conn *c, struct histfile **hf, int64_t no
 {
 	char fdtext[16];
 	bool had_history = *hf != NULL;
+	sigset_t block, saved;
 	int fd;
 
 	u->ready = false;
@@ -361,7 +371,16 @@ upgrade_exec(struct upgrade *u, struct conn *c, struct histfile **hf, int64_t no
 	u->argv[u->argc + 1] = fdtext;
 	u->argv[u->argc + 2] = NULL;
 	conn_each_fd(c, set_cloexec, NULL, false);
+	/*
+	 * Until the new image has its handlers, these signals would take the
+	 * default action (SIGUSR2: terminate). Blocked, they wait across the
+	 * exec, pending, and it unblocks them once it can handle them.
+	 */
+	sigemptyset(&block);
+	upgrade_signals(&block);
+	sigprocmask(SIG_BLOCK, &block, &saved);
 	execv(u->path, u->argv);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	refuse(u, "exec %s: %s", u->path, strerror(errno));
 	conn_each_fd(c, set_cloexec, NULL, true);
 	u->argv[u->argc] = NULL;

@@ -301,6 +301,39 @@ test_upgrade_keeps_everything(void **state)
 	itest_server_free(w.s);
 }
 
+/*
+ * SIGUSR2 over and over, as an impatient operator might: a signal that
+ * comes while the new image starts must not kill it (its handlers are
+ * not set up yet); it waits and asks for one more upgrade.
+ */
+static void
+test_signal_storm(void **state)
+{
+	struct itest_server *s;
+	struct itest_client *a, *b;
+
+	(void)state;
+	s = start_server();
+	a = itest_user(s, "alice");
+	itest_join(a, "#room");
+	b = itest_user(s, "bob");
+	itest_join(b, "#room");
+	itest_sync(a);
+	for (int i = 0; i < 300; i++) {
+		kill(s->pid, SIGUSR2);
+		itest_sleep_ms(1);
+	}
+	wait_log(s, "replaced by", 2);
+	itest_sleep_ms(200);
+	assert_true(itest_server_alive(s));
+	itest_send(a, "PRIVMSG #room :after the storm");
+	itest_expect(b, ":%s PRIVMSG #room :after the storm", itest_pfx(a));
+	itest_close(a);
+	itest_close(b);
+	assert_int_equal(itest_server_stop(s), 0);
+	itest_server_free(s);
+}
+
 /* Put a bad binary at the path, ask for an upgrade: refused, still serving. */
 static void
 refused_with(struct itest_server *s, struct itest_client *c, struct itest_client *d,
@@ -567,6 +600,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_upgrade_keeps_everything),
+		itest_unit_test(test_signal_storm),
 		itest_unit_test(test_bad_binary_keeps_serving),
 		itest_unit_test(test_proxy_websocket_history_file),
 	};
