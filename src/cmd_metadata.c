@@ -16,6 +16,7 @@
 #include "client.h"
 #include "cmd.h"
 #include "metadata.h"
+#include "monitor.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -185,10 +186,33 @@ notify_members(struct server *srv, struct channel *chan, uint32_t serial,
 }
 
 /*
+ * The same to those who MONITOR user with extended-monitor (ircv3.net
+ * metadata: clients get updates of the users they monitor, as
+ * extended-monitor gives them what channel sharers get), not yet stamped.
+ */
+static void
+notify_watchers(struct server *srv, const struct client *user, uint32_t serial,
+    const char *key, const char *num, const char *rest)
+{
+	size_t n;
+	struct client **w = monitor_watchers(srv->monitor, user->nick, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (w[i]->serial == serial || !(client_caps(w[i]) & CAP_EXTENDED_MONITOR))
+			continue;
+		w[i]->serial = serial;
+		if (is_subscribed(w[i], key))
+			reply_send(w[i], ":%s %s %s %s", srv->cfg.server_name, num, w[i]->nick,
+			    rest);
+	}
+}
+
+/*
  * Tell subscribers that key of t is now value (NULL: unset), except from,
  * who made the change: for a channel its members, for a user everyone
- * sharing a channel with it (each once). The line is formatted once; only
- * the recipient's nick differs.
+ * sharing a channel with it and its MONITOR watchers with extended-monitor
+ * (each once). The line is formatted once; only the recipient's nick
+ * differs.
  */
 static void
 notify(struct server *srv, struct client *from, const struct target *t,
@@ -209,6 +233,7 @@ notify(struct server *srv, struct client *from, const struct target *t,
 	}
 	for (struct membership *m = t->user->channels; m; m = m->cli_next)
 		notify_members(srv, m->chan, serial, key, num, rest);
+	notify_watchers(srv, t->user, serial, key, num, rest);
 }
 
 static void

@@ -328,6 +328,42 @@ test_notifications(void **state)
 	fake_expect(c, "");
 }
 
+/*
+ * A user's changes also reach those who MONITOR it with extended-monitor
+ * (once, also when they share a channel too); MONITOR alone is not enough.
+ */
+static void
+test_notifications_monitor(void **state)
+{
+	struct server *srv = *state;
+	struct client *a = md_client(srv, "alice", NULL);
+	struct client *w = md_client(srv, "watcher", NULL);
+	struct client *v = md_client(srv, "viewer", NULL);
+
+	fake_cap_on(srv, w, "extended-monitor");
+	fake_line(srv, w, "METADATA * SUB display-name");
+	fake_line(srv, v, "METADATA * SUB display-name");
+	fake_line(srv, w, "MONITOR + alice");
+	fake_line(srv, v, "MONITOR + alice");
+	fake_drop_all(srv);
+	fake_line(srv, a, "METADATA * SET display-name :A");
+	fake_drop_output(a);
+	fake_expect(w, ":irc.local 761 watcher alice display-name * :A\r\n");
+	fake_expect(v, "");
+	fake_line(srv, a, "JOIN #m");
+	fake_line(srv, w, "JOIN #m");
+	fake_drop_all(srv);
+	fake_line(srv, a, "METADATA * SET display-name");
+	fake_drop_output(a);
+	fake_expect(w, ":irc.local 766 watcher alice display-name :key not set\r\n");
+	fake_line(srv, w, "MONITOR - alice");
+	fake_line(srv, w, "PART #m");
+	fake_drop_all(srv);
+	fake_line(srv, a, "METADATA * SET display-name :B");
+	fake_drop_output(a);
+	fake_expect(w, "");
+}
+
 static void
 test_subscriptions(void **state)
 {
@@ -511,6 +547,7 @@ main(void)
 		T(test_permissions_users),
 		T(test_channel_rules),
 		T(test_notifications),
+		T(test_notifications_monitor),
 		T(test_subscriptions),
 		T(test_join_and_sync),
 		T(test_join_large_channel_syncs_later),
