@@ -108,10 +108,10 @@ bool    state_section(const void *data, size_t len, uint32_t tag,
  * WHOWAS, history (unless history_file keeps it: with_history false),
  * read markers, clients with their queues, channels with their members.
  * The shell adds its own section (STATE_SHELL) before state_w_end().
- * Clients marked closing and server links (cli->local->link) are left
- * out. Returns 0, or -1 when out of memory or when a user on another
- * server (no struct local) is present: what to save of those is for
- * server linking to settle.
+ * Clients marked closing, server links (cli->local->link) and users on
+ * other servers (no struct local; they leave with the links and come
+ * back with their bursts) are left out, and so are channels that hold
+ * only such users. Returns 0 or -1 (out of memory).
  */
 int     state_save(struct server *srv, struct state_w *w, bool with_history);
 /*

@@ -23,14 +23,27 @@
 #include "whowas.h"
 
 /*
- * Whether cli goes into the state: not closing, and not a server link
- * (links are not carried across an upgrade yet: they close with the old
- * image and autoconnect brings them back; STATE_LINKS is kept for them).
+ * Whether cli goes into the state: not closing, connected here, and not a
+ * server link. Links are not carried across an upgrade yet: they close
+ * with the old image, the users behind them leave with them, and the
+ * links' bursts bring them back once autoconnect has made the links
+ * again (STATE_LINKS is kept for them).
  */
 static bool
 kept(const struct client *cli)
 {
-	return !client_is_closing(cli) && cli->local->link == NULL;
+	return !client_is_closing(cli) && client_is_local(cli) &&
+	    cli->local->link == NULL;
+}
+
+/* A channel with a member that is kept; one of remote users only is not. */
+static bool
+has_kept_member(const struct channel *chan)
+{
+	for (const struct membership *m = chan->members; m; m = m->chan_next)
+		if (kept(m->cli))
+			return true;
+	return false;
 }
 
 static void
@@ -307,7 +320,8 @@ save_channels(struct server *srv, struct state_w *w)
 		return;
 	}
 	while (i < n && (chan = hmap_next(srv->channels, &it, NULL)) != NULL)
-		v[i++] = chan;
+		if (has_kept_member(chan))
+			v[i++] = chan;
 	qsort(v, i, sizeof(*v), by_name);
 	state_section_begin(w, STATE_CHANNELS, 1);
 	state_put_u32(w, (uint32_t)i);
@@ -320,10 +334,6 @@ save_channels(struct server *srv, struct state_w *w)
 int
 state_save(struct server *srv, struct state_w *w, bool with_history)
 {
-	/* Users on other servers would come back from their link, not from here. */
-	for (struct client *cli = srv->clients; cli; cli = cli->next)
-		if (!client_is_local(cli))
-			return -1;
 	save_server(srv, w);
 	save_stores(srv, w, with_history);
 	save_clients(srv, w);

@@ -23,6 +23,7 @@
 #include "fake.h"
 #include "journal.h"
 #include "link.h"
+#include "local.h"
 #include "multiline.h"
 #include "scram.h"
 #include "server.h"
@@ -386,6 +387,42 @@ test_links_left_out(void **state)
 	fake_free(srv);
 }
 
+/*
+ * A user on another server (no struct local: made by hand here, as a
+ * link's burst would) is left out with the links, and so is a channel
+ * that only such users are in; the channels it shares with local users
+ * are kept without it.
+ */
+static void
+test_remote_users_left_out(void **state)
+{
+	struct server *srv = fake_server(), *again;
+	struct client *alice = fake_registered(srv, "alice");
+	struct client *far = client_new(srv, -1, "198.51.100.1");
+	struct buf blob;
+
+	(void)state;
+	assert_non_null(far);
+	assert_int_equal(client_set_nick(far, "far"), 0);
+	snprintf(far->user, sizeof(far->user), "f");
+	client_set_registered(far);
+	fake_line(srv, alice, "JOIN #both");
+	assert_non_null(channel_join(channel_find(srv, "#both"), far, 0));
+	assert_non_null(channel_join(channel_create(srv, "#faronly"), far, MEMBER_OP));
+	local_free(far->local);
+	far->local = NULL;
+	save(srv, &blob);
+	again = restore(&blob);
+	assert_int_equal(again->nclients, 1);
+	assert_null(client_find_nick(again, "far"));
+	assert_null(channel_find(again, "#faronly"));
+	assert_non_null(channel_find(again, "#both"));
+	assert_int_equal(channel_find(again, "#both")->nmembers, 1);
+	buf_free(&blob);
+	fake_free(again);
+	fake_free(srv);
+}
+
 static void
 test_upgrade_command(void **state)
 {
@@ -415,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_hostile_blob_never_crashes),
 		cmocka_unit_test(test_truncated_sections_refused),
 		cmocka_unit_test(test_links_left_out),
+		cmocka_unit_test(test_remote_users_left_out),
 		cmocka_unit_test(test_upgrade_command),
 	};
 
