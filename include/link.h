@@ -13,8 +13,8 @@
  *
  * Files: link.c (handshake, state, the end of a link), link_proto.c (the
  * commands of established links), link_peer.c (connecting out:
- * CONNECT, autoconnect with backoff), link_user.c (this server's users
- * as the links see them). The registry is network.h.
+ * CONNECT, autoconnect with backoff), link_user.c and link_chan.c (this
+ * server's users and channels as the links see them). The registry is network.h.
  */
 #ifndef IRCSERV_LINK_H
 #define IRCSERV_LINK_H
@@ -28,6 +28,7 @@ struct client;
 struct msg;
 struct netserver;
 struct config_link;
+struct channel;
 
 /* TS6 protocol version we speak (SVINFO, PASS). */
 #define LINK_TS_VERSION         6
@@ -99,6 +100,21 @@ void    link_close(struct server *srv, struct client *cli, const char *reason);
 void    link_user_intro(struct server *srv, struct client *cli);
 void    link_user_nick(struct server *srv, struct client *cli);
 void    link_user_quit(struct server *srv, struct client *cli, const char *reason);
+/*
+ * A user of this server joined (created: the channel is new), parted,
+ * kicked victim, set the topic, or sent cmd (PRIVMSG, NOTICE) with text
+ * to a channel target ("#chan", "@#chan"): every link is told, each once.
+ */
+void    link_chan_join(struct server *srv, struct client *cli,
+	    const struct channel *chan, bool created);
+void    link_chan_part(struct server *srv, struct client *cli,
+	    const struct channel *chan, const char *reason);
+void    link_chan_kick(struct server *srv, struct client *cli,
+	    const struct channel *chan, const struct client *victim, const char *reason);
+void    link_chan_topic(struct server *srv, struct client *cli,
+	    const struct channel *chan);
+void    link_chan_message(struct server *srv, struct client *cli, const char *cmd,
+	    const char *target, const char *text);
 /* A user of this server set or cleared a user mode bit, or went away or back. */
 void    link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on);
 void    link_user_away(struct server *srv, struct client *cli);
@@ -146,6 +162,8 @@ void    link_proto_dispatch(struct server *srv, struct client *cli,
 	    const struct msg *msg);
 /* Introduce every user of this server on the link l (its burst). */
 void    link_burst_users(struct server *srv, struct client *l);
+/* Every channel with users of this server, as SJOIN, on the link l. */
+void    link_burst_channels(struct server *srv, struct client *l);
 /* ERROR from the peer: close the link, saying what it said. */
 void    link_on_error(struct server *srv, struct client *cli, const struct msg *msg);
 /* s and everything behind it leave; one SQUIT to every link but from. */

@@ -17,6 +17,7 @@
 #include "history.h"
 #include "hmap.h"
 #include "mask.h"
+#include "link.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
@@ -195,6 +196,7 @@ join_one(struct server *srv, struct client *cli, const char *name, const char *k
 	}
 	channel_invite_del(chan, cli);
 	announce_join(srv, chan, cli);
+	link_chan_join(srv, cli, chan, created);
 	cmd_channel_send_join_burst(srv, cli, chan);
 }
 
@@ -222,6 +224,7 @@ part_all(struct server *srv, struct client *cli)
 		size_t n = reply_format_from(line, cli, "PART %s", m->chan->name);
 
 		reply_channel_kept(m->chan, cli, line, n, HISTORY_PART);
+		link_chan_part(srv, cli, m->chan, NULL);
 		channel_part(srv, m);
 	}
 }
@@ -280,6 +283,7 @@ cmd_part(struct server *srv, struct client *cli, const struct msg *msg)
 		else
 			len = reply_format_from(line, cli, "PART %s", chan->name);
 		reply_channel_kept(chan, cli, line, len, HISTORY_PART);
+		link_chan_part(srv, cli, chan, reason);
 		channel_part(srv, m);
 	}
 	if (extra)
@@ -332,6 +336,7 @@ cmd_topic(struct server *srv, struct client *cli, const struct msg *msg)
 	n = reply_format_from(line, cli, "TOPIC %s :%s", chan->name,
 	    chan->topic ? chan->topic : "");
 	reply_channel_kept(chan, cli, line, n, HISTORY_TOPIC);
+	link_chan_topic(srv, cli, chan);
 }
 
 void
@@ -635,6 +640,7 @@ kick_one(struct server *srv, struct client *cli, struct channel *chan,
 	n = reply_format_from(line, cli, "KICK %s %s :%.*s", chan->name,
 	    target->nick, (int)msg_utf8_cut(reason, IRC_KICKLEN), reason);
 	reply_channel_kept(chan, cli, line, n, HISTORY_KICK);
+	link_chan_kick(srv, cli, chan, target, reason);
 	channel_part(srv, m);
 }
 

@@ -18,6 +18,7 @@
 #include "client.h"
 #include "history.h"
 #include "label.h"
+#include "link.h"
 #include "msg.h"
 #include "multiline.h"
 #include "numeric.h"
@@ -311,6 +312,9 @@ to_channel(struct delivery *d, const char *target)
 	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);
 	outgoing_done(&o);
+	/* Other servers' members: TAGMSG and multiline batches stay here for now. */
+	if (!d->tagmsg)
+		link_chan_message(d->srv, d->from, d->cmd, target, d->text);
 }
 
 static void

@@ -204,6 +204,7 @@ send_burst(struct server *srv, struct client *cli)
 		    s->hops + 1, s->sid, s->desc);
 	}
 	link_burst_users(srv, cli);
+	link_burst_channels(srv, cli);
 	/* Its PONG marks the end of the peer's reading of our burst. */
 	reply_send(cli, "PING :%s", net->me.sid);
 }

@@ -444,10 +444,14 @@ test_users_reach_links(void **state)
 	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
 	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
 	alice = node_user(&a, "alice");
+	itest_send(alice, "JOIN #x");
+	itest_skip_to(alice, ":irc.a.test 366 alice #x *");
 	/* hybrid's UID: nick hops ts umodes user host realhost ip uid account. */
 	f = fake_linked_capab(&a, "QS ENCAP");
 	itest_expect_next(f, ":1AA UID alice 1 * +* alice 127.0.0.1 127.0.0.1 "
 	    "127.0.0.1 1AA?????? * :alice");
+	/* Channels: SJOIN with the timestamp, modes and our members. */
+	itest_expect_next(f, ":1AA SJOIN * #x +nt :@1AAAAAAAA");
 	itest_expect_next(f, "PING :1AA");
 	bob = node_user(&a, "bob");
 	line = itest_expect_next(f, ":1AA UID bob 1 * +* bob 127.0.0.1 127.0.0.1 "
@@ -463,6 +467,7 @@ test_users_reach_links(void **state)
 	e = fake_linked_capab(&a, "QS ENCAP EUID");
 	itest_expect_next(e, ":1AA EUID alice 1 * +* alice 127.0.0.1 127.0.0.1 "
 	    "1AAAAAAAA 127.0.0.1 * :alice");
+	itest_expect_next(e, ":1AA SJOIN * #x +nt :@1AAAAAAAA");
 	itest_expect_next(e, "PING :1AA");
 	/* Away and user modes follow, and an away user is away in a burst. */
 	itest_send(alice, "AWAY :at lunch");
@@ -471,6 +476,7 @@ test_users_reach_links(void **state)
 	e = fake_linked_capab(&a, "QS ENCAP EUID");
 	itest_expect_next(e, ":1AA EUID alice *");
 	itest_expect_next(e, ":1AAAAAAAA AWAY :at lunch");
+	itest_expect_next(e, ":1AA SJOIN * #x +nt :@1AAAAAAAA");
 	itest_expect_next(e, "PING :1AA");
 	itest_send(alice, "MODE alice +w");
 	itest_expect_next(e, ":1AAAAAAAA MODE 1AAAAAAAA :+w");
@@ -478,6 +484,74 @@ test_users_reach_links(void **state)
 	itest_expect_next(e, ":1AAAAAAAA AWAY");
 	itest_close(alice);
 	itest_expect_next(e, ":1AAAAAAAA QUIT :*");
+	itest_server_stop_ok(a.s);
+}
+
+/* Joins, parts, kicks, topics and channel messages reach the links. */
+static void
+test_channels_reach_links(void **state)
+{
+	struct node a;
+	struct itest_client *f, *alice, *bob;
+	char blk[512];
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
+	f = fake_linked(&a);
+	alice = node_user(&a, "alice");
+	itest_expect(f, ":1AA UID alice *1AAAAAAAA * :alice");
+	bob = node_user(&a, "bob");
+	itest_expect(f, ":1AA UID bob *1AAAAAAAB * :bob");
+	itest_send(alice, "JOIN #new");
+	itest_expect_next(f, ":1AA SJOIN * #new +nt :@1AAAAAAAA");
+	itest_send(bob, "JOIN #new");
+	itest_expect_next(f, ":1AAAAAAAB JOIN * #new +");
+	itest_send(alice, "PRIVMSG #new :hello there");
+	itest_expect_next(f, ":1AAAAAAAA PRIVMSG #new :hello there");
+	itest_send(alice, "NOTICE @#new :ops only");
+	itest_expect_next(f, ":1AAAAAAAA NOTICE @#new :ops only");
+	itest_send(alice, "TOPIC #new :a topic");
+	itest_expect_next(f, ":1AAAAAAAA TOPIC #new :a topic");
+	itest_send(alice, "KICK #new bob :out");
+	itest_expect_next(f, ":1AAAAAAAA KICK #new 1AAAAAAAB :out");
+	itest_send(alice, "PART #new :bye");
+	itest_expect_next(f, ":1AAAAAAAA PART #new :bye");
+	itest_server_stop_ok(a.s);
+}
+
+/* A channel too big for one line is sent as several SJOINs. */
+static void
+test_big_channel_burst(void **state)
+{
+	struct node a;
+	struct itest_client *f, *u;
+	char blk[512], nick[16], line[ITEST_LINE_MAX + 1];
+	int members = 0, lines = 0;
+
+	(void)state;
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), blk);
+	for (int i = 0; i < 60; i++) {
+		snprintf(nick, sizeof(nick), "m%d", i);
+		u = node_user(&a, nick);
+		itest_send(u, "JOIN #big");
+		itest_skip_to(u, ":irc.a.test 366 %s #big *", nick);
+	}
+	f = fake_linked_capab(&a, "QS ENCAP");
+	for (;;) {
+		if (itest_poll_line(f, ITEST_TIMEOUT_MS, line, sizeof(line)) != 1)
+			itest_fail_at(ITEST_HERE, "no PING after the burst");
+		if (strcmp(line, "PING :1AA") == 0)
+			break;
+		if (!itest_match(":1AA SJOIN * #big +nt :*", line))
+			continue;
+		lines++;
+		for (const char *p = strchr(line + 1, ':'); p; p = strchr(p + 1, ' '))
+			members++;
+	}
+	assert_int_equal(members, 60);
+	assert_true(lines >= 2);
 	itest_server_stop_ok(a.s);
 }
 
@@ -493,6 +567,8 @@ main(void)
 		itest_unit_test(test_burst_beyond_limit),
 		itest_unit_test(test_link_timeouts),
 		itest_unit_test(test_users_reach_links),
+		itest_unit_test(test_big_channel_burst),
+		itest_unit_test(test_channels_reach_links),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));

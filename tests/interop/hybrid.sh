@@ -135,7 +135,8 @@ hold_user() {
 	python3 - "$1" "$2" <<'EOP' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
-s.sendall(("NICK %s\r\nUSER %s 0 * :held user\r\n" % (sys.argv[2], sys.argv[2])).encode())
+s.sendall(("NICK %s\r\nUSER %s 0 * :held user\r\nJOIN #interop\r\n" %
+           (sys.argv[2], sys.argv[2])).encode())
 end = time.time() + 60
 while time.time() < end:
     try:
@@ -149,7 +150,8 @@ EOP
 	PIDS="$PIDS $!"
 }
 
-# WHOIS $2 from a user on port $1 must name server $3 (312), within 15 s.
+# WHOIS $2 from a user on port $1 must name server $3 (312), and NAMES
+# #interop must list $2, within 15 s.
 whois_on() {
 	python3 - "$1" "$2" "$3" <<'EOP'
 import socket, sys, time
@@ -157,9 +159,9 @@ port, nick, server = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 end = time.time() + 15
 while time.time() < end:
     s = socket.create_connection(("127.0.0.1", port), timeout=2)
-    s.sendall(b"NICK whoisp\r\nUSER w 0 * :w\r\nWHOIS " + nick.encode() + b"\r\n")
+    s.sendall(b"NICK whoisp\r\nUSER w 0 * :w\r\nWHOIS " + nick.encode() + b"\r\nNAMES #interop\r\n")
     out, t0 = b"", time.time()
-    while time.time() - t0 < 3 and b" 318 " not in out:
+    while time.time() - t0 < 3 and b" 366 " not in out:
         try:
             d = s.recv(4096)
         except socket.timeout:
@@ -168,12 +170,15 @@ while time.time() < end:
         out += d
         if b"PING :" in d:
             s.sendall(b"PONG :" + d.split(b"PING :")[1].split(b"\r\n")[0] + b"\r\n")
-            s.sendall(b"WHOIS " + nick.encode() + b"\r\n")
+            s.sendall(b"WHOIS " + nick.encode() + b"\r\nNAMES #interop\r\n")
     s.close()
-    for l in out.decode(errors="replace").split("\r\n"):
-        w = l.split()
-        if len(w) > 4 and w[1] == "312" and w[3] == nick and w[4] == server:
-            print(l); sys.exit(0)
+    lines = out.decode(errors="replace").split("\r\n")
+    whois = [l for l in lines if len(l.split()) > 4 and l.split()[1] == "312"
+             and l.split()[3] == nick and l.split()[4] == server]
+    # The channel it joined on ircserv came in the burst or a JOIN.
+    names = [l for l in lines if " 353 " in l and "#interop" in l and nick in l]
+    if whois and names:
+        print(whois[0]); print(names[0]); sys.exit(0)
     time.sleep(0.5)
 sys.exit(1)
 EOP
