@@ -1,6 +1,7 @@
 /*
  * The commands of an established link (link.h): servers introduced (SID)
- * and split (SQUIT), PING and PONG between servers, SVINFO, EOB, ERROR.
+ * and split (SQUIT), PING and PONG between servers, SVINFO, EOB, ERROR;
+ * users introduced (UID, EUID) are checked, not kept yet.
  * Every message's source must be a server behind the link it came on;
  * one from an unknown source or the wrong direction is dropped (it may
  * have crossed a SQUIT). A message that breaks the rules of the protocol
@@ -21,6 +22,7 @@
 #include "network.h"
 #include "reply.h"
 #include "server.h"
+#include "ts6.h"
 
 typedef void link_cmd_fn(struct server *srv, struct client *cli,
     struct netserver *src, const struct msg *msg);
@@ -197,6 +199,27 @@ on_error(struct server *srv, struct client *cli, struct netserver *src,
 	link_on_error(srv, cli, msg);
 }
 
+/*
+ * UID or EUID: a user of src. Checked now, so that a peer that sends a
+ * malformed one loses its link; users of other servers are not kept yet.
+ */
+static void
+on_uid(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	struct ts6_user u;
+	const char *why = ts6_parse_user(msg, &u);
+
+	if (why == NULL && strncmp(u.uid, src->sid, TS6_SID_LEN) != 0)
+		why = "UID of another server";
+	if (why != NULL) {
+		link_close(srv, cli, why);
+		return;
+	}
+	log_msg(&srv->log, LOG_DEBUG, "link %s: user %s (%s) of %s not kept yet",
+	    cli->local->link->server->name, u.nick, u.uid, src->name);
+}
+
 static void
 on_server(struct server *srv, struct client *cli, struct netserver *src,
     const struct msg *msg)
@@ -213,12 +236,14 @@ static const struct {
 } link_cmds[] = {
 	{ "EOB", 0, on_eob },
 	{ "ERROR", 0, on_error },
+	{ "EUID", 0, on_uid },
 	{ "PING", 1, on_ping },
 	{ "PONG", 1, on_pong },
 	{ "SERVER", 0, on_server },
 	{ "SID", 4, on_sid },
 	{ "SQUIT", 1, on_squit },
 	{ "SVINFO", 4, on_svinfo },
+	{ "UID", 0, on_uid },
 };
 
 void

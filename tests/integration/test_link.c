@@ -384,6 +384,17 @@ test_fake_server_protocol(void **state)
 	f = fake_linked(&a);
 	itest_send(f, "SVINFO 6 6 0 :1000");
 	refused(f, "Excessive TS delta");
+	/* Users are checked: well-formed ones pass (not kept yet), others drop. */
+	f = fake_linked(&a);
+	itest_send(f, ":9ZZ UID carol 1 1700000000 +i c h.example 192.0.2.1 "
+	    "9ZZAAAAAB :Carol");
+	itest_send(f, ":9ZZ EUID dave 1 1700000000 + d h.example 192.0.2.1 "
+	    "9ZZAAAAAC * * :Dave");
+	itest_send(f, ":9ZZ UID 1bad 1 1700000000 +i c h 0 9ZZAAAAAD :x");
+	refused(f, "Bogus nick introduced");
+	f = fake_linked(&a);
+	itest_send(f, ":9ZZ UID erin 1 1700000000 +i e h 0 1AAAAAAAD :x");
+	refused(f, "UID of another server");
 	wait_links(u, 1);
 	itest_server_stop_ok(a.s);
 }
