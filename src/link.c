@@ -360,6 +360,8 @@ link_lost(struct server *srv, struct client *cli)
 void
 link_squit(struct server *srv, struct netserver *s, const char *reason)
 {
+	if (s->via == NULL)             /* this server: nothing to split */
+		return;
 	if (s->uplink == &srv->net->me)
 		link_close(srv, s->via, reason);
 	else

@@ -144,8 +144,10 @@ on_squit(struct server *srv, struct client *cli, struct netserver *src,
 	if (msg->nparams < 1)
 		return;
 	(void)src;
-	if (is_me(srv, msg->params[0]) || (t = network_find(srv->net,
-	    msg->params[0])) == cli->local->link->server) {
+	t = network_find(srv->net, msg->params[0]);
+	/* Names and SIDs are found casemapped: "0aa" is this server too. */
+	if (is_me(srv, msg->params[0]) || t == &srv->net->me ||
+	    t == cli->local->link->server) {
 		link_close(srv, cli, reason[0] ? reason : "SQUIT");
 		return;
 	}

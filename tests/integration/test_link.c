@@ -395,6 +395,10 @@ test_fake_server_protocol(void **state)
 	f = fake_linked(&a);
 	itest_send(f, ":9ZZ UID erin 1 1700000000 +i e h 0 1AAAAAAAD :x");
 	refused(f, "UID of another server");
+	/* A SQUIT of this server, its SID in other case, ends the link. */
+	f = fake_linked(&a);
+	itest_send(f, ":9ZZ SQUIT 1aa :going");
+	refused(f, "going");
 	wait_links(u, 1);
 	itest_server_stop_ok(a.s);
 }
