@@ -20,6 +20,7 @@
 struct server;
 struct client;
 struct membership;
+struct netserver;
 
 enum client_state {
 	CLIENT_UNREGISTERED,
@@ -55,6 +56,8 @@ struct client {
 	char             nick[IRC_NICKLEN + 1];     /* "" until NICK */
 	char             uid[10];       /* TS6 UID (ts6.h); "" until linked */
 	time_t           nick_ts;       /* TS6 nick timestamp: set, or last changed */
+	struct netserver *server;       /* the server it is on (network.h);
+	                                 * NULL: this one */
 	char             user[IRC_USERLEN + 1];
 	char             host[IRC_HOSTLEN + 1];     /* peer IP address */
 	char            *realname;      /* owned */
@@ -83,6 +86,11 @@ struct client {
  * link it into srv. Returns NULL when out of memory. Freed by the server.
  */
 struct client *client_new(struct server *srv, int fd, const char *ip);
+/*
+ * A user of another server (server links, link.h): no local connection,
+ * unregistered until the link code fills it in. NULL when out of memory.
+ */
+struct client *client_new_remote(struct server *srv);
 /* Release a client that the server has unlinked (server_reap_next()). */
 void    client_free(struct client *cli);
 

@@ -115,6 +115,9 @@ void    link_chan_topic(struct server *srv, struct client *cli,
 	    const struct channel *chan);
 void    link_chan_message(struct server *srv, struct client *cli, const char *cmd,
 	    const char *target, const char *text);
+/* A user of this server sent cmd with text to to, a user of another server. */
+void    link_remote_message(struct server *srv, struct client *from, struct client *to,
+	    const char *cmd, const char *text);
 /* A user of this server set or cleared a user mode bit, or went away or back. */
 void    link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on);
 void    link_user_away(struct server *srv, struct client *cli);
@@ -160,6 +163,22 @@ void    link_broadcast(struct server *srv, struct client *except,
 /* The commands of an established link (link_proto.c). */
 void    link_proto_dispatch(struct server *srv, struct client *cli,
 	    const struct msg *msg);
+/* link_remote.c: users of other servers. */
+struct ts6_user;
+/* A user u of src, introduced by the link cli: nick collisions, then kept. */
+void    link_remote_intro(struct server *srv, struct client *cli,
+	    struct netserver *src, const struct ts6_user *u);
+/* Every user behind s quits "<s's uplink> <s>" (before s is removed). */
+void    link_remote_split(struct server *srv, struct netserver *s);
+/* A command from u, a user behind the link cli: QUIT NICK AWAY KILL, messages. */
+void    link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
+	    const struct msg *msg);
+/* KILL <target> :<path> from the link cli (a server's or a user's). */
+void    link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg);
+/* u (of another server) leaves: out of the UID map, its server forgotten. */
+void    link_remote_forget(struct server *srv, struct client *u);
+/* Introduce u (of this server or another) on the link l: UID or EUID. */
+void    link_send_user(struct server *srv, struct client *l, struct client *u);
 /* Introduce every user of this server on the link l (its burst). */
 void    link_burst_users(struct server *srv, struct client *l);
 /* Every channel with users of this server, as SJOIN, on the link l. */

@@ -46,6 +46,8 @@ struct network {
 	                                 * freed with the network */
 	unsigned         link_queued;   /* peers waiting to be connected to */
 	uint64_t         next_uid;      /* ts6_uid_make() number of the next UID */
+	struct hmap     *users;         /* UID -> struct client, every user with one */
+	unsigned         nremote;       /* users of other servers (LUSERS) */
 };
 
 /* A network of just this server. Caller frees with network_free(). */

@@ -41,6 +41,24 @@ client_new(struct server *srv, int fd, const char *ip)
 	return cli;
 }
 
+struct client *
+client_new_remote(struct server *srv)
+{
+	struct client *cli = calloc(1, sizeof(*cli));
+
+	if (cli == NULL)
+		return NULL;
+	cli->srv = srv;
+	cli->id = ++srv->next_id;
+	cli->state = CLIENT_UNREGISTERED;
+	cli->next = srv->clients;
+	if (srv->clients)
+		srv->clients->prev = cli;
+	srv->clients = cli;
+	srv->nclients++;
+	return cli;
+}
+
 void
 client_free(struct client *cli)
 {

@@ -350,6 +350,9 @@ to_nick(struct delivery *d, const char *target)
 		if (to == d->from)
 			label_aside(to, at);
 	}
+	/* A user of another server: its link takes the message. */
+	if (to->server != NULL && !d->tagmsg)
+		link_remote_message(d->srv, d->from, to, d->cmd, d->text);
 	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);
 	outgoing_done(&o);

@@ -18,6 +18,7 @@
 #include "mask.h"
 #include "link.h"
 #include "msg.h"
+#include "network.h"
 #include "numeric.h"
 #include "reply.h"
 #include "server.h"
@@ -438,8 +439,8 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 	reply_numeric(srv, cli, RPL_WHOISUSER, t->nick, t->user, t->host,
 	    t->realname ? t->realname : "");
 	whois_channels(srv, cli, t);
-	reply_numeric(srv, cli, RPL_WHOISSERVER, t->nick, srv->cfg.server_name,
-	    srv->cfg.description);
+	reply_numeric(srv, cli, RPL_WHOISSERVER, t->nick, t->server ? t->server->name :
+	    srv->cfg.server_name, t->server ? t->server->desc : srv->cfg.description);
 	if (t->umodes & UMODE_OPER)
 		reply_numeric(srv, cli, RPL_WHOISOPERATOR, t->nick);
 	if (t->away)

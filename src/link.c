@@ -338,6 +338,7 @@ link_split(struct server *srv, struct netserver *s, struct client *from,
     const char *reason)
 {
 	link_broadcast(srv, from, ":%s SQUIT %s :%s", s->uplink->sid, s->sid, reason);
+	link_remote_split(srv, s);
 	network_remove(srv->net, s, server_gone, srv);
 }
 

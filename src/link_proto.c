@@ -1,7 +1,8 @@
 /*
  * The commands of an established link (link.h): servers introduced (SID)
  * and split (SQUIT), PING and PONG between servers, SVINFO, EOB, ERROR;
- * users introduced (UID, EUID) are checked, not kept yet.
+ * users introduced (UID, EUID) are checked and kept (link_remote.c),
+ * which also takes the commands of those users.
  * Every message's source must be a server behind the link it came on;
  * one from an unknown source or the wrong direction is dropped (it may
  * have crossed a SQUIT). A message that breaks the rules of the protocol
@@ -15,6 +16,7 @@
 
 #include "casemap.h"
 #include "client.h"
+#include "hmap.h"
 #include "config_block.h"
 #include "irc.h"
 #include "log.h"
@@ -218,8 +220,34 @@ on_uid(struct server *srv, struct client *cli, struct netserver *src,
 		link_close(srv, cli, why);
 		return;
 	}
-	log_msg(&srv->log, LOG_DEBUG, "link %s: user %s (%s) of %s not kept yet",
-	    cli->local->link->server->name, u.nick, u.uid, src->name);
+	link_remote_intro(srv, cli, src, &u);
+}
+
+static void
+on_kill(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	(void)src;
+	link_remote_kill(srv, cli, msg);
+}
+
+/*
+ * A message from a user: from the direction of its server only, else it
+ * is dropped (it may have crossed a KILL or a SQUIT). Returns true when
+ * the source was a UID.
+ */
+static bool
+user_source(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct client *u;
+
+	if (msg->source == NULL || !ts6_uid_is_valid(msg->source))
+		return false;
+	u = hmap_get(srv->net->users, msg->source);
+	if (u != NULL && u->server != NULL && u->server->via == cli &&
+	    !client_is_closing(u))
+		link_remote_dispatch(srv, cli, u, msg);
+	return true;
 }
 
 static void
@@ -239,6 +267,7 @@ static const struct {
 	{ "EOB", 0, on_eob },
 	{ "ERROR", 0, on_error },
 	{ "EUID", 0, on_uid },
+	{ "KILL", 1, on_kill },
 	{ "PING", 1, on_ping },
 	{ "PONG", 1, on_pong },
 	{ "SERVER", 0, on_server },
@@ -254,6 +283,8 @@ link_proto_dispatch(struct server *srv, struct client *cli, const struct msg *ms
 	struct netserver *src;
 	char reason[64];
 
+	if (user_source(srv, cli, msg))
+		return;
 	for (size_t i = 0; i < sizeof(link_cmds) / sizeof(link_cmds[0]); i++) {
 		if (strcmp(msg->command, link_cmds[i].name) != 0)
 			continue;

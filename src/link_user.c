@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "hmap.h"
 #include "network.h"
 #include "reply.h"
 #include "server.h"
@@ -22,17 +23,23 @@ uid_of(struct server *srv, struct client *cli)
 {
 	struct network *net = srv->net;
 
-	if (cli->uid[0] == '\0' && net->me.sid[0] != '\0')
+	if (cli->uid[0] == '\0' && net->me.sid[0] != '\0') {
 		ts6_uid_make(cli->uid, net->me.sid, net->next_uid++);
+		/* Found by UID when a link names it; no memory: not found. */
+		if (hmap_put(net->users, cli->uid, cli) == -1)
+			cli->uid[0] = '\0';
+	}
 	return cli->uid;
 }
 
-/* Introduce u, a user of this server, on the link l. */
-static void
-send_user(struct server *srv, struct client *l, struct client *u)
+void
+link_send_user(struct server *srv, struct client *l, struct client *u)
 {
-	const char *sid = srv->net->me.sid, *acct = u->account[0] ? u->account : "*";
-	const char *ip = client_ip(u);
+	const char *sid = u->server ? u->server->sid : srv->net->me.sid;
+	const char *acct = u->account[0] ? u->account : "*";
+	/* The address of a user of another server is not kept: "0". */
+	const char *ip = u->server ? "0" : client_ip(u);
+	unsigned hops = u->server ? u->server->hops + 1 : 1;
 	char umodes[8];
 
 	/* A user restored by a hot upgrade has no nick timestamp saved. */
@@ -43,13 +50,13 @@ send_user(struct server *srv, struct client *l, struct client *u)
 	if (ip[0] == ':')
 		ip = u->host;
 	if (l->local->link->caps & LINK_CAP_EUID)
-		reply_send(l, ":%s EUID %s 1 %lld %s %s %s %s %s %s %s :%s", sid,
-		    u->nick, (long long)u->nick_ts, umodes, u->user, u->host, ip,
+		reply_send(l, ":%s EUID %s %u %lld %s %s %s %s %s %s %s :%s", sid,
+		    u->nick, hops, (long long)u->nick_ts, umodes, u->user, u->host, ip,
 		    uid_of(srv, u), u->host, acct, u->realname ? u->realname : "");
 	else
-		reply_send(l, ":%s UID %s 1 %lld %s %s %s %s %s %s %s :%s", sid,
-		    u->nick, (long long)u->nick_ts, umodes, u->user, u->host, u->host,
-		    ip, uid_of(srv, u), acct, u->realname ? u->realname : "");
+		reply_send(l, ":%s UID %s %u %lld %s %s %s %s %s %s %s :%s", sid,
+		    u->nick, hops, (long long)u->nick_ts, umodes, u->user, u->host,
+		    u->host, ip, uid_of(srv, u), acct, u->realname ? u->realname : "");
 }
 
 static bool
@@ -63,9 +70,11 @@ link_burst_users(struct server *srv, struct client *l)
 {
 	/* A line or two per user of this server: the burst is that big anyway. */
 	for (struct client *u = srv->clients; u != NULL; u = u->next) {
-		if (!is_our_user(u))
+		/* Ours, and those of servers that are not behind l. */
+		if (!is_our_user(u) && (u->server == NULL || u->server->via == l ||
+		    !client_is_registered(u)))
 			continue;
-		send_user(srv, l, u);
+		link_send_user(srv, l, u);
 		if (u->away != NULL)
 			reply_send(l, ":%s AWAY :%s", u->uid, u->away);
 	}
@@ -108,7 +117,7 @@ link_user_intro(struct server *srv, struct client *cli)
 	if (uid_of(srv, cli)[0] == '\0')
 		return;
 	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
-		send_user(srv, s->via, cli);
+		link_send_user(srv, s->via, cli);
 }
 
 void
@@ -123,8 +132,10 @@ link_user_nick(struct server *srv, struct client *cli)
 void
 link_user_quit(struct server *srv, struct client *cli, const char *reason)
 {
+	bool ours = cli->server == NULL;
+
 	/* Users of other servers leave by their server's word, not ours. */
-	if (cli->uid[0] != '\0' && (cli->local == NULL || cli->local->link == NULL) &&
-	    strncmp(cli->uid, srv->net->me.sid, TS6_SID_LEN) == 0)
+	link_remote_forget(srv, cli);
+	if (ours && cli->uid[0] != '\0' && (cli->local == NULL || cli->local->link == NULL))
 		link_broadcast(srv, NULL, ":%s QUIT :%s", cli->uid, reason);
 }

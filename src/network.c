@@ -28,11 +28,13 @@ network_new(const char *name, const char *sid, const char *desc)
 	net->by_name = hmap_new();
 	net->by_sid = hmap_new();
 	net->peers = hmap_new();
+	net->users = hmap_new();
 	copy_text(net->me.name, sizeof(net->me.name), name);
 	copy_text(net->me.desc, sizeof(net->me.desc), desc);
 	net->me.eob = true;
 	net->count = 1;
 	if (net->by_name == NULL || net->by_sid == NULL || net->peers == NULL ||
+	    net->users == NULL ||
 	    hmap_put(net->by_name, net->me.name, &net->me) == -1 ||
 	    (sid != NULL && network_set_sid(net, sid) == -1)) {
 		network_free(net);
@@ -50,6 +52,7 @@ network_free(struct network *net)
 		network_remove(net, net->me.child, NULL, NULL);
 	hmap_free(net->by_name);
 	hmap_free(net->by_sid);
+	hmap_free(net->users);
 	if (net->peers != NULL) {
 		size_t it = 0;
 		void *p;

@@ -90,13 +90,15 @@ user_send_isupport(struct server *srv, struct client *cli)
 void
 user_send_lusers(struct server *srv, struct client *cli)
 {
-	unsigned links = 0, unknown;
+	unsigned links = 0, unknown, local;
 	unsigned nchannels = (unsigned)hmap_count(srv->channels);
 
 	/* Servers linked here: bounded by the link blocks. */
 	for (const struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
 		links++;
 	unknown = srv->nclients - srv->nusers - links;
+	/* 251 and 266 count the network; 255 and 265 the users here. */
+	local = srv->nusers - srv->net->nremote;
 	/* RFC 2812 5.1 (251-255): 251 and 255 always, the rest only if non-zero. */
 	reply_numeric(srv, cli, RPL_LUSERCLIENT, srv->nusers - srv->ninvisible,
 	    srv->ninvisible, srv->net->count);
@@ -106,9 +108,9 @@ user_send_lusers(struct server *srv, struct client *cli)
 		reply_numeric(srv, cli, RPL_LUSERUNKNOWN, unknown);
 	if (nchannels > 0)
 		reply_numeric(srv, cli, RPL_LUSERCHANNELS, nchannels);
-	reply_numeric(srv, cli, RPL_LUSERME, srv->nusers, links);
-	reply_numeric(srv, cli, RPL_LOCALUSERS, srv->nusers, srv->max_users,
-	    srv->nusers, srv->max_users);
+	reply_numeric(srv, cli, RPL_LUSERME, local, links);
+	reply_numeric(srv, cli, RPL_LOCALUSERS, local, srv->max_users,
+	    local, srv->max_users);
 	reply_numeric(srv, cli, RPL_GLOBALUSERS, srv->nusers, srv->max_users,
 	    srv->nusers, srv->max_users);
 }

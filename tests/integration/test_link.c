@@ -169,8 +169,10 @@ test_two_servers_link(void **state)
 	itest_expect(ua, ":irc.a.test 017 ua :End of /MAP");
 	/* The link is a server, not an unknown connection. */
 	itest_send(ua, "LUSERS");
-	itest_expect_next(ua, ":irc.a.test 251 ua :There are 1 users and 0 invisible on 2 servers");
+	itest_expect_next(ua, ":irc.a.test 251 ua :There are 2 users and 0 invisible on 2 servers");
 	itest_expect_next(ua, ":irc.a.test 255 ua :I have 1 clients and 1 servers");
+	itest_expect_next(ua, ":irc.a.test 265 ua 1 2 :Current local users 1, max 2");
+	itest_expect_next(ua, ":irc.a.test 266 ua 2 2 :Current global users 2, max 2");
 	itest_server_stop_ok(b.s);
 	wait_links(ua, 1);
 	itest_server_stop_ok(a.s);
@@ -535,6 +537,78 @@ test_channels_reach_links(void **state)
 	itest_server_stop_ok(a.s);
 }
 
+/* WHOIS nick from c until it names server (312); fail after LINK_WAIT_MS. */
+#define wait_whois(c, nick, server) wait_whois_at(ITEST_HERE, (c), (nick), (server))
+static void
+wait_whois_at(const char *file, int line, struct itest_client *c, const char *nick,
+    const char *server)
+{
+	int64_t end = itest_now_ms() + LINK_WAIT_MS;
+	char l[ITEST_LINE_MAX + 1], want[128], done[128];
+	bool found;
+
+	snprintf(want, sizeof(want), "* 312 %s %s %s :*", c->nick, nick, server);
+	snprintf(done, sizeof(done), "* 318 %s %s :*", c->nick, nick);
+	for (;;) {
+		found = false;
+		itest_send(c, "WHOIS %s", nick);
+		do {
+			if (itest_poll_line(c, ITEST_TIMEOUT_MS, l, sizeof(l)) != 1)
+				itest_fail_at(file, line, "%s: no end of WHOIS", c->nick);
+			found |= itest_match(want, l);
+		} while (!itest_match(done, l));
+		if (found)
+			return;
+		if (itest_now_ms() > end)
+			itest_fail_at(file, line, "%s: WHOIS %s never showed %s",
+			    c->nick, nick, server);
+		itest_sleep_ms(50);
+	}
+}
+
+/*
+ * Users on A and C of a chain A - B - C know each other: WHOIS names
+ * their server, private messages cross both links in order, a nick
+ * change follows, a netsplit makes them quit (MONITOR), the burst of the
+ * relink brings them back, and a QUIT crosses too.
+ */
+static void
+test_users_across_chain(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *op, *ua, *uc;
+
+	(void)state;
+	chain_start(&a, &b, &c);
+	op = node_oper(&a, "op");
+	wait_links(op, 3);
+	ua = node_user(&a, "ua");
+	uc = node_user(&c, "uc");
+	wait_whois(ua, "uc", "irc.c.test");
+	wait_whois(uc, "ua", "irc.a.test");
+	for (int i = 1; i <= 5; i++)
+		itest_send(ua, "PRIVMSG uc :hello %d", i);
+	for (int i = 1; i <= 5; i++)
+		itest_expect_next(uc, ":ua!ua@127.0.0.1 PRIVMSG uc :hello %d", i);
+	itest_send(uc, "NOTICE ua :back to you");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 NOTICE ua :back to you");
+	itest_send(uc, "NICK ucc");
+	itest_expect_next(uc, ":uc!uc@127.0.0.1 NICK :ucc");
+	wait_whois(ua, "ucc", "irc.c.test");
+	itest_send(ua, "MONITOR + ucc");
+	itest_expect_next(ua, ":irc.a.test 730 ua :ucc!uc@127.0.0.1");
+	/* The split: everything behind B quits here; the relink brings it back. */
+	itest_send(op, "SQUIT irc.b.test :split test");
+	itest_expect_next(ua, ":irc.a.test 731 ua :ucc");
+	itest_expect_next(ua, ":irc.a.test 730 ua :ucc!uc@127.0.0.1");
+	wait_whois(ua, "ucc", "irc.c.test");
+	itest_send(uc, "QUIT :gone now");
+	itest_expect_next(ua, ":irc.a.test 731 ua :ucc");
+	itest_server_stop_ok(c.s);
+	itest_server_stop_ok(b.s);
+	itest_server_stop_ok(a.s);
+}
+
 /* A channel too big for one line is sent as several SJOINs. */
 static void
 test_big_channel_burst(void **state)
@@ -584,6 +658,7 @@ main(void)
 		itest_unit_test(test_users_reach_links),
 		itest_unit_test(test_big_channel_burst),
 		itest_unit_test(test_channels_reach_links),
+		itest_unit_test(test_users_across_chain),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));

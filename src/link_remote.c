@@ -1,0 +1,274 @@
+/*
+ * Users of other servers (link.h): introduced by UID or EUID, they are
+ * struct clients without a local connection (client_new_remote()), in
+ * the nick map like everyone and in the network's UID map. Their QUIT,
+ * NICK, AWAY and private messages come through the link they are behind
+ * and go on to the other links; a netsplit makes every user behind the
+ * split server quit with "<near server> <far server>". Nick collisions
+ * follow ts6.txt: the loser is killed on every side.
+ */
+#include "link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "casemap.h"
+#include "client.h"
+#include "hmap.h"
+#include "irc.h"
+#include "log.h"
+#include "monitor.h"
+#include "msg.h"
+#include "network.h"
+#include "reply.h"
+#include "server.h"
+#include "ts6.h"
+
+void
+link_remote_forget(struct server *srv, struct client *u)
+{
+	if (u->uid[0] != '\0' && hmap_get(srv->net->users, u->uid) == u)
+		hmap_del(srv->net->users, u->uid);
+	if (u->server != NULL)
+		srv->net->nremote--;
+	u->server = NULL;
+}
+
+/* u, of another server, is gone: it quits here with reason. */
+static void
+remote_close(struct server *srv, struct client *u, const char *reason)
+{
+	link_remote_forget(srv, u);
+	client_close(u, reason);
+}
+
+/* Kill uid everywhere but the link except (NULL: everywhere). */
+static void
+kill_everywhere(struct server *srv, struct client *except, const char *uid,
+    const char *why)
+{
+	link_broadcast(srv, except, ":%s KILL %s :%s (%s)", srv->net->me.sid, uid,
+	    srv->net->me.name, why);
+}
+
+/*
+ * The nick u->nick is wanted by a user being introduced from the link
+ * cli: ts6.txt's rules. Returns true when the new user may have it.
+ */
+static bool
+collide(struct server *srv, struct client *cli, struct client *old,
+    const struct ts6_user *u)
+{
+	char olduh[IRC_USERLEN + IRC_HOSTLEN + 2], newuh[IRC_USERLEN + IRC_HOSTLEN + 2];
+	enum ts6_loser loser;
+
+	snprintf(olduh, sizeof(olduh), "%s@%s", old->user, old->host);
+	snprintf(newuh, sizeof(newuh), "%s@%s", u->user, u->host);
+	loser = ts6_nick_collision(old->nick_ts ? old->nick_ts : old->signon,
+	    olduh, u->ts, newuh);
+	log_msg(&srv->log, LOG_INFO, "nick collision on %s: %s loses", u->nick,
+	    loser == TS6_LOSE_NEW ? "the new user" : loser == TS6_LOSE_OLD ?
+	    "the old user" : "both");
+	if (loser != TS6_LOSE_NEW) {
+		if (old->uid[0] != '\0')
+			kill_everywhere(srv, NULL, old->uid, "Nick collision");
+		if (old->server != NULL)
+			remote_close(srv, old, "Nick collision");
+		else
+			client_close(old, "Nick collision");
+		/* The nick is free at once; the reaper leaves the new entry. */
+		hmap_del(srv->nicks, old->nick);
+	}
+	if (loser != TS6_LOSE_OLD)
+		reply_send(cli, ":%s KILL %s :%s (Nick collision)", srv->net->me.sid,
+		    u->uid, srv->net->me.name);
+	return loser == TS6_LOSE_OLD;
+}
+
+static unsigned
+umodes_of(const char *s)
+{
+	unsigned m = 0;
+
+	for (; *s; s++)
+		m |= *s == 'i' ? UMODE_INVISIBLE : *s == 'o' ? UMODE_OPER :
+		    *s == 'w' ? UMODE_WALLOPS : *s == 'B' ? UMODE_BOT : 0;
+	return m;
+}
+
+/* Fill in and register the new user c as u describes. Returns 0 or -1. */
+static int
+remote_fill(struct server *srv, struct client *c, struct netserver *src,
+    const struct ts6_user *u)
+{
+	snprintf(c->user, sizeof(c->user), "%s", u->user);
+	snprintf(c->host, sizeof(c->host), "%s", u->host);
+	snprintf(c->uid, sizeof(c->uid), "%s", u->uid);
+	c->nick_ts = c->signon = (time_t)u->ts;
+	c->last_message = srv->now;
+	c->server = src;
+	srv->net->nremote++;
+	c->umodes = umodes_of(u->umodes);
+	c->was_registered = true;
+	if ((c->realname = strdup(u->realname)) == NULL ||
+	    client_set_nick(c, u->nick) == -1 ||
+	    hmap_put(srv->net->users, c->uid, c) == -1 ||
+	    (u->account[0] && client_set_account(c, u->account) == -1))
+		return -1;
+	client_set_registered(c);
+	return 0;
+}
+
+void
+link_remote_intro(struct server *srv, struct client *cli, struct netserver *src,
+    const struct ts6_user *u)
+{
+	struct client *old = client_find_nick(srv, u->nick), *c;
+
+	if (hmap_get(srv->net->users, u->uid) != NULL) {
+		link_close(srv, cli, "UID already in use");
+		return;
+	}
+	if (old != NULL && !collide(srv, cli, old, u))
+		return;
+	if ((c = client_new_remote(srv)) == NULL || remote_fill(srv, c, src, u) == -1) {
+		if (c != NULL)
+			remote_close(srv, c, "Out of memory");
+		link_close(srv, cli, "Out of memory");
+		return;
+	}
+	monitor_notify(srv, c, true);
+	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
+		if (s->via != cli)
+			link_send_user(srv, s->via, c);
+}
+
+/* Whether s is t or behind t. */
+static bool
+is_behind(const struct netserver *s, const struct netserver *t)
+{
+	for (; s != NULL; s = s->uplink)
+		if (s == t)
+			return true;
+	return false;
+}
+
+void
+link_remote_split(struct server *srv, struct netserver *s)
+{
+	char reason[2 * IRC_HOSTLEN + 2];
+
+	/* ts6.txt / QS: the users of a split server quit "<near> <far>". */
+	snprintf(reason, sizeof(reason), "%s %s", s->uplink->name, s->name);
+	for (struct client *u = srv->clients; u != NULL; u = u->next)
+		if (u->server != NULL && !client_is_closing(u) && is_behind(u->server, s))
+			remote_close(srv, u, reason);
+}
+
+/* :uid NICK <nick> [:<ts>] */
+static void
+remote_nick(struct server *srv, struct client *cli, struct client *u,
+    const struct msg *msg)
+{
+	const char *nick = msg->params[0];
+	struct client *other = client_find_nick(srv, nick);
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (!name_nick_is_valid(nick, IRC_NICKLEN)) {
+		link_close(srv, cli, "Bogus nick change");
+		return;
+	}
+	if (other != NULL && other != u) {
+		/* Simplest rule that keeps both sides agreeing: the renamer goes. */
+		kill_everywhere(srv, NULL, u->uid, "Nick collision");
+		remote_close(srv, u, "Nick collision");
+		return;
+	}
+	n = reply_format_from(line, u, "NICK :%s", nick);
+	if (client_set_nick(u, nick) == -1) {
+		link_close(srv, cli, "Out of memory");
+		return;
+	}
+	u->nick_ts = msg->nparams > 1 ? (time_t)strtoll(msg->params[1], NULL, 10) : srv->now;
+	reply_common(srv, u, false, line, n);
+	link_broadcast(srv, cli, ":%s NICK %s :%lld", u->uid, u->nick, (long long)u->nick_ts);
+}
+
+/* :uid PRIVMSG|NOTICE <target> :<text> to a user, here or farther on. */
+static void
+remote_message(struct server *srv, struct client *cli, struct client *u,
+    const struct msg *msg)
+{
+	struct client *to = ts6_uid_is_valid(msg->params[0]) ?
+	    hmap_get(srv->net->users, msg->params[0]) : NULL;
+
+	if (to == NULL && (to = client_find_user(srv, msg->params[0])) == NULL)
+		return;
+	if (to->server != NULL) {
+		if (to->server->via != cli && !client_is_closing(to))
+			reply_send(to->server->via, ":%s %s %s :%s", u->uid, msg->command,
+			    to->uid, msg->params[1]);
+		return;
+	}
+	if (!client_is_closing(to) && to->local != NULL && to->local->link == NULL)
+		reply_from(to, u, "%s %s :%s", msg->command, to->nick, msg->params[1]);
+}
+
+void
+link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
+    const struct msg *msg)
+{
+	const char *c = msg->command;
+	char reason[IRC_LINE_MAX];
+
+	if (strcmp(c, "KILL") == 0 && msg->nparams >= 1) {
+		link_remote_kill(srv, cli, msg);
+	} else if (strcmp(c, "QUIT") == 0) {
+		snprintf(reason, sizeof(reason), "%s", msg->nparams ? msg->params[0] : "");
+		link_broadcast(srv, cli, ":%s QUIT :%s", u->uid, reason);
+		remote_close(srv, u, reason);
+	} else if (strcmp(c, "NICK") == 0 && msg->nparams >= 1) {
+		remote_nick(srv, cli, u, msg);
+	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
+	    msg->nparams >= 2 && !name_is_channel(msg->params[0])) {
+		remote_message(srv, cli, u, msg);
+	} else if (strcmp(c, "AWAY") == 0) {
+		free(u->away);
+		u->away = msg->nparams && msg->params[0][0] ? strndup(msg->params[0],
+		    IRC_AWAYLEN) : NULL;
+		link_broadcast(srv, cli, u->away ? ":%s AWAY :%s" : ":%s AWAY%s", u->uid,
+		    u->away ? u->away : "");
+	}
+}
+
+void
+link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg)
+{
+	struct client *t = ts6_uid_is_valid(msg->params[0]) ?
+	    hmap_get(srv->net->users, msg->params[0]) : NULL;
+	const char *path = msg->nparams > 1 ? msg->params[1] : "";
+	char reason[IRC_LINE_MAX];
+
+	if (t == NULL)
+		t = client_find_user(srv, msg->params[0]);
+	if (t == NULL || client_is_closing(t))
+		return;
+	snprintf(reason, sizeof(reason), "Killed (%.200s)", path);
+	link_broadcast(srv, cli, ":%s KILL %s :%s", msg->source ? msg->source :
+	    cli->local->link->server->sid, t->uid[0] ? t->uid : t->nick, path);
+	if (t->server != NULL)
+		remote_close(srv, t, reason);
+	else
+		client_close(t, reason);
+}
+
+void
+link_remote_message(struct server *srv, struct client *from, struct client *to,
+    const char *cmd, const char *text)
+{
+	(void)srv;
+	if (to->server != NULL && from->uid[0] != '\0' && text != NULL)
+		reply_send(to->server->via, ":%s %s %s :%s", from->uid, cmd, to->uid, text);
+}
