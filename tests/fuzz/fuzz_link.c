@@ -9,7 +9,8 @@
  *   \x02  write out every send queue and reap closed links
  *   \x03  let 30 s pass and run the timers (PING, timeouts, autoconnect)
  * After every line the server registry is checked: counts agree, the tree
- * is whole, and every server is reached through a live link.
+ * is whole, every server is reached through a live link, and every user
+ * of another server is on a known server and found by UID and nick.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -98,6 +99,15 @@ check_network(struct server *srv)
 		    s->via == s->uplink->via);
 	}
 	assert(n == net->count);
+	/* Users of other servers: on a known server, found by UID and nick. */
+	for (const struct client *c = srv->clients; c; c = c->next) {
+		if (c->server == NULL || client_is_closing(c))
+			continue;
+		assert(network_find(net, c->server->sid) == c->server);
+		assert(c->server != &net->me && is_live(srv, c->server->via));
+		assert(hmap_get(net->users, c->uid) == c);
+		assert(client_find_nick(srv, c->nick) == c);
+	}
 	assert(hmap_count(net->by_name) == n);
 	assert(hmap_count(net->by_sid) == n - (net->me.sid[0] == '\0'));
 	assert(n <= NETWORK_SERVERS_MAX);
