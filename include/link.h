@@ -175,6 +175,15 @@ void    link_remote_dispatch(struct server *srv, struct client *cli, struct clie
 	    const struct msg *msg);
 /* KILL <target> :<path> from the link cli (a server's or a user's). */
 void    link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg);
+/*
+ * link_rchan.c: channels as other servers change them. A channel command
+ * from u (JOIN PART KICK, PRIVMSG/NOTICE to a channel), or from a server
+ * (SJOIN), behind the link cli: applied, shown here, passed on. Return
+ * false when msg is not one of them.
+ */
+bool    link_rchan_user(struct server *srv, struct client *cli, struct client *u,
+	    const struct msg *msg);
+bool    link_rchan_server(struct server *srv, struct client *cli, const struct msg *msg);
 /* u (of another server) leaves: out of the UID map, its server forgotten. */
 void    link_remote_forget(struct server *srv, struct client *u);
 /* Introduce u (of this server or another) on the link l: UID or EUID. */

@@ -285,6 +285,8 @@ link_proto_dispatch(struct server *srv, struct client *cli, const struct msg *ms
 
 	if (user_source(srv, cli, msg))
 		return;
+	if (source_of(srv, cli, msg) != NULL && link_rchan_server(srv, cli, msg))
+		return;
 	for (size_t i = 0; i < sizeof(link_cmds) / sizeof(link_cmds[0]); i++) {
 		if (strcmp(msg->command, link_cmds[i].name) != 0)
 			continue;

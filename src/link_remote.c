@@ -223,6 +223,8 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 	const char *c = msg->command;
 	char reason[IRC_LINE_MAX];
 
+	if (link_rchan_user(srv, cli, u, msg))
+		return;
 	if (strcmp(c, "KILL") == 0 && msg->nparams >= 1) {
 		link_remote_kill(srv, cli, msg);
 	} else if (strcmp(c, "QUIT") == 0) {

@@ -567,6 +567,23 @@ wait_whois_at(const char *file, int line, struct itest_client *c, const char *ni
 }
 
 /*
+ * The chain A - B - C, an operator on A, and users ua on A and uc on C
+ * that each know of the other.
+ */
+static void
+chain_with_users(struct node *a, struct node *b, struct node *c,
+    struct itest_client **op, struct itest_client **ua, struct itest_client **uc)
+{
+	chain_start(a, b, c);
+	*op = node_oper(a, "op");
+	wait_links(*op, 3);
+	*ua = node_user(a, "ua");
+	*uc = node_user(c, "uc");
+	wait_whois(*ua, "uc", "irc.c.test");
+	wait_whois(*uc, "ua", "irc.a.test");
+}
+
+/*
  * Users on A and C of a chain A - B - C know each other: WHOIS names
  * their server, private messages cross both links in order, a nick
  * change follows, a netsplit makes them quit (MONITOR), the burst of the
@@ -579,13 +596,7 @@ test_users_across_chain(void **state)
 	struct itest_client *op, *ua, *uc;
 
 	(void)state;
-	chain_start(&a, &b, &c);
-	op = node_oper(&a, "op");
-	wait_links(op, 3);
-	ua = node_user(&a, "ua");
-	uc = node_user(&c, "uc");
-	wait_whois(ua, "uc", "irc.c.test");
-	wait_whois(uc, "ua", "irc.a.test");
+	chain_with_users(&a, &b, &c, &op, &ua, &uc);
 	for (int i = 1; i <= 5; i++)
 		itest_send(ua, "PRIVMSG uc :hello %d", i);
 	for (int i = 1; i <= 5; i++)
@@ -604,6 +615,63 @@ test_users_across_chain(void **state)
 	wait_whois(ua, "ucc", "irc.c.test");
 	itest_send(uc, "QUIT :gone now");
 	itest_expect_next(ua, ":irc.a.test 731 ua :ucc");
+	itest_server_stop_ok(c.s);
+	itest_server_stop_ok(b.s);
+	itest_server_stop_ok(a.s);
+}
+
+/*
+ * Users on A and C of a chain chat in a channel: joins, messages in
+ * order both ways, NAMES with the other side's member, PART, and a
+ * netsplit's QUIT "<near> <far>".
+ */
+static void
+test_channel_across_chain(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *op, *ua, *uc;
+
+	(void)state;
+	chain_with_users(&a, &b, &c, &op, &ua, &uc);
+	itest_send(ua, "JOIN #chat");
+	itest_skip_to(ua, ":irc.a.test 366 ua #chat *");
+	/* C has the channel from A's SJOIN (through B) before uc joins it. */
+	for (int64_t end = itest_now_ms() + LINK_WAIT_MS;;) {
+		char l[ITEST_LINE_MAX + 1];
+		bool seen = false;
+
+		itest_send(uc, "NAMES #chat");
+		do {
+			if (itest_poll_line(uc, ITEST_TIMEOUT_MS, l, sizeof(l)) != 1)
+				itest_fail_at(ITEST_HERE, "uc: no end of NAMES");
+			seen |= itest_match(":irc.c.test 353 uc = #chat :@ua", l);
+		} while (!itest_match(":irc.c.test 366 uc #chat *", l));
+		if (seen)
+			break;
+		if (itest_now_ms() > end)
+			itest_fail_at(ITEST_HERE, "C never learnt of #chat");
+		itest_sleep_ms(50);
+	}
+	itest_send(uc, "JOIN #chat");
+	itest_skip_to(uc, ":irc.c.test 366 uc #chat *");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 JOIN #chat");
+	for (int i = 1; i <= 5; i++)
+		itest_send(ua, "PRIVMSG #chat :from a %d", i);
+	for (int i = 1; i <= 5; i++)
+		itest_expect_next(uc, ":ua!ua@127.0.0.1 PRIVMSG #chat :from a %d", i);
+	for (int i = 1; i <= 3; i++)
+		itest_send(uc, "PRIVMSG #chat :from c %d", i);
+	for (int i = 1; i <= 3; i++)
+		itest_expect_next(ua, ":uc!uc@127.0.0.1 PRIVMSG #chat :from c %d", i);
+	itest_send(ua, "NAMES #chat");
+	itest_expect_next(ua, ":irc.a.test 353 ua = #chat :*uc*");
+	itest_skip_to(ua, ":irc.a.test 366 ua #chat *");
+	itest_send(uc, "PART #chat :see you");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 PART #chat :see you");
+	itest_send(uc, "JOIN #chat");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 JOIN #chat");
+	itest_send(op, "SQUIT irc.b.test :split");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 QUIT :irc.a.test irc.b.test");
 	itest_server_stop_ok(c.s);
 	itest_server_stop_ok(b.s);
 	itest_server_stop_ok(a.s);
@@ -659,6 +727,7 @@ main(void)
 		itest_unit_test(test_big_channel_burst),
 		itest_unit_test(test_channels_reach_links),
 		itest_unit_test(test_users_across_chain),
+		itest_unit_test(test_channel_across_chain),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));
