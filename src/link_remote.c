@@ -216,6 +216,24 @@ remote_message(struct server *srv, struct client *cli, struct client *u,
 		reply_from(to, u, "%s %s :%s", msg->command, to->nick, msg->params[1]);
 }
 
+/* :uid MODE uid :+i-w: user modes of u, passed on. */
+static void
+remote_umode(struct server *srv, struct client *cli, struct client *u,
+    const char *modes)
+{
+	bool on = true;
+	char one[2] = "";
+
+	for (const char *s = modes; *s; s++) {
+		one[0] = *s;
+		if (*s == '+' || *s == '-')
+			on = *s == '+';
+		else if (umodes_of(one) != 0)
+			client_set_umode(u, umodes_of(one), on);
+	}
+	link_broadcast(srv, cli, ":%s MODE %s :%s", u->uid, u->uid, modes);
+}
+
 void
 link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
     const struct msg *msg)
@@ -236,6 +254,9 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
 	    msg->nparams >= 2 && !name_is_channel(msg->params[0])) {
 		remote_message(srv, cli, u, msg);
+	} else if (strcmp(c, "MODE") == 0 && msg->nparams >= 2 &&
+	    strcmp(msg->params[0], u->uid) == 0) {
+		remote_umode(srv, cli, u, msg->params[1]);
 	} else if (strcmp(c, "AWAY") == 0) {
 		free(u->away);
 		u->away = msg->nparams && msg->params[0][0] ? strndup(msg->params[0],

@@ -140,6 +140,10 @@ wait_links_at(const char *file, int line, struct itest_client *c, int want)
 	}
 }
 
+#define wait_whois(c, nick, server) wait_whois_at(ITEST_HERE, (c), (nick), (server))
+static void wait_whois_at(const char *file, int line, struct itest_client *c,
+    const char *nick, const char *server);
+
 static void
 test_two_servers_link(void **state)
 {
@@ -392,6 +396,12 @@ test_fake_server_protocol(void **state)
 	    "9ZZAAAAAB :Carol");
 	itest_send(f, ":9ZZ EUID dave 1 1700000000 + d h.example 192.0.2.1 "
 	    "9ZZAAAAAC * * :Dave");
+	/* Their user modes count: carol came +i, dave turns +i. */
+	itest_send(f, ":9ZZAAAAAC MODE 9ZZAAAAAC :+i");
+	wait_whois(u, "dave", "fake.test");
+	itest_send(u, "LUSERS");
+	itest_expect_next(u, ":irc.a.test 251 ua :There are 1 users and 2 invisible on 2 servers");
+	itest_skip_to(u, ":irc.a.test 266 ua *");
 	itest_send(f, ":9ZZ UID 1bad 1 1700000000 +i c h 0 9ZZAAAAAD :x");
 	refused(f, "Bogus nick introduced");
 	f = fake_linked(&a);
@@ -538,7 +548,6 @@ test_channels_reach_links(void **state)
 }
 
 /* WHOIS nick from c until it names server (312); fail after LINK_WAIT_MS. */
-#define wait_whois(c, nick, server) wait_whois_at(ITEST_HERE, (c), (nick), (server))
 static void
 wait_whois_at(const char *file, int line, struct itest_client *c, const char *nick,
     const char *server)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Server-link interop with ircd-hybrid 8.2 (the Debian package): ircserv
 # links to hybrid, then hybrid links to ircserv; each time both sides'
-# LINKS must show the other, and hybrid's WHOIS must show a user of
-# ircserv on irc.a.test (from the burst, then from a registration). Runs in a private network and mount
+# LINKS must show the other, hybrid's WHOIS and NAMES must show a user of
+# ircserv on irc.a.test in #interop (from the burst, then from a
+# registration), and ircserv's must show a user of hybrid in it. Runs in a private network and mount
 # namespace (root and unshare needed), where /etc/resolv.conf points at
 # tests/bench/nodns.c so hybrid's lookups of client addresses fail at once.
 # hybrid runs as nobody (it refuses root). Usage (from the top directory):
@@ -135,8 +136,9 @@ hold_user() {
 	python3 - "$1" "$2" <<'EOP' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
-s.sendall(("NICK %s\r\nUSER %s 0 * :held user\r\nJOIN #interop\r\n" %
-           (sys.argv[2], sys.argv[2])).encode())
+# Visible (hybrid makes users +i), so NAMES from outside the channel lists it.
+s.sendall(("NICK %s\r\nUSER %s 0 * :held user\r\nMODE %s -i\r\nJOIN #interop\r\n" %
+           (sys.argv[2], sys.argv[2], sys.argv[2])).encode())
 end = time.time() + 60
 while time.time() < end:
     try:
@@ -189,7 +191,8 @@ check() {
 	if links_show $HYBRID_PORT irc.a.test && links_show $CLIENT_PORT hybrid.test &&
 	    grep -q "link hybrid.test: end of burst" "$RUN/ircserv.log" &&
 	    whois_on $HYBRID_PORT early irc.a.test && { hold_user $CLIENT_PORT late$2; true; } &&
-	    whois_on $HYBRID_PORT late$2 irc.a.test; then
+	    whois_on $HYBRID_PORT late$2 irc.a.test &&
+	    { hold_user $HYBRID_PORT hyb$2; true; } && whois_on $CLIENT_PORT hyb$2 hybrid.test; then
 		echo "interop: $1: ok"
 	else
 		echo "interop: $1: FAILED"; sleep 1; for f in "$RUN/ircserv.log" "$RUN/hybrid.log"; do echo "== $f"; tail -n 20 "$f"; done
