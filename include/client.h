@@ -35,6 +35,16 @@ enum client_state {
 #define UMODE_BOT       (1u << 3)       /* B, IRCv3 bot mode */
 
 /*
+ * A logged-in user's account, and its place among the sessions of that
+ * account (the server's index, client_first_session()). Apart, as most
+ * users never log in.
+ */
+struct client_login {
+	struct client   *prev, *next;   /* sessions of that account */
+	char             name[IRC_ACCOUNTLEN + 1];
+};
+
+/*
  * A user: who it is, as every server agrees. The connection we talk to it
  * over, if it is connected here, is cli->local (local.h); a user on
  * another server has local == NULL and everything here still holds.
@@ -42,9 +52,11 @@ enum client_state {
 struct client {
 	struct server   *srv;
 	struct local    *local;         /* owned; NULL: not connected here */
+	struct netserver *server;       /* the server it is on (network.h);
+	                                 * NULL: this one */
 	uint64_t         id;            /* unique for the server's lifetime */
+	time_t           nick_ts;       /* TS6 nick timestamp: set, or last changed */
 	enum client_state state;
-	bool             was_registered;
 	unsigned         umodes;
 	/*
 	 * Last "once per user" broadcast or WHO/WHOIS walk that stamped it.
@@ -52,22 +64,19 @@ struct client {
 	 * user (a shared channel) needs the stamp on remote users too.
 	 */
 	uint32_t         serial;
-
+	unsigned         nchannels;
+	/* (Fields ordered by size to leave no holes: this is per user.) */
 	char             nick[IRC_NICKLEN + 1];     /* "" until NICK */
 	char             uid[10];       /* TS6 UID (ts6.h); "" until linked */
-	time_t           nick_ts;       /* TS6 nick timestamp: set, or last changed */
-	struct netserver *server;       /* the server it is on (network.h);
-	                                 * NULL: this one */
 	char             user[IRC_USERLEN + 1];
 	char             host[IRC_HOSTLEN + 1];     /* peer IP address */
+	bool             was_registered;
 	char            *realname;      /* owned */
 	char            *away;          /* owned; NULL when not away */
-	char             account[IRC_ACCOUNTLEN + 1];  /* "" until SASL login */
-	struct client   *acct_prev, *acct_next;  /* sessions of that account */
+	struct client_login *login;     /* owned; NULL until logged in (SASL) */
 	struct metadata  metadata;      /* owned; draft/metadata-3 key/values */
 
 	struct membership *channels;    /* this client's memberships */
-	unsigned         nchannels;
 	time_t           signon;        /* wall clock, for WHOIS 317 */
 	time_t           last_message;  /* wall clock of last PRIVMSG, for idle */
 
@@ -162,8 +171,23 @@ void    client_close(struct client *cli, const char *reason);
  * is then logged out).
  */
 int     client_set_account(struct client *cli, const char *account);
-/* The first session logged in to account, then ->acct_next; NULL if none. */
+/* The account cli is logged in to; "" when none. */
+static inline const char *
+client_account(const struct client *cli)
+{
+	return cli->login != NULL ? cli->login->name : "";
+}
+
+/*
+ * The first session logged in to account (then client_next_session());
+ * NULL if none.
+ */
 struct client *client_first_session(struct server *srv, const char *account);
+static inline struct client *
+client_next_session(const struct client *cli)
+{
+	return cli->login != NULL ? cli->login->next : NULL;
+}
 
 /* Look up a client by nick (registered or reserving it). */
 struct client *client_find_nick(struct server *srv, const char *nick);

@@ -34,22 +34,19 @@ struct link;
 /* Called by server_on_drained() when cli's send queue has emptied. */
 typedef void client_drain_fn(struct server *srv, struct client *cli);
 
-struct local {
-	int              fd;            /* -1 for a fake client in tests */
-	unsigned         cap_version;   /* 302 after CAP LS 302 */
-	uint32_t         caps;          /* enabled capabilities, cap.h bits */
-
-	/* Registration of the connection (cmd_register.c). */
-	bool             pass_ok;
-	bool             pass_sent;     /* PASS seen, right or wrong */
-	bool             cap_negotiating;       /* CAP seen, no CAP END yet */
-	bool             got_user;
+/*
+ * What a connection rarely uses, allocated on first use (local_extra())
+ * so that an idle client does not carry it: registration before PASS,
+ * SASL, password-check budget, MONITOR, invitations, metadata
+ * subscriptions and rate timers, KNOCK's timer and a paced LIST.
+ * Everything zero means nothing to remember (local_extra_trim()).
+ */
+struct local_extra {
 	char             pending_nick[IRC_NICKLEN + 1]; /* sent before PASS, not held */
 
 	/* SASL (cmd_sasl.c) and queued password checks (hashq.c). */
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */
 	bool             sasl_discard;  /* dropping the rest of a too long message */
-	bool             hash_wait;     /* a password check is queued (hashq.h) */
 	unsigned         sasl_step;     /* SCRAM messages taken (cmd_sasl.c) */
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
@@ -67,10 +64,39 @@ struct local {
 	int64_t          metadata_at_ms; /* METADATA SET timer (metadata_set_rate) */
 	int64_t          knock_ms;      /* last KNOCK delivered (monotonic); 0: never */
 
-	/* Output held back or in progress. */
-	char            *list_filters;  /* owned; a paced LIST in progress */
+	/* A paced LIST in progress (cmd_channel.c). */
+	char            *list_filters;  /* owned */
 	char            *list_conds;    /* owned; its second parameter */
 	size_t           list_it;       /* where that LIST goes on in the registry */
+};
+
+/*
+ * Field widths: flags are bits; counts and positions that a limit keeps
+ * small are 32 bits (the timer heap holds at most max_clients entries,
+ * a receive queue at most BUF_MAX_CAP bytes).
+ */
+struct local {
+	int              fd;            /* -1 for a fake client in tests */
+	uint32_t         caps;          /* enabled capabilities, cap.h bits */
+	uint16_t         cap_version;   /* 302 after CAP LS 302 */
+
+	/* Registration of the connection (cmd_register.c). */
+	bool             pass_ok : 1;
+	bool             pass_sent : 1; /* PASS seen, right or wrong */
+	bool             cap_negotiating : 1;   /* CAP seen, no CAP END yet */
+	bool             got_user : 1;
+	bool             hash_wait : 1; /* a password check is queued (hashq.h) */
+	/* Pacing and the server's lists. */
+	bool             flood_exempt : 1;  /* trusted: no flood or per-IP limits */
+	bool             ip_counted : 1;    /* counted in the server's per-IP limits */
+	bool             throttled : 1;     /* lines wait in recvq for flood_at_ms */
+	bool             write_pending : 1; /* on the server's pending-write list */
+	bool             input_pending : 1; /* on the server's input-pending list:
+	                                     * lines wait for a later round's budget */
+	bool             want_write : 1;    /* POLLOUT armed (owned by conn.c) */
+	uint32_t         timer_index;   /* position in the server's timer heap */
+
+	struct local_extra *extra;      /* owned; NULL until first needed */
 	/*
 	 * Held-back output to go on with once the send queue is empty (a
 	 * paced LIST); the handler that holds output back sets it and
@@ -88,18 +114,10 @@ struct local {
 	int64_t          connected_ms;  /* monotonic, for timers */
 	int64_t          last_active_ms;
 	int64_t          ping_sent_ms;  /* 0: no PING outstanding */
-	size_t           timer_index;   /* position in the server's timer heap */
 	int64_t          timer_at;      /* deadline snapshot the heap orders on */
 	int64_t          flood_at_ms;   /* message timer (RFC 1459 8.10) */
-	size_t           held_scanned;  /* recvq bytes counted in held_lines, while throttled */
-	size_t           held_lines;    /* lines found in them */
-	bool             flood_exempt;  /* trusted: no flood or per-IP limits */
-	bool             ip_counted;    /* counted in the server's per-IP limits */
-	bool             throttled;     /* lines wait in recvq for flood_at_ms */
-	bool             write_pending; /* on the server's pending-write list */
-	bool             input_pending; /* on the server's input-pending list:
-	                                 * lines wait for a later round's budget */
-	bool             want_write;    /* POLLOUT armed (owned by conn.c) */
+	uint32_t         held_scanned;  /* recvq bytes counted in held_lines, while throttled */
+	uint32_t         held_lines;    /* lines found in them */
 
 	/* The server's lists of connections (struct client, all local). */
 	struct client   *pending_prev, *pending_next;  /* output to write */
@@ -112,5 +130,9 @@ struct local {
  */
 struct local *local_new(const struct server *srv, int fd);
 void    local_free(struct local *l);
+/* l's rarely used state, created (zeroed) on first use; NULL when out of memory. */
+struct local_extra *local_extra(struct local *l);
+/* Free l's rarely used state if it holds nothing any more. */
+void    local_extra_trim(struct local *l);
 
 #endif

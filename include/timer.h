@@ -1,8 +1,8 @@
 /*
- * The server's one timer heap: a binary min-heap of clients ordered on
- * cli->timer_at, in srv->timers (ntimers entries, timers_cap allocated),
- * each client knowing its position in cli->timer_index (SIZE_MAX when
- * not in the heap). What a deadline is and what happens when it comes
+ * The server's one timer heap: a binary min-heap of local clients ordered
+ * on cli->local->timer_at, in srv->timers (ntimers entries, timers_cap
+ * allocated), each knowing its position in cli->local->timer_index
+ * (UINT32_MAX when not in the heap). What a deadline is and what happens when it comes
  * is server.c's (client_deadline(), server_tick()); this module only
  * keeps the order. Every operation is O(log n).
  */

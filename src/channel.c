@@ -137,7 +137,7 @@ static bool
 entry_matches(const char *mask, const char *full, const struct client *cli)
 {
 	if (mask[0] == EXTBAN_ACCOUNT && mask[1] == ':')
-		return cli->account[0] != '\0' && casemap_match(mask + 2, cli->account);
+		return client_account(cli)[0] != '\0' && casemap_match(mask + 2, client_account(cli));
 	if (mask[0] == EXTBAN_MUTE && mask[1] == ':')
 		return casemap_match(mask + 2, full);
 	return casemap_match(mask, full);
@@ -202,11 +202,11 @@ channel_is_invited(const struct channel *chan, const struct client *cli)
 static void
 client_note_invite(struct server *srv, struct client *cli, const struct channel *chan)
 {
-	struct local *l = cli->local;
+	struct local_extra *l;
 	size_t max = srv->cfg.max_invites;
 	char (*v)[IRC_CHANNELLEN + 1];
 
-	if (l == NULL)
+	if (cli->local == NULL || (l = local_extra(cli->local)) == NULL)
 		return;
 	channel_invite_prune(srv, cli);
 	for (size_t i = 0; i < l->ninvited; i++)
@@ -249,10 +249,17 @@ channel_invite_add(struct server *srv, struct channel *chan, struct client *cli)
 	chan->invites = v;
 }
 
+/* cli's list of invitations; NULL when it has none (or is not local). */
+static struct local_extra *
+invited_of(const struct client *cli)
+{
+	return cli->local != NULL ? cli->local->extra : NULL;
+}
+
 void
 channel_invite_del(struct channel *chan, struct client *cli)
 {
-	struct local *l = cli->local;
+	struct local_extra *l = invited_of(cli);
 
 	for (size_t i = 0; i < chan->ninvites; i++) {
 		if (chan->invites[i] == cli->id) {
@@ -273,7 +280,7 @@ channel_invite_del(struct channel *chan, struct client *cli)
 struct channel *
 channel_invite_pending(struct server *srv, const struct client *cli, size_t i)
 {
-	struct channel *chan = channel_find(srv, cli->local->invited[i]);
+	struct channel *chan = channel_find(srv, cli->local->extra->invited[i]);
 
 	return chan != NULL && invite_held(chan, cli) ? chan : NULL;
 }
@@ -281,7 +288,7 @@ channel_invite_pending(struct server *srv, const struct client *cli, size_t i)
 void
 channel_invite_prune(struct server *srv, struct client *cli)
 {
-	struct local *l = cli->local;
+	struct local_extra *l = invited_of(cli);
 	size_t kept = 0;
 
 	for (size_t i = 0; l != NULL && i < l->ninvited; i++) {

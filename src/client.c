@@ -68,6 +68,8 @@ client_free(struct client *cli)
 	free(cli->realname);
 	free(cli->away);
 	free(cli->close_reason);
+	/* Reaping logged it out; at server_free() the index goes as a whole. */
+	free(cli->login);
 	metadata_free(&cli->metadata);
 	free(cli);
 }
@@ -89,8 +91,9 @@ client_name(const struct client *cli)
 {
 	if (cli->nick[0])
 		return cli->nick;
-	if (cli->local != NULL && cli->local->pending_nick[0])
-		return cli->local->pending_nick;
+	if (cli->local != NULL && cli->local->extra != NULL &&
+	    cli->local->extra->pending_nick[0])
+		return cli->local->extra->pending_nick;
 	return "*";
 }
 
@@ -242,43 +245,48 @@ static void
 account_unlink(struct client *cli)
 {
 	struct server *srv = cli->srv;
+	struct client_login *l = cli->login;
 
-	if (cli->acct_next)
-		cli->acct_next->acct_prev = cli->acct_prev;
-	if (cli->acct_prev) {
-		cli->acct_prev->acct_next = cli->acct_next;
-	} else if (cli->acct_next) {
+	if (l->next)
+		l->next->login->prev = l->prev;
+	if (l->prev) {
+		l->prev->login->next = l->next;
+	} else if (l->next) {
 		/* The map's key is the first session's name: hand it on. */
-		hmap_put(srv->accounts, cli->acct_next->account, cli->acct_next);
+		hmap_put(srv->accounts, l->next->login->name, l->next);
 	} else {
-		hmap_del(srv->accounts, cli->account);
+		hmap_del(srv->accounts, l->name);
 	}
-	cli->acct_prev = cli->acct_next = NULL;
-	cli->account[0] = '\0';
+	free(l);
+	cli->login = NULL;
 }
 
 int
 client_set_account(struct client *cli, const char *account)
 {
 	struct server *srv = cli->srv;
+	struct client_login *l;
 	struct client *first;
 
-	if (cli->account[0])
+	if (cli->login != NULL)
 		account_unlink(cli);
 	if (account[0] == '\0')
 		return 0;
-	snprintf(cli->account, sizeof(cli->account), "%s", account);
-	first = hmap_get(srv->accounts, cli->account);
-	if (first == NULL && hmap_put(srv->accounts, cli->account, cli) == -1) {
-		cli->account[0] = '\0';
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -1;
+	snprintf(l->name, sizeof(l->name), "%s", account);
+	first = hmap_get(srv->accounts, l->name);
+	if (first == NULL && hmap_put(srv->accounts, l->name, cli) == -1) {
+		free(l);
 		return -1;
 	}
+	cli->login = l;
 	if (first != NULL) {
-		cli->acct_next = first->acct_next;
-		cli->acct_prev = first;
-		if (first->acct_next)
-			first->acct_next->acct_prev = cli;
-		first->acct_next = cli;
+		l->next = first->login->next;
+		l->prev = first;
+		if (first->login->next)
+			first->login->next->login->prev = cli;
+		first->login->next = cli;
 	}
 	return 0;
 }

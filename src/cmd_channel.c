@@ -130,7 +130,7 @@ announce_join(struct server *srv, struct channel *chan, struct client *cli)
 	relay_init(&rp, srv, cli, plain, reply_format_from(plain, cli, "JOIN %s",
 	    chan->name), NULL);
 	relay_init(&re, srv, cli, ext, reply_format_from(ext, cli, "JOIN %s %s :%s",
-	    chan->name, cli->account[0] ? cli->account : "*",
+	    chan->name, client_account(cli)[0] ? client_account(cli) : "*",
 	    cli->realname ? cli->realname : ""), NULL);
 	/*
 	 * One msgid for both forms; history keeps the extended one, which a
@@ -460,10 +460,13 @@ list_filters_match(const struct server *srv, const struct channel *chan,
 static void
 list_end(struct server *srv, struct client *cli)
 {
-	free(cli->local->list_filters);
-	free(cli->local->list_conds);
-	cli->local->list_filters = cli->local->list_conds = NULL;
+	struct local_extra *x = cli->local->extra;
+
+	free(x->list_filters);
+	free(x->list_conds);
+	x->list_filters = x->list_conds = NULL;
 	cli->local->on_drained = NULL;
+	local_extra_trim(cli->local);
 	reply_numeric(srv, cli, RPL_LISTEND);
 }
 
@@ -471,21 +474,22 @@ list_end(struct server *srv, struct client *cli)
 static void
 list_continue(struct server *srv, struct client *cli)
 {
+	struct local_extra *x = cli->local->extra;
 	struct channel *chan;
 	struct reply_line l;
 
 	reply_line_start(&l, srv, cli, RPL_LIST);
 	/* A client cut off for SendQ meanwhile gets no more formatting. */
 	while (buf_len(&cli->local->sendq) < LIST_CHUNK_BYTES && !client_is_closing(cli)) {
-		if ((chan = hmap_next(srv->channels, &cli->local->list_it, NULL)) == NULL) {
+		if ((chan = hmap_next(srv->channels, &x->list_it, NULL)) == NULL) {
 			list_end(srv, cli);
 			return;
 		}
 		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
 		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
 			continue;
-		if (!list_filters_match(srv, chan, cli->local->list_filters) ||
-		    !list_filters_match(srv, chan, cli->local->list_conds))
+		if (!list_filters_match(srv, chan, x->list_filters) ||
+		    !list_filters_match(srv, chan, x->list_conds))
 			continue;
 		/* RPL_LIST: <channel> <# visible> :<topic> */
 		reply_line_add(&l, chan->name);
@@ -528,13 +532,19 @@ list_clean_items(struct server *srv, struct client *cli, const char *param)
 void
 cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	free(cli->local->list_filters);
-	free(cli->local->list_conds);
-	cli->local->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
-	cli->local->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
-	cli->local->list_it = 0;
+	struct local_extra *x = local_extra(cli->local);
+
 	cli->local->on_drained = NULL;
-	if (cli->local->list_filters == NULL || cli->local->list_conds == NULL) {
+	if (x == NULL) {
+		client_close(cli, "Out of memory");
+		return;
+	}
+	free(x->list_filters);
+	free(x->list_conds);
+	x->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
+	x->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
+	x->list_it = 0;
+	if (x->list_filters == NULL || x->list_conds == NULL) {
 		client_close(cli, "Out of memory");
 		return;
 	}
@@ -570,9 +580,11 @@ invite_notify(struct channel *chan, const struct client *from,
 static void
 invite_list(struct server *srv, struct client *cli)
 {
+	const struct local_extra *x = cli->local->extra;
+
 	channel_invite_prune(srv, cli);
-	for (size_t i = 0; i < cli->local->ninvited; i++)
-		reply_numeric(srv, cli, RPL_INVITELIST, cli->local->invited[i]);
+	for (size_t i = 0; x != NULL && i < x->ninvited; i++)
+		reply_numeric(srv, cli, RPL_INVITELIST, x->invited[i]);
 	reply_numeric(srv, cli, RPL_ENDOFINVITELIST);
 }
 

@@ -293,7 +293,7 @@ resolve_target(struct server *srv, struct client *cli, const char *sub,
 		}
 	} else if (name_nick_is_valid(name, IRC_NICKLEN)) {
 		*key = name;
-		*owner = cli->account[0] ? cli->account : "";
+		*owner = client_account(cli)[0] ? client_account(cli) : "";
 		return 0;
 	}
 	snprintf(params, sizeof(params), "%s %s", sub, reply_param(name));
@@ -400,8 +400,8 @@ list_targets(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	from = a.time_ms < b.time_ms ? a.time_ms : b.time_ms;
 	to = a.time_ms < b.time_ms ? b.time_ms : a.time_ms;
-	if (cli->account[0])
-		nconv = history_conversations(srv->history, cli->account, from, to, names,
+	if (client_account(cli)[0])
+		nconv = history_conversations(srv->history, client_account(cli), from, to, names,
 		    times, limit);
 	if ((v = malloc((cli->nchannels + nconv + 1) * sizeof(*v))) == NULL) {
 		client_close(cli, "Out of memory");
@@ -456,7 +456,7 @@ is_sender(const struct client *cli, const struct history_item *it)
 	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 	size_t n;
 
-	if (cli->account[0] && it->account && casemap_cmp(cli->account, it->account) == 0)
+	if (client_account(cli)[0] && it->account && casemap_cmp(client_account(cli), it->account) == 0)
 		return true;
 	client_prefix(cli, prefix, sizeof(prefix));
 	n = strlen(prefix);
@@ -528,8 +528,8 @@ cmd_redact(struct server *srv, struct client *cli, const struct msg *msg)
 			return;
 		}
 		peer = client_find_nick(srv, target);
-		found = cli->account[0] &&
-		    history_find(srv->history, target, cli->account, msgid, &it);
+		found = client_account(cli)[0] &&
+		    history_find(srv->history, target, client_account(cli), msgid, &it);
 	}
 	if (!found || !is_redactable(&it)) {
 		redact_fail(srv, cli, "UNKNOWN_MSGID", target, msgid,

@@ -51,6 +51,7 @@ cmd_knock(struct server *srv, struct client *cli, const struct msg *msg)
 	struct channel *chan = channel_find(srv, msg->params[0]);
 	char who[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 	const char *refusal;
+	struct local_extra *x = cli->local->extra;
 
 	/* A secret channel is not admitted to outsiders. */
 	if (chan == NULL || ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)) {
@@ -61,7 +62,8 @@ cmd_knock(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, refusal, chan->name);
 		return;
 	}
-	if (too_soon(srv, cli->local->knock_ms, (int64_t)srv->cfg.knock_user_delay_s * 1000)) {
+	if (too_soon(srv, x != NULL ? x->knock_ms : 0,
+	    (int64_t)srv->cfg.knock_user_delay_s * 1000)) {
 		reply_numeric(srv, cli, ERR_TOOMANYKNOCK, chan->name, "user");
 		return;
 	}
@@ -69,7 +71,10 @@ cmd_knock(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_TOOMANYKNOCK, chan->name, "channel");
 		return;
 	}
-	cli->local->knock_ms = chan->knock_ms = srv->now_ms;
+	/* Without memory for the user's timer, the channel's still holds. */
+	if ((x = local_extra(cli->local)) != NULL)
+		x->knock_ms = srv->now_ms;
+	chan->knock_ms = srv->now_ms;
 	client_prefix(cli, who, sizeof(who));
 	for (struct membership *m = chan->members; m; m = m->chan_next)
 		if (m->prefix & MEMBER_OP)

@@ -334,10 +334,10 @@ to_nick(struct delivery *d, const char *target)
 		return;
 	}
 	/* Each logged-in party keeps the conversation under its account. */
-	if (is_kept(d) && d->from->account[0])
-		outgoing_keep(d, &o, to->nick, d->from->account);
-	if (is_kept(d) && to->account[0] && to != d->from)
-		outgoing_keep(d, &o, d->from->nick, to->account);
+	if (is_kept(d) && client_account(d->from)[0])
+		outgoing_keep(d, &o, to->nick, client_account(d->from));
+	if (is_kept(d) && client_account(to)[0] && to != d->from)
+		outgoing_keep(d, &o, d->from->nick, client_account(to));
 	/*
 	 * A message to oneself is delivered like any other, and with
 	 * echo-message echoed as well; the delivery is no reply to a labelled

@@ -152,6 +152,16 @@ may_read(const struct client *cli, const struct target *t)
 	return t->user || !(t->chan->modes & CMODE_INVITE) || channel_member(t->chan, cli);
 }
 
+/* The keys cli subscribes to: an empty set when it has none. */
+static const struct metadata *
+subs_of(const struct client *cli)
+{
+	static const struct metadata none;
+
+	return cli->local != NULL && cli->local->extra != NULL ?
+	    &cli->local->extra->metadata_subs : &none;
+}
+
 /* Oneself, and channels one is an operator of. */
 static bool
 may_write(const struct client *cli, const struct target *t)
@@ -167,7 +177,7 @@ may_write(const struct client *cli, const struct target *t)
 static bool
 is_subscribed(const struct client *cli, const char *key)
 {
-	return (client_caps(cli) & CAP_METADATA) && metadata_find(&cli->local->metadata_subs, key);
+	return (client_caps(cli) & CAP_METADATA) && metadata_find(subs_of(cli), key);
 }
 
 /* Send ":server <num> <nick> <rest>" to chan's subscribers of key not yet stamped. */
@@ -295,14 +305,18 @@ rate_limited(struct server *srv, struct client *cli, const struct target *t,
 	int64_t step = 60000 / srv->cfg.metadata_set_rate;
 	int64_t window = (int64_t)srv->cfg.metadata_set_burst * step, wait_ms;
 	char params[IRC_LINE_MAX];
+	struct local_extra *x;
 
 	if (cli->local->flood_exempt)
 		return false;
-	if (cli->local->metadata_at_ms < srv->now_ms)
-		cli->local->metadata_at_ms = srv->now_ms;
-	wait_ms = cli->local->metadata_at_ms + step - window - srv->now_ms;
+	/* Without memory for the timer, SET itself will fail for the same reason. */
+	if ((x = local_extra(cli->local)) == NULL)
+		return false;
+	if (x->metadata_at_ms < srv->now_ms)
+		x->metadata_at_ms = srv->now_ms;
+	wait_ms = x->metadata_at_ms + step - window - srv->now_ms;
 	if (wait_ms <= 0) {
-		cli->local->metadata_at_ms += step;
+		x->metadata_at_ms += step;
 		return false;
 	}
 	/* RATE_LIMITED <Target> <Key> <RetryAfter> <Value> (the spec's table). */
@@ -421,8 +435,13 @@ static void
 md_sub(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	struct keys_line k = { RPL_METADATASUBOK, "", 0 };
+	struct local_extra *x = local_extra(cli->local);
 	bool added = false;
 
+	if (x == NULL) {
+		client_close(cli, "Out of memory");
+		return;
+	}
 	for (int i = 2; i < msg->nparams; i++) {
 		const char *key = msg->params[i];
 		int r;
@@ -431,7 +450,7 @@ md_sub(struct server *srv, struct client *cli, const struct msg *msg)
 			fail(srv, cli, "KEY_INVALID", reply_param(key), "Invalid key");
 			continue;
 		}
-		r = metadata_set(&cli->local->metadata_subs, key, NULL, srv->cfg.metadata_max_subs);
+		r = metadata_set(&x->metadata_subs, key, NULL, srv->cfg.metadata_max_subs);
 		if (r == -1) {
 			/* Spec: the first key not subscribed to; the rest are not processed. */
 			fail(srv, cli, "TOO_MANY_SUBS", key, "Too many subscriptions");
@@ -442,7 +461,7 @@ md_sub(struct server *srv, struct client *cli, const struct msg *msg)
 			return;
 		}
 		added |= r == 1;
-		keys_add(srv, cli, &k, metadata_find(&cli->local->metadata_subs, key)->key);
+		keys_add(srv, cli, &k, metadata_find(&x->metadata_subs, key)->key);
 	}
 	keys_flush(srv, cli, &k);
 	if (added && client_is_registered(cli))
@@ -461,7 +480,8 @@ md_unsub(struct server *srv, struct client *cli, const struct msg *msg)
 			continue;
 		}
 		metadata_key_fold(msg->params[i], folded);
-		metadata_del(&cli->local->metadata_subs, folded);
+		if (cli->local->extra != NULL)
+			metadata_del(&cli->local->extra->metadata_subs, folded);
 		keys_add(srv, cli, &k, folded);
 	}
 	keys_flush(srv, cli, &k);
@@ -471,9 +491,10 @@ static void
 md_subs(struct server *srv, struct client *cli)
 {
 	struct keys_line k = { RPL_METADATASUBS, "", 0 };
+	const struct metadata *subs = subs_of(cli);
 
-	for (size_t i = 0; i < cli->local->metadata_subs.n; i++)
-		keys_add(srv, cli, &k, cli->local->metadata_subs.v[i].key);
+	for (size_t i = 0; i < subs->n; i++)
+		keys_add(srv, cli, &k, subs->v[i].key);
 	keys_flush(srv, cli, &k);
 }
 
@@ -482,7 +503,7 @@ static void
 send_subscribed(const struct out *o, const char *name, const struct metadata *md)
 {
 	for (size_t i = 0; i < md->n; i++)
-		if (metadata_find(&o->cli->local->metadata_subs, md->v[i].key))
+		if (metadata_find(subs_of(o->cli), md->v[i].key))
 			reply_numeric_tagged(o->srv, o->cli, out_tag(o), RPL_KEYVALUE, name,
 			    md->v[i].key, md->v[i].value);
 }
@@ -589,7 +610,7 @@ cmd_metadata_send_join(struct server *srv, struct client *cli, struct channel *c
 {
 	struct out o = { srv, cli, "" };
 
-	if (!(client_caps(cli) & CAP_METADATA) || cli->local->metadata_subs.n == 0)
+	if (!(client_caps(cli) & CAP_METADATA) || subs_of(cli)->n == 0)
 		return;
 	if (chan->nmembers > METADATA_JOIN_SYNC_MAX) {
 		reply_numeric(srv, cli, RPL_METADATASYNCLATER, chan->name,

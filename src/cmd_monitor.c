@@ -111,15 +111,16 @@ monitor_minus(struct server *srv, struct client *cli, char *targets)
 static void
 monitor_list(struct server *srv, struct client *cli, bool status)
 {
+	const struct local_extra *x = cli->local->extra;
 	struct monlist on, off;
 
 	monlist_init(&on, srv, cli, status ? RPL_MONONLINE : RPL_MONLIST);
 	monlist_init(&off, srv, cli, RPL_MONOFFLINE);
-	for (size_t i = 0; i < cli->local->nmonitors; i++) {
+	for (size_t i = 0; x != NULL && i < x->nmonitors; i++) {
 		if (status)
-			status_add(&on, &off, cli->local->monitors[i]);
+			status_add(&on, &off, x->monitors[i]);
 		else
-			monlist_add(&on, cli->local->monitors[i]);
+			monlist_add(&on, x->monitors[i]);
 	}
 	monlist_flush(&on);
 	monlist_flush(&off);

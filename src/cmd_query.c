@@ -236,7 +236,7 @@ whox_value(struct server *srv, const struct who_query *q, char f,
 	case 'n': return t->nick;
 	case 'f': return flags;
 	case 'd': return "0";
-	case 'a': return t->account[0] ? t->account : "0";
+	case 'a': return client_account(t)[0] ? client_account(t) : "0";
 	case 'o': return "n/a";
 	default: return "";
 	}
@@ -445,8 +445,8 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_WHOISOPERATOR, t->nick);
 	if (t->away)
 		reply_numeric(srv, cli, RPL_AWAY, t->nick, t->away);
-	if (t->account[0])
-		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, t->account);
+	if (client_account(t)[0])
+		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, client_account(t));
 	if (t->umodes & UMODE_BOT)
 		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
 	cmd_metadata_send_whois(srv, cli, t);

@@ -25,8 +25,8 @@ static struct readmarkers *
 markers_of(struct server *srv, const struct client *cli, char owner[READMARKER_OWNER_SIZE],
     const char **name)
 {
-	if (cli->account[0]) {
-		*name = cli->account;
+	if (client_account(cli)[0]) {
+		*name = client_account(cli);
 		return srv->markers;
 	}
 	readmarker_conn_owner(cli->id, owner);
@@ -82,9 +82,9 @@ target_is_valid(const char *target)
 static void
 tell_sessions(struct server *srv, struct client *cli, const char *target, int64_t ms)
 {
-	if (cli->account[0] == '\0')
+	if (client_account(cli)[0] == '\0')
 		return;
-	for (struct client *s = client_first_session(srv, cli->account); s; s = s->acct_next)
+	for (struct client *s = client_first_session(srv, client_account(cli)); s; s = client_next_session(s))
 		if (s != cli && (client_caps(s) & CAP_READ_MARKER) && client_is_registered(s))
 			send_marker(srv, s, target, ms);
 }

@@ -57,12 +57,30 @@ nick_take(struct server *srv, struct client *cli, const char *nick)
 	register_try_complete(srv, cli);
 }
 
+/* The nick cli sent before PASS, "" if none. */
+static const char *
+pending_nick(const struct client *cli)
+{
+	const struct local_extra *x = cli->local->extra;
+
+	return x != NULL ? x->pending_nick : "";
+}
+
+/* Move the nick waiting for PASS (there is one) into nick. */
+static void
+pending_take(struct client *cli, char nick[IRC_NICKLEN + 1])
+{
+	memcpy(nick, cli->local->extra->pending_nick, IRC_NICKLEN + 1);
+	cli->local->extra->pending_nick[0] = '\0';
+	local_extra_trim(cli->local);
+}
+
 void
 register_try_complete(struct server *srv, struct client *cli)
 {
 	/* A nick waiting for PASS counts: without the password, it ends here. */
 	if (cli->state != CLIENT_UNREGISTERED ||
-	    (cli->nick[0] == '\0' && cli->local->pending_nick[0] == '\0') ||
+	    (cli->nick[0] == '\0' && pending_nick(cli)[0] == '\0') ||
 	    !cli->local->got_user || cli->local->cap_negotiating)
 		return;
 	/* With require_password = no, only a PASS that was sent must match. */
@@ -75,8 +93,7 @@ register_try_complete(struct server *srv, struct client *cli)
 	if (cli->nick[0] == '\0') {
 		char nick[IRC_NICKLEN + 1];
 
-		memcpy(nick, cli->local->pending_nick, sizeof(nick));
-		cli->local->pending_nick[0] = '\0';
+		pending_take(cli, nick);
 		nick_take(srv, cli, nick);
 		return;
 	}
@@ -99,9 +116,8 @@ cmd_pass(struct server *srv, struct client *cli, const struct msg *msg)
 	cli->local->pass_ok = srv->cfg.password[0] != '\0' &&
 	    crypto_str_equal(msg->params[0], srv->cfg.password);
 	/* Now the nick sent before PASS may be taken (433 if it went meanwhile). */
-	if (cli->local->pass_ok && cli->local->pending_nick[0] != '\0') {
-		memcpy(nick, cli->local->pending_nick, sizeof(nick));
-		cli->local->pending_nick[0] = '\0';
+	if (cli->local->pass_ok && pending_nick(cli)[0] != '\0') {
+		pending_take(cli, nick);
 		nick_take(srv, cli, nick);
 	}
 }
@@ -128,10 +144,14 @@ cmd_nick(struct server *srv, struct client *cli, const struct msg *msg)
 		 * Only a client that gave the right PASS holds a nick: others
 		 * could keep a user out of theirs. Until then it is remembered.
 		 */
+		struct local_extra *x;
+
 		if (may_register(srv, cli)) {
 			nick_take(srv, cli, nick);
+		} else if ((x = local_extra(cli->local)) == NULL) {
+			client_close(cli, "Out of memory");
 		} else {
-			snprintf(cli->local->pending_nick, sizeof(cli->local->pending_nick), "%s", nick);
+			snprintf(x->pending_nick, sizeof(x->pending_nick), "%s", nick);
 			register_try_complete(srv, cli);
 		}
 		return;

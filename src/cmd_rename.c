@@ -104,7 +104,7 @@ rename_fallback(struct server *srv, struct client *to, struct channel *chan,
 		reply_from(to, to, "PART %s", old);
 	if (client_caps(to) & CAP_EXTENDED_JOIN)
 		reply_from(to, to, "JOIN %s %s :%s", chan->name,
-		    to->account[0] ? to->account : "*", to->realname ? to->realname : "");
+		    client_account(to)[0] ? client_account(to) : "*", to->realname ? to->realname : "");
 	else
 		reply_from(to, to, "JOIN %s", chan->name);
 	cmd_channel_send_join_burst(srv, to, chan);

@@ -36,23 +36,28 @@
 static void
 sasl_reset(struct client *cli)
 {
-	if (cli->local->sasl_scram != NULL) {
-		scram_clear(cli->local->sasl_scram);
-		free(cli->local->sasl_scram);
-		cli->local->sasl_scram = NULL;
+	struct local_extra *x = cli->local->extra;
+
+	if (x == NULL)
+		return;
+	if (x->sasl_scram != NULL) {
+		scram_clear(x->sasl_scram);
+		free(x->sasl_scram);
+		x->sasl_scram = NULL;
 	}
-	cli->local->sasl_step = 0;
-	free(cli->local->sasl_buf);
-	cli->local->sasl_buf = NULL;
-	cli->local->sasl_len = 0;
-	cli->local->sasl_started = false;
-	cli->local->sasl_discard = false;
+	x->sasl_step = 0;
+	free(x->sasl_buf);
+	x->sasl_buf = NULL;
+	x->sasl_len = 0;
+	x->sasl_started = false;
+	x->sasl_discard = false;
+	local_extra_trim(cli->local);
 }
 
 void
 sasl_abort(struct server *srv, struct client *cli)
 {
-	if (!cli->local->sasl_started)
+	if (cli->local->extra == NULL || !cli->local->extra->sasl_started)
 		return;
 	sasl_reset(cli);
 	reply_numeric(srv, cli, ERR_SASLABORTED);
@@ -72,7 +77,7 @@ static void
 announce_account(struct server *srv, struct client *cli)
 {
 	char line[IRC_LINE_MAX];
-	size_t n = reply_format_from(line, cli, "ACCOUNT %s", cli->account);
+	size_t n = reply_format_from(line, cli, "ACCOUNT %s", client_account(cli));
 
 	reply_common_cap(srv, cli, true, CAP_ACCOUNT_NOTIFY, line, n);
 }
@@ -87,9 +92,9 @@ login(struct server *srv, struct client *cli, const struct config_account *acct)
 		return;
 	}
 	client_prefix(cli, prefix, sizeof(prefix));
-	reply_numeric(srv, cli, RPL_LOGGEDIN, prefix, cli->account, cli->account);
+	reply_numeric(srv, cli, RPL_LOGGEDIN, prefix, client_account(cli), client_account(cli));
 	reply_numeric(srv, cli, RPL_SASLSUCCESS);
-	log_msg(&srv->log, LOG_INFO, "SASL login %s by %s (%s)", cli->account, client_name(cli), cli->host);
+	log_msg(&srv->log, LOG_INFO, "SASL login %s by %s (%s)", client_account(cli), client_name(cli), cli->host);
 	if (client_is_registered(cli))
 		announce_account(srv, cli);
 }
@@ -211,7 +216,7 @@ scram_stand_in(const struct server *srv, const char *user, uint8_t salt[16],
 static void
 scram_first(struct server *srv, struct client *cli, const char *data, size_t n)
 {
-	struct scram *s = cli->local->sasl_scram;
+	struct scram *s = cli->local->extra->sasl_scram;
 	const struct config_account *acct;
 	struct crypto_hash h;
 	uint8_t nonce[18];
@@ -241,7 +246,7 @@ scram_first(struct server *srv, struct client *cli, const char *data, size_t n)
 	sasl_send(cli, scram_server_first(s, h.key, h.salt, h.saltlen, h.iterations,
 	    nonce64, !real));
 	crypto_wipe(&h, sizeof(h));
-	cli->local->sasl_step = 1;
+	cli->local->extra->sasl_step = 1;
 }
 
 /* SCRAM client-final-message: check the proof, prove ourselves back. */
@@ -250,13 +255,13 @@ scram_final(struct server *srv, struct client *cli, const char *data, size_t n)
 {
 	char out[128];
 
-	if (scram_client_final(cli->local->sasl_scram, data, n, out, sizeof(out)) == -1) {
+	if (scram_client_final(cli->local->extra->sasl_scram, data, n, out, sizeof(out)) == -1) {
 		sasl_reset(cli);
 		sasl_fail(srv, cli, "bad account or password");
 		return;
 	}
 	sasl_send(cli, out);
-	cli->local->sasl_step = 2;
+	cli->local->extra->sasl_step = 2;
 }
 
 /* A whole SCRAM message, by step: client-first, client-final, then "+". */
@@ -265,13 +270,13 @@ scram_message(struct server *srv, struct client *cli, const char *data, size_t n
 {
 	const struct config_account *acct;
 
-	if (cli->local->sasl_step == 0) {
+	if (cli->local->extra->sasl_step == 0) {
 		scram_first(srv, cli, data, n);
-	} else if (cli->local->sasl_step == 1) {
+	} else if (cli->local->extra->sasl_step == 1) {
 		scram_final(srv, cli, data, n);
 	} else {
 		/* RFC 5802: the client answers the server-final-message with nothing. */
-		acct = n == 0 ? find_account(srv, cli->local->sasl_scram->user) : NULL;
+		acct = n == 0 ? find_account(srv, cli->local->extra->sasl_scram->user) : NULL;
 		sasl_reset(cli);
 		if (acct != NULL)
 			login(srv, cli, acct);
@@ -285,7 +290,7 @@ static void
 sasl_message(struct server *srv, struct client *cli)
 {
 	char data[SASL_DATA_MAX];
-	struct local *l = cli->local;
+	struct local_extra *l = cli->local->extra;
 	int n = crypto_base64_decode(l->sasl_buf ? l->sasl_buf : "", l->sasl_len,
 	    (uint8_t *)data, sizeof(data) - 1);
 
@@ -298,7 +303,7 @@ sasl_message(struct server *srv, struct client *cli)
 		return;
 	}
 	data[n] = '\0';
-	if (cli->local->sasl_scram != NULL)
+	if (cli->local->extra->sasl_scram != NULL)
 		scram_message(srv, cli, data, (size_t)n);
 	else
 		plain_message(srv, cli, data, (size_t)n);
@@ -312,6 +317,7 @@ sasl_message(struct server *srv, struct client *cli)
 static void
 sasl_data(struct server *srv, struct client *cli, const char *arg)
 {
+	struct local_extra *l = cli->local->extra;
 	size_t n = strlen(arg);
 	char *p;
 
@@ -327,20 +333,23 @@ sasl_data(struct server *srv, struct client *cli, const char *arg)
 	 * on their way are dropped unanswered, so the client is not answered
 	 * once per chunk and can start again at once.
 	 */
-	if (strcmp(arg, "+") != 0 && cli->local->sasl_len + n > SASL_DATA_MAX) {
+	if (strcmp(arg, "+") != 0 && l->sasl_len + n > SASL_DATA_MAX) {
+		struct local_extra *x;
+
 		sasl_reset(cli);
-		cli->local->sasl_discard = n == SASL_CHUNK;
+		if (n == SASL_CHUNK && (x = local_extra(cli->local)) != NULL)
+			x->sasl_discard = true;
 		sasl_fail(srv, cli, "message too long");
 		return;
 	}
 	if (strcmp(arg, "+") != 0 && n > 0) {
-		if ((p = realloc(cli->local->sasl_buf, cli->local->sasl_len + n + 1)) == NULL) {
+		if ((p = realloc(l->sasl_buf, l->sasl_len + n + 1)) == NULL) {
 			client_close(cli, "Out of memory");
 			return;
 		}
-		memcpy(p + cli->local->sasl_len, arg, n + 1);
-		cli->local->sasl_buf = p;
-		cli->local->sasl_len += n;
+		memcpy(p + l->sasl_len, arg, n + 1);
+		l->sasl_buf = p;
+		l->sasl_len += n;
 	}
 	if (n < SASL_CHUNK)
 		sasl_message(srv, cli);
@@ -350,6 +359,7 @@ void
 cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	const char *arg = msg->params[0];
+	struct local_extra *x;
 
 	if (!(client_caps(cli) & CAP_SASL)) {
 		reply_numeric(srv, cli, ERR_SASLFAIL);
@@ -359,7 +369,7 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 	 * sasl-3.2: a registered user may authenticate again (and so change
 	 * account); before registration one login is all.
 	 */
-	if (cli->account[0] && !client_is_registered(cli)) {
+	if (client_account(cli)[0] && !client_is_registered(cli)) {
 		reply_numeric(srv, cli, ERR_SASLALREADY);
 		return;
 	}
@@ -368,27 +378,32 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 		reply_numeric(srv, cli, ERR_SASLABORTED);
 		return;
 	}
+	if ((x = local_extra(cli->local)) == NULL) {
+		client_close(cli, "Out of memory");
+		return;
+	}
 	/* The rest of a message refused as too long: its chunks and its "+". */
-	if (cli->local->sasl_discard) {
-		cli->local->sasl_discard = strlen(arg) == SASL_CHUNK;
-		if (cli->local->sasl_discard || strcmp(arg, "+") == 0)
+	if (x->sasl_discard) {
+		x->sasl_discard = strlen(arg) == SASL_CHUNK;
+		if (x->sasl_discard || strcmp(arg, "+") == 0)
 			return;
 	}
-	if (cli->local->sasl_started) {
+	if (x->sasl_started) {
 		sasl_data(srv, cli, arg);
 		return;
 	}
 	if (strcasecmp(arg, SCRAM_MECH) == 0) {
-		if ((cli->local->sasl_scram = calloc(1, sizeof(*cli->local->sasl_scram))) == NULL) {
+		if ((x->sasl_scram = calloc(1, sizeof(*x->sasl_scram))) == NULL) {
 			client_close(cli, "Out of memory");
 			return;
 		}
-		cli->local->sasl_step = 0;
+		x->sasl_step = 0;
 	} else if (strcasecmp(arg, "PLAIN") != 0) {
+		local_extra_trim(cli->local);
 		reply_numeric(srv, cli, RPL_SASLMECHS, SASL_MECHS);
 		reply_numeric(srv, cli, ERR_SASLFAIL);
 		return;
 	}
-	cli->local->sasl_started = true;
+	x->sasl_started = true;
 	reply_send(cli, "AUTHENTICATE +");
 }

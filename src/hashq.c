@@ -176,7 +176,8 @@ addr_get(struct hashq *q, const char *ip, int64_t now_ms)
 static enum hashq_status
 charge(struct hashq *q, struct client *cli, struct hashq_addr *a, int64_t now_ms)
 {
-	int64_t conn = cli->local->hash_debt_ms, addr = a->debt_ms;
+	struct local_extra *x;
+	int64_t conn, addr = a->debt_ms;
 
 	if (cli->local->hash_wait)
 		return HASHQ_BUSY;
@@ -184,12 +185,15 @@ charge(struct hashq *q, struct client *cli, struct hashq_addr *a, int64_t now_ms
 		return HASHQ_FULL;
 	if (cli->local->flood_exempt)
 		return HASHQ_OK;
+	if ((x = local_extra(cli->local)) == NULL)
+		return HASHQ_NOMEM;
+	conn = x->hash_debt_ms;
 	if (!bucket_take(&conn, HASHQ_CONN_BURST, HASHQ_CONN_PER_MIN, now_ms))
 		return HASHQ_CONN_BUDGET;
 	if (a->njobs >= HASHQ_ADDR_JOBS ||
 	    !bucket_take(&addr, HASHQ_ADDR_BURST, HASHQ_ADDR_PER_MIN, now_ms))
 		return HASHQ_ADDR_BUDGET;
-	cli->local->hash_debt_ms = conn;
+	x->hash_debt_ms = conn;
 	a->debt_ms = addr;
 	return HASHQ_OK;
 }

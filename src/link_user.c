@@ -36,7 +36,7 @@ void
 link_send_user(struct server *srv, struct client *l, struct client *u)
 {
 	const char *sid = u->server ? u->server->sid : srv->net->me.sid;
-	const char *acct = u->account[0] ? u->account : "*";
+	const char *acct = client_account(u)[0] ? client_account(u) : "*";
 	/* The address of a user of another server is not kept: "0". */
 	const char *ip = u->server ? "0" : client_ip(u);
 	unsigned hops = u->server ? u->server->hops + 1 : 1;

@@ -28,6 +28,23 @@ local_new(const struct server *srv, int fd)
 	return l;
 }
 
+static void
+extra_free(struct local_extra *x)
+{
+	if (x == NULL)
+		return;
+	free(x->sasl_buf);
+	if (x->sasl_scram != NULL)
+		crypto_wipe(x->sasl_scram, sizeof(*x->sasl_scram));
+	free(x->sasl_scram);
+	free(x->monitors);
+	free(x->invited);
+	free(x->list_filters);
+	free(x->list_conds);
+	metadata_free(&x->metadata_subs);
+	free(x);
+}
+
 void
 local_free(struct local *l)
 {
@@ -35,16 +52,30 @@ local_free(struct local *l)
 		return;
 	buf_free(&l->recvq);
 	buf_free(&l->sendq);
-	free(l->sasl_buf);
-	if (l->sasl_scram != NULL)
-		crypto_wipe(l->sasl_scram, sizeof(*l->sasl_scram));
-	free(l->sasl_scram);
-	free(l->monitors);
-	free(l->invited);
-	free(l->list_filters);
-	free(l->list_conds);
-	metadata_free(&l->metadata_subs);
+	extra_free(l->extra);
 	multiline_free(l->batch);
 	link_free(l->link);
 	free(l);
+}
+
+struct local_extra *
+local_extra(struct local *l)
+{
+	if (l->extra == NULL)
+		l->extra = calloc(1, sizeof(*l->extra));
+	return l->extra;
+}
+
+void
+local_extra_trim(struct local *l)
+{
+	const struct local_extra *x = l->extra;
+
+	if (x == NULL || x->pending_nick[0] || x->sasl_started || x->sasl_discard ||
+	    x->sasl_step || x->sasl_buf || x->sasl_scram || x->hash_debt_ms ||
+	    x->nmonitors || x->ninvited || x->metadata_subs.n ||
+	    x->metadata_at_ms || x->knock_ms || x->list_filters || x->list_conds)
+		return;
+	extra_free(l->extra);
+	l->extra = NULL;
 }

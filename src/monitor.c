@@ -56,16 +56,16 @@ monitor_free(struct monitor *mon)
 }
 
 static int
-client_list_add(struct client *cli, const char *nick)
+client_list_add(struct local_extra *x, const char *nick)
 {
 	char (*v)[IRC_NICKLEN + 1];
 
-	if (cli->local->nmonitors == MONITOR_MAX)
+	if (x->nmonitors == MONITOR_MAX)
 		return -1;
-	if ((v = realloc(cli->local->monitors, (cli->local->nmonitors + 1) * sizeof(*v))) == NULL)
+	if ((v = realloc(x->monitors, (x->nmonitors + 1) * sizeof(*v))) == NULL)
 		return -1;
-	cli->local->monitors = v;
-	snprintf(v[cli->local->nmonitors++], sizeof(v[0]), "%s", nick);
+	x->monitors = v;
+	snprintf(v[x->nmonitors++], sizeof(v[0]), "%s", nick);
 	return 0;
 }
 
@@ -73,13 +73,14 @@ int
 monitor_add(struct monitor *mon, struct client *watcher, const char *nick)
 {
 	struct watch *w = hmap_get(mon->map, nick);
+	struct local_extra *x = local_extra(watcher->local);
 	struct client **v;
 
 	if (w != NULL)
 		for (size_t i = 0; i < w->n; i++)
 			if (w->v[i] == watcher)
 				return 0;
-	if (watcher->local->nmonitors == MONITOR_MAX)
+	if (x == NULL || x->nmonitors == MONITOR_MAX)
 		return -1;
 	if (w == NULL) {
 		if ((w = calloc(1, sizeof(*w))) == NULL)
@@ -98,7 +99,7 @@ monitor_add(struct monitor *mon, struct client *watcher, const char *nick)
 		w->v = v;
 		w->cap = cap;
 	}
-	if (client_list_add(watcher, nick) == -1)
+	if (client_list_add(x, nick) == -1)
 		return -1;
 	w->v[w->n++] = watcher;
 	return 1;
@@ -128,9 +129,9 @@ unwatch(struct monitor *mon, struct client *watcher, const char *nick)
 void
 monitor_del(struct monitor *mon, struct client *watcher, const char *nick)
 {
-	struct local *l = watcher->local;
+	struct local_extra *l = watcher->local->extra;
 
-	for (size_t i = 0; i < l->nmonitors; i++) {
+	for (size_t i = 0; l != NULL && i < l->nmonitors; i++) {
 		if (casemap_cmp(l->monitors[i], nick) == 0) {
 			unwatch(mon, watcher, l->monitors[i]);
 			/* The last entry moves into the hole (not onto itself). */
@@ -144,10 +145,10 @@ monitor_del(struct monitor *mon, struct client *watcher, const char *nick)
 void
 monitor_clear(struct monitor *mon, struct client *watcher)
 {
-	struct local *l = watcher->local;
+	struct local_extra *l = watcher->local != NULL ? watcher->local->extra : NULL;
 
 	if (l == NULL)
-		return;         /* only local users watch */
+		return;         /* only local users watch; this one watches nothing */
 	for (size_t i = 0; i < l->nmonitors; i++)
 		unwatch(mon, watcher, l->monitors[i]);
 	free(l->monitors);

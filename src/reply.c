@@ -189,7 +189,7 @@ relay_init(struct relay *r, struct server *srv, const struct client *from,
 	r->line = line;
 	r->len = len;
 	r->client_tags = client_tags && *client_tags ? client_tags : NULL;
-	r->account = from && from->account[0] ? from->account : NULL;
+	r->account = from && client_account(from)[0] ? client_account(from) : NULL;
 	r->bot = from && (from->umodes & UMODE_BOT);
 	r->no_msgid = false;
 	r->time[0] = r->msgid[0] = '\0';

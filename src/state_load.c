@@ -195,7 +195,7 @@ load_scram(struct journal_rec *r, struct client *cli)
 
 	if (!state_get_bool(r))
 		return;
-	if ((s = cli->local->sasl_scram = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = cli->local->extra->sasl_scram = calloc(1, sizeof(*s))) == NULL) {
 		r->bad = true;
 		return;
 	}
@@ -222,18 +222,18 @@ load_sasl(struct journal_rec *r, struct client *cli)
 
 	if (state_get_bool(r)) {
 		p = state_get_bytes(r, STATE_STR_MAX, &n);
-		if (p != NULL && (cli->local->sasl_buf = malloc(n + 1)) != NULL) {
-			memcpy(cli->local->sasl_buf, p, n);
-			cli->local->sasl_buf[n] = '\0';
-			cli->local->sasl_len = n;
+		if (p != NULL && (cli->local->extra->sasl_buf = malloc(n + 1)) != NULL) {
+			memcpy(cli->local->extra->sasl_buf, p, n);
+			cli->local->extra->sasl_buf[n] = '\0';
+			cli->local->extra->sasl_len = n;
 		} else {
 			r->bad = true;
 		}
 	}
-	cli->local->sasl_step = journal_get_u32(r);
-	cli->local->sasl_started = state_get_bool(r);
-	cli->local->sasl_discard = state_get_bool(r);
-	cli->local->hash_debt_ms = state_get_i64(r);
+	cli->local->extra->sasl_step = journal_get_u32(r);
+	cli->local->extra->sasl_started = state_get_bool(r);
+	cli->local->extra->sasl_discard = state_get_bool(r);
+	cli->local->extra->hash_debt_ms = state_get_i64(r);
 	load_scram(r, cli);
 }
 
@@ -254,7 +254,7 @@ load_identity(struct journal_rec *r, struct client *cli, bool *registered)
 	cli->local->caps = journal_get_u32(r);
 	cli->umodes = journal_get_u32(r);
 	state_get_str(r, nick, sizeof(nick));
-	state_get_str(r, cli->local->pending_nick, sizeof(cli->local->pending_nick));
+	state_get_str(r, cli->local->extra->pending_nick, sizeof(cli->local->extra->pending_nick));
 	state_get_str(r, cli->user, sizeof(cli->user));
 	state_get_str(r, cli->host, sizeof(cli->host));
 	cli->realname = state_get_strdup(r, IRC_REALNAMELEN);
@@ -280,8 +280,8 @@ load_timers(struct journal_rec *r, struct client *cli)
 	cli->local->ip_counted = state_get_bool(r);
 	cli->local->throttled = state_get_bool(r);
 	cli->local->input_pending = state_get_bool(r);
-	cli->local->knock_ms = state_get_i64(r);
-	cli->local->metadata_at_ms = state_get_i64(r);
+	cli->local->extra->knock_ms = state_get_i64(r);
+	cli->local->extra->metadata_at_ms = state_get_i64(r);
 }
 
 /* MONITOR, invitations, metadata, a paced LIST, the channel order. */
@@ -296,12 +296,12 @@ load_lists(struct journal_rec *r, struct client *cli, struct load_cli *lc)
 		    monitor_add(cli->srv->monitor, cli, nick) != 1)
 			r->bad = true;
 	n = state_get_count(r, LOAD_MAX_LIST);
-	if (n > 0 && (cli->local->invited = calloc(n, sizeof(*cli->local->invited))) == NULL)
+	if (n > 0 && (cli->local->extra->invited = calloc(n, sizeof(*cli->local->extra->invited))) == NULL)
 		r->bad = true;
 	for (uint32_t i = 0; i < n && !r->bad; i++)
-		state_get_str(r, cli->local->invited[cli->local->ninvited++], sizeof(*cli->local->invited));
+		state_get_str(r, cli->local->extra->invited[cli->local->extra->ninvited++], sizeof(*cli->local->extra->invited));
 	load_metadata(r, &cli->metadata, true);
-	load_metadata(r, &cli->local->metadata_subs, false);
+	load_metadata(r, &cli->local->extra->metadata_subs, false);
 	lc->list_open = state_get_bool(r);
 	n = state_get_count(r, LOAD_MAX_LIST);
 	if (n > 0 && (lc->chans = calloc(n, sizeof(*lc->chans))) == NULL)
@@ -361,7 +361,8 @@ load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
 
 	ld->srv->next_id = next_id;     /* the client keeps its saved id */
 
-	if ((lc->cli = cli) == NULL) {
+	/* The rarely used state is read in place, and let go if it holds nothing. */
+	if ((lc->cli = cli) == NULL || local_extra(cli->local) == NULL) {
 		r->bad = true;
 		return;
 	}
@@ -374,6 +375,7 @@ load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
 	load_queue(r, &cli->local->sendq);
 	if (ld->version >= 2)
 		cli->nick_ts = (time_t)state_get_i64(r);
+	local_extra_trim(cli->local);
 	if (!r->bad)
 		load_adopt(ld->srv, r, lc, registered);
 	if (cli->id > ld->srv->next_id)

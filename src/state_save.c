@@ -139,19 +139,28 @@ save_batch(struct state_w *w, const struct multiline *ml)
 	}
 }
 
+/* The connection's rarely used state, or an empty one when it has none. */
+static const struct local_extra *
+extra_of(const struct client *cli)
+{
+	static const struct local_extra none;
+
+	return cli->local->extra != NULL ? cli->local->extra : &none;
+}
+
 /* SASL in progress: the data so far, and a SCRAM exchange's state. */
 static void
 save_sasl(struct state_w *w, const struct client *cli)
 {
-	const struct scram *s = cli->local->sasl_scram;
+	const struct scram *s = extra_of(cli)->sasl_scram;
 
-	state_put_bool(w, cli->local->sasl_buf != NULL);
-	if (cli->local->sasl_buf != NULL)
-		state_put_bytes(w, cli->local->sasl_buf, cli->local->sasl_len);
-	state_put_u32(w, cli->local->sasl_step);
-	state_put_bool(w, cli->local->sasl_started);
-	state_put_bool(w, cli->local->sasl_discard);
-	state_put_i64(w, cli->local->hash_debt_ms);
+	state_put_bool(w, extra_of(cli)->sasl_buf != NULL);
+	if (extra_of(cli)->sasl_buf != NULL)
+		state_put_bytes(w, extra_of(cli)->sasl_buf, extra_of(cli)->sasl_len);
+	state_put_u32(w, extra_of(cli)->sasl_step);
+	state_put_bool(w, extra_of(cli)->sasl_started);
+	state_put_bool(w, extra_of(cli)->sasl_discard);
+	state_put_i64(w, extra_of(cli)->hash_debt_ms);
 	state_put_bool(w, s != NULL);
 	if (s == NULL)
 		return;
@@ -179,12 +188,12 @@ save_identity(struct state_w *w, const struct client *cli)
 	state_put_u32(w, client_caps(cli));
 	state_put_u32(w, cli->umodes);
 	state_put_str(w, cli->nick);
-	state_put_str(w, cli->local->pending_nick);
+	state_put_str(w, extra_of(cli)->pending_nick);
 	state_put_str(w, cli->user);
 	state_put_str(w, cli->host);
 	state_put_str(w, cli->realname);
 	state_put_str(w, cli->away);
-	state_put_str(w, cli->account);
+	state_put_str(w, client_account(cli));
 }
 
 /* Clocks, flood pacing and the flags of the limits it is counted in. */
@@ -201,23 +210,23 @@ save_timers(struct state_w *w, const struct client *cli)
 	state_put_bool(w, cli->local->ip_counted);
 	state_put_bool(w, cli->local->throttled);
 	state_put_bool(w, cli->local->input_pending);
-	state_put_i64(w, cli->local->knock_ms);
-	state_put_i64(w, cli->local->metadata_at_ms);
+	state_put_i64(w, extra_of(cli)->knock_ms);
+	state_put_i64(w, extra_of(cli)->metadata_at_ms);
 }
 
 /* The lists this server keeps for the connection, and its channels in order. */
 static void
 save_lists(struct state_w *w, const struct client *cli)
 {
-	state_put_u32(w, (uint32_t)cli->local->nmonitors);
-	for (size_t i = 0; i < cli->local->nmonitors; i++)
-		state_put_str(w, cli->local->monitors[i]);
-	state_put_u32(w, (uint32_t)cli->local->ninvited);
-	for (size_t i = 0; i < cli->local->ninvited; i++)
-		state_put_str(w, cli->local->invited[i]);
+	state_put_u32(w, (uint32_t)extra_of(cli)->nmonitors);
+	for (size_t i = 0; i < extra_of(cli)->nmonitors; i++)
+		state_put_str(w, extra_of(cli)->monitors[i]);
+	state_put_u32(w, (uint32_t)extra_of(cli)->ninvited);
+	for (size_t i = 0; i < extra_of(cli)->ninvited; i++)
+		state_put_str(w, extra_of(cli)->invited[i]);
 	save_metadata(w, &cli->metadata);
-	save_metadata(w, &cli->local->metadata_subs);
-	state_put_bool(w, cli->local->list_filters != NULL);
+	save_metadata(w, &extra_of(cli)->metadata_subs);
+	state_put_bool(w, extra_of(cli)->list_filters != NULL);
 	state_put_u32(w, cli->nchannels);
 	for (const struct membership *m = cli->channels; m; m = m->cli_next)
 		state_put_str(w, m->chan->name);

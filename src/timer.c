@@ -95,7 +95,7 @@ timer_heap_del(struct server *srv, struct client *cli)
 		heap_down(srv, i);
 		heap_up(srv, i);
 	}
-	cli->local->timer_index = SIZE_MAX;
+	cli->local->timer_index = UINT32_MAX;
 }
 
 void

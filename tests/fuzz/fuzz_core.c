@@ -198,7 +198,7 @@ check_client(struct server *srv, struct client *cli)
 		assert(cli->nick[0] != '\0');
 	assert(strlen(cli->nick) <= IRC_NICKLEN);
 	assert(strlen(cli->user) <= IRC_USERLEN);
-	assert(strlen(cli->account) <= IRC_ACCOUNTLEN);
+	assert(strlen(client_account(cli)) <= IRC_ACCOUNTLEN);
 	assert(buf_len(&cli->local->recvq) <= c->recvq);
 	/* The SendQ bound; a closing client may hold one ERROR line more. */
 	if (client_is_closing(cli))

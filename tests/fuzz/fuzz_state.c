@@ -65,7 +65,7 @@ settle(struct server *srv)
 		while ((cli = server_pop_pending(srv)) != NULL) {
 			buf_truncate(&cli->local->sendq, 0);
 			server_on_drained(srv, cli);
-			more = more || cli->local->list_filters != NULL;
+			more = more || cli->local->on_drained != NULL;
 		}
 		if (!more)
 			return;

@@ -23,7 +23,7 @@
 static void
 login(struct client *cli, const char *account)
 {
-	snprintf(cli->account, sizeof(cli->account), "%s", account);
+	assert_int_equal(client_set_account(cli, account), 0);
 }
 
 static void

@@ -584,9 +584,9 @@ test_cmd_direct_history(void **state)
 	struct client *dave = fake_registered(srv, "dave");
 	char *out;
 
-	strcpy(alice->account, "alice");
-	strcpy(bob->account, "bob");
-	strcpy(dave->account, "dave");
+	assert_int_equal(client_set_account(alice, "alice"), 0);
+	assert_int_equal(client_set_account(bob, "bob"), 0);
+	assert_int_equal(client_set_account(dave, "dave"), 0);
 	fake_cap_on(srv, alice, HIST_CAPS);
 	fake_cap_on(srv, bob, HIST_CAPS);
 	fake_cap_on(srv, carol, HIST_CAPS);
@@ -694,7 +694,7 @@ test_cmd_join_playback(void **state)
 	struct client *alice = fake_registered(srv, "alice");
 	char *out;
 
-	snprintf(alice->account, sizeof(alice->account), "%s", "acct");
+	assert_int_equal(client_set_account(alice, "acct"), 0);
 	fake_line(srv, alice, "JOIN #j");
 	fake_cap_on(srv, bob, HIST_CAPS " draft/event-playback extended-join");
 	fake_cap_on(srv, eve, HIST_CAPS " draft/event-playback");

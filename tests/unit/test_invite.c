@@ -79,7 +79,7 @@ test_invite_list_bounded(void **state)
 	fake_expect(bob, ":irc.local 336 bob #c2\r\n"
 	    ":irc.local 336 bob #c3\r\n"
 	    ":irc.local 336 bob #c4\r\n" END);
-	assert_int_equal(bob->local->ninvited, 3);
+	assert_int_equal(bob->local->extra->ninvited, 3);
 	/* A channel that forgets the invitation (its own bound) drops it too. */
 	fake_registered(srv, "carol");
 	fake_registered(srv, "dave");
@@ -91,7 +91,7 @@ test_invite_list_bounded(void **state)
 	fake_line(srv, bob, "INVITE");
 	fake_expect(bob, ":irc.local 336 bob #c2\r\n"
 	    ":irc.local 336 bob #c3\r\n" END);
-	assert_int_equal(bob->local->ninvited, 2);
+	assert_int_equal(bob->local->extra->ninvited, 2);
 }
 
 static void

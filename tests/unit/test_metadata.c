@@ -381,12 +381,12 @@ test_subscriptions(void **state)
 	fake_line(srv, a, "METADATA * SUBS");
 	fake_expect(a, ":irc.local 772 alice avatar\r\n");
 	/* Fill up to the limit, 13 keys a line. */
-	for (int i = 0; a->local->metadata_subs.n < METADATA_MAX_SUBS; i++) {
+	for (int i = 0; a->local->extra->metadata_subs.n < METADATA_MAX_SUBS; i++) {
 		snprintf(line, sizeof(line), "METADATA * SUB k%da k%db k%dc", i, i, i);
 		fake_line(srv, a, line);
 	}
 	fake_drop_output(a);
-	assert_int_equal(a->local->metadata_subs.n, METADATA_MAX_SUBS);
+	assert_int_equal(a->local->extra->metadata_subs.n, METADATA_MAX_SUBS);
 	fake_line(srv, a, "METADATA * SUB avatar extra1 extra2");
 	fake_expect(a, ":irc.local FAIL METADATA TOO_MANY_SUBS extra1 "
 	    ":Too many subscriptions\r\n:irc.local 770 alice avatar\r\n");

@@ -60,13 +60,13 @@ test_monitor_remove_last(void **state)
 	fake_line(srv, w, "MONITOR + a,b,c,d");
 	fake_drop_output(w);
 	fake_line(srv, w, "MONITOR - d");
-	assert_int_equal(w->local->nmonitors, 3);
+	assert_int_equal(w->local->extra->nmonitors, 3);
 	fake_line(srv, w, "MONITOR - A");
 	fake_line(srv, w, "MONITOR L");
 	fake_expect(w, ":irc.local 732 watcher :c,b\r\n"
 	    ":irc.local 733 watcher :End of MONITOR list\r\n");
 	fake_line(srv, w, "MONITOR - b,c");
-	assert_int_equal(w->local->nmonitors, 0);
+	assert_int_equal(w->local->extra->nmonitors, 0);
 	fake_line(srv, w, "MONITOR + e");
 	fake_drop_output(w);
 	fake_line(srv, w, "MONITOR - e");
@@ -116,7 +116,7 @@ test_monitor_full(void **state)
 	fake_line(srv, w, "MONITOR + n1,extra,more");
 	fake_expect(w, ":irc.local 731 watcher :n1\r\n"
 	    ":irc.local 734 watcher 100 extra,more :Monitor list is full\r\n");
-	assert_int_equal(w->local->nmonitors, MONITOR_MAX);
+	assert_int_equal(w->local->extra->nmonitors, MONITOR_MAX);
 }
 
 static void

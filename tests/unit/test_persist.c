@@ -44,7 +44,7 @@ account_client(struct server *srv, const char *nick, const char *account)
 {
 	struct client *cli = fake_registered(srv, nick);
 
-	snprintf(cli->account, sizeof(cli->account), "%s", account);
+	assert_int_equal(client_set_account(cli, account), 0);
 	return cli;
 }
 

@@ -68,11 +68,12 @@ busy_sasl(struct client *cli)
 	snprintf(s->nonce, sizeof(s->nonce), "abcdef");
 	memset(s->stored_key, 0x5a, sizeof(s->stored_key));
 	memset(s->server_key, 0xa5, sizeof(s->server_key));
-	cli->local->sasl_scram = s;
-	cli->local->sasl_step = 1;
-	cli->local->sasl_started = true;
-	cli->local->sasl_buf = strdup("partial");
-	cli->local->sasl_len = 7;
+	assert_non_null(local_extra(cli->local));
+	cli->local->extra->sasl_scram = s;
+	cli->local->extra->sasl_step = 1;
+	cli->local->extra->sasl_started = true;
+	cli->local->extra->sasl_buf = strdup("partial");
+	cli->local->extra->sasl_len = 7;
 }
 
 /* A user per kind of connection state, and the stores beside them. */
@@ -238,9 +239,9 @@ test_connection_state_kept(void **state)
 	assert_memory_equal(buf_data(&dave->local->recvq), "USER d 0 * :Da", 14);
 	assert_int_equal(buf_len(&dave->local->sendq), buf_len(&b.dave->local->sendq));
 	assert_int_equal(alice->nick_ts, 1699999999);
-	assert_int_equal(dave->local->sasl_step, 1);
-	assert_non_null(dave->local->sasl_scram);
-	assert_memory_equal(dave->local->sasl_scram, b.dave->local->sasl_scram, sizeof(struct scram));
+	assert_int_equal(dave->local->extra->sasl_step, 1);
+	assert_non_null(dave->local->extra->sasl_scram);
+	assert_memory_equal(dave->local->extra->sasl_scram, b.dave->local->extra->sasl_scram, sizeof(struct scram));
 	assert_non_null(alice->local->batch);
 	assert_int_equal(alice->local->batch->nlines, 1);
 	assert_string_equal(alice->local->batch->command, "PRIVMSG");
