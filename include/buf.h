@@ -63,6 +63,13 @@ buf_data(const struct buf *b)
 	/* An empty buffer has no storage: NULL + 0 is undefined in C. */
 	return b->data == NULL ? NULL : b->data + b->start;
 }
+/*
+ * Move the few bytes (at most 512) left in storage over 1 KiB into the
+ * smallest storage that holds them: a connection that stops in the middle
+ * of a line then keeps 256 bytes, not the 16 KiB its read reserved. Does
+ * nothing otherwise, or when out of memory.
+ */
+void    buf_shrink(struct buf *b);
 /* Keep only the first len unread bytes (len <= buf_len). */
 void    buf_truncate(struct buf *b, size_t len);
 /* Drop n unread bytes from the front (n <= buf_len). */

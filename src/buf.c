@@ -45,6 +45,27 @@ buf_emptied(struct buf *b)
 }
 
 void
+buf_shrink(struct buf *b)
+{
+	size_t len = buf_len(b), cap = BUF_MIN_CAP;
+	char *p;
+
+	if (b->cap <= BUF_KEEP_CAP || len > BUF_KEEP_CAP / 2)
+		return;
+	while (cap < len)
+		cap *= 2;
+	if ((p = malloc(cap)) == NULL)
+		return;
+	if (len > 0)
+		memcpy(p, b->data + b->start, len);
+	free(b->data);
+	b->data = p;
+	b->start = 0;
+	b->end = (uint32_t)len;
+	b->cap = (uint32_t)cap;
+}
+
+void
 buf_truncate(struct buf *b, size_t len)
 {
 	b->end = b->start + len;

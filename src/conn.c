@@ -509,6 +509,9 @@ read_client(struct conn *c, struct client *cli)
 			conn_ws_read(c, cli, ws);
 		else if (!c->slots[cli->local->fd].sniff || first_bytes_ok(c, cli))
 			server_on_input(c->srv, cli);
+		/* A partial line waits in small storage (idle memory). */
+		if (!ws)
+			buf_shrink(&cli->local->recvq);
 	} else if (n == 0) {
 		buf_commit(in, 0);
 		client_close(cli, "Connection closed");

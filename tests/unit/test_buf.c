@@ -461,6 +461,43 @@ test_take_line_leaves_partial(void **state)
 	buf_free(&b);
 }
 
+/*
+ * A read reserves a large chunk; the partial line it leaves moves to small
+ * storage (so a connection idle mid-line holds 256 bytes, not 16 KiB) and
+ * still completes, scan position and all, when its end comes.
+ */
+static void
+test_shrink_keeps_partial_line(void **state)
+{
+	char events[64] = "";
+	size_t avail;
+	char *p;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 0);
+	assert_non_null(p = buf_reserve(&b, 16384, &avail));
+	assert_true(avail >= 16384);
+	memcpy(p, "one\r\ntw", 7);
+	buf_commit(&b, 7);
+	take_all(&b, 64, events, sizeof(events));
+	assert_string_equal(events, "one");
+	assert_true(b.cap >= 16384);
+	buf_shrink(&b);
+	assert_int_equal(b.cap, 256);
+	assert_int_equal(buf_len(&b), 2);
+	assert_memory_equal(buf_data(&b), "tw", 2);
+	assert_int_equal(buf_append(&b, "o\n", 2), 0);
+	take_all(&b, 64, events, sizeof(events));
+	assert_string_equal(events, "one|two");
+	/* Small storage, or more than a few bytes, stays as it is. */
+	assert_int_equal(buf_append(&b, "x", 1), 0);
+	p = b.data;
+	buf_shrink(&b);
+	assert_ptr_equal(b.data, p);
+	buf_free(&b);
+}
+
 static void
 test_take_line_embedded_nul(void **state)
 {
@@ -537,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_take_line_table),
 		cmocka_unit_test(test_take_line_byte_at_a_time),
 		cmocka_unit_test(test_take_line_leaves_partial),
+		cmocka_unit_test(test_shrink_keeps_partial_line),
 		cmocka_unit_test(test_take_line_embedded_nul),
 		cmocka_unit_test(test_take_line_endless),
 	};
