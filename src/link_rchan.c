@@ -142,6 +142,26 @@ remote_part(struct server *srv, struct channel *chan, struct client *u,
 	channel_part(srv, m);
 }
 
+/* :uid TOPIC <channel> :<topic> from a member: set and shown here. */
+static void
+remote_topic(struct channel *chan, struct client *u, const char *topic)
+{
+	char line[IRC_LINE_MAX], by[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+
+	client_prefix(u, by, sizeof(by));
+	free(chan->topic);
+	free(chan->topic_by);
+	chan->topic = chan->topic_by = NULL;
+	if (topic[0] != '\0' && ((chan->topic = strndup(topic, IRC_TOPICLEN)) == NULL ||
+	    (chan->topic_by = strdup(by)) == NULL)) {
+		free(chan->topic);
+		chan->topic = NULL;
+	}
+	chan->topic_at = u->srv->now;
+	reply_channel_kept(chan, u, line, reply_format_from(line, u, "TOPIC %s :%s",
+	    chan->name, chan->topic ? chan->topic : ""), HISTORY_TOPIC);
+}
+
 /* Rebuild msg with its source for the other links. */
 static void
 forward(struct server *srv, struct client *cli, const struct msg *msg)
@@ -155,7 +175,7 @@ forward(struct server *srv, struct client *cli, const struct msg *msg)
 	link_broadcast(srv, cli, "%s", line);
 }
 
-/* Channel commands from u, a user behind cli: JOIN PART KICK PRIVMSG NOTICE. */
+/* Channel commands from u, a user behind cli: JOIN PART KICK TOPIC PRIVMSG NOTICE. */
 static bool
 user_channel_cmd(struct server *srv, struct client *cli, struct client *u,
     const struct msg *msg)
@@ -180,6 +200,10 @@ user_channel_cmd(struct server *srv, struct client *cli, struct client *u,
 		remote_part(srv, chan, victim, line, reply_format_from(line, u, "KICK %s %s :%s",
 		    chan->name, victim->nick, msg->nparams > 2 ? msg->params[2] : ""),
 		    HISTORY_KICK);
+	} else if (strcmp(c, "TOPIC") == 0 && msg->nparams >= 2 &&
+	    (chan = channel_find(srv, msg->params[0])) != NULL &&
+	    channel_member(chan, u) != NULL) {
+		remote_topic(chan, u, msg->params[1]);
 	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
 	    msg->nparams >= 2 && (chan = channel_find(srv, msg->params[0] +
 	    (msg->params[0][0] == '@' || msg->params[0][0] == '+'))) != NULL) {

@@ -675,6 +675,13 @@ test_channel_across_chain(void **state)
 	itest_send(ua, "NAMES #chat");
 	itest_expect_next(ua, ":irc.a.test 353 ua = #chat :*uc*");
 	itest_skip_to(ua, ":irc.a.test 366 ua #chat *");
+	/* ua is the channel operator (+t): its topic reaches C. */
+	itest_send(ua, "TOPIC #chat :set on a");
+	itest_expect_next(ua, ":ua!ua@127.0.0.1 TOPIC #chat :set on a");
+	itest_expect_next(uc, ":ua!ua@127.0.0.1 TOPIC #chat :set on a");
+	itest_send(uc, "TOPIC #chat");
+	itest_expect_next(uc, ":irc.c.test 332 uc #chat :set on a");
+	itest_skip_to(uc, ":irc.c.test 333 uc #chat *");
 	itest_send(uc, "PART #chat :see you");
 	itest_expect_next(ua, ":uc!uc@127.0.0.1 PART #chat :see you");
 	itest_send(uc, "JOIN #chat");
