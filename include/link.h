@@ -101,6 +101,13 @@ void    link_user_intro(struct server *srv, struct client *cli);
 void    link_user_nick(struct server *srv, struct client *cli);
 void    link_user_quit(struct server *srv, struct client *cli, const char *reason);
 /*
+ * The local operator killer kills victim, a user of another server, for
+ * why: every link is told (KILL with the path "server!host!user!nick"),
+ * so the user's own server disconnects it and the others forget it.
+ */
+void    link_user_kill(struct server *srv, struct client *killer,
+	    struct client *victim, const char *why);
+/*
  * A user of this server joined (created: the channel is new), parted,
  * kicked victim, set the topic, or sent cmd (PRIVMSG, NOTICE) with text
  * to a channel target ("#chan", "@#chan"): every link is told, each once.

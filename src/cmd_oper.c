@@ -15,6 +15,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "hashq.h"
+#include "link.h"
 #include "log.h"
 #include "msg.h"
 #include "numeric.h"
@@ -124,6 +125,7 @@ cmd_kill(struct server *srv, struct client *cli, const struct msg *msg)
 	/* The killer hears it was done; RFC 2812 defines no reply for it. */
 	reply_send(cli, ":%s NOTICE %s :*** Killed %s (%s)", srv->cfg.server_name,
 	    cli->nick, victim->nick, why);
+	link_user_kill(srv, cli, victim, why);
 	client_close(victim, reason);
 }
 

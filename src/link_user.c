@@ -139,3 +139,16 @@ link_user_quit(struct server *srv, struct client *cli, const char *reason)
 	if (ours && cli->uid[0] != '\0' && (cli->local == NULL || cli->local->link == NULL))
 		link_broadcast(srv, NULL, ":%s QUIT :%s", cli->uid, reason);
 }
+
+void
+link_user_kill(struct server *srv, struct client *killer, struct client *victim,
+    const char *why)
+{
+	const char *from = uid_of(srv, killer);
+
+	if (victim->server == NULL || victim->uid[0] == '\0')
+		return;
+	link_broadcast(srv, NULL, ":%s KILL %s :%s!%s!%s!%s (%s)",
+	    from[0] != '\0' ? from : srv->net->me.sid, victim->uid,
+	    srv->cfg.server_name, killer->host, killer->user, killer->nick, why);
+}

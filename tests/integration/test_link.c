@@ -630,6 +630,32 @@ test_users_across_chain(void **state)
 }
 
 /*
+ * An operator on A kills uc, a user of C: the KILL crosses B to C, which
+ * disconnects uc, and B forgets it as A does.
+ */
+static void
+test_kill_across_chain(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *op, *ua, *uc, *ub;
+
+	(void)state;
+	chain_with_users(&a, &b, &c, &op, &ua, &uc);
+	ub = node_user(&b, "ub");
+	wait_whois(ub, "uc", "irc.c.test");
+	itest_send(op, "KILL uc :spam");
+	itest_skip_to(op, ":irc.a.test NOTICE op :*** Killed uc (spam)");
+	itest_skip_to(uc, "ERROR :Closing Link: * (Killed (irc.a.test!127.0.0.1!op!op (spam)))");
+	itest_send(ub, "WHOIS uc");
+	itest_skip_to(ub, ":irc.b.test 401 ub uc :*");
+	itest_send(ua, "WHOIS uc");
+	itest_skip_to(ua, ":irc.a.test 401 ua uc :*");
+	itest_server_stop_ok(c.s);
+	itest_server_stop_ok(b.s);
+	itest_server_stop_ok(a.s);
+}
+
+/*
  * Users on A and C of a chain chat in a channel: joins, messages in
  * order both ways, NAMES with the other side's member, PART, and a
  * netsplit's QUIT "<near> <far>".
@@ -743,6 +769,7 @@ main(void)
 		itest_unit_test(test_big_channel_burst),
 		itest_unit_test(test_channels_reach_links),
 		itest_unit_test(test_users_across_chain),
+		itest_unit_test(test_kill_across_chain),
 		itest_unit_test(test_channel_across_chain),
 	};
 
