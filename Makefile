@@ -65,7 +65,7 @@ BOT_UNIT_BIN := $(BOT_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
-ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o
+ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o $(BUILD)/itests/itest_link.o
 
 DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web
 

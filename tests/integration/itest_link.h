@@ -1,0 +1,66 @@
+/*
+ * Helpers of the server link integration tests (test_link*.c), on top of
+ * itest.h: nodes (an ircserv with a server listener and link blocks), the
+ * chain A - B - C, users and operators on a node, a raw client playing a
+ * server, and waits until LINKS or WHOIS show the network.
+ */
+#ifndef IRCSERV_ITEST_LINK_H
+#define IRCSERV_ITEST_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "itest.h"
+
+#define LINK_PW         "l1nk-pass"
+#define OPER_PW         "0per-pass"
+/* Autoconnect relinks within LINK_RETRY_MIN_MS (2 s) and a handshake. */
+#define LINK_WAIT_MS    (10000 * itest_slow())
+
+struct node {
+	struct itest_server *s;
+	int      lport;                 /* its server listener */
+	char     name[32];
+};
+
+/* A link block: port 0 for one that only connects to us. */
+void    link_block(char *out, size_t outsz, const char *name, const char *host,
+	    int port, bool autoconnect);
+/* Start n as name with sid, its server listener on lport, and links. */
+void    node_start(struct node *n, const char *name, const char *sid, int lport,
+	    const char *links);
+/* A raw connection to n's server listener. */
+struct itest_client *server_port(struct node *n);
+/* A registered user on n, and one that is an operator too. */
+struct itest_client *node_user(struct node *n, const char *nick);
+struct itest_client *node_oper(struct node *n, const char *nick);
+/* The number of servers LINKS shows c now. */
+int     links_count(struct itest_client *c);
+/* Poll LINKS until it shows want servers; fail after LINK_WAIT_MS. */
+#define wait_links(c, want)     wait_links_at(ITEST_HERE, (c), (want))
+void    wait_links_at(const char *file, int line, struct itest_client *c, int want);
+/* WHOIS nick from c until it names server (312); fail after LINK_WAIT_MS. */
+#define wait_whois(c, nick, server) wait_whois_at(ITEST_HERE, (c), (nick), (server))
+void    wait_whois_at(const char *file, int line, struct itest_client *c,
+	    const char *nick, const char *server);
+/* A - B - C (irc.a.test 1AA, irc.b.test 2BB, irc.c.test 3CC): B links to
+ * A, C to B, both by autoconnect. */
+void    chain_start(struct node *a, struct node *b, struct node *c);
+/*
+ * The chain, an operator "op" on A, and users "ua" on A and "uc" on C
+ * that each know of the other.
+ */
+void    chain_with_users(struct node *a, struct node *b, struct node *c,
+	    struct itest_client **op, struct itest_client **ua, struct itest_client **uc);
+/* A raw "server" on a's server listener sends its handshake. */
+struct itest_client *fake_server(struct node *a, const char *pass, const char *sid,
+	    const char *capab, const char *name);
+/*
+ * A fake server "fake.test" (9ZZ) that passed the handshake with capab;
+ * its burst is read up to the servers, the users are left queued.
+ */
+struct itest_client *fake_linked_capab(struct node *a, const char *capab);
+/* The same with "QS ENCAP EX IE", its whole burst read and answered. */
+struct itest_client *fake_linked(struct node *a);
+
+#endif
