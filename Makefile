@@ -1,6 +1,6 @@
 # ircserv: one non-recursive Makefile.
 #   make            build ./ircserv and ./ircbot (make bonus: the bot alone)
-#   make test       lint, unit + integration + end-to-end tests (installs test tools if missing)
+#   make test       lint, unit + integration + end-to-end + interop tests (installs test tools if missing)
 #   make web        WebSocket listener (python3-websockets) and the web page (headless Chromium)
 #   make lint       the architecture rules (tests/lint.py), and proof that each can fail
 #   make irctest    the irctest conformance suite, when ../shared/irctest or $IRCTEST_DIR has it
@@ -67,7 +67,7 @@ ITEST_SRC := $(wildcard tests/integration/test_*.c)
 ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
 ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o $(BUILD)/itests/itest_link.o
 
-DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web
+DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web interop
 
 # libFuzzer harnesses: clang, the same warnings, ASan + UBSan; the core
 # objects without the shell (main, conn, conn_wait, conn_upgrade, upgrade,
@@ -174,11 +174,10 @@ unit: deps-unit $(UNIT_BIN) $(BOT_UNIT_BIN)
 integration: deps-integration $(BIN) $(BOT_BIN) $(ITEST_BIN)
 	$(Q)IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/run-unit.sh $(ITEST_BIN)
 
-# Not part of make test: it needs root, unshare and the ircd-hybrid and
-# atheme-services packages.
-interop: $(BIN)
-	$(Q)sh tests/interop/hybrid.sh $(BIN)
-	$(Q)sh tests/interop/atheme.sh $(BIN)
+# A stage of make test: it needs root and unshare (else skipped); deps
+# brings Atheme and ircd-hybrid (docs/linking.md).
+interop: deps-interop $(BIN)
+	$(Q)sh tests/interop/run.sh $(BIN)
 
 e2e: deps-e2e $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/e2e/run.py

@@ -15,6 +15,11 @@
 #   irctest      python3 with pytest (xdist, timeout), websockets, filelock;
 #                faketime
 #   web          python3 with websockets, chromium (headless, for the page)
+#   interop      atheme-services; ircd-hybrid (it conflicts with ngircd, so
+#                when it is not installed its package is unpacked into
+#                $HYBRID_DIR, /var/cache/ircserv-test/ircd-hybrid, with
+#                libltdl7 installed for it); python3, a C compiler, ip,
+#                unshare, setpriv, timeout
 #   all          all of the above, haproxy and openssl included
 # Silent when everything is present, so CI (root, no stdin) pays nothing
 # after the first run; `make unit` needs nothing but cmocka.
@@ -74,6 +79,40 @@ need_tls_proxy() {
 		missing="$missing haproxy"
 }
 
+# A command of another name than its package: need_pkg COMMAND PACKAGE.
+need_pkg() {
+	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] ||
+		missing="$missing $2"
+}
+
+HYBRID_DIR=${HYBRID_DIR:-/var/cache/ircserv-test/ircd-hybrid}
+
+# Atheme from Debian; ircd-hybrid installed, or unpacked into HYBRID_DIR.
+need_interop() {
+	need_cmd python3 cc timeout
+	need_pkg ip iproute2
+	need_pkg unshare util-linux
+	need_pkg setpriv util-linux
+	[ -x /usr/bin/atheme-services ] || missing="$missing atheme-services"
+	[ -x /usr/sbin/ircd-hybrid ] || [ -x "$HYBRID_DIR/usr/sbin/ircd-hybrid" ] ||
+		missing="$missing ircd-hybrid"
+}
+
+# Unpack ircd-hybrid into HYBRID_DIR (no maintainer scripts, no conflict).
+unpack_hybrid() {
+	dl=$(mktemp -d)
+	chmod 755 "$dl"      # apt downloads as _apt
+	(cd "$dl" && apt-get download -q ircd-hybrid </dev/null >/dev/null) || {
+		rm -rf "$dl"
+		echo "deps.sh: cannot download ircd-hybrid" >&2
+		return 1
+	}
+	mkdir -p "$HYBRID_DIR"
+	dpkg-deb -x "$dl"/ircd-hybrid_*.deb "$HYBRID_DIR"
+	chmod -R a+rX "$HYBRID_DIR"
+	rm -rf "$dl"
+}
+
 need() {
 	case "$1" in
 	unit|integration) need_cmocka ;;
@@ -83,8 +122,9 @@ need() {
 	valgrind) need_cmd valgrind; need_cmocka ;;
 	irctest) need_cmd python3; need_irctest ;;
 	web) need_cmd python3; need_web ;;
+	interop) need_interop ;;
 	all)
-		for s in unit e2e fuzz valgrind irctest web; do need "$s"; done
+		for s in unit e2e fuzz valgrind irctest web interop; do need "$s"; done
 		need_tls_proxy ;;
 	*) echo "deps.sh: unknown suite $1" >&2; exit 2 ;;
 	esac
@@ -122,5 +162,13 @@ echo "deps.sh: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # Stdin is closed so that nothing can stop to ask a question in CI.
 apt-get update -q </dev/null >/dev/null
+hybrid=no
+case " $missing " in
+*" ircd-hybrid "*)
+	hybrid=yes
+	missing=$(printf '%s\n' $missing libltdl7 | grep -vx ircd-hybrid | sort -u | tr '\n' ' ')
+	;;
+esac
 # shellcheck disable=SC2086 # one word per package
 apt-get install -y -q $missing </dev/null
+[ "$hybrid" = no ] || unpack_hybrid

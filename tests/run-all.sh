@@ -80,6 +80,9 @@ needs fuzz "fuzz (30 s each)" &&
 	stage "fuzz (30 s each)" env FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_PARALLEL=1 \
 	    $MAKE --no-print-directory fuzz
 needs irctest "irctest" && stage "irctest" $MAKE --no-print-directory irctest
+# Links with ircd-hybrid and Atheme, in a private namespace (root needed).
+needs interop "interop (hybrid, Atheme)" &&
+	stage "interop (hybrid, Atheme)" $MAKE --no-print-directory interop
 needs unit "unit (ASan+UBSan)" &&
 	stage "unit (ASan+UBSan)" $MAKE --no-print-directory SAN=1 unit
 needs integration "integration (ASan)" &&

@@ -1,42 +1,29 @@
 #!/bin/sh
-# Server-link interop with ircd-hybrid 8.2 (the Debian package): ircserv
-# links to hybrid, then hybrid links to ircserv; each time both sides'
-# LINKS must show the other, hybrid's WHOIS and NAMES must show a user of
-# ircserv on irc.a.test in #interop (from the burst, then from a
-# registration), and ircserv's must show a user of hybrid in it. Runs in a private network and mount
-# namespace (root and unshare needed), where /etc/resolv.conf points at
-# tests/bench/nodns.c so hybrid's lookups of client addresses fail at once.
+# Server-link interop with ircd-hybrid 8.2 (the Debian package), once with
+# ircserv connecting and once with hybrid connecting. Each time: both
+# sides' LINKS show the other; alice on ircserv and bob on hybrid chat
+# both ways in #interop, see each other's WHOIS (312) and channel modes
+# and ops from the SJOINs (324, 353); a topic set on each side reaches
+# the other (alice's in #interop, bob's in #hybrid, where he is the op);
+# then an operator on ircserv splits the link (SQUIT), alice sees bob quit
+# "irc.a.test hybrid.test", the link comes back by itself, and its burst
+# brings bob back into #interop, where they chat again.
+# Runs in a private network and mount namespace (tests/interop/common.sh);
 # hybrid runs as nobody (it refuses root). Usage (from the top directory):
 #   sh tests/interop/hybrid.sh [path/to/ircserv]
-# Exit status 0 when both directions link; 77 when it cannot run here.
+# Exit status 0 when everything passed, 77 when it cannot run here.
 set -eu
-BIN=${1:-./build/release/ircserv}
-HYBRID=${HYBRID:-/usr/sbin/ircd-hybrid}
-CLIENT_PORT=23001 LINK_PORT=23011 HYBRID_PORT=23021
-
-if [ "${INTEROP_INSIDE:-}" != 1 ]; then
-	[ -x "$HYBRID" ] || { echo "interop: no $HYBRID: skipped"; exit 77; }
-	[ "$(id -u)" = 0 ] && unshare --net --mount true 2>/dev/null ||
-	    { echo "interop: needs root and unshare: skipped"; exit 77; }
-	BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-	export INTEROP_INSIDE=1
-	exec unshare --net --mount -- sh "$0" "$BIN"
+. tests/interop/common.sh
+interop_enter "$0" "${1:-./build/release/ircserv}"
+HYBRID_DIR=${HYBRID_DIR:-/var/cache/ircserv-test/ircd-hybrid}
+if [ -z "${HYBRID:-}" ]; then
+	HYBRID=/usr/sbin/ircd-hybrid
+	[ -x "$HYBRID" ] || HYBRID=$HYBRID_DIR/usr/sbin/ircd-hybrid
 fi
-
-RUN=$(mktemp -d /tmp/ircserv-interop.XXXXXX)
-chmod 755 "$RUN"
-PIDS=
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$RUN"
-}
-trap cleanup EXIT
-ip link set lo up
-cc -O2 -o "$RUN/nodns" tests/bench/nodns.c
-echo "nameserver 127.0.0.1" >"$RUN/resolv.conf"
-mount --bind "$RUN/resolv.conf" /etc/resolv.conf
-"$RUN/nodns" & PIDS="$PIDS $!"
+interop_need ircd-hybrid "$HYBRID"
+HYBRID_ROOT=$(dirname "$(dirname "$HYBRID")")    # its /usr
+export CLIENT_PORT=23001 LINK_PORT=23011 HYBRID_PORT=23021
+interop_setup
 
 # $1: yes when ircserv connects, $2: yes when hybrid does.
 write_confs() {
@@ -46,6 +33,10 @@ sid = 1AA
 bind = 127.0.0.1
 listen = 127.0.0.1:$LINK_PORT server
 require_password = no
+oper alice {
+	password = \$pbkdf2-sha256\$200000\$IIxQ1NoYoXrIYIho3KXxPg\$H8VHQIfXy7PHo7gOgJoK2kA149p3YZtVN613beEu5no
+	host = *@127.0.0.1
+}
 link hybrid.test {
 	host = 127.0.0.1
 	port = $HYBRID_PORT
@@ -67,148 +58,89 @@ connect { name = "irc.a.test"; host = "127.0.0.1"; port = $LINK_PORT;
 	send_password = "linkpw"; accept_password = "linkpw"; hub_mask = "*";
 	class = "server"; $flags };
 general { disable_auth = yes; ping_cookie = no; throttle_time = 0; };
-modules { path = "/usr/lib/ircd-hybrid/modules";
-	path = "/usr/lib/ircd-hybrid/modules/autoload"; };
+modules { path = "$HYBRID_ROOT/lib/ircd-hybrid/modules";
+	path = "$HYBRID_ROOT/lib/ircd-hybrid/modules/autoload"; };
 log { use_logging = no; };
 EOC
 	chmod 644 "$RUN/hybrid.conf"
 }
 
 start() {
-	"$BIN" -c "$RUN/ircserv.conf" $CLIENT_PORT x >"$RUN/ircserv.log" 2>&1 &
-	IRCSERV_PID=$!
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$HYBRID" -foreground \
+	interop_ircserv "$RUN/ircserv.conf" >"$RUN/ircserv.log" 2>&1
+	interop_as_nobody "$HYBRID" -foreground \
 	    -configfile "$RUN/hybrid.conf" -pidfile "$RUN/pid" -logfile "$RUN/ircd.log" \
 	    -klinefile "$RUN/k.db" -dlinefile "$RUN/d.db" -xlinefile "$RUN/x.db" \
-	    -resvfile "$RUN/r.db" >"$RUN/hybrid.log" 2>&1 &
-	HYBRID_PID=$!
-	PIDS="$PIDS $IRCSERV_PID $HYBRID_PID"
+	    -resvfile "$RUN/r.db" >"$RUN/hybrid.log" 2>&1
+	HYBRID_PID=$LAST
 }
 
-stop() {
-	kill "$IRCSERV_PID" "$HYBRID_PID" 2>/dev/null || true
-	wait "$IRCSERV_PID" "$HYBRID_PID" 2>/dev/null || true
-}
+scenario() {
+	interop_scenario "$1" <<'EOP'
+import os
+import irc
 
-# Wait up to 45 s (hybrid tries its autoconnects every few seconds) until LINKS on port $1 shows server $2.
-links_show() {
-	python3 - "$1" "$2" <<'EOP'
-import socket, sys, time
-port, want = int(sys.argv[1]), sys.argv[2]
-end = time.time() + 45
-while time.time() < end:
-    try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=2)
-    except OSError:
-        time.sleep(0.3); continue
-    s.sendall(b"NICK probe\r\nUSER probe 0 * :probe\r\n")
-    buf, t0 = b"", time.time()
-    while time.time() - t0 < 5 and b" 001 " not in buf:
-        try:
-            d = s.recv(4096)
-        except socket.timeout:
-            break
-        if not d: break
-        buf += d
-        if b"PING :" in d:
-            tok = d.split(b"PING :")[1].split(b"\r\n")[0]
-            s.sendall(b"PONG :" + tok + b"\r\n")
-    s.sendall(b"LINKS\r\n")
-    t0, out = time.time(), b""
-    while time.time() - t0 < 3 and b" 365 " not in out:
-        try:
-            d = s.recv(4096)
-        except socket.timeout:
-            break
-        if not d: break
-        out += d
-    s.close()
-    lines = [l for l in out.decode(errors="replace").split("\r\n") if " 364 " in l]
-    if any(l.split()[3] == want for l in lines):
-        print("\n".join(lines)); sys.exit(0)
-    time.sleep(0.5)
-sys.exit(1)
+A, H = int(os.environ["CLIENT_PORT"]), int(os.environ["HYBRID_PORT"])
+
+def main():
+    irc.links_show(H, "irc.a.test")
+    irc.links_show(A, "hybrid.test")
+    alice = irc.Client(A, "alice")
+    alice.send("JOIN #interop")
+    alice.expect(r" 366 alice #interop ")
+    bob = irc.Client(H, "bob")
+    bob.send("MODE bob -i")     # hybrid's users are +i: NAMES from outside
+    # Joining before the SJOIN arrives would make the channel on hybrid too.
+    irc.names_show(bob, "#interop", "@alice")
+    bob.send("JOIN #interop")
+    # bob joins the channel alice made: it came to hybrid as an SJOIN.
+    bob.expect(r" 353 bob . #interop :.*@alice")
+    alice.expect(r"^:bob!\S+ JOIN :?#interop")
+    bob.send("MODE #interop")
+    bob.expect(r" 324 bob #interop \+nt")
+    alice.send("PRIVMSG #interop :hello from ircserv")
+    bob.expect(r"^:alice!\S+ PRIVMSG #interop :hello from ircserv")
+    bob.send("PRIVMSG #interop :hello from hybrid")
+    alice.expect(r"^:bob!\S+ PRIVMSG #interop :hello from hybrid")
+    alice.send("WHOIS bob")
+    alice.expect(r" 312 alice bob hybrid.test ")
+    bob.send("WHOIS alice")
+    bob.expect(r" 312 bob alice irc.a.test ")
+    alice.send("TOPIC #interop :set on ircserv")
+    bob.expect(r"^:alice!\S+ TOPIC #interop :set on ircserv")
+    bob.send("JOIN #hybrid")
+    bob.expect(r" 366 bob #hybrid ")
+    irc.names_show(alice, "#hybrid", "@bob")
+    alice.send("JOIN #hybrid")
+    alice.expect(r" 353 alice . #hybrid :.*@bob")
+    alice.send("MODE #hybrid")
+    alice.expect(r" 324 alice #hybrid \+nt")
+    bob.send("TOPIC #hybrid :set on hybrid")
+    alice.expect(r"^:bob!\S+ TOPIC #hybrid :set on hybrid")
+    # The split, and the link coming back by itself.
+    alice.send("OPER alice change-me")
+    alice.expect(r" 381 alice ")
+    alice.send("SQUIT hybrid.test :interop split")
+    alice.expect(r"^:bob!\S+ QUIT :irc.a.test hybrid.test")
+    bob.close()
+    bob = irc.Client(H, "bob2", timeout=60)
+    bob.send("JOIN #interop")
+    alice.expect(r"^:bob2!\S+ JOIN :?#interop", 60)
+    bob.send("PRIVMSG #interop :back again")
+    alice.expect(r"^:bob2!\S+ PRIVMSG #interop :back again")
+    alice.send("PRIVMSG #interop :welcome back")
+    bob.expect(r"^:alice!\S+ PRIVMSG #interop :welcome back")
+    alice.close()
+    bob.close()
+
+irc.run(main)
 EOP
-}
-
-# Keep a user called $2 registered on port $1 for 60 s (background).
-hold_user() {
-	python3 - "$1" "$2" <<'EOP' &
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
-# Visible (hybrid makes users +i), so NAMES from outside the channel lists it.
-s.sendall(("NICK %s\r\nUSER %s 0 * :held user\r\nMODE %s -i\r\nJOIN #interop\r\n" %
-           (sys.argv[2], sys.argv[2], sys.argv[2])).encode())
-end = time.time() + 60
-while time.time() < end:
-    try:
-        d = s.recv(4096)
-        if not d: break
-        if b"PING :" in d:
-            s.sendall(b"PONG :" + d.split(b"PING :")[1].split(b"\r\n")[0] + b"\r\n")
-    except socket.timeout:
-        pass
-EOP
-	PIDS="$PIDS $!"
-}
-
-# WHOIS $2 from a user on port $1 must name server $3 (312), and NAMES
-# #interop must list $2, within 15 s.
-whois_on() {
-	python3 - "$1" "$2" "$3" <<'EOP'
-import socket, sys, time
-port, nick, server = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-end = time.time() + 15
-while time.time() < end:
-    s = socket.create_connection(("127.0.0.1", port), timeout=2)
-    s.sendall(b"NICK whoisp\r\nUSER w 0 * :w\r\nWHOIS " + nick.encode() + b"\r\nNAMES #interop\r\n")
-    out, t0 = b"", time.time()
-    while time.time() - t0 < 3 and b" 366 " not in out:
-        try:
-            d = s.recv(4096)
-        except socket.timeout:
-            break
-        if not d: break
-        out += d
-        if b"PING :" in d:
-            s.sendall(b"PONG :" + d.split(b"PING :")[1].split(b"\r\n")[0] + b"\r\n")
-            s.sendall(b"WHOIS " + nick.encode() + b"\r\nNAMES #interop\r\n")
-    s.close()
-    lines = out.decode(errors="replace").split("\r\n")
-    whois = [l for l in lines if len(l.split()) > 4 and l.split()[1] == "312"
-             and l.split()[3] == nick and l.split()[4] == server]
-    # The channel it joined on ircserv came in the burst or a JOIN.
-    names = [l for l in lines if " 353 " in l and "#interop" in l and nick in l]
-    if whois and names:
-        print(whois[0]); print(names[0]); sys.exit(0)
-    time.sleep(0.5)
-sys.exit(1)
-EOP
-}
-
-check() {
-	# hybrid's PONG to our PING ends its burst as ircserv sees it.
-	if links_show $HYBRID_PORT irc.a.test && links_show $CLIENT_PORT hybrid.test &&
-	    grep -q "link hybrid.test: end of burst" "$RUN/ircserv.log" &&
-	    whois_on $HYBRID_PORT early irc.a.test && { hold_user $CLIENT_PORT late$2; true; } &&
-	    whois_on $HYBRID_PORT late$2 irc.a.test &&
-	    { hold_user $HYBRID_PORT hyb$2; true; } && whois_on $CLIENT_PORT hyb$2 hybrid.test; then
-		echo "interop: $1: ok"
-	else
-		echo "interop: $1: FAILED"; sleep 1; for f in "$RUN/ircserv.log" "$RUN/hybrid.log"; do echo "== $f"; tail -n 20 "$f"; done
-		stop; exit 1
-	fi
 }
 
 write_confs yes no
 start
-sleep 0.3
-hold_user $CLIENT_PORT early
-check "ircserv connects to hybrid" 1
-stop
+scenario "ircserv connects to hybrid"
+interop_stop "$IRCSERV_PID" "$HYBRID_PID"
 write_confs no yes
 start
-sleep 0.3
-hold_user $CLIENT_PORT early
-check "hybrid connects to ircserv" 2
-stop
+scenario "hybrid connects to ircserv"
+interop_stop "$IRCSERV_PID" "$HYBRID_PID"
