@@ -22,6 +22,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "ts6.h"
 
 struct server;
 struct client;
@@ -122,6 +125,19 @@ void    link_chan_topic(struct server *srv, struct client *cli,
 	    const struct channel *chan);
 void    link_chan_message(struct server *srv, struct client *cli, const char *cmd,
 	    const char *target, const char *text);
+/*
+ * A user of this server changed chan's modes: modes ("+o-k") with args
+ * (" <UID> *", statuses by UID, each after a space) go to every link as
+ * TMODE with the channel's TS.
+ */
+void    link_chan_mode(struct server *srv, struct client *cli,
+	    const struct channel *chan, const char *modes, const char *args);
+/*
+ * A user of this server invited target, a user of another server, to
+ * chan: INVITE goes towards target's server, which keeps the invitation.
+ */
+void    link_chan_invite(struct server *srv, struct client *cli,
+	    const struct client *target, const struct channel *chan);
 /* A user of this server sent cmd with text to to, a user of another server. */
 void    link_remote_message(struct server *srv, struct client *from, struct client *to,
 	    const char *cmd, const char *text);
@@ -191,6 +207,30 @@ void    link_remote_kill(struct server *srv, struct client *cli, const struct ms
 bool    link_rchan_user(struct server *srv, struct client *cli, struct client *u,
 	    const struct msg *msg);
 bool    link_rchan_server(struct server *srv, struct client *cli, const struct msg *msg);
+/*
+ * link_cmode.c: channel modes from other servers. TMODE, a channel MODE,
+ * INVITE (from u), BMASK and TB (from a server, u NULL) from the link
+ * cli: applied by the channel TS rules, shown here, passed on. Returns
+ * false when msg is not one of them.
+ */
+bool    link_cmode_dispatch(struct server *srv, struct client *cli,
+	    const struct client *u, const struct msg *msg);
+/*
+ * The channel TS rules for an SJOIN or JOIN with ts and simple modes
+ * modestr and args, from the server called who: a lower ts replaces our
+ * TS, modes, statuses and lists (removed first, the members here seeing
+ * it), an equal one merges the modes, a greater one changes nothing.
+ * Returns which rule applied, for the statuses of the members it brings.
+ */
+enum ts6_chan_ts link_cmode_sjoin(struct server *srv, struct channel *chan,
+	    const char *who, int64_t ts, const char *modestr, char *const *args, int nargs);
+/* After chan's SJOIN in a burst to l: its lists as BMASK (e and I to peers
+ * with EX and IE) and its topic as TB (to a peer with TB). */
+void    link_cmode_burst(struct server *srv, struct client *l, const struct channel *chan);
+/* The name of the server source of a line from cli (the peer when NULL). */
+const char *link_server_name(struct server *srv, struct client *cli, const char *source);
+/* Set chan's topic ("" clears it), set by by at at. */
+void    link_topic_set(struct channel *chan, const char *topic, const char *by, time_t at);
 /* u (of another server) leaves: out of the UID map, its server forgotten. */
 void    link_remote_forget(struct server *srv, struct client *u);
 /* Introduce u (of this server or another) on the link l: UID or EUID. */

@@ -150,6 +150,13 @@ void    relay_keep(struct relay *r, const char *target, const char *owner,
 void    relay_keep_multiline(struct relay *r, const char *target, const char *owner,
 	    unsigned kind, const char *lines, size_t len);
 
+/*
+ * invite-notify: "from" invited target to chan; the members with the
+ * capability that could have invited too (every member, or the operators
+ * of a +i channel) see the INVITE, except from itself.
+ */
+void    reply_invite_notify(struct channel *chan, const struct client *from,
+	    const struct client *target);
 /* Relay line from "from" to every member of chan except "except" (may be NULL). */
 void    reply_channel(struct channel *chan, const struct client *from,
 	    const struct client *except, const char *line, size_t len);

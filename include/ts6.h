@@ -2,7 +2,8 @@
  * The rules of the TS6 wire format, pure: identifiers (SID, UID), the
  * parameters that introduce a user (UID, hybrid's 11-parameter UID,
  * EUID), SJOIN member lists, and the timestamp rules for nick collisions
- * and channel merges (ircd-hybrid doc/technical/ts6.txt, Solanum
+ * and channel merges, the kinds of other servers' channel mode letters
+ * (ircd-hybrid doc/technical/ts6.txt, Solanum
  * doc/technical/ts6.md). Nothing here touches a registry or a queue:
  * link_proto.c applies the results. Parsed strings borrow from the
  * message.
@@ -12,6 +13,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "mode.h"
 
 struct msg;
 
@@ -78,5 +81,13 @@ struct ts6_member {
  * prefixes ('@', '+', and others we do not keep, '%' '~' '&') and a UID.
  */
 int     ts6_sjoin_member(const char **cursor, struct ts6_member *m);
+
+/*
+ * The kind of a channel mode letter from a peer: ours (mode.h), else the
+ * kind other TS6 servers give it (q a list; h a y statuses; f j L a
+ * parameter on set), else a flag. Letters we lack are then parsed with
+ * their parameters and skipped; only ours are applied.
+ */
+enum mode_kind ts6_mode_kind(char c);
 
 #endif

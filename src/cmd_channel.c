@@ -553,26 +553,6 @@ cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 	list_continue(srv, cli);
 }
 
-/* invite-notify: tell members who could have invited too. */
-static void
-invite_notify(struct channel *chan, const struct client *from,
-    const struct client *target)
-{
-	char line[IRC_LINE_MAX];
-	struct relay r;
-
-	relay_init(&r, from->srv, from, line, reply_format_from(line, from, "INVITE %s %s",
-	    target->nick, chan->name), NULL);
-	for (struct membership *m = chan->members; m; m = m->chan_next) {
-		if (m->cli == from || !(client_caps(m->cli) & CAP_INVITE_NOTIFY))
-			continue;
-		if ((chan->modes & CMODE_INVITE) && !(m->prefix & MEMBER_OP))
-			continue;
-		relay_send(&r, m->cli);
-	}
-	relay_done(&r);
-}
-
 /*
  * INVITE with no parameter (modern.ircdocs.horse): the channels that have
  * invited the user and not yet seen it join, oldest first (336, 337).
@@ -629,7 +609,8 @@ cmd_invite(struct server *srv, struct client *cli, const struct msg *msg)
 	if (target->away)
 		reply_numeric(srv, cli, RPL_AWAY, target->nick, target->away);
 	reply_from(target, cli, "INVITE %s :%s", target->nick, chan->name);
-	invite_notify(chan, cli, target);
+	reply_invite_notify(chan, cli, target);
+	link_chan_invite(srv, cli, target, chan);
 }
 
 static void

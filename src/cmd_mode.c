@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "client.h"
 #include "history.h"
+#include "link.h"
 #include "mask.h"
 #include "mode.h"
 #include "msg.h"
@@ -22,50 +23,8 @@
 #include "server.h"
 
 #define MODE_MASKLEN (IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3)
-
-/*
- * The applied changes, collected for the announcement. When the next
- * change would not fit in one line, flush announces what is collected.
- */
-struct mode_result {
-	char    modes[2 * 64 + 1];
-	size_t  nmodes;
-	char    sign;
-	char    args[IRC_LINE_MAX];
-	size_t  nargs;
-	size_t  room;           /* bytes modes and args may take in one line */
-	void  (*flush)(void *, struct mode_result *);
-	void   *ud;
-};
-
-static void
-result_reset(struct mode_result *r)
-{
-	r->nmodes = r->nargs = 0;
-	r->sign = 0;
-	r->modes[0] = r->args[0] = '\0';
-}
-
-static void
-result_add(struct mode_result *r, bool add, char letter, const char *arg)
-{
-	char sign = add ? '+' : '-';
-	size_t need = 2 + (arg ? strlen(arg) + 1 : 0);
-
-	if (r->flush && r->nmodes > 0 && r->nmodes + r->nargs + need > r->room) {
-		r->flush(r->ud, r);
-		result_reset(r);
-	}
-	if (r->nmodes + 2 >= sizeof(r->modes))
-		return;
-	if (r->sign != sign)
-		r->modes[r->nmodes++] = r->sign = sign;
-	r->modes[r->nmodes++] = letter;
-	r->modes[r->nmodes] = '\0';
-	if (arg)
-		r->nargs += (size_t)snprintf(r->args + r->nargs, sizeof(r->args) - r->nargs,
-		    " %s", arg);
-}
+/* "<UID> TMODE <ts>" with a 20-digit timestamp. */
+#define MODE_TMODE_HEAD (9 + 7 + 21)
 
 /*
  * Extended bans (channel.h, ISUPPORT EXTBAN=,am): "a:<account mask>" in
@@ -111,32 +70,6 @@ send_mask_list(struct server *srv, struct client *cli, struct channel *chan, cha
 		reply_numeric(srv, cli, RPL_ENDOFEXCEPTLIST, chan->name);
 	else
 		reply_numeric(srv, cli, RPL_ENDOFINVEXLIST, chan->name);
-}
-
-/* "+ntk key" style string of chan's modes; the key only for members. */
-static void
-channel_modes_string(const struct channel *chan, bool show_key, char *out, size_t outsz)
-{
-	static const struct { unsigned bit; char letter; } flags[] = {
-		{ CMODE_NOCTCP, 'C' }, { CMODE_INVITE, 'i' }, { CMODE_MODERATED, 'm' },
-		{ CMODE_NOEXTERNAL, 'n' }, { CMODE_PRIVATE, 'p' },
-		{ CMODE_SECRET, 's' }, { CMODE_TOPIC, 't' },
-	};
-	size_t n = 0;
-
-	out[n++] = '+';
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		if (chan->modes & flags[i].bit)
-			out[n++] = flags[i].letter;
-	if (chan->key[0])
-		out[n++] = 'k';
-	if (chan->limit)
-		out[n++] = 'l';
-	out[n] = '\0';
-	if (chan->key[0] && show_key)
-		n += (size_t)snprintf(out + n, outsz - n, " %s", chan->key);
-	if (chan->limit)
-		snprintf(out + n, outsz - n, " %u", chan->limit);
 }
 
 struct mode_ctx {
@@ -185,7 +118,7 @@ apply_list(struct mode_ctx *x, const struct mode_change *c)
 		r = channel_mask_del(l, mask);
 	}
 	if (r == 1)
-		result_add(&x->res, c->add, c->letter, mask);
+		mode_result_add(&x->res, c->add, c->letter, mask, NULL);
 }
 
 static void
@@ -206,74 +139,36 @@ apply_prefix(struct mode_ctx *x, const struct mode_change *c)
 	if (c->add == ((m->prefix & bit) != 0))
 		return;
 	m->prefix = c->add ? m->prefix | bit : m->prefix & ~bit;
-	result_add(&x->res, c->add, c->letter, target->nick);
+	mode_result_add(&x->res, c->add, c->letter, target->nick,
+	    target->uid[0] ? target->uid : NULL);
 }
 
 static void
 apply_key(struct mode_ctx *x, const struct mode_change *c)
 {
-	struct channel *chan = x->chan;
-
-	if (!c->add) {
-		if (chan->key[0] == '\0')
-			return;
-		chan->key[0] = '\0';
-		result_add(&x->res, false, 'k', "*");
-		return;
-	}
-	if (c->arg[0] == '\0' || strpbrk(c->arg, ", :") != NULL) {
-		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, chan->name, 'k',
+	if (c->add && !mode_key_is_valid(c->arg)) {
+		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, 'k',
 		    reply_param(c->arg), "Invalid key");
 		return;
 	}
-	if (chan->key[0]) {
-		reply_numeric(x->srv, x->cli, ERR_KEYSET, chan->name);
+	if (c->add && x->chan->key[0]) {
+		reply_numeric(x->srv, x->cli, ERR_KEYSET, x->chan->name);
 		return;
 	}
-	snprintf(chan->key, sizeof(chan->key), "%s", c->arg);
-	result_add(&x->res, true, 'k', chan->key);
+	mode_apply_key(x->chan, c->add ? c->arg : NULL, &x->res);
 }
 
 static void
 apply_limit(struct mode_ctx *x, const struct mode_change *c)
 {
-	char *end, num[16];
-	long v;
+	unsigned v = 0;
 
-	if (!c->add) {
-		if (x->chan->limit == 0)
-			return;
-		x->chan->limit = 0;
-		result_add(&x->res, false, 'l', NULL);
-		return;
-	}
-	v = strtol(c->arg, &end, 10);
-	if (*end != '\0' || end == c->arg || v <= 0 || v > 1000000) {
+	if (c->add && !mode_limit_parse(c->arg, &v)) {
 		reply_numeric(x->srv, x->cli, ERR_INVALIDMODEPARAM, x->chan->name, 'l',
 		    reply_param(c->arg), "Invalid limit");
 		return;
 	}
-	if ((unsigned)v == x->chan->limit)
-		return;
-	x->chan->limit = (unsigned)v;
-	snprintf(num, sizeof(num), "%u", x->chan->limit);
-	result_add(&x->res, true, 'l', num);
-}
-
-static void
-apply_flag(struct mode_ctx *x, const struct mode_change *c)
-{
-	static const char letters[] = "Cimnpst";
-	static const unsigned bits[] = {
-		CMODE_NOCTCP, CMODE_INVITE, CMODE_MODERATED, CMODE_NOEXTERNAL,
-		CMODE_PRIVATE, CMODE_SECRET, CMODE_TOPIC,
-	};
-	unsigned bit = bits[strchr(letters, c->letter) - letters];
-
-	if (c->add == ((x->chan->modes & bit) != 0))
-		return;
-	x->chan->modes = c->add ? x->chan->modes | bit : x->chan->modes & ~bit;
-	result_add(&x->res, c->add, c->letter, NULL);
+	mode_apply_limit(x->chan, v, &x->res);
 }
 
 /* Check one change and apply it, answering the numeric when refused. */
@@ -297,7 +192,7 @@ apply_change(struct mode_ctx *x, const struct mode_change *c)
 		return;
 	}
 	if (c->kind == MODE_KIND_FLAG) {
-		apply_flag(x, c);
+		mode_apply_flag(x->chan, c->add, c->letter, &x->res);
 		return;
 	}
 	/* Removing k or l needs no parameter; everything else here does. */
@@ -328,6 +223,7 @@ announce(void *ud, struct mode_result *r)
 	    r->modes, r->args);
 
 	reply_channel_kept(x->chan, x->cli, line, n, HISTORY_MODE);
+	link_chan_mode(x->srv, x->cli, x->chan, r->modes, r->wire);
 }
 
 static void
@@ -337,6 +233,7 @@ channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
 	struct mode_change changes[64];
 	struct membership *m;
 	char modes[IRC_LINE_MAX], prefix[MODE_MASKLEN];
+	size_t head;
 	int n;
 
 	if ((x.chan = channel_find(srv, msg->params[0])) == NULL) {
@@ -345,15 +242,19 @@ channel_mode(struct server *srv, struct client *cli, const struct msg *msg)
 	}
 	m = channel_member(x.chan, cli);
 	if (msg->nparams == 1) {
-		channel_modes_string(x.chan, m != NULL, modes, sizeof(modes));
+		mode_channel_string(x.chan, m != NULL, modes, sizeof(modes));
 		reply_numeric(srv, cli, RPL_CHANNELMODEIS, x.chan->name, modes);
 		reply_numeric(srv, cli, RPL_CREATIONTIME, x.chan->name, (long)x.chan->created);
 		return;
 	}
 	x.op = m != NULL && (m->prefix & MEMBER_OP);
-	/* ":prefix MODE #chan " and CR LF around the modes and arguments. */
+	/*
+	 * ":prefix MODE #chan " and CR LF around the modes and arguments, or
+	 * the links' ":<UID> TMODE <ts> #chan ", whichever is longer.
+	 */
 	client_prefix(cli, prefix, sizeof(prefix));
-	x.res.room = IRC_LINE_MAX - 2 - (1 + strlen(prefix) + 6 + strlen(x.chan->name) + 1);
+	head = strlen(prefix) + 6 > MODE_TMODE_HEAD ? strlen(prefix) + 6 : MODE_TMODE_HEAD;
+	x.res.room = IRC_LINE_MAX - 2 - (1 + head + strlen(x.chan->name) + 1);
 	x.res.flush = announce;
 	x.res.ud = &x;
 	n = mode_parse(msg->params[1], (char *const *)msg->params + 2, msg->nparams - 2,
@@ -374,7 +275,7 @@ set_umode(struct client *cli, unsigned bit, bool add,
 	if (add == ((cli->umodes & bit) != 0))
 		return;
 	client_set_umode(cli, bit, add);
-	result_add(res, add, letter, NULL);
+	mode_result_add(res, add, letter, NULL, NULL);
 }
 
 static void

@@ -1,8 +1,10 @@
 /*
  * This server's channels as the links see them (link.h): in a burst,
- * each channel with users of this server is sent as SJOIN with its
- * timestamp, its simple modes and those members with their status. A
- * long member list takes several SJOIN lines with the same head.
+ * each channel is sent as SJOIN with its timestamp, its simple modes and
+ * its members (but those behind the link it goes to) with their status,
+ * then its lists and topic (link_cmode_burst()). A long member list takes
+ * several SJOIN lines with the same head. Changes by users of this server
+ * follow: JOIN, PART, KICK, TOPIC, TMODE, INVITE, channel messages.
  */
 #include "link.h"
 
@@ -13,6 +15,7 @@
 #include "client.h"
 #include "hmap.h"
 #include "irc.h"
+#include "mode.h"
 #include "network.h"
 #include "reply.h"
 #include "server.h"
@@ -20,50 +23,23 @@
 /* Room left in an SJOIN line for members, with space for one more. */
 #define SJOIN_MEMBERS_MAX (IRC_LINE_MAX - 2 - 16)
 
-/* "+nt", then the key and the limit as parameters when set. */
-static void
-chan_modes(const struct channel *c, char *out, size_t outsz)
-{
-	static const struct {
-		unsigned bit;
-		char letter;
-	} letters[] = {
-		{ CMODE_INVITE, 'i' }, { CMODE_MODERATED, 'm' }, { CMODE_NOEXTERNAL, 'n' },
-		{ CMODE_PRIVATE, 'p' }, { CMODE_SECRET, 's' }, { CMODE_TOPIC, 't' },
-	};
-	char flags[16] = "+", args[64] = "";
-	size_t n = 1;
-
-	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
-		if (c->modes & letters[i].bit)
-			flags[n++] = letters[i].letter;
-	if (c->key[0] != '\0') {
-		flags[n++] = 'k';
-		snprintf(args, sizeof(args), " %s", c->key);
-	}
-	if (c->limit > 0) {
-		flags[n++] = 'l';
-		snprintf(args + strlen(args), sizeof(args) - strlen(args), " %u", c->limit);
-	}
-	flags[n] = '\0';
-	snprintf(out, outsz, "%s%s", flags, args);
-}
-
-/* One channel: SJOIN lines for its members that are users of this server. */
+/* One channel: SJOIN lines for its members that l does not know, then
+ * its lists and topic. */
 static void
 burst_channel(struct server *srv, struct client *l, const struct channel *c)
 {
 	char head[IRC_LINE_MAX], members[IRC_LINE_MAX], modes[96];
 	size_t hlen, mlen = 0;
 
-	chan_modes(c, modes, sizeof(modes));
+	mode_channel_string(c, true, modes, sizeof(modes));
 	hlen = (size_t)snprintf(head, sizeof(head), ":%s SJOIN %lld %s %s :",
 	    srv->net->me.sid, (long long)c->created, c->name, modes);
 	for (const struct membership *m = c->members; m != NULL; m = m->chan_next) {
 		const struct client *u = m->cli;
 
-		if (u->local == NULL || u->local->link != NULL || u->uid[0] == '\0' ||
-		    !client_is_registered(u))
+		/* Ours, and those of servers that are not behind l. */
+		if (u->uid[0] == '\0' || !client_is_registered(u) || (u->local != NULL &&
+		    u->local->link != NULL) || (u->server != NULL && u->server->via == l))
 			continue;
 		if (hlen + mlen + 12 > SJOIN_MEMBERS_MAX) {
 			reply_send(l, "%s%s", head, members);
@@ -73,8 +49,10 @@ burst_channel(struct server *srv, struct client *l, const struct channel *c)
 		    mlen ? " " : "", m->prefix & MEMBER_OP ? "@" : "",
 		    m->prefix & MEMBER_VOICE ? "+" : "", u->uid);
 	}
-	if (mlen > 0)
+	if (mlen > 0) {
 		reply_send(l, "%s%s", head, members);
+		link_cmode_burst(srv, l, c);
+	}
 }
 
 void
@@ -105,7 +83,7 @@ link_chan_join(struct server *srv, struct client *cli, const struct channel *cha
 		return;
 	/* A new channel is an SJOIN, with its modes and its first op. */
 	if (created) {
-		chan_modes(chan, modes, sizeof(modes));
+		mode_channel_string(chan, true, modes, sizeof(modes));
 		link_broadcast(srv, NULL, ":%s SJOIN %lld %s %s :@%s", srv->net->me.sid,
 		    (long long)chan->created, chan->name, modes, cli->uid);
 	} else {
@@ -150,4 +128,23 @@ link_chan_message(struct server *srv, struct client *cli, const char *cmd,
 {
 	if (known(srv, cli) && text != NULL)
 		link_broadcast(srv, NULL, ":%s %s %s :%s", cli->uid, cmd, target, text);
+}
+
+void
+link_chan_mode(struct server *srv, struct client *cli, const struct channel *chan,
+    const char *modes, const char *args)
+{
+	if (known(srv, cli))
+		link_broadcast(srv, NULL, ":%s TMODE %lld %s %s%s", cli->uid,
+		    (long long)chan->created, chan->name, modes, args);
+}
+
+void
+link_chan_invite(struct server *srv, struct client *cli, const struct client *target,
+    const struct channel *chan)
+{
+	if (known(srv, cli) && target->server != NULL && target->server->via != NULL &&
+	    target->uid[0] != '\0')
+		reply_send(target->server->via, ":%s INVITE %s %s %lld", cli->uid,
+		    target->uid, chan->name, (long long)chan->created);
 }

@@ -6,11 +6,11 @@
  * shown to the members here as their clients expect it and passed on
  * to the other links, so each link gets a channel message once.
  *
- * Channel timestamps (ts6.txt): an older one from a peer is taken, and
- * then the peer's statuses count; an equal one merges statuses; with a
- * newer one the peer's members join without status. This server's own
- * modes and statuses are kept in every case for now (not yet removed
- * when the peer's timestamp is older).
+ * Channel timestamps (ts6.txt, link_cmode_sjoin()): a lower one from a
+ * peer replaces ours, and this server's modes, statuses and lists go
+ * before the peer's apply; an equal one merges; with a greater one the
+ * peer's modes are ignored and its members join without status. Channel
+ * modes, INVITE, BMASK and TB are link_cmode.c's.
  */
 #include "link.h"
 
@@ -39,23 +39,6 @@ remote_user(struct server *srv, struct client *cli, const char *uid)
 	if (u == NULL || u->server == NULL || u->server->via != cli || client_is_closing(u))
 		return NULL;
 	return u;
-}
-
-/* Simple modes of an SJOIN ("+ntk key"), for a channel made here. */
-static void
-apply_modes(struct channel *chan, const struct msg *msg, int first)
-{
-	int arg = first + 1;
-
-	for (const char *p = msg->params[first]; *p; p++) {
-		chan->modes |= *p == 'i' ? CMODE_INVITE : *p == 'm' ? CMODE_MODERATED :
-		    *p == 'n' ? CMODE_NOEXTERNAL : *p == 'p' ? CMODE_PRIVATE :
-		    *p == 's' ? CMODE_SECRET : *p == 't' ? CMODE_TOPIC : 0;
-		if (*p == 'k' && arg < msg->nparams - 1)
-			snprintf(chan->key, sizeof(chan->key), "%s", msg->params[arg++]);
-		else if (*p == 'l' && arg < msg->nparams - 1)
-			chan->limit = (unsigned)strtoul(msg->params[arg++], NULL, 10);
-	}
 }
 
 /* The channel name, made here with ts when it does not exist. */
@@ -110,11 +93,9 @@ on_sjoin(struct server *srv, struct client *cli, const struct msg *msg)
 
 	if (ts <= 0 || (chan = channel_for(srv, msg->params[1], ts, &made)) == NULL)
 		return;
-	rule = made ? TS6_CHAN_TAKE_THEIRS : ts6_channel_ts(chan->created, ts);
-	if (made)
-		apply_modes(chan, msg, 2);
-	else if (rule == TS6_CHAN_TAKE_THEIRS)
-		chan->created = (time_t)ts;
+	/* A channel made here has the SJOIN's TS: their modes and statuses count. */
+	rule = link_cmode_sjoin(srv, chan, link_server_name(srv, cli, msg->source), ts,
+	    msg->params[2], (char *const *)msg->params + 3, msg->nparams - 4);
 	while ((r = ts6_sjoin_member(&cur, &m)) != 0) {
 		if (r < 0) {
 			link_close(srv, cli, "Bogus SJOIN member");
@@ -149,15 +130,7 @@ remote_topic(struct channel *chan, struct client *u, const char *topic)
 	char line[IRC_LINE_MAX], by[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 
 	client_prefix(u, by, sizeof(by));
-	free(chan->topic);
-	free(chan->topic_by);
-	chan->topic = chan->topic_by = NULL;
-	if (topic[0] != '\0' && ((chan->topic = strndup(topic, IRC_TOPICLEN)) == NULL ||
-	    (chan->topic_by = strdup(by)) == NULL)) {
-		free(chan->topic);
-		chan->topic = NULL;
-	}
-	chan->topic_at = u->srv->now;
+	link_topic_set(chan, topic, by, u->srv->now);
 	reply_channel_kept(chan, u, line, reply_format_from(line, u, "TOPIC %s :%s",
 	    chan->name, chan->topic ? chan->topic : ""), HISTORY_TOPIC);
 }
@@ -184,10 +157,15 @@ user_channel_cmd(struct server *srv, struct client *cli, struct client *u,
 	struct channel *chan;
 	struct client *victim;
 	char line[IRC_LINE_MAX];
+	long long ts;
 	bool made;
 
 	if (strcmp(c, "JOIN") == 0 && msg->nparams >= 2) {
-		chan = channel_for(srv, msg->params[1], strtoll(msg->params[0], NULL, 10), &made);
+		ts = strtoll(msg->params[0], NULL, 10);
+		chan = channel_for(srv, msg->params[1], ts, &made);
+		/* ts6.md: a lower TS in a JOIN takes the channel too. */
+		if (chan != NULL && !made && ts > 0)
+			link_cmode_sjoin(srv, chan, u->server->name, ts, "+", NULL, 0);
 		if (chan != NULL)
 			remote_join(srv, chan, u, made ? MEMBER_OP : 0);
 	} else if (strcmp(c, "PART") == 0 && (chan = channel_find(srv, msg->params[0]))) {
@@ -223,12 +201,14 @@ link_rchan_user(struct server *srv, struct client *cli, struct client *u,
 {
 	if (msg->nparams < 1)
 		return false;
-	return user_channel_cmd(srv, cli, u, msg);
+	return link_cmode_dispatch(srv, cli, u, msg) || user_channel_cmd(srv, cli, u, msg);
 }
 
 bool
 link_rchan_server(struct server *srv, struct client *cli, const struct msg *msg)
 {
+	if (link_cmode_dispatch(srv, cli, NULL, msg))
+		return true;
 	if (strcmp(msg->command, "SJOIN") != 0 || msg->nparams < 4)
 		return false;
 	on_sjoin(srv, cli, msg);

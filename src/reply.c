@@ -429,6 +429,25 @@ reply_from(struct client *to, const struct client *from, const char *fmt, ...)
 }
 
 void
+reply_invite_notify(struct channel *chan, const struct client *from,
+    const struct client *target)
+{
+	char line[IRC_LINE_MAX];
+	struct relay r;
+
+	relay_init(&r, from->srv, from, line, reply_format_from(line, from, "INVITE %s %s",
+	    target->nick, chan->name), NULL);
+	for (struct membership *m = chan->members; m; m = m->chan_next) {
+		if (m->cli == from || !(client_caps(m->cli) & CAP_INVITE_NOTIFY))
+			continue;
+		if ((chan->modes & CMODE_INVITE) && !(m->prefix & MEMBER_OP))
+			continue;
+		relay_send(&r, m->cli);
+	}
+	relay_done(&r);
+}
+
+void
 reply_channel(struct channel *chan, const struct client *from,
     const struct client *except, const char *line, size_t len)
 {

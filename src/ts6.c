@@ -174,3 +174,21 @@ ts6_sjoin_member(const char **cursor, struct ts6_member *m)
 	m->uid[len] = '\0';
 	return ts6_uid_is_valid(m->uid) ? 1 : -1;
 }
+
+enum mode_kind
+ts6_mode_kind(char c)
+{
+	enum mode_kind k = mode_channel_kind(c);
+
+	if (k != MODE_KIND_UNKNOWN)
+		return k;
+	/* Solanum: q quiets (a list), f forward and j join throttle (on set). */
+	if (c == 'q')
+		return MODE_KIND_LIST;
+	/* hybrid and others: h half-op, a admin, y owner (statuses). */
+	if (c == 'h' || c == 'a' || c == 'y')
+		return MODE_KIND_PREFIX;
+	if (c == 'f' || c == 'j' || c == 'L')
+		return MODE_KIND_SET;
+	return MODE_KIND_FLAG;
+}

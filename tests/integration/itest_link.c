@@ -49,9 +49,22 @@ node_start(struct node *n, const char *name, const char *sid, int lport,
 
 	n->lport = lport;
 	snprintf(n->name, sizeof(n->name), "%s", name);
+	snprintf(n->sid, sizeof(n->sid), "%s", sid);
+	snprintf(n->links, sizeof(n->links), "%s", links);
 	snprintf(conf, sizeof(conf), ITEST_CONF_FAST "server_name = %s\nsid = %s\n"
 	    "listen = 127.0.0.1:%d server\n%s%s", name, sid, lport, oper_block(), links);
 	n->s = itest_server_start_ok(conf);
+}
+
+void
+node_restart(struct node *n)
+{
+	char links[sizeof(n->links)], name[sizeof(n->name)], sid[sizeof(n->sid)];
+
+	snprintf(links, sizeof(links), "%s", n->links);
+	snprintf(name, sizeof(name), "%s", n->name);
+	snprintf(sid, sizeof(sid), "%s", n->sid);
+	node_start(n, name, sid, n->lport, links);
 }
 
 /* A raw connection to n's server listener. */
@@ -186,32 +199,41 @@ fake_linked(struct node *a)
 	return f;
 }
 
-/* WHOIS nick from c until it names server (312); fail after LINK_WAIT_MS. */
 void
-wait_whois_at(const char *file, int line, struct itest_client *c, const char *nick,
-    const char *server)
+wait_reply_at(const char *file, int line, struct itest_client *c, const char *cmd,
+    const char *want, const char *done)
 {
 	int64_t end = itest_now_ms() + LINK_WAIT_MS;
-	char l[ITEST_LINE_MAX + 1], want[128], done[128];
+	char l[ITEST_LINE_MAX + 1];
 	bool found;
 
-	snprintf(want, sizeof(want), "* 312 %s %s %s :*", c->nick, nick, server);
-	snprintf(done, sizeof(done), "* 318 %s %s :*", c->nick, nick);
 	for (;;) {
 		found = false;
-		itest_send(c, "WHOIS %s", nick);
+		itest_send(c, "%s", cmd);
 		do {
 			if (itest_poll_line(c, ITEST_TIMEOUT_MS, l, sizeof(l)) != 1)
-				itest_fail_at(file, line, "%s: no end of WHOIS", c->nick);
+				itest_fail_at(file, line, "%s: no end of %s", c->nick, cmd);
 			found |= itest_match(want, l);
 		} while (!itest_match(done, l));
 		if (found)
 			return;
 		if (itest_now_ms() > end)
-			itest_fail_at(file, line, "%s: WHOIS %s never showed %s",
-			    c->nick, nick, server);
+			itest_fail_at(file, line, "%s: %s never showed %s", c->nick,
+			    cmd, want);
 		itest_sleep_ms(50);
 	}
+}
+
+void
+wait_whois_at(const char *file, int line, struct itest_client *c, const char *nick,
+    const char *server)
+{
+	char cmd[64], want[128], done[128];
+
+	snprintf(cmd, sizeof(cmd), "WHOIS %s", nick);
+	snprintf(want, sizeof(want), "* 312 %s %s %s :*", c->nick, nick, server);
+	snprintf(done, sizeof(done), "* 318 %s %s :*", c->nick, nick);
+	wait_reply_at(file, line, c, cmd, want, done);
 }
 
 /*

@@ -21,6 +21,8 @@ struct node {
 	struct itest_server *s;
 	int      lport;                 /* its server listener */
 	char     name[32];
+	char     sid[4];
+	char     links[1024];               /* its link blocks */
 };
 
 /* A link block: port 0 for one that only connects to us. */
@@ -29,6 +31,8 @@ void    link_block(char *out, size_t outsz, const char *name, const char *host,
 /* Start n as name with sid, its server listener on lport, and links. */
 void    node_start(struct node *n, const char *name, const char *sid, int lport,
 	    const char *links);
+/* Start n again as it was started last (after itest_server_stop_ok()). */
+void    node_restart(struct node *n);
 /* A raw connection to n's server listener. */
 struct itest_client *server_port(struct node *n);
 /* A registered user on n, and one that is an operator too. */
@@ -39,6 +43,13 @@ int     links_count(struct itest_client *c);
 /* Poll LINKS until it shows want servers; fail after LINK_WAIT_MS. */
 #define wait_links(c, want)     wait_links_at(ITEST_HERE, (c), (want))
 void    wait_links_at(const char *file, int line, struct itest_client *c, int want);
+/*
+ * Send cmd from c until a line matching want comes before the one
+ * matching done; fail after LINK_WAIT_MS.
+ */
+#define wait_reply(c, cmd, want, done) wait_reply_at(ITEST_HERE, (c), (cmd), (want), (done))
+void    wait_reply_at(const char *file, int line, struct itest_client *c, const char *cmd,
+	    const char *want, const char *done);
 /* WHOIS nick from c until it names server (312); fail after LINK_WAIT_MS. */
 #define wait_whois(c, nick, server) wait_whois_at(ITEST_HERE, (c), (nick), (server))
 void    wait_whois_at(const char *file, int line, struct itest_client *c,

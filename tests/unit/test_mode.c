@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "channel.h"
 #include "mode.h"
 
 #define MAXARGS 8
@@ -205,6 +206,81 @@ test_kinds_match_letter_lists(void **state)
 	}
 }
 
+static int flushes;
+
+static void
+count_flush(void *ud, struct mode_result *r)
+{
+	(void)ud;
+	assert_true(r->nmodes > 0);
+	flushes++;
+}
+
+/*
+ * The collector keeps nicks for users and UIDs for links, and flushes
+ * before a change that would not fit in room.
+ */
+static void
+test_result_wire_and_flush(void **state)
+{
+	struct mode_result r = { .room = 30, .flush = count_flush };
+
+	(void)state;
+	flushes = 0;
+	mode_result_add(&r, true, 'o', "al", "1AAAAAAAB");
+	mode_result_add(&r, true, 'm', NULL, NULL);
+	mode_result_add(&r, false, 'b', "x!*@*", NULL);
+	assert_string_equal(r.modes, "+om-b");
+	assert_string_equal(r.args, " al x!*@*");
+	assert_string_equal(r.wire, " 1AAAAAAAB x!*@*");
+	assert_int_equal(flushes, 0);
+	/* The UIDs count: 5 modes + 16 wire + 12 for the change > 30. */
+	mode_result_add(&r, true, 'v', "bo", "1AAAAAAAC");
+	assert_int_equal(flushes, 1);
+	assert_string_equal(r.modes, "+v");
+	assert_string_equal(r.wire, " 1AAAAAAAC");
+	mode_result_reset(&r);
+	assert_string_equal(r.modes, "");
+	assert_int_equal(r.nwire, 0);
+}
+
+/* Flags, key and limit change the channel and say so only when they do. */
+static void
+test_apply_simple_modes(void **state)
+{
+	struct channel chan = { .modes = 0 };
+	struct mode_result r = { .sign = 0 };
+	char s[64];
+	unsigned v = 0;
+
+	(void)state;
+	mode_apply_flag(&chan, true, 'm', &r);
+	mode_apply_flag(&chan, true, 'm', &r);
+	mode_apply_flag(&chan, true, 'X', &r);
+	mode_apply_key(&chan, "s3cret", &r);
+	mode_apply_key(&chan, "s3cret", &r);
+	assert_true(mode_limit_parse("10", &v));
+	mode_apply_limit(&chan, v, &r);
+	assert_string_equal(r.modes, "+mkl");
+	assert_string_equal(r.args, " s3cret 10");
+	mode_channel_string(&chan, true, s, sizeof(s));
+	assert_string_equal(s, "+mkl s3cret 10");
+	mode_channel_string(&chan, false, s, sizeof(s));
+	assert_string_equal(s, "+mkl 10");
+	mode_result_reset(&r);
+	mode_apply_key(&chan, NULL, &r);
+	mode_apply_limit(&chan, 0, &r);
+	mode_apply_flag(&chan, false, 'm', &r);
+	assert_string_equal(r.modes, "-klm");
+	assert_string_equal(r.args, " *");
+	assert_false(mode_limit_parse("0", &v));
+	assert_false(mode_limit_parse("5x", &v));
+	assert_false(mode_limit_parse("1000001", &v));
+	assert_false(mode_key_is_valid("a b"));
+	assert_false(mode_key_is_valid(""));
+	assert_true(mode_key_is_valid("k"));
+}
+
 int
 main(void)
 {
@@ -212,6 +288,8 @@ main(void)
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_kinds_match_isupport),
 		cmocka_unit_test(test_kinds_match_letter_lists),
+		cmocka_unit_test(test_result_wire_and_flush),
+		cmocka_unit_test(test_apply_simple_modes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -235,6 +235,37 @@ test_network_tree(void **state)
 	network_free(net);
 }
 
+/* Letters of other TS6 servers take their parameters; ours keep their kind. */
+static void
+test_peer_mode_kinds(void **state)
+{
+	char *args[] = { "q!*@*", "#fwd", "3:5", "1AAAAAAAB", "key" };
+	struct mode_change c[8];
+
+	(void)state;
+	assert_int_equal(ts6_mode_kind('b'), MODE_KIND_LIST);
+	assert_int_equal(ts6_mode_kind('k'), MODE_KIND_ALWAYS);
+	assert_int_equal(ts6_mode_kind('l'), MODE_KIND_SET);
+	assert_int_equal(ts6_mode_kind('o'), MODE_KIND_PREFIX);
+	assert_int_equal(ts6_mode_kind('q'), MODE_KIND_LIST);
+	assert_int_equal(ts6_mode_kind('h'), MODE_KIND_PREFIX);
+	assert_int_equal(ts6_mode_kind('f'), MODE_KIND_SET);
+	assert_int_equal(ts6_mode_kind('Z'), MODE_KIND_FLAG);
+	assert_int_equal(mode_parse_kind("+qmfjZ-hk", args, 5, c, 8, ts6_mode_kind), 7);
+	assert_string_equal(c[0].arg, "q!*@*");
+	assert_null(c[1].arg);
+	assert_string_equal(c[2].arg, "#fwd");
+	assert_string_equal(c[3].arg, "3:5");
+	assert_null(c[4].arg);
+	assert_false(c[5].add);
+	assert_string_equal(c[5].arg, "1AAAAAAAB");
+	assert_string_equal(c[6].arg, "key");
+	/* Our own parse gives q none: the next letter would take its mask. */
+	assert_int_equal(mode_parse("+qk", args, 5, c, 8), 2);
+	assert_null(c[0].arg);
+	assert_string_equal(c[1].arg, "q!*@*");
+}
+
 int
 main(void)
 {
@@ -245,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_collision_rules),
 		cmocka_unit_test(test_sjoin_members),
 		cmocka_unit_test(test_network_tree),
+		cmocka_unit_test(test_peer_mode_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
