@@ -14,7 +14,10 @@
  * Files: link.c (handshake, state, the end of a link), link_proto.c (the
  * commands of established links), link_peer.c (connecting out:
  * CONNECT, autoconnect with backoff), link_user.c and link_chan.c (this
- * server's users and channels as the links see them). The registry is network.h.
+ * server's users and channels as the links see them), link_remote.c and
+ * link_rchan.c (those of other servers), link_cmode.c (channel modes,
+ * BMASK, TB, INVITE and the channel TS rules from other servers). The
+ * registry is network.h.
  */
 #ifndef IRCSERV_LINK_H
 #define IRCSERV_LINK_H

@@ -2,7 +2,8 @@
  * libFuzzer harness for server links (link.h): the TS6 parser, handshake
  * and state of the core, driven as conn.c drives them. Two fake link
  * connections come from 127.0.0.1; by the first input byte each starts
- * fresh or has already passed the handshake as fuzz1.test or fuzz2.test.
+ * fresh or has already passed the handshake as fuzz1.test (CAPAB with EX,
+ * IE and TB) or fuzz2.test (without).
  * The rest of the input is lines, each going to the current link; a line
  * that starts with a control byte is an operation instead:
  *   \x01  switch to the other link
@@ -134,7 +135,9 @@ open_link(struct fuzz *fz, int i, bool registered)
 	if (registered) {
 		snprintf(line, sizeof(line), "PASS pw TS 6 :%dZZ", i + 1);
 		feed(fz, cli, line, strlen(line));
-		feed(fz, cli, "CAPAB :QS ENCAP", 15);
+		/* The first link takes lists and topics in bursts, the second not. */
+		snprintf(line, sizeof(line), "CAPAB :QS ENCAP%s", i == 0 ? " EX IE TB" : "");
+		feed(fz, cli, line, strlen(line));
 		snprintf(line, sizeof(line), "SERVER fuzz%d.test 1 :fuzz", i + 1);
 		feed(fz, cli, line, strlen(line));
 	}
