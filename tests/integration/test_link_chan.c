@@ -115,6 +115,22 @@ chan_ts(struct itest_client *c, const char *server, const char *chan)
 	return ts;
 }
 
+/* The lines c gets that match want, up to the one that matches done. */
+static int
+count_until(struct itest_client *c, const char *want, const char *done)
+{
+	char line[ITEST_LINE_MAX + 1];
+	int n = 0;
+
+	for (;;) {
+		if (itest_poll_line(c, ITEST_TIMEOUT_MS, line, sizeof(line)) != 1)
+			itest_fail_at(ITEST_HERE, "%s: no %s", c->nick, done);
+		if (itest_match(done, line))
+			return n;
+		n += itest_match(want, line);
+	}
+}
+
 /* The lines of f's burst up to its PING, each matched against want[]. */
 static unsigned
 burst_seen(struct itest_client *f, const char *const *want, size_t nwant)
@@ -192,6 +208,19 @@ test_burst_lists_and_topic(void **state)
 	itest_expect_next(ua, ":irc.a.test 367 ua #b y!*@* fake.test *");
 	itest_expect_next(ua, ":irc.a.test 367 ua #b z!*@* fake.test *");
 	itest_expect_next(ua, ":irc.a.test 368 ua #b :*");
+	/* A peer's lists are bounded too: maxlist (100) for b, e and I. */
+	for (int i = 0; i < 3; i++) {
+		char masks[ITEST_LINE_MAX], *p = masks;
+
+		for (int j = 0; j < 50; j++)
+			p += sprintf(p, "%sm%d!*@*", j ? " " : "", i * 50 + j);
+		itest_send(f, ":9ZZ BMASK %lld #b b :%s", ts, masks);
+	}
+	itest_send(f, ":9ZZ TMODE %lld #b -m", ts);
+	itest_skip_to(ua, ":fake.test MODE #b -m");
+	itest_send(ua, "MODE #b b");
+	assert_int_equal(count_until(ua, ":irc.a.test 367 ua #b *",
+	    ":irc.a.test 368 ua #b :*"), 100 - 2);
 	itest_server_stop_ok(a.s);
 }
 
