@@ -29,6 +29,8 @@
 
 #include "ts6.h"
 
+#include "irc.h"
+
 struct server;
 struct client;
 struct msg;
@@ -255,6 +257,19 @@ bool    link_name_is_valid(const char *name);
  * server whose name sorts first); a losing one of ours is closed.
  */
 int     link_peer_attach(struct server *srv, const char *name, struct client *cli);
+/*
+ * The autoconnect record of a link block name (link_peer.c, and the
+ * saved state), in srv->net->peers; made on first use. NULL when out of
+ * memory or the name is too long.
+ */
+struct link_peer {
+	char     name[IRC_HOSTLEN + 1];
+	struct client *conn;            /* connecting, in handshake or up */
+	int64_t  next_ms;               /* next autoconnect attempt */
+	int64_t  delay_ms;              /* the wait after the next failure */
+	bool     queued;                /* waiting for the shell to connect */
+};
+struct link_peer *link_peer_get(struct server *srv, const char *name);
 /* cli, the connection for name, ends after up_ms up (0: never came up). */
 void    link_peer_detach(struct server *srv, const char *name, struct client *cli,
 	    int64_t up_ms);

@@ -68,6 +68,7 @@ struct server {
 	unsigned         ninvisible;
 	unsigned         nopers;
 	unsigned         max_users;     /* highest nusers seen */
+	unsigned         max_local;     /* highest count of users here seen */
 
 	struct client   *pending;       /* clients with output to write */
 	struct client   *input_head, *input_tail; /* input pending, FIFO */

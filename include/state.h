@@ -1,6 +1,7 @@
 /*
  * The saved state of a running server, for a hot upgrade (format:
- * docs/upgrade.md). Sans-I/O: state_save() encodes the core's state into
+ * docs/upgrade.md), server links and the network behind them included
+ * (state_link.c). Sans-I/O: state_save() encodes the core's state into
  * a byte buffer, state_load() rebuilds it in a fresh server from bytes;
  * moving the bytes across exec() and the descriptors they name is the
  * shell's work (upgrade.c). A blob is
@@ -19,14 +20,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "irc.h"
 #include "journal.h"
 
 struct server;
 struct buf;
+struct client;
 
 #define STATE_MAGIC             "IRCSTATE"      /* 8 bytes, no NUL */
-/* The blob format this server writes and reads (--upgrade-check answers it). */
-#define STATE_VERSION           1u
+/*
+ * The blob format this server writes (--upgrade-check answers it), and
+ * the oldest it still reads: a server of the previous format can hand
+ * its state to this one.
+ */
+#define STATE_VERSION           2u
+#define STATE_VERSION_OLDEST    1u
 #define STATE_HEADER_SIZE       16      /* magic, u32 version, u32 body length */
 #define STATE_SECTION_HEADER    12      /* u32 tag, u32 version, u32 length */
 /* The longest string field a reader accepts (a SendQ is bytes, not a string). */
@@ -42,7 +50,7 @@ struct buf;
 #define STATE_CLIENTS           STATE_TAG('C', 'L', 'N', 'T')
 #define STATE_CHANNELS          STATE_TAG('C', 'H', 'A', 'N')
 #define STATE_SHELL             STATE_TAG('S', 'H', 'E', 'L')  /* listeners, sockets */
-/* Reserved: linked servers and their users (server linking). */
+/* Linked servers, users of other servers, autoconnect (state version 2). */
 #define STATE_LINKS             STATE_TAG('L', 'I', 'N', 'K')
 
 /* Writing: errors (out of memory) are sticky in bad. */
@@ -92,8 +100,8 @@ uint32_t state_get_count(struct journal_rec *r, uint32_t max);
 bool     state_r_done(const struct journal_rec *r);
 
 /*
- * Check a blob: magic, version (STATE_VERSION), length and CRC-32C.
- * Returns 0, or -1 with the reason in err.
+ * Check a blob: magic, version (STATE_VERSION_OLDEST to STATE_VERSION),
+ * length and CRC-32C. Returns 0, or -1 with the reason in err.
  */
 int     state_check(const void *data, size_t len, char *err, size_t errlen);
 /*
@@ -106,12 +114,12 @@ bool    state_section(const void *data, size_t len, uint32_t tag,
 /*
  * Encode every piece of srv's core state into w as sections: counters,
  * WHOWAS, history (unless history_file keeps it: with_history false),
- * read markers, clients with their queues, channels with their members.
- * The shell adds its own section (STATE_SHELL) before state_w_end().
- * Clients marked closing, server links (cli->local->link) and users on
- * other servers (no struct local; they leave with the links and come
- * back with their bursts) are left out, and so are channels that hold
- * only such users. Returns 0 or -1 (out of memory).
+ * read markers, clients (server links among them) with their queues,
+ * the servers behind the links and their users, channels with their
+ * members. The shell adds its own section (STATE_SHELL) before
+ * state_w_end(). Clients marked closing are left out, and so are users
+ * without a connection here that no server of the network holds.
+ * Returns 0 or -1 (out of memory).
  */
 int     state_save(struct server *srv, struct state_w *w, bool with_history);
 /*
@@ -124,5 +132,51 @@ int     state_save(struct server *srv, struct state_w *w, bool with_history);
  */
 int     state_load(struct server *srv, const void *data, size_t len, char *err,
 	    size_t errlen);
+
+/*
+ * Shared by state_save.c, state_load.c and state_link.c only.
+ */
+
+/* Whether cli goes into the state (state_save() above). */
+bool    state_kept(const struct client *cli);
+/* A user of another server (local NULL, on a known server) that is kept. */
+bool    state_kept_remote(const struct client *cli);
+
+/* A restored user, and the order of its channels until they exist. */
+struct state_load_cli {
+	struct client  *cli;
+	char          (*chans)[IRC_CHANNELLEN + 1];
+	uint32_t        nchans;
+	bool            list_open;      /* a paced LIST was going on */
+};
+
+/* The restore's scratch: the users, sorted by id once all are read. */
+struct state_load {
+	struct server  *srv;
+	struct state_load_cli *v;
+	size_t          n;
+	size_t          cap;
+	uint32_t        version;        /* of the section being read */
+	uint32_t        blob_version;   /* of the whole blob */
+};
+
+/* Metadata key/values (values false: keys only). */
+struct metadata;
+void    state_save_metadata(struct state_w *w, const struct metadata *md);
+void    state_load_metadata(struct journal_rec *r, struct metadata *md, bool values);
+/* A user's channel names, in its order (CLNT and LINK). */
+void    state_save_chans(struct state_w *w, const struct client *cli);
+void    state_load_chans(struct journal_rec *r, struct state_load_cli *lc);
+/* Sort the users by id: -1 if one is there twice. Then find one by id. */
+int     state_load_index(struct state_load *ld);
+struct client *state_load_find(const struct state_load *ld, uint64_t id);
+/* The link state of a client of CLNT 3 (bool, then struct link). */
+void    state_link_save_conn(struct state_w *w, const struct client *cli);
+void    state_link_load_conn(struct state_load *ld, struct journal_rec *r, struct client *cli);
+/* The LINK section. */
+void    state_link_save(struct server *srv, struct state_w *w);
+int     state_link_load(struct state_load *ld, struct journal_rec *r);
+/* After every section: each established link has its server. 0 or -1. */
+int     state_link_check(struct state_load *ld);
 
 #endif

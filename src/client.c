@@ -13,6 +13,7 @@
 #include "link.h"
 #include "log.h"
 #include "msg.h"
+#include "network.h"
 #include "server.h"
 
 struct client *
@@ -136,6 +137,9 @@ client_set_registered(struct client *cli)
 	count_modes(cli, cli->umodes, 1);
 	if (srv->nusers > srv->max_users)
 		srv->max_users = srv->nusers;
+	/* A user of another server has its server set before it registers. */
+	if (cli->server == NULL && srv->nusers - srv->net->nremote > srv->max_local)
+		srv->max_local = srv->nusers - srv->net->nremote;
 }
 
 void

@@ -21,14 +21,13 @@
 #define SHELL_MAX_FDS   (1u << 24)
 
 /*
- * The clients the core saves (state_save.c): connected here, not closing,
- * not server links.
+ * The clients the core saves (state_save.c): connected here, not closing;
+ * server links among them, an outgoing one still connecting too.
  */
 static bool
 kept(const struct client *cli)
 {
-	return cli->local != NULL && cli->local->fd >= 0 && !client_is_closing(cli) &&
-	    cli->local->link == NULL;
+	return cli->local != NULL && cli->local->fd >= 0 && state_kept(cli);
 }
 
 static void

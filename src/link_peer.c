@@ -20,16 +20,8 @@
 #include "network.h"
 #include "server.h"
 
-struct link_peer {
-	char     name[IRC_HOSTLEN + 1];
-	struct client *conn;            /* connecting, in handshake or up */
-	int64_t  next_ms;               /* next autoconnect attempt */
-	int64_t  delay_ms;              /* the wait after the next failure */
-	bool     queued;                /* waiting for the shell to connect */
-};
-
-static struct link_peer *
-peer_get(struct server *srv, const char *name)
+struct link_peer *
+link_peer_get(struct server *srv, const char *name)
 {
 	struct network *net = srv->net;
 	struct link_peer *p = hmap_get(net->peers, name);
@@ -54,7 +46,7 @@ ours_loses(const struct server *srv, const char *name)
 int
 link_peer_attach(struct server *srv, const char *name, struct client *cli)
 {
-	struct link_peer *p = peer_get(srv, name);
+	struct link_peer *p = link_peer_get(srv, name);
 
 	if (p == NULL)
 		return 0;
@@ -110,7 +102,7 @@ link_tick(struct server *srv)
 		if (!cfg->links[i].autoconnect ||
 		    network_find(srv->net, cfg->links[i].name) != NULL)
 			continue;
-		if ((p = peer_get(srv, cfg->links[i].name)) == NULL ||
+		if ((p = link_peer_get(srv, cfg->links[i].name)) == NULL ||
 		    p->conn != NULL || p->queued)
 			continue;
 		if ((left = p->next_ms - srv->now_ms) <= 0)
@@ -137,7 +129,7 @@ link_connect(struct server *srv, const char *name, const char **why)
 		*why = "No port to connect to in its link block";
 	else if (network_find(srv->net, b->name) != NULL)
 		*why = "Server already linked";
-	else if ((p = peer_get(srv, b->name)) == NULL)
+	else if ((p = link_peer_get(srv, b->name)) == NULL)
 		*why = "Out of memory";
 	else if (p->conn != NULL || p->queued)
 		*why = "Already connecting";

@@ -250,9 +250,9 @@ state_check(const void *data, size_t len, char *err, size_t errlen)
 	}
 	version = get_le32(p + 8);
 	body = get_le32(p + 12);
-	if (version != STATE_VERSION) {
-		snprintf(err, errlen, "state version %u, this server reads %u",
-		    version, STATE_VERSION);
+	if (version < STATE_VERSION_OLDEST || version > STATE_VERSION) {
+		snprintf(err, errlen, "state version %u, this server reads %u to %u",
+		    version, STATE_VERSION_OLDEST, STATE_VERSION);
 		return -1;
 	}
 	if ((size_t)body != len - STATE_HEADER_SIZE - 4) {

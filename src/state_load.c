@@ -21,6 +21,7 @@
 #include "journal.h"
 #include "limit.h"
 #include "monitor.h"
+#include "network.h"
 #include "multiline.h"
 #include "numeric.h"
 #include "persist.h"
@@ -29,6 +30,7 @@
 #include "scram.h"
 #include "server.h"
 #include "timer.h"
+#include "ts6.h"
 #include "whowas.h"
 
 /* Bounds no saved state of a sane server passes. */
@@ -36,24 +38,8 @@
 #define LOAD_MAX_LIST           (1u << 16)
 #define LOAD_MAX_QUEUE          ((size_t)1 << 30)
 
-/* A restored client, and the order of its channels until they exist. */
-struct load_cli {
-	struct client  *cli;
-	char          (*chans)[IRC_CHANNELLEN + 1];
-	uint32_t        nchans;
-	bool            list_open;      /* a paced LIST was going on */
-};
-
-/* The restore's scratch: the clients, sorted by id once all are read. */
-struct load {
-	struct server  *srv;
-	struct load_cli *v;
-	size_t          n;
-	uint32_t        version;        /* of the section being read */
-};
-
 static int
-load_server(struct load *ld, struct journal_rec *r)
+load_server(struct state_load *ld, struct journal_rec *r)
 {
 	struct server *srv = ld->srv;
 	size_t n;
@@ -69,11 +55,13 @@ load_server(struct load *ld, struct journal_rec *r)
 		memcpy(srv->scram_secret, secret, n);
 	else
 		r->bad = true;
+	/* SRVR 1 had no count of local users: the network's is an upper bound. */
+	srv->max_local = ld->version >= 2 ? journal_get_u32(r) : srv->max_users;
 	return state_r_done(r) ? 0 : -1;
 }
 
 static int
-load_whowas(struct load *ld, struct journal_rec *r)
+load_whowas(struct state_load *ld, struct journal_rec *r)
 {
 	struct server *srv = ld->srv;
 	struct whowas_entry e;
@@ -91,7 +79,7 @@ load_whowas(struct load *ld, struct journal_rec *r)
 }
 
 static int
-load_history(struct load *ld, struct journal_rec *r)
+load_history(struct state_load *ld, struct journal_rec *r)
 {
 	struct server *srv = ld->srv;
 	struct persist_stats st;
@@ -106,7 +94,7 @@ load_history(struct load *ld, struct journal_rec *r)
 }
 
 static int
-load_markers(struct load *ld, struct journal_rec *r)
+load_markers(struct state_load *ld, struct journal_rec *r)
 {
 	struct server *srv = ld->srv;
 	char owner[READMARKER_OWNER_SIZE], target[IRC_CHANNELLEN + 1];
@@ -123,8 +111,8 @@ load_markers(struct load *ld, struct journal_rec *r)
 	return state_r_done(r) ? 0 : -1;
 }
 
-static void
-load_metadata(struct journal_rec *r, struct metadata *md, bool values)
+void
+state_load_metadata(struct journal_rec *r, struct metadata *md, bool values)
 {
 	uint32_t n = state_get_count(r, LOAD_MAX_LIST);
 	char key[METADATA_KEYLEN + 1], *value;
@@ -286,7 +274,7 @@ load_timers(struct journal_rec *r, struct client *cli)
 
 /* MONITOR, invitations, metadata, a paced LIST, the channel order. */
 static void
-load_lists(struct journal_rec *r, struct client *cli, struct load_cli *lc)
+load_lists(struct journal_rec *r, struct client *cli, struct state_load_cli *lc)
 {
 	char nick[IRC_NICKLEN + 1];
 	uint32_t n = state_get_count(r, MONITOR_MAX);
@@ -300,10 +288,17 @@ load_lists(struct journal_rec *r, struct client *cli, struct load_cli *lc)
 		r->bad = true;
 	for (uint32_t i = 0; i < n && !r->bad; i++)
 		state_get_str(r, cli->local->extra->invited[cli->local->extra->ninvited++], sizeof(*cli->local->extra->invited));
-	load_metadata(r, &cli->metadata, true);
-	load_metadata(r, &cli->local->extra->metadata_subs, false);
+	state_load_metadata(r, &cli->metadata, true);
+	state_load_metadata(r, &cli->local->extra->metadata_subs, false);
 	lc->list_open = state_get_bool(r);
-	n = state_get_count(r, LOAD_MAX_LIST);
+	state_load_chans(r, lc);
+}
+
+void
+state_load_chans(struct journal_rec *r, struct state_load_cli *lc)
+{
+	uint32_t n = state_get_count(r, LOAD_MAX_LIST);
+
 	if (n > 0 && (lc->chans = calloc(n, sizeof(*lc->chans))) == NULL)
 		r->bad = true;
 	for (uint32_t i = 0; i < n && !r->bad; i++)
@@ -327,7 +322,7 @@ load_queue(struct journal_rec *r, struct buf *b)
 
 /* Put a restored client back on the server's timer heap and lists. */
 static void
-load_adopt(struct server *srv, struct journal_rec *r, struct load_cli *lc,
+load_adopt(struct server *srv, struct journal_rec *r, struct state_load_cli *lc,
     bool registered)
 {
 	struct client *cli = lc->cli;
@@ -352,8 +347,22 @@ load_adopt(struct server *srv, struct journal_rec *r, struct load_cli *lc,
 		client_want_write(cli);
 }
 
+/* A user's TS6 UID (CLNT 3): valid, and no one else's. */
 static void
-load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
+load_uid(struct state_load *ld, struct journal_rec *r, struct client *cli)
+{
+	struct hmap *users = ld->srv->net->users;
+
+	state_get_str(r, cli->uid, sizeof(cli->uid));
+	if (r->bad || cli->uid[0] == '\0')
+		return;
+	if (!ts6_uid_is_valid(cli->uid) || hmap_get(users, cli->uid) != NULL ||
+	    hmap_put(users, cli->uid, cli) == -1)
+		r->bad = true;
+}
+
+static void
+load_client(struct state_load *ld, struct journal_rec *r, struct state_load_cli *lc)
 {
 	uint64_t next_id = ld->srv->next_id;
 	struct client *cli = client_new(ld->srv, -1, "");
@@ -375,6 +384,10 @@ load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
 	load_queue(r, &cli->local->sendq);
 	if (ld->version >= 2)
 		cli->nick_ts = (time_t)state_get_i64(r);
+	if (ld->version >= 3) {
+		load_uid(ld, r, cli);
+		state_link_load_conn(ld, r, cli);
+	}
 	local_extra_trim(cli->local);
 	if (!r->bad)
 		load_adopt(ld->srv, r, lc, registered);
@@ -385,14 +398,14 @@ load_client(struct load *ld, struct journal_rec *r, struct load_cli *lc)
 static int
 by_id(const void *a, const void *b)
 {
-	uint64_t x = ((const struct load_cli *)a)->cli->id;
-	uint64_t y = ((const struct load_cli *)b)->cli->id;
+	uint64_t x = ((const struct state_load_cli *)a)->cli->id;
+	uint64_t y = ((const struct state_load_cli *)b)->cli->id;
 
 	return x < y ? -1 : x > y;
 }
 
 static int
-load_clients(struct load *ld, struct journal_rec *r)
+load_clients(struct state_load *ld, struct journal_rec *r)
 {
 	/* A client takes well over 64 bytes: a larger count is a lie. */
 	uint32_t n = state_get_count(r, LOAD_MAX_CLIENTS);
@@ -403,8 +416,15 @@ load_clients(struct load *ld, struct journal_rec *r)
 		load_client(ld, r, &ld->v[i]);
 		ld->n += ld->v[i].cli != NULL;
 	}
+	ld->cap = n;
 	if (!state_r_done(r))
 		return -1;
+	return state_load_index(ld);
+}
+
+int
+state_load_index(struct state_load *ld)
+{
 	qsort(ld->v, ld->n, sizeof(*ld->v), by_id);
 	for (size_t i = 1; i < ld->n; i++)
 		if (ld->v[i].cli->id == ld->v[i - 1].cli->id)
@@ -412,8 +432,8 @@ load_clients(struct load *ld, struct journal_rec *r)
 	return 0;
 }
 
-static struct client *
-find_id(const struct load *ld, uint64_t id)
+struct client *
+state_load_find(const struct state_load *ld, uint64_t id)
 {
 	size_t lo = 0, hi = ld->n;
 
@@ -450,7 +470,7 @@ load_masks(struct journal_rec *r, struct mask_list *l)
 }
 
 static void
-load_members(struct load *ld, struct journal_rec *r, struct channel *chan)
+load_members(struct state_load *ld, struct journal_rec *r, struct channel *chan)
 {
 	uint32_t n = state_get_count(r, LOAD_MAX_CLIENTS);
 	struct client *cli;
@@ -460,7 +480,7 @@ load_members(struct load *ld, struct journal_rec *r, struct channel *chan)
 	for (uint32_t i = 0; i < n && !r->bad; i++) {
 		id = journal_get_u64(r);
 		prefix = journal_get_u8(r);
-		cli = find_id(ld, id);
+		cli = state_load_find(ld, id);
 		if (r->bad || cli == NULL || prefix > (MEMBER_OP | MEMBER_VOICE) ||
 		    !client_is_registered(cli) || channel_member(chan, cli) != NULL ||
 		    channel_join(chan, cli, prefix) == NULL)
@@ -471,7 +491,7 @@ load_members(struct load *ld, struct journal_rec *r, struct channel *chan)
 }
 
 static void
-load_channel(struct load *ld, struct journal_rec *r)
+load_channel(struct state_load *ld, struct journal_rec *r)
 {
 	char name[IRC_CHANNELLEN + 1];
 	struct channel *chan;
@@ -500,16 +520,16 @@ load_channel(struct load *ld, struct journal_rec *r)
 		chan->invites[chan->ninvites++] = journal_get_u64(r);
 	chan->knock_ms = state_get_i64(r);
 	chan->renamed_ms = state_get_i64(r);
-	load_metadata(r, &chan->metadata, true);
+	state_load_metadata(r, &chan->metadata, true);
 	load_members(ld, r, chan);
 }
 
 /* Put each client's memberships back in the order it had them. */
 static int
-load_channel_order(struct load *ld)
+load_channel_order(struct state_load *ld)
 {
 	for (size_t i = 0; i < ld->n; i++) {
-		struct load_cli *lc = &ld->v[i];
+		struct state_load_cli *lc = &ld->v[i];
 		struct client *cli = lc->cli;
 
 		if (lc->nchans != cli->nchannels)
@@ -535,7 +555,7 @@ load_channel_order(struct load *ld)
 }
 
 static int
-load_channels(struct load *ld, struct journal_rec *r)
+load_channels(struct state_load *ld, struct journal_rec *r)
 {
 	uint32_t n = state_get_count(r, LOAD_MAX_CLIENTS);
 
@@ -546,11 +566,11 @@ load_channels(struct load *ld, struct journal_rec *r)
 	return load_channel_order(ld);
 }
 
-typedef int load_fn(struct load *ld, struct journal_rec *r);
+typedef int load_fn(struct state_load *ld, struct journal_rec *r);
 
 /* Load one section; a missing optional one is fine. 0 or -1 with err. */
 static int
-load_section(struct load *ld, const void *data, size_t len, uint32_t tag,
+load_section(struct state_load *ld, const void *data, size_t len, uint32_t tag,
     bool required, load_fn *fn, char *err, size_t errlen)
 {
 	struct journal_rec r;
@@ -565,8 +585,12 @@ load_section(struct load *ld, const void *data, size_t len, uint32_t tag,
 			snprintf(err, errlen, "state section %s missing", name);
 		return required ? -1 : 0;
 	}
-	/* CLNT 2 added the nick timestamp; every other section is at 1. */
-	if (version < 1 || version > (tag == STATE_CLIENTS ? 2u : 1u)) {
+	/*
+	 * SRVR 2 added the highest local count, CLNT 2 the nick timestamp,
+	 * CLNT 3 the UID and the link state; every other section is at 1.
+	 */
+	if (version < 1 || version > (tag == STATE_CLIENTS ? 3u :
+	    tag == STATE_SERVER ? 2u : 1u)) {
 		snprintf(err, errlen, "state section %s version %u unknown", name, version);
 		return -1;
 	}
@@ -583,10 +607,12 @@ int
 state_load(struct server *srv, const void *data, size_t len, char *err,
     size_t errlen)
 {
-	struct load ld = { srv, NULL, 0, 0 };
-	unsigned max_users;
+	struct state_load ld = { srv, NULL, 0, 0, 0, 0 };
+	unsigned max_users, max_local;
 	int rc = -1;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	if (state_check(data, len, err, errlen) == -1)
 		return -1;
 	if (load_section(&ld, data, len, STATE_SERVER, true, load_server, err, errlen) == 0 &&
@@ -594,11 +620,17 @@ state_load(struct server *srv, const void *data, size_t len, char *err,
 	    load_section(&ld, data, len, STATE_HISTORY, false, load_history, err, errlen) == 0 &&
 	    load_section(&ld, data, len, STATE_MARKERS, true, load_markers, err, errlen) == 0) {
 		max_users = srv->max_users;
+		max_local = srv->max_local;
 		if (load_section(&ld, data, len, STATE_CLIENTS, true, load_clients, err, errlen) == 0 &&
+		    load_section(&ld, data, len, STATE_LINKS, false, state_link_load, err, errlen) == 0 &&
 		    load_section(&ld, data, len, STATE_CHANNELS, true, load_channels, err, errlen) == 0)
-			rc = 0;
+			rc = state_link_check(&ld);
+		if (rc == -1 && err[0] == '\0')
+			snprintf(err, errlen, "state: a server link without its server");
 		if (max_users > srv->max_users)
 			srv->max_users = max_users;
+		if (max_local > srv->max_local)
+			srv->max_local = max_local;
 	}
 	for (size_t i = 0; i < ld.n; i++)
 		free(ld.v[i].chans);

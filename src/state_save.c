@@ -1,7 +1,7 @@
 /*
  * What a saved state holds, written: one section per store, in the order
  * state_load.c rebuilds them (clients before the channels that name them
- * by id). Only state that outlives a round is saved: the upgrade runs
+ * by id; the links' users, in LINK, too). Only state that outlives a round is saved: the upgrade runs
  * between rounds, after closed clients are reaped and password checks are
  * done, so borrowed pointers (labels) and the dead list are empty.
  */
@@ -22,26 +22,32 @@
 #include "server.h"
 #include "whowas.h"
 
-/*
- * Whether cli goes into the state: not closing, connected here, and not a
- * server link. Links are not carried across an upgrade yet: they close
- * with the old image, the users behind them leave with them, and the
- * links' bursts bring them back once autoconnect has made the links
- * again (STATE_LINKS is kept for them).
- */
-static bool
-kept(const struct client *cli)
+bool
+state_kept(const struct client *cli)
 {
-	return !client_is_closing(cli) && client_is_local(cli) &&
-	    cli->local->link == NULL;
+	return !client_is_closing(cli) && client_is_local(cli);
 }
 
-/* A channel with a member that is kept; one of remote users only is not. */
+bool
+state_kept_remote(const struct client *cli)
+{
+	return !client_is_closing(cli) && !client_is_local(cli) &&
+	    cli->server != NULL && client_is_registered(cli);
+}
+
+/* A channel member that is kept: a user here or on a linked server. */
+static bool
+member_kept(const struct client *cli)
+{
+	return state_kept(cli) || state_kept_remote(cli);
+}
+
+/* A channel with a member that is kept. */
 static bool
 has_kept_member(const struct channel *chan)
 {
 	for (const struct membership *m = chan->members; m; m = m->chan_next)
-		if (kept(m->cli))
+		if (member_kept(m->cli))
 			return true;
 	return false;
 }
@@ -49,13 +55,14 @@ has_kept_member(const struct channel *chan)
 static void
 save_server(struct server *srv, struct state_w *w)
 {
-	state_section_begin(w, STATE_SERVER, 1);
+	state_section_begin(w, STATE_SERVER, 2);
 	state_put_u64(w, srv->next_id);
 	state_put_u64(w, srv->msgid_seq);
 	state_put_i64(w, (int64_t)srv->started);
 	state_put_str(w, srv->created);
 	state_put_u32(w, srv->max_users);
 	state_put_bytes(w, srv->scram_secret, sizeof(srv->scram_secret));
+	state_put_u32(w, srv->max_local);       /* SRVR 2 */
 	state_section_end(w);
 }
 
@@ -109,8 +116,8 @@ save_stores(struct server *srv, struct state_w *w, bool with_history)
 	state_section_end(w);
 }
 
-static void
-save_metadata(struct state_w *w, const struct metadata *md)
+void
+state_save_metadata(struct state_w *w, const struct metadata *md)
 {
 	state_put_u32(w, (uint32_t)md->n);
 	for (size_t i = 0; i < md->n; i++) {
@@ -224,9 +231,15 @@ save_lists(struct state_w *w, const struct client *cli)
 	state_put_u32(w, (uint32_t)extra_of(cli)->ninvited);
 	for (size_t i = 0; i < extra_of(cli)->ninvited; i++)
 		state_put_str(w, extra_of(cli)->invited[i]);
-	save_metadata(w, &cli->metadata);
-	save_metadata(w, &extra_of(cli)->metadata_subs);
+	state_save_metadata(w, &cli->metadata);
+	state_save_metadata(w, &extra_of(cli)->metadata_subs);
 	state_put_bool(w, extra_of(cli)->list_filters != NULL);
+	state_save_chans(w, cli);
+}
+
+void
+state_save_chans(struct state_w *w, const struct client *cli)
+{
 	state_put_u32(w, cli->nchannels);
 	for (const struct membership *m = cli->channels; m; m = m->cli_next)
 		state_put_str(w, m->chan->name);
@@ -243,6 +256,8 @@ save_client(struct state_w *w, const struct client *cli)
 	state_put_bytes(w, buf_data(&cli->local->recvq), buf_len(&cli->local->recvq));
 	state_put_bytes(w, buf_data(&cli->local->sendq), buf_len(&cli->local->sendq));
 	state_put_i64(w, (int64_t)cli->nick_ts);     /* CLNT 2 */
+	state_put_str(w, cli->uid);                  /* CLNT 3 */
+	state_link_save_conn(w, cli);
 }
 
 /* Oldest first: the restore prepends each, as client_new() does. */
@@ -254,12 +269,12 @@ save_clients(struct server *srv, struct state_w *w)
 
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
 		last = cli;
-		n += kept(cli);
+		n += state_kept(cli);
 	}
-	state_section_begin(w, STATE_CLIENTS, 2);
+	state_section_begin(w, STATE_CLIENTS, 3);
 	state_put_u32(w, n);
 	for (struct client *cli = last; cli; cli = cli->prev)
-		if (kept(cli))
+		if (state_kept(cli))
 			save_client(w, cli);
 	state_section_end(w);
 }
@@ -296,12 +311,12 @@ save_channel(struct state_w *w, const struct channel *chan)
 		state_put_u64(w, chan->invites[i]);
 	state_put_i64(w, chan->knock_ms);
 	state_put_i64(w, chan->renamed_ms);
-	save_metadata(w, &chan->metadata);
+	state_save_metadata(w, &chan->metadata);
 	for (const struct membership *m = chan->members; m; m = m->chan_next)
-		n += kept(m->cli);
+		n += member_kept(m->cli);
 	state_put_u32(w, n);
 	for (const struct membership *m = chan->members; m; m = m->chan_next)
-		if (kept(m->cli)) {
+		if (member_kept(m->cli)) {
 			state_put_u64(w, m->cli->id);
 			state_put_u8(w, (uint8_t)m->prefix);
 		}
@@ -346,6 +361,7 @@ state_save(struct server *srv, struct state_w *w, bool with_history)
 	save_server(srv, w);
 	save_stores(srv, w, with_history);
 	save_clients(srv, w);
+	state_link_save(srv, w);
 	save_channels(srv, w);
 	return w->bad ? -1 : 0;
 }

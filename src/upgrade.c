@@ -114,7 +114,14 @@ upgrade_init(struct upgrade *u, int argc, char **argv, char *err, size_t errlen)
 void
 upgrade_print_check(void)
 {
-	printf("%s %u %s\n", UPGRADE_ANSWER, STATE_VERSION, IRCSERV_VERSION);
+	/*
+	 * "<answer> <oldest> <release> <newest>": the state versions this
+	 * binary reads. A server of an older format compares only the first
+	 * number with the version it writes, so it hands its state over when
+	 * that is the oldest read here.
+	 */
+	printf("%s %u %s %u\n", UPGRADE_ANSWER, STATE_VERSION_OLDEST, IRCSERV_VERSION,
+	    STATE_VERSION);
 	fflush(stdout);
 }
 
@@ -155,8 +162,9 @@ refuse(struct upgrade *u, const char *fmt, ...)
 static void
 check_done(struct upgrade *u, bool timed_out)
 {
-	unsigned version = 0;
+	unsigned oldest = 0, newest = 0;
 	char word[32], *nl;
+	int got;
 	int status = 0;
 
 	loop_del(u->loop, u->check_fd);
@@ -178,12 +186,13 @@ check_done(struct upgrade *u, bool timed_out)
 		refuse(u, "%s --upgrade-check failed (%s %d)", u->path,
 		    WIFEXITED(status) ? "exit status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	else if (sscanf(u->answer, "%31s %u %63s", word, &version, u->new_version) != 3 ||
-	    strcmp(word, UPGRADE_ANSWER) != 0)
+	else if ((got = sscanf(u->answer, "%31s %u %63s %u", word, &oldest,
+	    u->new_version, &newest)) < 3 || strcmp(word, UPGRADE_ANSWER) != 0)
 		refuse(u, "%s --upgrade-check: not an ircserv answer", u->path);
-	else if (version != STATE_VERSION)
-		refuse(u, "%s reads state version %u, this server writes %u", u->path,
-		    version, STATE_VERSION);
+	/* A binary that gives one number reads that version only. */
+	else if (STATE_VERSION < oldest || STATE_VERSION > (got == 4 ? newest : oldest))
+		refuse(u, "%s reads state versions %u to %u, this server writes %u",
+		    u->path, oldest, got == 4 ? newest : oldest, STATE_VERSION);
 	else
 		u->ready = true;
 }

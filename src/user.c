@@ -109,8 +109,8 @@ user_send_lusers(struct server *srv, struct client *cli)
 	if (nchannels > 0)
 		reply_numeric(srv, cli, RPL_LUSERCHANNELS, nchannels);
 	reply_numeric(srv, cli, RPL_LUSERME, local, links);
-	reply_numeric(srv, cli, RPL_LOCALUSERS, local, srv->max_users,
-	    local, srv->max_users);
+	reply_numeric(srv, cli, RPL_LOCALUSERS, local, srv->max_local,
+	    local, srv->max_local);
 	reply_numeric(srv, cli, RPL_GLOBALUSERS, srv->nusers, srv->max_users,
 	    srv->nusers, srv->max_users);
 }

@@ -23,13 +23,14 @@
 #include "client.h"
 #include "config.h"
 #include "journal.h"
+#include "link.h"
 #include "log.h"
 #include "server.h"
 #include "state.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_CLIENTS    3
+#define FUZZ_CLIENTS    4       /* the last is a server link */
 #define FUZZ_WALL_MS    1704067200000LL
 #define FUZZ_MONO_MS    1000000LL
 
@@ -39,7 +40,11 @@ new_server(void)
 	struct config cfg;
 	struct server *srv;
 
-	if (config_defaults(&cfg) == -1)
+	char err[256];
+
+	if (config_defaults(&cfg) == -1 || config_parse_string(&cfg, "sid = 0AA\n"
+	    "link peer.test {\nhost = 127.0.0.1\npassword = pw\n}\n", "fuzz.conf",
+	    err, sizeof(err)) == -1)
 		abort();
 	cfg.log_level = LOG_ERROR;
 	if (config_set_string(&cfg.password, "pw") == -1)
@@ -83,17 +88,20 @@ save(struct server *srv, struct buf *out)
 		abort();
 }
 
-/* The lines of text as three clients' input. */
+/* The lines of text as the input of three clients and a link. */
 static void
 play(struct server *srv, const uint8_t *p, size_t n)
 {
 	struct client *cli[FUZZ_CLIENTS];
 	const char *why;
 
+	/* The link and the first client come from 127.0.0.1, the others not. */
 	for (int i = 0; i < FUZZ_CLIENTS; i++)
-		if ((cli[i] = server_add_client(srv, -1, i ? "10.0.0.1" : "127.0.0.1",
-		    &why)) == NULL)
+		if ((cli[i] = server_add_client(srv, -1, i == 0 || i == FUZZ_CLIENTS - 1 ?
+		    "127.0.0.1" : "10.0.0.1", &why)) == NULL)
 			abort();
+	if (link_attach(srv, cli[FUZZ_CLIENTS - 1], NULL) == -1)
+		abort();
 	while (n > 0) {
 		const uint8_t *nl = memchr(p, '\n', n);
 		size_t len = nl ? (size_t)(nl - p) + 1 : n;

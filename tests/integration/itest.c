@@ -540,6 +540,54 @@ itest_server_log(const struct itest_server *s)
 	return text;
 }
 
+int
+itest_log_count(const struct itest_server *s, const char *needle)
+{
+	char *log = itest_server_log(s), *p = log;
+	int n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	free(log);
+	return n;
+}
+
+char *
+itest_reply(struct itest_client *c, const char *cmd, const char *end)
+{
+	char *all = calloc(1, 8192), line[ITEST_LINE_MAX + 1];
+
+	assert_non_null(all);
+	itest_send(c, "%s", cmd);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(itest_poll_line(c, ITEST_TIMEOUT_MS, line, sizeof(line)), 1);
+		if (strstr(line, " 317 ") != NULL)
+			continue;       /* WHOIS idle time moves on */
+		strncat(all, line, 8192 - strlen(all) - 2);
+		strcat(all, "\n");
+		if (itest_match(end, line))
+			return all;
+	}
+	fail_msg("no end to the reply to %s", cmd);
+	return all;
+}
+
+void
+itest_wait_log(const struct itest_server *s, const char *needle, int n)
+{
+	int64_t end = itest_now_ms() + 10000L * itest_slow();
+
+	while (itest_log_count(s, needle) < n) {
+		if (itest_now_ms() > end) {
+			itest_server_dump_log(s);
+			fail_msg("\"%s\" not %d times in the log", needle, n);
+		}
+		itest_sleep_ms(20);
+	}
+}
+
 static void
 dump_file(const char *path)
 {

@@ -109,6 +109,15 @@ bool    itest_server_alive(struct itest_server *s);
 void    itest_server_dump_log(const struct itest_server *s);
 /* The server's log as a string (caller frees), "" when unreadable. */
 char   *itest_server_log(const struct itest_server *s);
+/*
+ * Send cmd and read the reply up to the line matching end: its lines
+ * joined with LF (caller frees), WHOIS's idle time (317) left out.
+ */
+char   *itest_reply(struct itest_client *c, const char *cmd, const char *end);
+/* How many times needle is in the server's log. */
+int     itest_log_count(const struct itest_server *s, const char *needle);
+/* Wait until needle is in the log n times; fail (dumping it) after 10 s. */
+void    itest_wait_log(const struct itest_server *s, const char *needle, int n);
 /* Descriptors the server holds open (/proc/PID/fd), or -1 if unknown. */
 int     itest_server_nfds(const struct itest_server *s);
 

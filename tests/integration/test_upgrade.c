@@ -97,55 +97,12 @@ start_server(void)
 	return s;
 }
 
-static int
-count_in_log(struct itest_server *s, const char *needle)
-{
-	char *log = itest_server_log(s), *p = log;
-	int n = 0;
-
-	while ((p = strstr(p, needle)) != NULL) {
-		n++;
-		p += strlen(needle);
-	}
-	free(log);
-	return n;
-}
-
-/* Wait until needle is in the log n times; fail after a bound. */
-static void
-wait_log(struct itest_server *s, const char *needle, int n)
-{
-	int64_t end = itest_now_ms() + 10000L * itest_slow();
-
-	while (count_in_log(s, needle) < n) {
-		if (itest_now_ms() > end) {
-			itest_server_dump_log(s);
-			fail_msg("\"%s\" not %d times in the log", needle, n);
-		}
-		itest_sleep_ms(20);
-	}
-}
-
-/* Every line of the reply to cmd up to the line matching end, joined. */
+/* The reply to cmd, after what the client had before. */
 static char *
 reply_of(struct itest_client *c, const char *cmd, const char *end)
 {
-	char *all = calloc(1, 8192), line[ITEST_LINE_MAX + 1];
-
-	assert_non_null(all);
 	itest_sync(c);
-	itest_send(c, "%s", cmd);
-	for (int i = 0; i < 64; i++) {
-		assert_int_equal(itest_poll_line(c, ITEST_TIMEOUT_MS, line, sizeof(line)), 1);
-		if (strstr(line, " 317 ") != NULL)
-			continue;       /* WHOIS idle time moves on */
-		strncat(all, line, 8192 - strlen(all) - 2);
-		strcat(all, "\n");
-		if (itest_match(end, line))
-			return all;
-	}
-	fail_msg("no end to the reply to %s", cmd);
-	return all;
+	return itest_reply(c, cmd, end);
 }
 
 struct world {
@@ -242,7 +199,7 @@ stream_across(struct world *w, int nth, void (*kick)(struct world *w))
 			fail_msg("message %d: got \"%s\"", next, line);
 		next++;
 	}
-	wait_log(w->s, "replaced by", nth);
+	itest_wait_log(w->s, "replaced by", nth);
 }
 
 static void
@@ -271,7 +228,7 @@ check_unchanged(struct world *w)
 	itest_send(w->alice, "PRIVMSG #room :after");
 	itest_expect(w->alice, "@time=* :%s PRIVMSG #room :after", itest_pfx(w->alice));
 	itest_expect(w->carol, ":" SRV " NOTICE carol :*** Upgraded from ircserv-* (binary of "
-	    "*Z) to ircserv-* (binary of *Z) (state version 1); paused * ms");
+	    "*Z) to ircserv-* (binary of *Z) (state version 2); paused * ms");
 	assert_true(itest_server_alive(w->s));
 }
 
@@ -289,9 +246,9 @@ test_upgrade_keeps_everything(void **state)
 	stream_across(&w, 2, kick_command);
 	check_unchanged(&w);
 	assert_int_equal(w.s->pid, pid);
-	assert_int_equal(count_in_log(w.s, "closing alice"), 0);
-	assert_int_equal(count_in_log(w.s, "closing bob"), 0);
-	assert_int_equal(count_in_log(w.s, "closing carol"), 0);
+	assert_int_equal(itest_log_count(w.s, "closing alice"), 0);
+	assert_int_equal(itest_log_count(w.s, "closing bob"), 0);
+	assert_int_equal(itest_log_count(w.s, "closing carol"), 0);
 	for (size_t i = 0; i < 6; i++)
 		free(w.before[i]);
 	itest_close(w.alice);
@@ -323,7 +280,7 @@ test_signal_storm(void **state)
 		kill(s->pid, SIGUSR2);
 		itest_sleep_ms(1);
 	}
-	wait_log(s, "replaced by", 2);
+	itest_wait_log(s, "replaced by", 2);
 	itest_sleep_ms(200);
 	assert_true(itest_server_alive(s));
 	itest_send(a, "PRIVMSG #room :after the storm");
@@ -347,8 +304,8 @@ refused_with(struct itest_server *s, struct itest_client *c, struct itest_client
 	itest_server_signal(s, SIGUSR2);
 	/* The check runs beside the loop: the server answers meanwhile. */
 	assert_true(itest_expect_quiet(d) < 1000);
-	wait_log(s, "upgrade refused, still serving", nth);
-	assert_int_equal(count_in_log(s, why), 1);
+	itest_wait_log(s, "upgrade refused, still serving", nth);
+	assert_int_equal(itest_log_count(s, why), 1);
 	itest_expect(c, ":" SRV " NOTICE carol :*** Upgrade refused, still serving: *");
 	itest_send(c, "PRIVMSG #room :still here");
 	itest_sync(c);
@@ -371,16 +328,19 @@ test_bad_binary_keeps_serving(void **state)
 	itest_join(d, "#room");
 	refused_with(s, c, d, 1, "#!/bin/sh\nexit 3\n", "failed (exit status 3)");
 	refused_with(s, c, d, 2, "#!/bin/sh\necho ircserv-upgrade 999 ircserv-9.9\n",
-	    "reads state version 999, this server writes 1");
+	    "reads state versions 999 to 999, this server writes 2");
 	refused_with(s, c, d, 3, "#!/bin/sh\necho hello\n", "not an ircserv answer");
 	refused_with(s, c, d, 4, NULL, "cannot run");
 	refused_with(s, c, d, 5, "#!/bin/sh\nexec sleep 30\n", "gave no answer in 5000 ms");
+	/* A binary of the previous format cannot read what this one writes. */
+	refused_with(s, c, d, 6, "#!/bin/sh\necho ircserv-upgrade 1 ircserv-0.0\n",
+	    "reads state versions 1 to 1, this server writes 2");
 	itest_send(c, "PRIVMSG #room :final");
 	itest_expect(d, ":%s PRIVMSG #room :final", itest_pfx(c));
 	/* The real binary back: the upgrade goes through. */
 	copy_file(real_bin, bin, 0755);
 	itest_send(c, "UPGRADE");
-	wait_log(s, "replaced by", 1);
+	itest_wait_log(s, "replaced by", 1);
 	itest_send(c, "PRIVMSG #room :upgraded");
 	itest_expect(d, ":%s PRIVMSG #room :upgraded", itest_pfx(c));
 	itest_close(c);
@@ -550,7 +510,7 @@ test_proxy_websocket_history_file(void **state)
 	snprintf(hist, sizeof(hist), "%s/history", dir);
 	shells_setup(&sh, hist);
 	itest_server_signal(sh.s, SIGUSR2);
-	wait_log(sh.s, "replaced by", 1);
+	itest_wait_log(sh.s, "replaced by", 1);
 	/* The halves of the headers arrive in the new image. */
 	itest_send(sh.p2, "0.0.1 40001 %d", sh.proxy_port);
 	itest_register(sh.p2, "p2");
@@ -574,7 +534,7 @@ test_proxy_websocket_history_file(void **state)
 	itest_send(sh.obs, "CHATHISTORY LATEST #h * 10");
 	itest_expect(sh.obs, "@batch=*;time=*;msgid=* :p1!p1@192.0.2.1 PRIVMSG #h :kept in the "
 	    "history file");
-	assert_int_equal(count_in_log(sh.s, " error: "), 0);
+	assert_int_equal(itest_log_count(sh.s, " error: "), 0);
 	assert_int_equal(itest_server_stop(sh.s), 0);
 	itest_server_free(sh.s);
 	unlink(hist);

@@ -21,10 +21,12 @@
 #include "client.h"
 #include "config.h"
 #include "fake.h"
+#include "hmap.h"
 #include "journal.h"
 #include "link.h"
 #include "local.h"
 #include "multiline.h"
+#include "network.h"
 #include "scram.h"
 #include "server.h"
 #include "state.h"
@@ -290,10 +292,13 @@ test_damage_detected(void **state)
 	assert_int_equal(state_check(p, len, err, sizeof(err)), 0);
 	assert_int_equal(state_check(p, len - 1, err, sizeof(err)), -1);
 	assert_int_equal(state_check(p, 10, err, sizeof(err)), -1);
-	p[8] = 2;                       /* another version */
+	p[8] = STATE_VERSION + 1;       /* a version from the future */
 	recrc(p, len);
 	assert_int_equal(state_check(p, len, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err, "version 3"));
+	p[8] = 0;                       /* and one from before the first */
+	recrc(p, len);
+	assert_int_equal(state_check(p, len, err, sizeof(err)), -1);
 	buf_free(&blob);
 	fake_free(b.srv);
 }
@@ -359,32 +364,328 @@ test_truncated_sections_refused(void **state)
 	fake_free(b.srv);
 }
 
+/* This server is 42X, with a link block for peer.test and one for far.test. */
 static void
-with_sid(struct config *cfg)
+with_links(struct config *cfg)
 {
-	assert_int_equal(config_set_string(&cfg->sid, "42X"), 0);
+	char err[256];
+
+	if (config_parse_string(cfg, "sid = 42X\n"
+	    "link peer.test {\nhost = 127.0.0.1\npassword = pw\n}\n"
+	    "link far.test {\nhost = 127.0.0.1\nport = 7000\npassword = pw\n"
+	    "autoconnect = yes\n}\n", "test.conf", err, sizeof(err)) == -1)
+		fail_msg("config: %s", err);
 }
 
-/* A server link is not carried across (yet): it closes with the old image. */
+/* Lines from a link, as the shell hands them over. */
 static void
-test_links_left_out(void **state)
+link_lines(struct server *srv, struct client *l, const char *lines)
 {
-	struct server *srv = fake_server_adjusted(with_sid), *again;
-	struct client *peer = fake_client(srv, "192.0.2.9");
-	struct buf blob;
+	assert_int_equal(buf_append(&l->local->recvq, lines, strlen(lines)), 0);
+	server_on_input(srv, l);
+	assert_false(client_is_closing(l));
+}
+
+struct linked {
+	struct server *srv;
+	struct client *alice, *peer, *far;
+};
+
+/*
+ * alice here; peer.test (1AA) linked, with leaf.test (1AB) and
+ * leaf2.test (1AC) behind it;
+ * their users bob (away, an account, voice), dan and carl (op) in #room
+ * with alice; an outgoing link to far.test still connecting.
+ */
+static struct linked
+linked_server(void)
+{
+	struct linked k;
+	const char *why;
+
+	k.srv = fake_server_adjusted(with_links);
+	k.alice = fake_joined(k.srv, "alice", "#room");
+	k.peer = fake_client(k.srv, "127.0.0.1");
+	assert_int_equal(link_attach(k.srv, k.peer, NULL), 0);
+	link_lines(k.srv, k.peer, "PASS pw TS 6 :1AA\r\nCAPAB :QS ENCAP EX IE TB EOB EUID\r\n"
+	    "SERVER peer.test 1 :The peer\r\nSVINFO 6 6 0 :1700000000\r\n"
+	    ":1AA SID leaf.test 2 1AB :The leaf\r\n"
+	    ":1AA SID leaf2.test 2 1AC :The second leaf\r\n"
+	    ":1AA EUID bob 1 1700000000 +i b bob.example 192.0.2.5 1AAAAAAAB * acct "
+	    ":Bob Remote\r\n"
+	    ":1AA UID dan 1 1700000002 +w d dan.example 192.0.2.8 1AAAAAAAD :Dan\r\n"
+	    ":1AB UID carl 2 1700000001 +w c carl.example 192.0.2.6 1ABAAAAAC :Carl\r\n"
+	    ":1AA SJOIN 1 #room +nt :+1AAAAAAAB 1AAAAAAAD\r\n"
+	    ":1AB SJOIN 1 #room + :@1ABAAAAAC\r\n"
+	    ":1AAAAAAAB AWAY :at lunch\r\n:1AA EOB\r\n");
+	assert_int_equal(k.srv->net->count, 4);
+	assert_int_equal(k.srv->net->nremote, 3);
+	assert_int_equal(channel_find(k.srv, "#room")->nmembers, 4);
+	/* The shell's part of CONNECT far.test: a connection still being made. */
+	assert_int_equal(link_connect(k.srv, "far.test", &why), 0);
+	assert_non_null(link_next_connect(k.srv));
+	k.far = fake_client(k.srv, "127.0.0.1");
+	assert_int_equal(link_attach(k.srv, k.far, "far.test"), 0);
+	fake_drop_all(k.srv);
+	return k;
+}
+
+static void
+test_links_round_trip(void **state)
+{
+	struct linked k = linked_server();
+	struct buf one, two;
+	struct server *again;
 
 	(void)state;
-	fake_registered(srv, "alice");
-	assert_int_equal(link_attach(srv, peer, NULL), 0);
-	save(srv, &blob);
+	save(k.srv, &one);
+	again = restore(&one);
+	save(again, &two);
+	assert_int_equal(buf_len(&one), buf_len(&two));
+	assert_memory_equal(buf_data(&one), buf_data(&two), buf_len(&one));
+	buf_free(&one);
+	buf_free(&two);
+	fake_free(again);
+	fake_free(k.srv);
+}
+
+/* The first client of again that is the link to the server called name. */
+static struct client *
+link_to(struct server *srv, const char *name)
+{
+	for (struct client *cli = srv->clients; cli; cli = cli->next)
+		if (cli->local && cli->local->link && strcmp(cli->local->link->name, name) == 0)
+			return cli;
+	fail_msg("no link to %s", name);
+	return NULL;
+}
+
+static void
+test_links_restored_alike(void **state)
+{
+	struct linked k = linked_server();
+	struct buf blob;
+	struct server *again;
+	struct client *peer, *far, *bob;
+
+	(void)state;
+	save(k.srv, &blob);
 	again = restore(&blob);
-	assert_int_equal(srv->nclients, 2);
-	assert_int_equal(again->nclients, 1);
-	assert_non_null(client_find_nick(again, "alice"));
-	for (struct client *cli = again->clients; cli; cli = cli->next)
-		assert_null(cli->local->link);
+	same_answer(k.srv, again, "alice", "NAMES #room");
+	same_answer(k.srv, again, "alice", "WHOIS bob");
+	same_answer(k.srv, again, "alice", "WHOIS carl");
+	same_answer(k.srv, again, "alice", "WHO #room");
+	same_answer(k.srv, again, "alice", "LINKS");
+	same_answer(k.srv, again, "alice", "MAP");
+	same_answer(k.srv, again, "alice", "LUSERS");
+	same_answer(k.srv, again, "alice", "MODE #room");
+	/* 265 gives the most users this server had, 266 the network's. */
+	fake_line(again, by_nick(again, "alice"), "LUSERS");
+	fake_expect_has(by_nick(again, "alice"), " 265 alice 1 1 :Current local users 1, max 1\r\n");
+	fake_line(again, by_nick(again, "alice"), "LUSERS");
+	fake_expect_has(by_nick(again, "alice"), " 266 alice 4 4 :Current global users 4, max 4\r\n");
+	peer = link_to(again, "peer.test");
+	far = link_to(again, "far.test");
+	assert_true(peer->local->link->up);
+	assert_int_equal(peer->local->link->eob, k.peer->local->link->eob);
+	assert_true(network_find(again->net, "1AA")->eob);
+	assert_int_equal(peer->local->link->caps, k.peer->local->link->caps);
+	assert_ptr_equal(peer->local->link->server, network_find(again->net, "1AA"));
+	assert_ptr_equal(network_find(again->net, "leaf.test")->via, peer);
+	assert_true(far->local->link->outgoing && !far->local->link->up);
+	assert_ptr_equal(link_peer_get(again, "far.test")->conn, far);
+	assert_int_equal(again->net->nremote, 3);
+	assert_int_equal(again->net->next_uid, k.srv->net->next_uid);
+	bob = hmap_get(again->net->users, "1AAAAAAAB");
+	assert_non_null(bob);
+	assert_string_equal(bob->nick, "bob");
+	assert_string_equal(client_account(bob), "acct");
+	assert_string_equal(bob->away, "at lunch");
+	assert_ptr_equal(hmap_get(again->net->users, k.alice->uid), by_nick(again, "alice"));
+	assert_int_equal(peer->local->sendq.limit, k.peer->local->sendq.limit);
+	/* The link goes on: a line from it reaches alice, hers reaches it. */
+	link_lines(again, peer, ":1ABAAAAAC PRIVMSG #room :still here\r\n");
+	fake_expect(by_nick(again, "alice"), ":carl!c@carl.example PRIVMSG #room :still here\r\n");
+	fake_line(again, by_nick(again, "alice"), "PRIVMSG #room :me too");
+	assert_true(fake_output_has(peer, " PRIVMSG #room :me too\r\n"));
 	buf_free(&blob);
 	fake_free(again);
+	fake_free(k.srv);
+}
+
+/*
+ * In the LINK section of blob, the nth (from 0) string field equal to
+ * from becomes to (as long), the CRC made right again.
+ */
+static void
+patch_link(struct buf *blob, unsigned nth, const char *from, const char *to)
+{
+	uint8_t *p = (uint8_t *)buf_data(blob);
+	size_t len = buf_len(blob), n = strlen(from), at = STATE_HEADER_SIZE;
+	uint8_t field[64];
+
+	assert_int_equal(strlen(to), n);
+	field[0] = (uint8_t)n;
+	field[1] = field[2] = field[3] = 0;
+	memcpy(field + 4, from, n);
+	while (at + 12 <= len && memcmp(p + at, "LINK", 4) != 0)
+		at += 12 + (p[at + 8] | p[at + 9] << 8 | (size_t)p[at + 10] << 16 |
+		    (size_t)p[at + 11] << 24);
+	assert_true(at + 12 <= len);
+	for (at += 12; at + n + 4 <= len; at++)
+		if (memcmp(p + at, field, n + 4) == 0 && nth-- == 0) {
+			memcpy(p + at + 4, to, n);
+			recrc(p, len);
+			return;
+		}
+	fail_msg("no %s in LINK", from);
+}
+
+/* A blob with one change in its LINK section is refused, naming LINK. */
+static void
+refused_link(unsigned nth, const char *from, const char *to)
+{
+	struct linked k = linked_server();
+	struct buf blob;
+	struct server *srv = fake_server_adjusted(with_links);
+	char err[256] = "";
+
+	save(k.srv, &blob);
+	patch_link(&blob, nth, from, to);
+	assert_int_equal(state_load(srv, buf_data(&blob), buf_len(&blob), err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "LINK"));
+	buf_free(&blob);
+	fake_free(srv);
+	fake_free(k.srv);
+}
+
+static void
+test_links_hostile_refused(void **state)
+{
+	(void)state;
+	/* The fields in order: me, servers (name sid desc uplink), users. */
+	refused_link(0, "1AB", "1AA");                  /* a SID twice */
+	refused_link(0, "leaf.test", "peer.test");      /* a name twice */
+	refused_link(1, "1AA", "9ZZ");                  /* the leaf's uplink unknown */
+	refused_link(1, "1AA", "42X");                  /* a second server on one link */
+	refused_link(1, "1AB", "9ZZ");                  /* carl's server unknown */
+	refused_link(1, "1AB", "42X");                  /* carl on this server */
+	refused_link(0, "1AAAAAAAD", "1AAAAAAAB");      /* a UID twice */
+	refused_link(0, "1ABAAAAAC", "1AAAAAAAC");      /* a UID of another server */
+	refused_link(0, "dan", "bob");                  /* a nick twice */
+	refused_link(0, "far.test", "far.tesu");        /* a link without its record */
+}
+
+/*
+ * A blob of the previous format (state version 1, SRVR 1, CLNT 1, no
+ * LINK), written field by field as a server of that version wrote it:
+ * the user and its channel come back.
+ */
+static void
+test_reads_version_1(void **state)
+{
+	struct server *srv = fake_server();
+	struct buf out;
+	struct state_w w;
+	struct client *cli;
+	uint8_t secret[32] = { 0 };
+	char err[256] = "";
+
+	(void)state;
+	buf_init(&out, 0);
+	state_w_begin(&w, &out);
+	state_section_begin(&w, STATE_SERVER, 1);
+	state_put_u64(&w, 7);                   /* next id */
+	state_put_u64(&w, 99);                  /* msgid counter */
+	state_put_i64(&w, 1700000000);
+	state_put_str(&w, "Tue Nov 14 2023");
+	state_put_u32(&w, 5);                   /* highest user count */
+	state_put_bytes(&w, secret, sizeof(secret));
+	state_section_end(&w);
+	state_section_begin(&w, STATE_WHOWAS, 1);
+	state_put_u8(&w, 0);
+	state_section_end(&w);
+	state_section_begin(&w, STATE_MARKERS, 1);
+	state_put_u8(&w, 0);
+	state_section_end(&w);
+	state_section_begin(&w, STATE_CLIENTS, 1);
+	state_put_u32(&w, 1);
+	state_put_u64(&w, 7);                   /* id */
+	state_put_u32(&w, 12);                  /* descriptor */
+	state_put_u8(&w, 1);                    /* registered */
+	for (int i = 0; i < 4; i++)             /* PASS ok, sent, CAP open, USER */
+		state_put_bool(&w, i != 2);
+	state_put_u32(&w, 302);
+	state_put_u32(&w, 0);                   /* caps */
+	state_put_u32(&w, UMODE_INVISIBLE);
+	state_put_str(&w, "olduser");
+	state_put_str(&w, "");                  /* pending nick */
+	state_put_str(&w, "ou");
+	state_put_str(&w, "198.51.100.4");
+	state_put_str(&w, "Old User");
+	state_put_str(&w, NULL);                /* not away */
+	state_put_str(&w, "");                  /* account */
+	for (int i = 0; i < 6; i++)             /* signon ... flood timer */
+		state_put_i64(&w, 1700000000 + i);
+	for (int i = 0; i < 4; i++)             /* exempt, counted, throttled, pending */
+		state_put_bool(&w, false);
+	state_put_i64(&w, 0);                   /* KNOCK */
+	state_put_i64(&w, 0);                   /* METADATA SET */
+	state_put_bool(&w, false);              /* SASL data */
+	state_put_u32(&w, 0);
+	state_put_bool(&w, false);
+	state_put_bool(&w, false);
+	state_put_i64(&w, 0);
+	state_put_bool(&w, false);              /* SCRAM */
+	state_put_u32(&w, 0);                   /* MONITOR */
+	state_put_u32(&w, 0);                   /* invitations */
+	state_put_u32(&w, 0);                   /* metadata */
+	state_put_u32(&w, 0);                   /* subscriptions */
+	state_put_bool(&w, false);              /* LIST */
+	state_put_u32(&w, 1);
+	state_put_str(&w, "#old");
+	state_put_bool(&w, false);              /* batch */
+	state_put_bytes(&w, "", 0);             /* RecvQ */
+	state_put_bytes(&w, "", 0);             /* SendQ */
+	state_section_end(&w);
+	state_section_begin(&w, STATE_CHANNELS, 1);
+	state_put_u32(&w, 1);
+	state_put_str(&w, "#old");
+	state_put_str(&w, NULL);
+	state_put_str(&w, NULL);
+	state_put_i64(&w, 0);
+	state_put_i64(&w, 1600000000);          /* created */
+	state_put_u32(&w, 0);
+	state_put_str(&w, "");
+	state_put_u32(&w, 0);
+	for (int i = 0; i < 3; i++)             /* +b +e +I */
+		state_put_u32(&w, 0);
+	state_put_u32(&w, 0);                   /* invites */
+	state_put_i64(&w, 0);
+	state_put_i64(&w, 0);
+	state_put_u32(&w, 0);                   /* metadata */
+	state_put_u32(&w, 1);
+	state_put_u64(&w, 7);
+	state_put_u8(&w, MEMBER_OP);
+	state_section_end(&w);
+	assert_int_equal(state_w_end(&w), 0);
+	((uint8_t *)buf_data(&out))[8] = 1;     /* the blob's version */
+	recrc((uint8_t *)buf_data(&out), buf_len(&out));
+	if (state_load(srv, buf_data(&out), buf_len(&out), err, sizeof(err)) == -1)
+		fail_msg("state_load: %s", err);
+	cli = by_nick(srv, "olduser");
+	assert_int_equal(cli->id, 7);
+	assert_int_equal(cli->local->fd, 12);
+	assert_true(client_is_registered(cli));
+	assert_int_equal(cli->nick_ts, 0);
+	assert_string_equal(cli->uid, "");
+	assert_null(cli->local->link);
+	assert_ptr_equal(channel_member(channel_find(srv, "#old"), cli)->cli, cli);
+	assert_int_equal(channel_find(srv, "#old")->created, 1600000000);
+	assert_int_equal(srv->max_users, 5);
+	assert_int_equal(srv->max_local, 5);
+	buf_free(&out);
 	fake_free(srv);
 }
 
@@ -452,7 +753,10 @@ main(void)
 		cmocka_unit_test(test_damage_detected),
 		cmocka_unit_test(test_hostile_blob_never_crashes),
 		cmocka_unit_test(test_truncated_sections_refused),
-		cmocka_unit_test(test_links_left_out),
+		cmocka_unit_test(test_links_round_trip),
+		cmocka_unit_test(test_links_restored_alike),
+		cmocka_unit_test(test_links_hostile_refused),
+		cmocka_unit_test(test_reads_version_1),
 		cmocka_unit_test(test_remote_users_left_out),
 		cmocka_unit_test(test_upgrade_command),
 	};
