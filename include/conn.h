@@ -87,12 +87,13 @@ void    conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms,
 void    conn_each_fd(struct conn *c, void (*fn)(void *arg, int fd, bool keep),
 	    void *arg, bool keep);
 /*
- * Take over what r (the STATE_SHELL section) names, the core's clients
+ * Take over what r (the STATE_SHELL section, of that version) names, the core's clients
  * being restored already: listen again on the listeners, watch each
  * client's descriptor, rebuild the waiting connections. *pause_start_ms
  * and old_version (size versz) get what the old image wrote. Returns 0,
  * or -1 with the reason in err.
  */
-int     conn_restore(struct conn *c, struct journal_rec *r, int64_t *pause_start_ms,
-	    char *old_version, size_t versz, char *err, size_t errlen);
+int     conn_restore(struct conn *c, struct journal_rec *r, uint32_t version,
+	    int64_t *pause_start_ms, char *old_version, size_t versz, char *err,
+	    size_t errlen);
 #endif

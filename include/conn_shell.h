@@ -109,7 +109,8 @@ int     conn_adopt(struct conn *c, struct client *cli, bool sniff, struct ws_lin
  * deadline. Returns 0 or -1.
  */
 int     conn_wait_adopt(struct conn *c, int fd, const char *peer, bool proxy,
-	    bool websocket, const void *got, size_t len, int64_t deadline_ms);
+	    bool websocket, const void *got, size_t len, int64_t deadline_ms,
+	    const void *answer, size_t alen);
 /* conn_wait.c: accept procs for proxy, websocket and proxy websocket listeners. */
 void    conn_add_proxy_wait(struct conn *c, int fd, const struct sockaddr_storage *ss);
 void    conn_add_ws_wait(struct conn *c, int fd, const struct sockaddr_storage *ss);

@@ -67,7 +67,11 @@ struct local_extra {
 	/* A paced LIST in progress (cmd_channel.c). */
 	char            *list_filters;  /* owned */
 	char            *list_conds;    /* owned; its second parameter */
-	size_t           list_it;       /* where that LIST goes on in the registry */
+	size_t           list_it;       /* where that LIST goes on in the registry,
+	                                 * or in list_names */
+	char           (*list_names)[IRC_CHANNELLEN + 1];  /* owned; NULL, or the
+	                                 * channels left to list (chanlist.h) */
+	size_t           list_nnames;
 };
 
 /*

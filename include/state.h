@@ -148,6 +148,10 @@ struct state_load_cli {
 	char          (*chans)[IRC_CHANNELLEN + 1];
 	uint32_t        nchans;
 	bool            list_open;      /* a paced LIST was going on */
+	char           *list_filters;   /* CLNT 3: what it was, and what */
+	char           *list_conds;     /* it had still to list */
+	char          (*list_names)[IRC_CHANNELLEN + 1];
+	uint32_t        list_n;
 };
 
 /* The restore's scratch: the users, sorted by id once all are read. */

@@ -13,6 +13,7 @@
 #include "cap.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanlist.h"
 #include "client.h"
 #include "history.h"
 #include "hmap.h"
@@ -369,139 +370,6 @@ cmd_names(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 /*
- * A LIST time condition's minutes as seconds, bounded so nothing
- * overflows; -1 unless s is a plain decimal number.
- */
-static time_t
-list_minutes(const char *s)
-{
-	unsigned long v;
-
-	if (*s == '\0' || s[strspn(s, "0123456789")] != '\0')
-		return -1;
-	v = strtoul(s, NULL, 10);
-	return (time_t)(v > 1000000000UL ? 1000000000UL : v) * 60;
-}
-
-/*
- * One LIST condition (ISUPPORT ELIST): "<n" and ">n" user counts, "!mask"
- * names that must not match, and (modern.ircdocs.horse, as InspIRCd and
- * Solanum read them) "C<n" / "C>n" channels created less / more than n
- * minutes ago, "T<n" / "T>n" topics set less / more than n minutes ago.
- * A channel with no topic meets no T condition, and no channel meets a C
- * or T condition whose n is not a number. Returns -1 when f is not
- * a condition (a name or mask), else whether chan meets it.
- */
-static int
-list_condition(const struct server *srv, const struct channel *chan, const char *f)
-{
-	time_t at, limit;
-
-	if (f[0] == '<')
-		return chan->nmembers < (unsigned)strtoul(f + 1, NULL, 10);
-	if (f[0] == '>')
-		return chan->nmembers > (unsigned)strtoul(f + 1, NULL, 10);
-	if (f[0] == '!')
-		return !casemap_match(f + 1, chan->name);
-	if ((f[0] != 'C' && f[0] != 'c' && f[0] != 'T' && f[0] != 't') ||
-	    (f[1] != '<' && f[1] != '>'))
-		return -1;
-	if ((limit = list_minutes(f + 2)) < 0)
-		return 0;
-	if (f[0] == 'T' || f[0] == 't') {
-		if (chan->topic == NULL)
-			return 0;
-		at = chan->topic_at;
-	} else {
-		at = chan->created;
-	}
-	if (f[1] == '<')
-		return srv->now - at < limit;
-	return srv->now - at > limit;
-}
-
-/*
- * LIST parameters (ISUPPORT ELIST=CMNTU): channel names or masks, any of
- * which may match, and conditions (list_condition()) that must all hold.
- */
-static bool
-list_filters_match(const struct server *srv, const struct channel *chan,
-    const char *filters)
-{
-	char copy[IRC_LINE_MAX], *p = copy, *f;
-	bool any_mask = false, mask_hit = false;
-
-	if (filters[0] == '\0')
-		return true;
-	snprintf(copy, sizeof(copy), "%s", filters);
-	while ((f = command_next_item(&p)) != NULL) {
-		int met;
-
-		if (*f == '\0')
-			continue;
-		if ((met = list_condition(srv, chan, f)) == 0)
-			return false;
-		if (met == -1) {
-			any_mask = true;
-			mask_hit = mask_hit || casemap_match(f, chan->name);
-		}
-	}
-	return !any_mask || mask_hit;
-}
-
-/*
- * ISUPPORT SAFELIST: LIST never fills the send queue. Entries are queued
- * while less than this many bytes wait for the client; the rest follows
- * each time its queue empties. Channels created or removed meanwhile may
- * be missed or listed twice, as on other servers.
- */
-#define LIST_CHUNK_BYTES (32 * 1024)
-
-static void
-list_end(struct server *srv, struct client *cli)
-{
-	struct local_extra *x = cli->local->extra;
-
-	free(x->list_filters);
-	free(x->list_conds);
-	x->list_filters = x->list_conds = NULL;
-	cli->local->on_drained = NULL;
-	local_extra_trim(cli->local);
-	reply_numeric(srv, cli, RPL_LISTEND);
-}
-
-/* Queue LIST entries up to LIST_CHUNK_BYTES; the rest when the queue drains. */
-static void
-list_continue(struct server *srv, struct client *cli)
-{
-	struct local_extra *x = cli->local->extra;
-	struct channel *chan;
-	struct reply_line l;
-
-	reply_line_start(&l, srv, cli, RPL_LIST);
-	/* A client cut off for SendQ meanwhile gets no more formatting. */
-	while (buf_len(&cli->local->sendq) < LIST_CHUNK_BYTES && !client_is_closing(cli)) {
-		if ((chan = hmap_next(srv->channels, &x->list_it, NULL)) == NULL) {
-			list_end(srv, cli);
-			return;
-		}
-		/* RFC 2812 3.2.6: secret channels are not listed to outsiders. */
-		if ((chan->modes & CMODE_SECRET) && channel_member(chan, cli) == NULL)
-			continue;
-		if (!list_filters_match(srv, chan, x->list_filters) ||
-		    !list_filters_match(srv, chan, x->list_conds))
-			continue;
-		/* RPL_LIST: <channel> <# visible> :<topic> */
-		reply_line_add(&l, chan->name);
-		reply_line_addc(&l, ' ');
-		reply_line_add_uint(&l, chan->nmembers);
-		reply_line_add(&l, " :");
-		reply_line_add(&l, chan->topic && can_see(chan, cli) ? chan->topic : "");
-		reply_line_send(&l, cli);
-	}
-}
-
-/*
  * The LIST items of param, cleaned once for the whole listing: repeats
  * dropped, at most IRC_MAXTARGETS, masks simplified; a mask still longer
  * than MASK_QUERY_MAX is cut (either way it has more characters than a
@@ -532,25 +400,20 @@ list_clean_items(struct server *srv, struct client *cli, const char *param)
 void
 cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct local_extra *x = local_extra(cli->local);
+	char *filters, *conds;
 
+	/* A LIST going on is replaced: none of it goes on meanwhile. */
 	cli->local->on_drained = NULL;
-	if (x == NULL) {
+	filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
+	conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
+	if (filters == NULL || conds == NULL) {
+		free(filters);
+		free(conds);
 		client_close(cli, "Out of memory");
 		return;
 	}
-	free(x->list_filters);
-	free(x->list_conds);
-	x->list_filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
-	x->list_conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
-	x->list_it = 0;
-	if (x->list_filters == NULL || x->list_conds == NULL) {
-		client_close(cli, "Out of memory");
-		return;
-	}
-	cli->local->on_drained = list_continue;
 	reply_numeric(srv, cli, RPL_LISTSTART);
-	list_continue(srv, cli);
+	chanlist_start(srv, cli, filters, conds);
 }
 
 /*

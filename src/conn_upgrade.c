@@ -19,6 +19,8 @@
 #include "state.h"
 
 #define SHELL_MAX_FDS   (1u << 24)
+/* An HTTP answer is the web page or an error: far below this. */
+#define SHELL_MAX_ANSWER        ((size_t)1 << 24)
 
 /*
  * The clients the core saves (state_save.c): connected here, not closing;
@@ -61,20 +63,11 @@ save_clients(struct conn *c, struct state_w *w)
 	}
 }
 
-/* Waiters whose HTTP answer is being written are not kept. */
-static bool
-wait_kept(const struct proxy_wait *pw)
-{
-	return buf_len(&pw->answer) == 0;
-}
-
 void
 conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms,
     const char *version)
 {
-	uint32_t n = 0;
-
-	state_section_begin(w, STATE_SHELL, 1);
+	state_section_begin(w, STATE_SHELL, 2);
 	state_put_i64(w, pause_start_ms);
 	state_put_str(w, version);
 	state_put_u32(w, (uint32_t)c->nlisten);
@@ -86,18 +79,16 @@ conn_save(struct conn *c, struct state_w *w, int64_t pause_start_ms,
 	}
 	state_put_i64(w, c->paused_until_ms);
 	save_clients(c, w);
-	for (struct proxy_wait *pw = c->wait_head; pw; pw = pw->next)
-		n += wait_kept(pw);
-	state_put_u32(w, n);
+	state_put_u32(w, (uint32_t)c->nwait);
 	for (struct proxy_wait *pw = c->wait_head; pw; pw = pw->next) {
-		if (!wait_kept(pw))
-			continue;
 		state_put_u32(w, (uint32_t)pw->fd);
 		state_put_str(w, pw->peer);
 		state_put_bool(w, pw->proxy);
 		state_put_bool(w, pw->websocket);
 		state_put_bytes(w, pw->buf, pw->len);
 		state_put_i64(w, pw->deadline_ms);
+		/* SHEL 2: the part of an HTTP answer not written yet. */
+		state_put_bytes(w, buf_data(&pw->answer), buf_len(&pw->answer));
 	}
 	state_section_end(w);
 }
@@ -112,8 +103,7 @@ conn_each_fd(struct conn *c, void (*fn)(void *arg, int fd, bool keep), void *arg
 		if (kept(cli))
 			fn(arg, cli->local->fd, keep);
 	for (struct proxy_wait *pw = c->wait_head; pw; pw = pw->next)
-		if (wait_kept(pw))
-			fn(arg, pw->fd, keep);
+		fn(arg, pw->fd, keep);
 }
 
 static int
@@ -194,7 +184,7 @@ load_clients(struct conn *c, struct journal_rec *r)
 }
 
 static int
-load_waiters(struct conn *c, struct journal_rec *r)
+load_waiters(struct conn *c, struct journal_rec *r, uint32_t version)
 {
 	uint32_t n = state_get_count(r, SHELL_MAX_FDS);
 	char peer[PROXY_IP_MAX];
@@ -208,17 +198,24 @@ load_waiters(struct conn *c, struct journal_rec *r)
 		state_get_str(r, peer, sizeof(peer));
 		proxy = state_get_bool(r);
 		websocket = state_get_bool(r);
+		const uint8_t *answer = NULL;
+		size_t alen = 0;
+		int64_t deadline;
+
 		got = state_get_bytes(r, WS_HEADER_MAX, &len);
+		deadline = state_get_i64(r);
+		if (version >= 2)
+			answer = state_get_bytes(r, SHELL_MAX_ANSWER, &alen);
 		if (r->bad || conn_wait_adopt(c, fd, peer, proxy, websocket, got, len,
-		    state_get_i64(r)) == -1)
+		    deadline, answer, alen) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 int
-conn_restore(struct conn *c, struct journal_rec *r, int64_t *pause_start_ms,
-    char *old_version, size_t versz, char *err, size_t errlen)
+conn_restore(struct conn *c, struct journal_rec *r, uint32_t version,
+    int64_t *pause_start_ms, char *old_version, size_t versz, char *err, size_t errlen)
 {
 	uint32_t n;
 
@@ -241,7 +238,7 @@ conn_restore(struct conn *c, struct journal_rec *r, int64_t *pause_start_ms,
 		snprintf(err, errlen, "client connections not taken over");
 		return -1;
 	}
-	if (load_waiters(c, r) == -1 || !state_r_done(r)) {
+	if (load_waiters(c, r, version) == -1 || !state_r_done(r)) {
 		snprintf(err, errlen, "waiting connections not taken over");
 		return -1;
 	}

@@ -154,20 +154,24 @@ add_wait(struct conn *c, int fd, const struct sockaddr_storage *ss, bool proxy,
 
 int
 conn_wait_adopt(struct conn *c, int fd, const char *peer, bool proxy,
-    bool websocket, const void *got, size_t len, int64_t deadline_ms)
+    bool websocket, const void *got, size_t len, int64_t deadline_ms,
+    const void *answer, size_t alen)
 {
 	struct proxy_wait *w;
 
 	if (conn_set_nonblocking(fd) == -1 ||
 	    (w = wait_new(c, fd, peer, proxy, websocket)) == NULL)
 		return -1;
-	if (len > w->cap) {
+	if (len > w->cap || (alen > 0 && buf_append(&w->answer, answer, alen) == -1)) {
 		conn_wait_close(c, w, NULL);
 		return -1;
 	}
 	memcpy(w->buf, got, len);
 	w->len = len;
 	w->deadline_ms = deadline_ms;
+	/* The rest of an HTTP answer is written, then the connection closes. */
+	if (alen > 0)
+		loop_set_events(c->loop, fd, POLLOUT);
 	return 0;
 }
 

@@ -41,6 +41,7 @@ extra_free(struct local_extra *x)
 	free(x->invited);
 	free(x->list_filters);
 	free(x->list_conds);
+	free(x->list_names);
 	metadata_free(&x->metadata_subs);
 	free(x);
 }

@@ -466,8 +466,9 @@ restore_state(struct server *srv, struct conn *c, int fd, const char *image)
 	    state_load(srv, buf_data(&blob), buf_len(&blob), err, sizeof(err)) == -1 ||
 	    (!state_section(buf_data(&blob), buf_len(&blob), STATE_SHELL, &version, &r) &&
 	    snprintf(err, sizeof(err), "no shell section") > 0) ||
-	    (version != 1 && snprintf(err, sizeof(err), "shell section version %u", version) > 0) ||
-	    conn_restore(c, &r, &start_ms, old, sizeof(old), err, sizeof(err)) == -1) {
+	    ((version < 1 || version > 2) &&
+	    snprintf(err, sizeof(err), "shell section version %u", version) > 0) ||
+	    conn_restore(c, &r, version, &start_ms, old, sizeof(old), err, sizeof(err)) == -1) {
 		log_msg(&srv->log, LOG_ERROR, "UPGRADE FAILED: the saved state cannot be "
 		    "restored (%s): its connections are lost", err);
 		buf_free(&blob);

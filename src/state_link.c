@@ -285,7 +285,7 @@ load_user(struct state_load *ld, struct journal_rec *r)
 		r->bad = true;
 		return;
 	}
-	ld->v[ld->n++] = (struct state_load_cli){ c, NULL, 0, false };
+	ld->v[ld->n++] = (struct state_load_cli){ .cli = c };
 	c->id = journal_get_u64(r);
 	state_get_str(r, c->uid, sizeof(c->uid));
 	state_get_str(r, nick, sizeof(nick));

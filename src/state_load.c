@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanlist.h"
 #include "client.h"
 #include "hmap.h"
 #include "inputq.h"
@@ -340,8 +341,8 @@ load_adopt(struct server *srv, struct journal_rec *r, struct state_load_cli *lc,
 		cli->local->input_pending = false;
 		inputq_defer(srv, cli, false);
 	}
-	/* A paced LIST cannot go on in the new image: it ends here. */
-	if (lc->list_open)
+	/* A paced LIST of CLNT 1 or 2 cannot go on: it ends here. */
+	if (lc->list_open && lc->list_filters == NULL)
 		reply_numeric(srv, cli, RPL_LISTEND);
 	if (buf_len(&cli->local->sendq) > 0)
 		client_want_write(cli);
@@ -359,6 +360,26 @@ load_uid(struct state_load *ld, struct journal_rec *r, struct client *cli)
 	if (!ts6_uid_is_valid(cli->uid) || hmap_get(users, cli->uid) != NULL ||
 	    hmap_put(users, cli->uid, cli) == -1)
 		r->bad = true;
+}
+
+/* CLNT 3: a paced LIST's filters and the channels it had still to list. */
+static void
+load_list(struct journal_rec *r, struct state_load_cli *lc)
+{
+	uint32_t n;
+
+	if (!lc->list_open)
+		return;
+	lc->list_filters = state_get_strdup(r, IRC_LINE_MAX);
+	lc->list_conds = state_get_strdup(r, IRC_LINE_MAX);
+	n = state_get_count(r, LOAD_MAX_CLIENTS);
+	if (lc->list_filters == NULL || lc->list_conds == NULL || n > r->len / 4 ||
+	    (lc->list_names = calloc(n ? n : 1, sizeof(*lc->list_names))) == NULL) {
+		r->bad = true;
+		return;
+	}
+	for (uint32_t i = 0; i < n && !r->bad; i++)
+		state_get_str(r, lc->list_names[lc->list_n++], sizeof(*lc->list_names));
 }
 
 static void
@@ -387,6 +408,7 @@ load_client(struct state_load *ld, struct journal_rec *r, struct state_load_cli 
 	if (ld->version >= 3) {
 		load_uid(ld, r, cli);
 		state_link_load_conn(ld, r, cli);
+		load_list(r, lc);
 	}
 	local_extra_trim(cli->local);
 	if (!r->bad)
@@ -603,6 +625,22 @@ load_section(struct state_load *ld, const void *data, size_t len, uint32_t tag,
 	return 0;
 }
 
+/* Paced LISTs go on where the old image left them, the channels being back. */
+static void
+resume_lists(struct state_load *ld)
+{
+	for (size_t i = 0; i < ld->n; i++) {
+		struct state_load_cli *lc = &ld->v[i];
+
+		if (lc->list_filters == NULL)
+			continue;
+		chanlist_resume(ld->srv, lc->cli, lc->list_filters, lc->list_conds,
+		    lc->list_names, lc->list_n);
+		lc->list_filters = lc->list_conds = NULL;
+		lc->list_names = NULL;
+	}
+}
+
 int
 state_load(struct server *srv, const void *data, size_t len, char *err,
     size_t errlen)
@@ -625,6 +663,8 @@ state_load(struct server *srv, const void *data, size_t len, char *err,
 		    load_section(&ld, data, len, STATE_LINKS, false, state_link_load, err, errlen) == 0 &&
 		    load_section(&ld, data, len, STATE_CHANNELS, true, load_channels, err, errlen) == 0)
 			rc = state_link_check(&ld);
+		if (rc == 0)
+			resume_lists(&ld);
 		if (rc == -1 && err[0] == '\0')
 			snprintf(err, errlen, "state: a server link without its server");
 		if (max_users > srv->max_users)
@@ -632,8 +672,12 @@ state_load(struct server *srv, const void *data, size_t len, char *err,
 		if (max_local > srv->max_local)
 			srv->max_local = max_local;
 	}
-	for (size_t i = 0; i < ld.n; i++)
+	for (size_t i = 0; i < ld.n; i++) {
 		free(ld.v[i].chans);
+		free(ld.v[i].list_filters);
+		free(ld.v[i].list_conds);
+		free(ld.v[i].list_names);
+	}
 	free(ld.v);
 	return rc;
 }

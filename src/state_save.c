@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "casemap.h"
 #include "channel.h"
+#include "chanlist.h"
 #include "client.h"
 #include "hmap.h"
 #include "multiline.h"
@@ -245,6 +246,27 @@ state_save_chans(struct state_w *w, const struct client *cli)
 		state_put_str(w, m->chan->name);
 }
 
+static int
+put_name(void *ud, const char *name)
+{
+	state_put_str(ud, name);
+	return 0;
+}
+
+/* A paced LIST going on: its filters and the channels it has still to list. */
+static void
+save_list(struct state_w *w, const struct client *cli)
+{
+	const struct local_extra *x = extra_of(cli);
+
+	if (x->list_filters == NULL)
+		return;
+	state_put_str(w, x->list_filters);
+	state_put_str(w, x->list_conds);
+	state_put_u32(w, (uint32_t)chanlist_rest_count(cli->srv, cli));
+	chanlist_rest(cli->srv, cli, put_name, w);
+}
+
 static void
 save_client(struct state_w *w, const struct client *cli)
 {
@@ -258,6 +280,7 @@ save_client(struct state_w *w, const struct client *cli)
 	state_put_i64(w, (int64_t)cli->nick_ts);     /* CLNT 2 */
 	state_put_str(w, cli->uid);                  /* CLNT 3 */
 	state_link_save_conn(w, cli);
+	save_list(w, cli);
 }
 
 /* Oldest first: the restore prepends each, as client_new() does. */

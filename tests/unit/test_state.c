@@ -725,6 +725,75 @@ test_remote_users_left_out(void **state)
 	fake_free(srv);
 }
 
+/* Write out cli's queue and let what waits on it go on, up to the end. */
+static char *
+drain_all(struct server *srv, struct client *cli)
+{
+	char *all = strdup(""), *part;
+
+	for (int round = 0; round < 100 && all != NULL; round++) {
+		part = fake_take_output(cli);
+		all = realloc(all, strlen(all) + strlen(part) + 1);
+		assert_non_null(all);
+		strcat(all, part);
+		free(part);
+		if (cli->local->on_drained == NULL)
+			break;
+		server_on_drained(srv, cli);
+	}
+	assert_non_null(all);
+	return all;
+}
+
+/*
+ * A paced LIST half way when the state is saved goes on in the new image
+ * where it was: the rest of the list, once each, then 323, as the old
+ * image would have sent it.
+ */
+static void
+test_list_goes_on(void **state)
+{
+	struct server *srv = fake_server(), *again;
+	struct client *alice = fake_registered(srv, "alice");
+	struct client *bob = fake_registered(srv, "bob");
+	struct channel *chan;
+	char name[32], topic[256];
+	struct buf blob, two;
+	char *x, *y;
+
+	(void)state;
+	for (int i = 0; i < 400; i++) {
+		snprintf(name, sizeof(name), "#chan%03d", i);
+		snprintf(topic, sizeof(topic), "%0200d", i);
+		assert_non_null(chan = channel_create(srv, name));
+		assert_non_null(channel_join(chan, alice, MEMBER_OP));
+		assert_non_null(chan->topic = strdup(topic));
+	}
+	fake_line(srv, bob, "LIST");
+	assert_non_null(bob->local->on_drained);
+	assert_true(fake_output_count(bob, " 322 bob ") < 200);
+	save(srv, &blob);
+	again = restore(&blob);
+	save(again, &two);
+	assert_int_equal(buf_len(&blob), buf_len(&two));
+	assert_memory_equal(buf_data(&blob), buf_data(&two), buf_len(&blob));
+	x = drain_all(srv, bob);
+	y = drain_all(again, by_nick(again, "bob"));
+	assert_string_equal(x, y);
+	assert_non_null(strstr(y, " 323 bob :End of /LIST\r\n"));
+	for (int i = 0; i < 400; i++) {
+		snprintf(name, sizeof(name), " 322 bob #chan%03d ", i);
+		assert_non_null(strstr(y, name));
+		assert_null(strstr(strstr(y, name) + 1, name));
+	}
+	free(x);
+	free(y);
+	buf_free(&blob);
+	buf_free(&two);
+	fake_free(again);
+	fake_free(srv);
+}
+
 static void
 test_upgrade_command(void **state)
 {
@@ -757,6 +826,7 @@ main(void)
 		cmocka_unit_test(test_links_restored_alike),
 		cmocka_unit_test(test_links_hostile_refused),
 		cmocka_unit_test(test_reads_version_1),
+		cmocka_unit_test(test_list_goes_on),
 		cmocka_unit_test(test_remote_users_left_out),
 		cmocka_unit_test(test_upgrade_command),
 	};
