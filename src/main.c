@@ -483,6 +483,20 @@ restore_state(struct server *srv, struct conn *c, int fd, const char *image)
 	return 0;
 }
 
+/* Load and open history_file, if set. 0, or -1 (said on stderr). */
+static int
+open_history(const struct config *cfg, struct server *srv, struct run_state *st)
+{
+	char err[256];
+
+	if (cfg->history_file && (st->hf = histfile_open(srv, cfg->history_file,
+	    cfg->history_flush_ms, mono_ms(), err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ircserv: history_file %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 run(struct config *cfg, const struct options *o)
 {
@@ -506,6 +520,14 @@ run(struct config *cfg, const struct options *o)
 	st.srv = srv;
 	if (upgrade_init(&st.up, o->argc, o->argv, err, sizeof(err)) == -1)
 		log_msg(&srv->log, LOG_WARN, "upgrade: %s; SIGUSR2 and UPGRADE will fail", err);
+	/*
+	 * A fresh start loads the history before it listens: the first
+	 * client finds it, and a file that stops the server stops it before
+	 * anyone connects. The new image of an upgrade has its listeners
+	 * already, and reads the file its old image closed once restored.
+	 */
+	if (o->state_fd < 0 && open_history(cfg, srv, &st) == -1)
+		goto out;
 	if (o->state_fd >= 0 ? restore_state(srv, c, o->state_fd, st.up.version) == -1 :
 	    open_listeners(cfg, c, &srv->log) == -1)
 		goto out;
@@ -516,11 +538,8 @@ run(struct config *cfg, const struct options *o)
 	}
 	if (cfg->log_file && open_log_file(cfg->log_file) == -1)
 		goto out;
-	if (cfg->history_file && (st.hf = histfile_open(srv, cfg->history_file,
-	    cfg->history_flush_ms, mono_ms(), err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ircserv: history_file %s\n", err);
+	if (o->state_fd >= 0 && open_history(cfg, srv, &st) == -1)
 		goto out;
-	}
 	log_msg(&srv->log, LOG_INFO, "%s listening on port %u (%s)", IRCSERV_VERSION, cfg->port,
 	    loop_backend_name(lp));
 	rc = serve(srv, c, lp, &st);
