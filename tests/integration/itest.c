@@ -1216,19 +1216,25 @@ itest_expect_raw_at(const char *file, int line, struct itest_client *c, const vo
 struct itest_client *
 itest_connect_at(const char *file, int line, struct itest_server *s, int rcvbuf)
 {
+	int fd = connect_loopback(s->port, rcvbuf, ITEST_TIMEOUT_MS);
+
+	if (fd == -1)
+		itest_fail_at(file, line, "connect to 127.0.0.1:%d: %s", s->port,
+		    strerror(errno));
+	return itest_adopt(s, fd);
+}
+
+struct itest_client *
+itest_adopt(struct itest_server *s, int fd)
+{
 	struct itest_client *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
-		itest_fail_at(file, line, "out of memory");
+		itest_fail_at(ITEST_HERE, "out of memory");
 	c->srv = s;
+	c->fd = fd;
 	c->timeout_ms = ITEST_TIMEOUT_MS;
 	snprintf(c->nick, sizeof(c->nick), "*");
-	if ((c->fd = connect_loopback(s->port, rcvbuf, ITEST_TIMEOUT_MS)) == -1) {
-		int e = errno;
-
-		free(c);
-		itest_fail_at(file, line, "connect to 127.0.0.1:%d: %s", s->port, strerror(e));
-	}
 	c->open_next = harness.clients;
 	if (harness.clients)
 		harness.clients->open_prev = c;
