@@ -690,10 +690,11 @@ test_reads_version_1(void **state)
 }
 
 /*
- * A user on another server (no struct local: made by hand here, as a
- * link's burst would) is left out with the links, and so is a channel
+ * A user without a connection here that no server of the network holds
+ * (made by hand: no link introduced it) is left out, and so is a channel
  * that only such users are in; the channels it shares with local users
- * are kept without it.
+ * are kept without it. Users the links introduced are kept
+ * (test_links_round_trip).
  */
 static void
 test_remote_users_left_out(void **state)
