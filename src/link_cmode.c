@@ -21,6 +21,7 @@
 #include "hmap.h"
 #include "history.h"
 #include "irc.h"
+#include "mask.h"
 #include "mode.h"
 #include "msg.h"
 #include "network.h"
@@ -30,6 +31,8 @@
 
 #define PEER_CHANGES_MAX        64
 #define PEER_MASKLEN            (IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3)
+/* Words of a TMODE's modes and arguments: more than any server sends. */
+#define TMODE_WORDS             32
 
 /* A change made by u, or by the server called who when u is NULL. */
 struct peer_mode {
@@ -89,7 +92,8 @@ peer_list(struct peer_mode *x, const struct mode_change *c)
 	size_t max = x->srv->cfg.maxlist > used - l->n ? x->srv->cfg.maxlist - (used - l->n) : 0;
 	char by[PEER_MASKLEN], mask[IRC_LINE_MAX];
 
-	if (c->arg[0] == '\0' || c->arg[0] == ':' || strlen(c->arg) > IRC_LINE_MAX / 2 ||
+	/* An extban's "x:" and a mask as long as ours may be. */
+	if (c->arg[0] == '\0' || c->arg[0] == ':' || strlen(c->arg) > MASK_LEN_MAX + 2 ||
 	    strpbrk(c->arg, " ,") != NULL)
 		return;
 	snprintf(mask, sizeof(mask), "%s", c->arg);
@@ -175,7 +179,9 @@ join_params(const struct msg *msg, int first, char *out, size_t outsz)
 /*
  * [:src] TMODE <ts> <channel> <modes> [<args>], or MODE <channel> <modes>
  * [<args>] from a peer that uses it: ignored when its TS is greater than
- * ours, else applied here and passed on as TMODE.
+ * ours, else applied here and passed on as TMODE. The modes and their
+ * arguments may come as one trailing parameter (":+o <uid>"): they are
+ * taken word by word, at most TMODE_WORDS.
  */
 static void
 on_tmode(struct server *srv, struct client *cli, const struct client *u,
@@ -183,16 +189,22 @@ on_tmode(struct server *srv, struct client *cli, const struct client *u,
 {
 	struct channel *chan = channel_find(srv, msg->params[first]);
 	long long ts = first ? strtoll(msg->params[0], NULL, 10) : 0;
-	char rest[IRC_LINE_MAX];
+	char rest[IRC_LINE_MAX], words[IRC_LINE_MAX], *w[TMODE_WORDS], *save = NULL;
 	struct peer_mode x;
+	int n = 0;
 
 	if (chan == NULL || (first && (ts <= 0 || ts > (long long)chan->created)))
 		return;
-	peer_init(&x, srv, chan, u, u ? NULL : link_server_name(srv, cli, msg->source));
-	peer_apply(&x, msg->params[first + 1], (char *const *)msg->params + first + 2,
-	    msg->nparams - first - 2);
-	peer_done(&x);
 	join_params(msg, first + 1, rest, sizeof(rest));
+	memcpy(words, rest, sizeof(words));
+	for (char *p = strtok_r(words, " ", &save); p && n < TMODE_WORDS;
+	    p = strtok_r(NULL, " ", &save))
+		w[n++] = p;
+	if (n == 0)
+		return;
+	peer_init(&x, srv, chan, u, u ? NULL : link_server_name(srv, cli, msg->source));
+	peer_apply(&x, w[0], w + 1, n - 1);
+	peer_done(&x);
 	link_broadcast(srv, cli, ":%s TMODE %lld %s%s", msg->source ? msg->source :
 	    cli->local->link->server->sid, first ? ts : (long long)chan->created,
 	    chan->name, rest);

@@ -216,8 +216,9 @@ test_burst_lists_and_topic(void **state)
 			p += sprintf(p, "%sm%d!*@*", j ? " " : "", i * 50 + j);
 		itest_send(f, ":9ZZ BMASK %lld #b b :%s", ts, masks);
 	}
-	itest_send(f, ":9ZZ TMODE %lld #b -m", ts);
-	itest_skip_to(ua, ":fake.test MODE #b -m");
+	/* Modes and arguments in one trailing parameter, as some send them. */
+	itest_send(f, ":9ZZ TMODE %lld #b :-m+l 7", ts);
+	itest_skip_to(ua, ":fake.test MODE #b -m+l 7");
 	itest_send(ua, "MODE #b b");
 	assert_int_equal(count_until(ua, ":irc.a.test 367 ua #b *",
 	    ":irc.a.test 368 ua #b :*"), 100 - 2);
