@@ -74,6 +74,7 @@ struct config_account {
 struct config {
 	char    *server_name;
 	char    *sid;                   /* TS6 server ID; NULL: none (no links) */
+	char    *sasl_service;          /* nick of the SASL agent (sasl_relay.h); NULL: none */
 	char    *network;
 	char    *description;
 	char    *admin_loc1;

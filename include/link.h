@@ -146,6 +146,22 @@ void    link_chan_invite(struct server *srv, struct client *cli,
 /* A user of this server sent cmd with text to to, a user of another server. */
 void    link_remote_message(struct server *srv, struct client *from, struct client *to,
 	    const char *cmd, const char *text);
+/*
+ * The UID of cli, a user of this server, given now if it has none (SASL
+ * through services needs it before registration); "" without a sid.
+ */
+const char *link_user_uid(struct server *srv, struct client *cli);
+/* cli, a registered user of this server, logged in: ENCAP * LOGIN. */
+void    link_user_login(struct server *srv, struct client *cli);
+/*
+ * u's account is now account ("" logs out), as a link said:
+ * account-notify to those sharing a channel with u; a user of this
+ * server also gets 900 or 901, and with tell, when it is registered,
+ * every link hears ENCAP * LOGIN (SVSLOGIN is said to this server only;
+ * LOGIN and SU travel by themselves).
+ */
+void    link_account_set(struct server *srv, struct client *u, const char *account,
+	    bool tell);
 /* A user of this server set or cleared a user mode bit, or went away or back. */
 void    link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on);
 void    link_user_away(struct server *srv, struct client *cli);
@@ -200,6 +216,13 @@ void    link_remote_intro(struct server *srv, struct client *cli,
 void    link_remote_split(struct server *srv, struct netserver *s);
 /* A command from u, a user behind the link cli: QUIT NICK AWAY KILL, messages. */
 void    link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
+	    const struct msg *msg);
+/*
+ * link_encap.c: ENCAP from the link cli, from the user u behind it, or
+ * (u NULL) from a server: passed on toward the servers its mask matches,
+ * handled when it matches us (LOGIN, SU, SASL, SVSLOGIN, MECHLIST).
+ */
+void    link_encap(struct server *srv, struct client *cli, struct client *u,
 	    const struct msg *msg);
 /* KILL <target> :<path> from the link cli (a server's or a user's). */
 void    link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg);

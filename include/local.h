@@ -51,6 +51,9 @@ struct local_extra {
 	char            *sasl_buf;      /* owned; SASL data so far, NULL if idle */
 	size_t           sasl_len;
 	struct scram    *sasl_scram;    /* owned; a SCRAM exchange, else NULL */
+	int64_t          sasl_relay_ms; /* an exchange relayed to services
+	                                 * (sasl_relay.h) last moved; 0: none */
+	char             sasl_agent[10]; /* the agent's UID in that exchange */
 	int64_t          hash_debt_ms;  /* its password-check budget (hashq.c) */
 
 	/* This server's view of others, for this connection. */

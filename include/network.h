@@ -23,6 +23,8 @@ struct hmap;
 /* Longest server description kept (SERVER, SID). */
 #define NETWORK_DESC_MAX        120
 #define NETWORK_SID_LEN         3
+/* Longest SASL mechanism list kept from services (sasl_relay.h). */
+#define NETWORK_MECHS_MAX       200
 
 struct netserver {
 	char     name[IRC_HOSTLEN + 1];
@@ -48,6 +50,8 @@ struct network {
 	uint64_t         next_uid;      /* ts6_uid_make() number of the next UID */
 	struct hmap     *users;         /* UID -> struct client, every user with one */
 	unsigned         nremote;       /* users of other servers (LUSERS) */
+	char             sasl_mechs[NETWORK_MECHS_MAX + 1]; /* the SASL agent's
+	                                 * MECHLIST; "": none heard */
 };
 
 /* A network of just this server. Caller frees with network_free(). */

@@ -155,6 +155,7 @@
 
 /* IRCv3 SASL (ircv3.net "sasl-3.1", modern "Numerics"). */
 #define RPL_LOGGEDIN            "900 %s %s :You are now logged in as %s"
+#define RPL_LOGGEDOUT           "901 %s :You are now logged out"
 #define RPL_SASLSUCCESS         "903 :SASL authentication successful"
 #define ERR_SASLFAIL            "904 :SASL authentication failed"
 #define ERR_SASLTOOLONG         "905 :SASL message too long"

@@ -11,6 +11,7 @@
 #include "client.h"
 #include "metadata.h"
 #include "reply.h"
+#include "sasl_relay.h"
 #include "server.h"
 
 static const struct cap caps[] = {
@@ -73,6 +74,8 @@ cap_value(const struct server *srv, const struct cap *cap, char *out, size_t out
 	else if (cap->bit == CAP_MULTILINE)
 		snprintf(out, outsz, "max-bytes=%u,max-lines=%u",
 		    c->multiline_max_bytes, c->multiline_max_lines);
+	else if (cap->bit == CAP_SASL && sasl_relay_mechs(srv) != NULL)
+		snprintf(out, outsz, "%s", sasl_relay_mechs(srv));
 	else
 		return cap->value;
 	return out;
@@ -82,7 +85,8 @@ bool
 cap_is_offered(const struct server *srv, const struct cap *cap)
 {
 	if (cap->bit == CAP_SASL)
-		return srv->cfg.naccounts > 0;
+		return srv->cfg.naccounts > 0 ||
+		    sasl_relay_agent(srv) != NULL;
 	return true;
 }
 

@@ -1,6 +1,8 @@
 /*
  * SASL family: AUTHENTICATE with the PLAIN mechanism (ircv3.net sasl-3.1,
- * RFC 4616) against the accounts of the configuration file. Data arrives
+ * RFC 4616) against the accounts of the configuration file, or relayed
+ * to services when sasl_service names a user of another server
+ * (sasl_relay.h). Data arrives
  * base64 in chunks of 400 bytes; a shorter chunk (or "+") ends it. The
  * password check is a slow hash, queued (hashq.h): the answer comes when
  * it is done, and the client's later lines wait for it.
@@ -18,10 +20,12 @@
 #include "config.h"
 #include "crypto.h"
 #include "hashq.h"
+#include "link.h"
 #include "log.h"
 #include "msg.h"
 #include "numeric.h"
 #include "reply.h"
+#include "sasl_relay.h"
 #include "scram.h"
 #include "server.h"
 
@@ -59,6 +63,7 @@ sasl_abort(struct server *srv, struct client *cli)
 {
 	if (cli->local->extra == NULL || !cli->local->extra->sasl_started)
 		return;
+	sasl_relay_abort(srv, cli);
 	sasl_reset(cli);
 	reply_numeric(srv, cli, ERR_SASLABORTED);
 }
@@ -95,8 +100,10 @@ login(struct server *srv, struct client *cli, const struct config_account *acct)
 	reply_numeric(srv, cli, RPL_LOGGEDIN, prefix, client_account(cli), client_account(cli));
 	reply_numeric(srv, cli, RPL_SASLSUCCESS);
 	log_msg(&srv->log, LOG_INFO, "SASL login %s by %s (%s)", client_account(cli), client_name(cli), cli->host);
-	if (client_is_registered(cli))
+	if (client_is_registered(cli)) {
 		announce_account(srv, cli);
+		link_user_login(srv, cli);
+	}
 }
 
 /*
@@ -374,6 +381,7 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 		return;
 	}
 	if (strcmp(arg, "*") == 0) {
+		sasl_relay_abort(srv, cli);
 		sasl_reset(cli);
 		reply_numeric(srv, cli, ERR_SASLABORTED);
 		return;
@@ -388,6 +396,9 @@ cmd_authenticate(struct server *srv, struct client *cli, const struct msg *msg)
 		if (x->sasl_discard || strcmp(arg, "+") == 0)
 			return;
 	}
+	/* Through services when they are on the network (sasl_relay.h). */
+	if ((sasl_relay_busy(cli) || !x->sasl_started) && sasl_relay_input(srv, cli, arg))
+		return;
 	if (x->sasl_started) {
 		sasl_data(srv, cli, arg);
 		return;

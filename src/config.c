@@ -105,6 +105,7 @@ static const struct config_key config_keys[] = {
 	{ "websocket_origins",    V_ORIGINS, F(websocket_origins), 0, 0 },
 	{ "websocket_trusted_proxies", V_IPMASKS, F(websocket_trusted), 0, 0 },
 	{ "event_backend",        V_BACKEND, F(event_backend),  0, 0 },
+	{ "sasl_service",         V_WORD,    F(sasl_service),   1, IRC_NICKLEN },
 	{ "log_level",            V_LEVEL,   F(log_level),      0, 0 },
 	{ "log_file",             V_PATH,    F(log_file),       1, 4095 },
 	{ "history_file",         V_PATH,    F(history_file),   1, 4095 },

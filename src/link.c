@@ -27,8 +27,9 @@
 /*
  * What we offer in CAPAB. TS6 makes QS and ENCAP mandatory, so a peer
  * that does not list them (hybrid 8.2 does not) has them all the same.
+ * SERVICES tells services that we take ENCAP SU and send ENCAP LOGIN.
  */
-#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID"
+#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID SERVICES"
 
 static const struct {
 	const char *name;

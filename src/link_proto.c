@@ -251,6 +251,14 @@ user_source(struct server *srv, struct client *cli, const struct msg *msg)
 }
 
 static void
+on_encap(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	(void)src;
+	link_encap(srv, cli, NULL, msg);
+}
+
+static void
 on_server(struct server *srv, struct client *cli, struct netserver *src,
     const struct msg *msg)
 {
@@ -264,6 +272,7 @@ static const struct {
 	int min_params;
 	link_cmd_fn *fn;
 } link_cmds[] = {
+	{ "ENCAP", 2, on_encap },
 	{ "EOB", 0, on_eob },
 	{ "ERROR", 0, on_error },
 	{ "EUID", 0, on_uid },

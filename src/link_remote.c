@@ -243,7 +243,9 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 
 	if (link_rchan_user(srv, cli, u, msg))
 		return;
-	if (strcmp(c, "KILL") == 0 && msg->nparams >= 1) {
+	if (strcmp(c, "ENCAP") == 0) {
+		link_encap(srv, cli, u, msg);
+	} else if (strcmp(c, "KILL") == 0 && msg->nparams >= 1) {
 		link_remote_kill(srv, cli, msg);
 	} else if (strcmp(c, "QUIT") == 0) {
 		snprintf(reason, sizeof(reason), "%s", msg->nparams ? msg->params[0] : "");

@@ -32,6 +32,22 @@ uid_of(struct server *srv, struct client *cli)
 	return cli->uid;
 }
 
+const char *
+link_user_uid(struct server *srv, struct client *cli)
+{
+	return uid_of(srv, cli);
+}
+
+void
+link_user_login(struct server *srv, struct client *cli)
+{
+	const char *acct = client_account(cli);
+
+	if (client_is_registered(cli) && cli->uid[0] != '\0')
+		link_broadcast(srv, NULL, ":%s ENCAP * LOGIN %s", cli->uid,
+		    acct[0] ? acct : "*");
+}
+
 void
 link_send_user(struct server *srv, struct client *l, struct client *u)
 {

@@ -35,6 +35,7 @@
 #include "inputq.h"
 #include "readmarker.h"
 #include "reply.h"
+#include "sasl_relay.h"
 #include "timer.h"
 #include "user.h"
 #include "whowas.h"
@@ -269,6 +270,8 @@ client_deadline(const struct server *srv, const struct client *cli)
 		due = flood_resume_ms(srv, cli);
 	if (cli->local->batch && cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS < due)
 		due = cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS;
+	if (sasl_relay_deadline(cli) < due)
+		due = sasl_relay_deadline(cli);
 	return due;
 }
 
@@ -314,6 +317,10 @@ timer_fire(struct server *srv, struct client *cli)
 		return;
 	}
 
+	if (sasl_relay_deadline(cli) <= srv->now_ms) {
+		sasl_relay_expire(srv, cli);    /* moves the timer on */
+		return;
+	}
 	if (cli->local->throttled && flood_resume_ms(srv, cli) <= srv->now_ms) {
 		cli->local->throttled = false;
 		server_on_input(srv, cli);
@@ -376,16 +383,10 @@ ip_in(const struct config_strv *list, const char *ip)
 	return false;
 }
 
-static bool
-is_flood_exempt(const struct server *srv, const char *ip)
-{
-	return ip_in(&srv->cfg.flood_exempt, ip);
-}
-
 struct client *
 server_add_client(struct server *srv, int fd, const char *ip, const char **why)
 {
-	bool trusted = is_flood_exempt(srv, ip);
+	bool trusted = ip_in(&srv->cfg.flood_exempt, ip);
 	bool counted = !trusted && !ip_in(&srv->cfg.limit_exempt, ip);
 	struct client *cli;
 	char host[IRC_HOSTLEN + 1];
@@ -781,7 +782,7 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 		if (cli->local == NULL)
 			continue;
 		if (cli->local->link == NULL) {
-			cli->local->flood_exempt = is_flood_exempt(srv, client_ip(cli));
+			cli->local->flood_exempt = ip_in(&srv->cfg.flood_exempt, client_ip(cli));
 			cli->local->sendq.limit = client_is_closing(cli) ? 0 : srv->cfg.sendq;
 			cli->local->recvq.limit = srv->cfg.recvq;
 		}

@@ -19,6 +19,7 @@
 #include "network.h"
 #include "numeric.h"
 #include "reply.h"
+#include "sasl_relay.h"
 #include "server.h"
 #include "whowas.h"
 
@@ -38,8 +39,13 @@ user_quit(struct server *srv, struct client *cli)
 	char line[IRC_LINE_MAX];
 	size_t n;
 
-	if (!cli->was_registered)
+	if (cli->local != NULL)
+		sasl_relay_gone(srv, cli);
+	if (!cli->was_registered) {
+		/* A UID given early for SASL through services (sasl_relay.h). */
+		link_remote_forget(srv, cli);
 		return;
+	}
 	/* RFC 2812 3.1.7: a closed connection is announced as a QUIT. */
 	/* close_reason is NULL if strdup() failed in client_close(). */
 	n = reply_format_from(line, cli, "QUIT :%s",
