@@ -1,10 +1,16 @@
 #!/bin/sh
 # Server-link interop with Atheme services 7.2 (the Debian package, its
-# charybdis protocol module): Atheme connects to an ircserv server
-# listener, and ircserv's LINKS must show it while Atheme's log says it
-# finished syncing with its uplink. Runs in a private network and mount
-# namespace (tests/interop/common.sh); Atheme runs as nobody. Usage (from
-# the top directory):   sh tests/interop/atheme.sh [path/to/ircserv]
+# charybdis protocol module, which speaks ENCAP SASL): Atheme connects to
+# an ircserv server listener; ircserv's LINKS shows it and Atheme's log
+# says it finished syncing. Then a client on ircserv registers with
+# NickServ (and is logged in: 900), another connection IDENTIFYs to that
+# account, a third logs in with SASL PLAIN through Atheme's SaslServ
+# (sasl_service = SaslServ: 900, 903) and sees its account in WHOIS, and
+# a wrong password gets 904. The first registers a channel with ChanServ,
+# which joins it.
+# Runs in a private network and mount namespace (tests/interop/common.sh);
+# Atheme runs as nobody. Usage (from the top directory):
+#   sh tests/interop/atheme.sh [path/to/ircserv]
 # Exit status 0 when everything passed, 77 when it cannot run here.
 set -eu
 . tests/interop/common.sh
@@ -21,6 +27,7 @@ sid = 1AA
 bind = 127.0.0.1
 listen = 127.0.0.1:$LINK_PORT server
 require_password = no
+sasl_service = SaslServ
 link services.test {
 	host = 127.0.0.1
 	password = linkpw
@@ -56,6 +63,44 @@ def synced():
 def main():
     irc.links_show(int(os.environ["CLIENT_PORT"]), "services.test", 20)
     irc.until("Atheme syncs with its uplink", synced, 10, 0.2)
+
+irc.run(main)
+EOP
+
+interop_scenario "NickServ REGISTER, IDENTIFY, SASL PLAIN, ChanServ REGISTER" <<'EOP'
+import os
+import irc
+
+A = int(os.environ["CLIENT_PORT"])
+
+def main():
+    alice = irc.Client(A, "alice")
+    # Services' users came in Atheme's burst.
+    alice.send("WHOIS SaslServ")
+    alice.expect(r" 312 alice SaslServ services.test ")
+    alice.send("PRIVMSG NickServ :REGISTER s3cretpass alice@example.com")
+    alice.expect(r" 900 alice alice!\S+ alice :You are now logged in as alice")
+    alice.expect(r"^:NickServ!\S+ NOTICE alice :.*registered")
+    other = irc.Client(A, "other")
+    other.send("PRIVMSG NickServ :IDENTIFY alice s3cretpass")
+    other.expect(r" 900 other other!\S+ alice ")
+    other.send("WHOIS other")
+    other.expect(r" 330 other other alice ")
+    # A fresh connection: the sasl capability, PLAIN through SaslServ.
+    sasl = irc.Client(A, "sasluser", sasl=("alice", "s3cretpass"))
+    sasl.send("WHOIS sasluser")
+    sasl.expect(r" 330 sasluser sasluser alice ")
+    # A wrong password is refused by services.
+    bad = irc.Client(A, "baduser", caps=["sasl"])
+    bad.sasl_plain("alice", "wrong", want="904")
+    # ChanServ: the founder registers a channel.
+    alice.send("JOIN #svc")
+    alice.expect(r" 366 alice #svc ")
+    alice.send("PRIVMSG ChanServ :REGISTER #svc")
+    alice.expect(r"^:ChanServ!\S+ NOTICE alice :.*#svc.*registered")
+    alice.expect(r"^:ChanServ!\S+ JOIN #svc")
+    for c in (alice, other, sasl, bad):
+        c.close()
 
 irc.run(main)
 EOP

@@ -75,11 +75,15 @@ class Client:
                       % (self.nick, pattern, "\n  ".join(self.seen)))
 
     def sasl_plain(self, account, password, want="903"):
+        """SASL PLAIN; the exchange must end with the numeric want."""
         self.send("AUTHENTICATE PLAIN")
         self.expect(r"^AUTHENTICATE \+")
         blob = ("\0%s\0%s" % (account, password)).encode()
         self.send("AUTHENTICATE " + base64.b64encode(blob).decode())
-        return self.expect(r" (%s|90[2-8]) " % want)
+        line = self.expect(r" 90[2-8] ")
+        if line.split()[1] != want:
+            raise Timeout("%s: SASL ended with %r, not %s" % (self.nick, line, want))
+        return line
 
     def close(self):
         try:
