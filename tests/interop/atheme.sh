@@ -7,7 +7,7 @@
 # account, a third logs in with SASL PLAIN through Atheme's SaslServ
 # (sasl_service = SaslServ: 900, 903) and sees its account in WHOIS, and
 # a wrong password gets 904. The first registers a channel with ChanServ,
-# which joins it.
+# and when it joins the channel again ChanServ gives it +o (TMODE).
 # Runs in a private network and mount namespace (tests/interop/common.sh);
 # Atheme runs as nobody. Usage (from the top directory):
 #   sh tests/interop/atheme.sh [path/to/ircserv]
@@ -67,7 +67,7 @@ def main():
 irc.run(main)
 EOP
 
-interop_scenario "NickServ REGISTER, IDENTIFY, SASL PLAIN, ChanServ REGISTER" <<'EOP'
+interop_scenario "NickServ REGISTER, IDENTIFY, SASL PLAIN, ChanServ ops the founder" <<'EOP'
 import os
 import irc
 
@@ -93,12 +93,18 @@ def main():
     # A wrong password is refused by services.
     bad = irc.Client(A, "baduser", caps=["sasl"])
     bad.sasl_plain("alice", "wrong", want="904")
-    # ChanServ: the founder registers a channel.
+    # ChanServ: the founder registers a channel, and is opped on joining it.
     alice.send("JOIN #svc")
     alice.expect(r" 366 alice #svc ")
     alice.send("PRIVMSG ChanServ :REGISTER #svc")
     alice.expect(r"^:ChanServ!\S+ NOTICE alice :.*#svc.*registered")
-    alice.expect(r"^:ChanServ!\S+ JOIN #svc")
+    other.send("JOIN #svc")         # keeps the channel while alice is out
+    other.expect(r" 366 other #svc ")
+    alice.send("PART #svc")
+    alice.expect(r"^:alice!\S+ PART #svc")
+    alice.send("JOIN #svc")
+    alice.expect(r" 366 alice #svc ")
+    alice.expect(r"^:ChanServ!\S+ MODE #svc \+o alice")
     for c in (alice, other, sasl, bad):
         c.close()
 

@@ -3,8 +3,11 @@
 # ircserv connecting and once with hybrid connecting. Each time: both
 # sides' LINKS show the other; alice on ircserv and bob on hybrid chat
 # both ways in #interop, see each other's WHOIS (312) and channel modes
-# and ops from the SJOINs (324, 353); a topic set on each side reaches
-# the other (alice's in #interop, bob's in #hybrid, where he is the op);
+# and ops from the SJOINs (324, 353); alice's topic reaches bob, alice
+# ops bob (TMODE), bob's topic and modes (+m, +v alice) reach her, and
+# her -m reaches him;
+# bob's own channel #hybrid shows on ircserv with its modes and op, and
+# his topic there reaches alice;
 # then an operator on ircserv splits the link (SQUIT), alice sees bob quit
 # "irc.a.test hybrid.test", the link comes back by itself, and its burst
 # brings bob back into #interop, where they chat again.
@@ -107,6 +110,17 @@ def main():
     bob.expect(r" 312 bob alice irc.a.test ")
     alice.send("TOPIC #interop :set on ircserv")
     bob.expect(r"^:alice!\S+ TOPIC #interop :set on ircserv")
+    # Modes both ways (TMODE): alice ops bob, who sets the topic and modes.
+    alice.send("MODE #interop +o bob")
+    bob.expect(r"^:alice!\S+ MODE #interop \+o bob")
+    bob.send("TOPIC #interop :set on hybrid")
+    alice.expect(r"^:bob!\S+ TOPIC #interop :set on hybrid")
+    bob.send("MODE #interop +mv alice")
+    alice.expect(r"^:bob!\S+ MODE #interop \+mv alice")
+    alice.send("MODE #interop")
+    alice.expect(r" 324 alice #interop \+mnt")
+    alice.send("MODE #interop -m")
+    bob.expect(r"^:alice!\S+ MODE #interop -m")
     bob.send("JOIN #hybrid")
     bob.expect(r" 366 bob #hybrid ")
     irc.names_show(alice, "#hybrid", "@bob")
