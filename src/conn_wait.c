@@ -166,7 +166,8 @@ conn_wait_adopt(struct conn *c, int fd, const char *peer, bool proxy,
 		conn_wait_close(c, w, NULL);
 		return -1;
 	}
-	memcpy(w->buf, got, len);
+	if (len > 0)
+		memcpy(w->buf, got, len);
 	w->len = len;
 	w->deadline_ms = deadline_ms;
 	/* The rest of an HTTP answer is written, then the connection closes. */
