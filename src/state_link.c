@@ -170,12 +170,13 @@ state_link_save(struct server *srv, struct state_w *w)
 {
 	const struct network *net = srv->net;
 
-	state_section_begin(w, STATE_LINKS, 1);
+	state_section_begin(w, STATE_LINKS, 2);
 	state_put_str(w, net->me.sid);
 	state_put_u64(w, net->next_uid);
 	save_servers(net, w);
 	save_peers(net, w);
 	save_users(srv, w);
+	state_put_str(w, net->sasl_mechs);      /* LINK 2 */
 	state_section_end(w);
 }
 
@@ -353,6 +354,8 @@ state_link_load(struct state_load *ld, struct journal_rec *r)
 	for (uint32_t i = 0; i < n && !r->bad; i++)
 		load_peer(ld, r);
 	load_users(ld, r);
+	if (ld->version >= 2)
+		state_get_str(r, net->sasl_mechs, sizeof(net->sasl_mechs));
 	if (!state_r_done(r) || state_load_index(ld) == -1)
 		return -1;
 	return 0;

@@ -410,6 +410,11 @@ load_client(struct state_load *ld, struct journal_rec *r, struct state_load_cli 
 		state_link_load_conn(ld, r, cli);
 		load_list(r, lc);
 	}
+	if (ld->version >= 4) {
+		cli->local->extra->sasl_relay_ms = state_get_i64(r);
+		state_get_str(r, cli->local->extra->sasl_agent,
+		    sizeof(cli->local->extra->sasl_agent));
+	}
 	local_extra_trim(cli->local);
 	if (!r->bad)
 		load_adopt(ld->srv, r, lc, registered);
@@ -609,10 +614,12 @@ load_section(struct state_load *ld, const void *data, size_t len, uint32_t tag,
 	}
 	/*
 	 * SRVR 2 added the highest local count, CLNT 2 the nick timestamp,
-	 * CLNT 3 the UID and the link state; every other section is at 1.
+	 * CLNT 3 the UID, the link state and a LIST's rest, CLNT 4 a SASL
+	 * exchange relayed to services, LINK 2 the services' SASL mechanisms;
+	 * every other section is at 1.
 	 */
-	if (version < 1 || version > (tag == STATE_CLIENTS ? 3u :
-	    tag == STATE_SERVER ? 2u : 1u)) {
+	if (version < 1 || version > (tag == STATE_CLIENTS ? 4u :
+	    tag == STATE_SERVER || tag == STATE_LINKS ? 2u : 1u)) {
 		snprintf(err, errlen, "state section %s version %u unknown", name, version);
 		return -1;
 	}

@@ -281,6 +281,9 @@ save_client(struct state_w *w, const struct client *cli)
 	state_put_str(w, cli->uid);                  /* CLNT 3 */
 	state_link_save_conn(w, cli);
 	save_list(w, cli);
+	/* CLNT 4: a SASL exchange relayed to services. */
+	state_put_i64(w, extra_of(cli)->sasl_relay_ms);
+	state_put_str(w, extra_of(cli)->sasl_agent);
 }
 
 /* Oldest first: the restore prepends each, as client_new() does. */
@@ -294,7 +297,7 @@ save_clients(struct server *srv, struct state_w *w)
 		last = cli;
 		n += state_kept(cli);
 	}
-	state_section_begin(w, STATE_CLIENTS, 3);
+	state_section_begin(w, STATE_CLIENTS, 4);
 	state_put_u32(w, n);
 	for (struct client *cli = last; cli; cli = cli->prev)
 		if (state_kept(cli))

@@ -76,6 +76,10 @@ busy_sasl(struct client *cli)
 	cli->local->extra->sasl_started = true;
 	cli->local->extra->sasl_buf = strdup("partial");
 	cli->local->extra->sasl_len = 7;
+	/* And an exchange relayed to services (sasl_relay.c). */
+	cli->local->extra->sasl_relay_ms = FAKE_NOW_MS - 500;
+	snprintf(cli->local->extra->sasl_agent, sizeof(cli->local->extra->sasl_agent),
+	    "1AAAAAAAS");
 }
 
 /* A user per kind of connection state, and the stores beside them. */
@@ -242,6 +246,8 @@ test_connection_state_kept(void **state)
 	assert_int_equal(buf_len(&dave->local->sendq), buf_len(&b.dave->local->sendq));
 	assert_int_equal(alice->nick_ts, 1699999999);
 	assert_int_equal(dave->local->extra->sasl_step, 1);
+	assert_int_equal(dave->local->extra->sasl_relay_ms, FAKE_NOW_MS - 500);
+	assert_string_equal(dave->local->extra->sasl_agent, "1AAAAAAAS");
 	assert_non_null(dave->local->extra->sasl_scram);
 	assert_memory_equal(dave->local->extra->sasl_scram, b.dave->local->extra->sasl_scram, sizeof(struct scram));
 	assert_non_null(alice->local->batch);
@@ -419,6 +425,7 @@ linked_server(void)
 	    ":1AB SJOIN 1 #room + :@1ABAAAAAC\r\n"
 	    ":1AAAAAAAB AWAY :at lunch\r\n:1AA EOB\r\n");
 	assert_int_equal(k.srv->net->count, 4);
+	snprintf(k.srv->net->sasl_mechs, sizeof(k.srv->net->sasl_mechs), "PLAIN,EXTERNAL");
 	assert_int_equal(k.srv->net->nremote, 3);
 	assert_int_equal(channel_find(k.srv, "#room")->nmembers, 4);
 	/* The shell's part of CONNECT far.test: a connection still being made. */
@@ -496,6 +503,7 @@ test_links_restored_alike(void **state)
 	assert_ptr_equal(link_peer_get(again, "far.test")->conn, far);
 	assert_int_equal(again->net->nremote, 3);
 	assert_int_equal(again->net->next_uid, k.srv->net->next_uid);
+	assert_string_equal(again->net->sasl_mechs, "PLAIN,EXTERNAL");
 	bob = hmap_get(again->net->users, "1AAAAAAAB");
 	assert_non_null(bob);
 	assert_string_equal(bob->nick, "bob");
