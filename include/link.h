@@ -58,6 +58,7 @@ struct channel;
 #define LINK_CAP_TB     (1u << 4)
 #define LINK_CAP_EUID   (1u << 5)
 #define LINK_CAP_EOB    (1u << 6)
+#define LINK_CAP_SAVE   (1u << 7)
 
 /* The server side of a link connection; owned by its client. */
 struct link {
@@ -259,6 +260,21 @@ void    link_cmode_burst(struct server *srv, struct client *l, const struct chan
 const char *link_server_name(struct server *srv, struct client *cli, const char *source);
 /* Set chan's topic ("" clears it), set by by at at. */
 void    link_topic_set(struct channel *chan, const char *topic, const char *by, time_t at);
+/*
+ * link_nick.c: nick collisions (ts6.h's rules) and SAVE. A user u being
+ * introduced by the link cli wants a nick old holds: returns the nick u
+ * takes (its own, or its UID when it is saved), or NULL when u is killed.
+ */
+const char *link_nick_intro(struct server *srv, struct client *cli,
+	    struct client *old, const struct ts6_user *u);
+/* :uid NICK <nick> [<ts>] from u, behind the link cli. */
+void    link_nick_change(struct server *srv, struct client *cli, struct client *u,
+	    const struct msg *msg);
+/* SAVE <uid> <ts> from the server sid, behind the link cli. */
+void    link_nick_on_save(struct server *srv, struct client *cli, const char *sid,
+	    const struct msg *msg);
+/* u leaves for reason: a user of another server is forgotten first. */
+void    link_remote_close(struct server *srv, struct client *u, const char *reason);
 /* u (of another server) leaves: out of the UID map, its server forgotten. */
 void    link_remote_forget(struct server *srv, struct client *u);
 /* Introduce u (of this server or another) on the link l: UID or EUID. */

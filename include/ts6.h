@@ -28,6 +28,9 @@ bool    ts6_uid_is_valid(const char *s);
 /* The n-th UID of server sid (n taken modulo TS6_IDS) into out. */
 void    ts6_uid_make(char out[TS6_UID_LEN + 1], const char *sid, uint64_t n);
 
+/* A timestamp parameter: digits only, 1 to INT64_MAX. False when not. */
+bool    ts6_ts_parse(const char *s, int64_t *ts);
+
 /* A user as a server introduces it. Absent fields are "". */
 struct ts6_user {
 	const char *nick;
@@ -60,6 +63,33 @@ enum ts6_loser {
  */
 enum ts6_loser ts6_nick_collision(int64_t old_ts, const char *old_uh,
 	    int64_t new_ts, const char *new_uh);
+
+/* The nick timestamp of a user whose nick was changed to its UID (SAVE). */
+#define TS6_SAVE_TS     100
+
+/* What happens to one side of a nick collision. */
+enum ts6_fix {
+	TS6_FIX_NONE,                   /* keeps its nick */
+	TS6_FIX_SAVE,                   /* its nick becomes its UID (SAVE) */
+	TS6_FIX_KILL                    /* it is disconnected (KILL) */
+};
+struct ts6_outcome {
+	enum ts6_fix old, new;
+};
+/*
+ * A nick collision, by an introduction (UID, EUID) or a nick change
+ * (NICK), resolved: ts6_nick_collision()'s loser or losers are saved
+ * when every server concerned takes SAVE (can_save), killed otherwise.
+ */
+struct ts6_outcome ts6_collide(int64_t old_ts, const char *old_uh,
+	    int64_t new_ts, const char *new_uh, bool can_save);
+/*
+ * Whether SAVE <uid> <ts> applies to a user with this nick, UID and nick
+ * timestamp: not already saved, and the nick is the one it was sent for
+ * (a SAVE that crossed a nick change does nothing).
+ */
+bool    ts6_save_applies(const char *nick, const char *uid, int64_t nick_ts,
+	    int64_t save_ts);
 
 /* What a channel timestamp from a peer does to ours (ts6.txt). */
 enum ts6_chan_ts {

@@ -29,7 +29,7 @@
  * that does not list them (hybrid 8.2 does not) has them all the same.
  * SERVICES tells services that we take ENCAP SU and send ENCAP LOGIN.
  */
-#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID SERVICES"
+#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID SERVICES SAVE"
 
 static const struct {
 	const char *name;
@@ -37,7 +37,7 @@ static const struct {
 } capab_names[] = {
 	{ "QS", LINK_CAP_QS }, { "ENCAP", LINK_CAP_ENCAP }, { "EX", LINK_CAP_EX },
 	{ "IE", LINK_CAP_IE }, { "TB", LINK_CAP_TB }, { "TBURST", LINK_CAP_TB },
-	{ "EUID", LINK_CAP_EUID }, { "EOB", LINK_CAP_EOB },
+	{ "EUID", LINK_CAP_EUID }, { "EOB", LINK_CAP_EOB }, { "SAVE", LINK_CAP_SAVE },
 };
 
 bool

@@ -259,6 +259,13 @@ on_encap(struct server *srv, struct client *cli, struct netserver *src,
 }
 
 static void
+on_save(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	link_nick_on_save(srv, cli, src->sid, msg);
+}
+
+static void
 on_server(struct server *srv, struct client *cli, struct netserver *src,
     const struct msg *msg)
 {
@@ -279,6 +286,7 @@ static const struct {
 	{ "KILL", 1, on_kill },
 	{ "PING", 1, on_ping },
 	{ "PONG", 1, on_pong },
+	{ "SAVE", 2, on_save },
 	{ "SERVER", 0, on_server },
 	{ "SID", 4, on_sid },
 	{ "SQUIT", 1, on_squit },

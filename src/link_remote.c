@@ -5,7 +5,7 @@
  * NICK, AWAY and private messages come through the link they are behind
  * and go on to the other links; a netsplit makes every user behind the
  * split server quit with "<near server> <far server>". Nick collisions
- * follow ts6.txt: the loser is killed on every side.
+ * are link_nick.c's.
  */
 #include "link.h"
 
@@ -35,55 +35,11 @@ link_remote_forget(struct server *srv, struct client *u)
 	u->server = NULL;
 }
 
-/* u, of another server, is gone: it quits here with reason. */
-static void
-remote_close(struct server *srv, struct client *u, const char *reason)
+void
+link_remote_close(struct server *srv, struct client *u, const char *reason)
 {
 	link_remote_forget(srv, u);
 	client_close(u, reason);
-}
-
-/* Kill uid everywhere but the link except (NULL: everywhere). */
-static void
-kill_everywhere(struct server *srv, struct client *except, const char *uid,
-    const char *why)
-{
-	link_broadcast(srv, except, ":%s KILL %s :%s (%s)", srv->net->me.sid, uid,
-	    srv->net->me.name, why);
-}
-
-/*
- * The nick u->nick is wanted by a user being introduced from the link
- * cli: ts6.txt's rules. Returns true when the new user may have it.
- */
-static bool
-collide(struct server *srv, struct client *cli, struct client *old,
-    const struct ts6_user *u)
-{
-	char olduh[IRC_USERLEN + IRC_HOSTLEN + 2], newuh[IRC_USERLEN + IRC_HOSTLEN + 2];
-	enum ts6_loser loser;
-
-	snprintf(olduh, sizeof(olduh), "%s@%s", old->user, old->host);
-	snprintf(newuh, sizeof(newuh), "%s@%s", u->user, u->host);
-	loser = ts6_nick_collision(old->nick_ts ? old->nick_ts : old->signon,
-	    olduh, u->ts, newuh);
-	log_msg(&srv->log, LOG_INFO, "nick collision on %s: %s loses", u->nick,
-	    loser == TS6_LOSE_NEW ? "the new user" : loser == TS6_LOSE_OLD ?
-	    "the old user" : "both");
-	if (loser != TS6_LOSE_NEW) {
-		if (old->uid[0] != '\0')
-			kill_everywhere(srv, NULL, old->uid, "Nick collision");
-		if (old->server != NULL)
-			remote_close(srv, old, "Nick collision");
-		else
-			client_close(old, "Nick collision");
-		/* The nick is free at once; the reaper leaves the new entry. */
-		hmap_del(srv->nicks, old->nick);
-	}
-	if (loser != TS6_LOSE_OLD)
-		reply_send(cli, ":%s KILL %s :%s (Nick collision)", srv->net->me.sid,
-		    u->uid, srv->net->me.name);
-	return loser == TS6_LOSE_OLD;
 }
 
 static unsigned
@@ -125,19 +81,32 @@ link_remote_intro(struct server *srv, struct client *cli, struct netserver *src,
     const struct ts6_user *u)
 {
 	struct client *old = client_find_nick(srv, u->nick), *c;
+	struct ts6_user saved;
+	const char *nick;
+	time_t signon = (time_t)u->ts;
 
 	if (hmap_get(srv->net->users, u->uid) != NULL) {
 		link_close(srv, cli, "UID already in use");
 		return;
 	}
-	if (old != NULL && !collide(srv, cli, old, u))
-		return;
+	if (old != NULL) {
+		if ((nick = link_nick_intro(srv, cli, old, u)) == NULL)
+			return;
+		if (nick != u->nick) {
+			/* Saved: it goes by its UID here and on the other links. */
+			saved = *u;
+			saved.nick = nick;
+			saved.ts = TS6_SAVE_TS;
+			u = &saved;
+		}
+	}
 	if ((c = client_new_remote(srv)) == NULL || remote_fill(srv, c, src, u) == -1) {
 		if (c != NULL)
-			remote_close(srv, c, "Out of memory");
+			link_remote_close(srv, c, "Out of memory");
 		link_close(srv, cli, "Out of memory");
 		return;
 	}
+	c->signon = signon;
 	monitor_notify(srv, c, true);
 	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
 		if (s->via != cli)
@@ -163,37 +132,7 @@ link_remote_split(struct server *srv, struct netserver *s)
 	snprintf(reason, sizeof(reason), "%s %s", s->uplink->name, s->name);
 	for (struct client *u = srv->clients; u != NULL; u = u->next)
 		if (u->server != NULL && !client_is_closing(u) && is_behind(u->server, s))
-			remote_close(srv, u, reason);
-}
-
-/* :uid NICK <nick> [:<ts>] */
-static void
-remote_nick(struct server *srv, struct client *cli, struct client *u,
-    const struct msg *msg)
-{
-	const char *nick = msg->params[0];
-	struct client *other = client_find_nick(srv, nick);
-	char line[IRC_LINE_MAX];
-	size_t n;
-
-	if (!name_nick_is_valid(nick, IRC_NICKLEN)) {
-		link_close(srv, cli, "Bogus nick change");
-		return;
-	}
-	if (other != NULL && other != u) {
-		/* Simplest rule that keeps both sides agreeing: the renamer goes. */
-		kill_everywhere(srv, NULL, u->uid, "Nick collision");
-		remote_close(srv, u, "Nick collision");
-		return;
-	}
-	n = reply_format_from(line, u, "NICK :%s", nick);
-	if (client_set_nick(u, nick) == -1) {
-		link_close(srv, cli, "Out of memory");
-		return;
-	}
-	u->nick_ts = msg->nparams > 1 ? (time_t)strtoll(msg->params[1], NULL, 10) : srv->now;
-	reply_common(srv, u, false, line, n);
-	link_broadcast(srv, cli, ":%s NICK %s :%lld", u->uid, u->nick, (long long)u->nick_ts);
+			link_remote_close(srv, u, reason);
 }
 
 /* :uid PRIVMSG|NOTICE <target> :<text> to a user, here or farther on. */
@@ -250,9 +189,9 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 	} else if (strcmp(c, "QUIT") == 0) {
 		snprintf(reason, sizeof(reason), "%s", msg->nparams ? msg->params[0] : "");
 		link_broadcast(srv, cli, ":%s QUIT :%s", u->uid, reason);
-		remote_close(srv, u, reason);
+		link_remote_close(srv, u, reason);
 	} else if (strcmp(c, "NICK") == 0 && msg->nparams >= 1) {
-		remote_nick(srv, cli, u, msg);
+		link_nick_change(srv, cli, u, msg);
 	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
 	    msg->nparams >= 2 && !name_is_channel(msg->params[0])) {
 		remote_message(srv, cli, u, msg);
@@ -284,7 +223,7 @@ link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg)
 	link_broadcast(srv, cli, ":%s KILL %s :%s", msg->source ? msg->source :
 	    cli->local->link->server->sid, t->uid[0] ? t->uid : t->nick, path);
 	if (t->server != NULL)
-		remote_close(srv, t, reason);
+		link_remote_close(srv, t, reason);
 	else
 		client_close(t, reason);
 }

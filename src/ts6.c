@@ -53,6 +53,17 @@ number(const char *s, long long min, long long max, long long *out)
 	return *out >= min && *out <= max;
 }
 
+bool
+ts6_ts_parse(const char *s, int64_t *ts)
+{
+	long long n;
+
+	if (!number(s, 1, INT64_MAX, &n))
+		return false;
+	*ts = n;
+	return true;
+}
+
 /* A word of 1 to max bytes without spaces, commas or control characters. */
 static bool
 word(const char *s, size_t max)
@@ -75,7 +86,8 @@ struct user_form {
 static const char *
 check_user(struct ts6_user *u)
 {
-	if (!name_nick_is_valid(u->nick, IRC_NICKLEN))
+	/* A user saved from a nick collision goes by its UID. */
+	if (!name_nick_is_valid(u->nick, IRC_NICKLEN) && strcmp(u->nick, u->uid) != 0)
 		return "Bogus nick introduced";
 	if (u->umodes[0] != '+' || strspn(u->umodes + 1, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(u->umodes + 1))
@@ -138,6 +150,27 @@ ts6_nick_collision(int64_t old_ts, const char *old_uh, int64_t new_ts,
 	if (new_ts < old_ts)
 		return same ? TS6_LOSE_NEW : TS6_LOSE_OLD;
 	return same ? TS6_LOSE_OLD : TS6_LOSE_NEW;
+}
+
+struct ts6_outcome
+ts6_collide(int64_t old_ts, const char *old_uh, int64_t new_ts,
+    const char *new_uh, bool can_save)
+{
+	enum ts6_loser loser = ts6_nick_collision(old_ts, old_uh, new_ts, new_uh);
+	enum ts6_fix fix = can_save ? TS6_FIX_SAVE : TS6_FIX_KILL;
+	struct ts6_outcome o = { TS6_FIX_NONE, TS6_FIX_NONE };
+
+	if (loser != TS6_LOSE_NEW)
+		o.old = fix;
+	if (loser != TS6_LOSE_OLD)
+		o.new = fix;
+	return o;
+}
+
+bool
+ts6_save_applies(const char *nick, const char *uid, int64_t nick_ts, int64_t save_ts)
+{
+	return strcmp(nick, uid) != 0 && nick_ts == save_ts;
 }
 
 enum ts6_chan_ts

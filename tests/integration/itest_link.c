@@ -84,12 +84,18 @@ server_port(struct node *n)
 struct itest_client *
 node_user(struct node *n, const char *nick)
 {
+	return node_user_as(n, nick, nick);
+}
+
+struct itest_client *
+node_user_as(struct node *n, const char *nick, const char *user)
+{
 	struct itest_client *c = itest_connect(n->s);
 
 	snprintf(c->nick, sizeof(c->nick), "%s", nick);
 	itest_send(c, "PASS %s", ITEST_PASSWORD);
 	itest_send(c, "NICK %s", nick);
-	itest_send(c, "USER %s 0 * :%s", nick, nick);
+	itest_send(c, "USER %s 0 * :%s", user, nick);
 	itest_skip_to(c, ":%s 376 %s :*", n->name, nick);
 	return c;
 }
@@ -191,7 +197,13 @@ fake_linked_capab(struct node *a, const char *capab)
 struct itest_client *
 fake_linked(struct node *a)
 {
-	struct itest_client *f = fake_linked_capab(a, "QS ENCAP EX IE");
+	return fake_linked_with(a, "QS ENCAP EX IE");
+}
+
+struct itest_client *
+fake_linked_with(struct node *a, const char *capab)
+{
+	struct itest_client *f = fake_linked_capab(a, capab);
 
 	itest_skip_to(f, "PING :1AA");
 	itest_send(f, "SVINFO 6 6 0 :%lld", (long long)time(NULL));
@@ -251,4 +263,40 @@ chain_with_users(struct node *a, struct node *b, struct node *c,
 	*uc = node_user(c, "uc");
 	wait_whois(*ua, "uc", "irc.c.test");
 	wait_whois(*uc, "ua", "irc.a.test");
+}
+
+void
+fake_user(struct itest_client *f, const char *nick, const char *uid)
+{
+	itest_send(f, ":9ZZ UID %s 1 1000 +i %s h.example 192.0.2.1 %s :%s", nick,
+	    nick, uid, nick);
+}
+
+struct itest_client *
+node_alone(struct node *a, const char *nick, struct itest_client **w)
+{
+	struct itest_client *u;
+	char blk[512];
+
+	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
+	node_start(a, "irc.a.test", "1AA", itest_free_port(), blk);
+	u = node_user(a, nick);
+	*w = node_user(a, "w");
+	return u;
+}
+
+void
+expect_quiet_at(const char *file, int line, struct itest_client *c, const char *want)
+{
+	char l[ITEST_LINE_MAX + 1];
+
+	itest_send(c, "PING :quiet");
+	for (;;) {
+		if (itest_poll_line(c, ITEST_TIMEOUT_MS, l, sizeof(l)) != 1)
+			itest_fail_at(file, line, "%s: no PONG", c->nick);
+		if (itest_match("* PONG * :quiet", l))
+			return;
+		if (want == NULL || !itest_match(want, l))
+			itest_fail_at(file, line, "%s: unexpected %s", c->nick, l);
+	}
 }

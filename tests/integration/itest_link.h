@@ -35,8 +35,9 @@ void    node_start(struct node *n, const char *name, const char *sid, int lport,
 void    node_restart(struct node *n);
 /* A raw connection to n's server listener. */
 struct itest_client *server_port(struct node *n);
-/* A registered user on n, and one that is an operator too. */
+/* A registered user on n (its user name: nick, or user), and an operator. */
 struct itest_client *node_user(struct node *n, const char *nick);
+struct itest_client *node_user_as(struct node *n, const char *nick, const char *user);
 struct itest_client *node_oper(struct node *n, const char *nick);
 /* The number of servers LINKS shows c now. */
 int     links_count(struct itest_client *c);
@@ -71,7 +72,20 @@ struct itest_client *fake_server(struct node *a, const char *pass, const char *s
  * its burst is read up to the servers, the users are left queued.
  */
 struct itest_client *fake_linked_capab(struct node *a, const char *capab);
-/* The same with "QS ENCAP EX IE", its whole burst read and answered. */
+/* The same, its whole burst read and answered: with "QS ENCAP EX IE", or capab. */
 struct itest_client *fake_linked(struct node *a);
+struct itest_client *fake_linked_with(struct node *a, const char *capab);
+/* The fake server f introduces nick (user nick, host h.example, TS 1000). */
+void    fake_user(struct itest_client *f, const char *nick, const char *uid);
+/*
+ * irc.a.test (1AA) alone, with a link block for fake.test: a user nick
+ * (returned) and a user "w" on it.
+ */
+struct itest_client *node_alone(struct node *a, const char *nick,
+	    struct itest_client **w);
+/* Every line c gets before the answer to a PING matches want (NULL: none). */
+#define expect_quiet(c, want)   expect_quiet_at(ITEST_HERE, (c), (want))
+void    expect_quiet_at(const char *file, int line, struct itest_client *c,
+	    const char *want);
 
 #endif

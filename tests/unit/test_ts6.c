@@ -95,6 +95,11 @@ test_parse_user_forms(void **state)
 	assert_string_equal(u.uid, "3CCAAAAAD");
 	assert_string_equal(u.realhost, "real.example");
 	assert_string_equal(u.account, "");
+	/* A user saved from a nick collision goes by its UID. */
+	snprintf(plain, sizeof(plain), "%s", ":1AA UID 1AAAAAAAB 1 100 + al h 0 "
+	    "1AAAAAAAB :A");
+	assert_null(parse(plain, &u));
+	assert_string_equal(u.nick, "1AAAAAAAB");
 }
 
 static void
@@ -107,6 +112,7 @@ test_parse_user_refused(void **state)
 		{ "EUID a 1 1 + u h 0 1AAAAAAAB h2 :r", "Not enough parameters" },
 		{ "NICK a 1 1 + u h 0 1AAAAAAAB :r", "Not enough parameters" },
 		{ "UID 1a 1 1 + u h 0 1AAAAAAAB :r", "Bogus nick introduced" },
+		{ "UID 1AAAAAAAC 1 1 + u h 0 1AAAAAAAB :r", "Bogus nick introduced" },
 		{ "UID a 0 1 + u h 0 1AAAAAAAB :r", "Bogus hop count" },
 		{ "UID a x 1 + u h 0 1AAAAAAAB :r", "Bogus hop count" },
 		{ "UID a 1 0 + u h 0 1AAAAAAAB :r", "Bogus nick timestamp" },
@@ -152,6 +158,56 @@ test_collision_rules(void **state)
 	assert_int_equal(ts6_channel_ts(100, 50), TS6_CHAN_TAKE_THEIRS);
 	assert_int_equal(ts6_channel_ts(100, 100), TS6_CHAN_MERGE);
 	assert_int_equal(ts6_channel_ts(100, 150), TS6_CHAN_KEEP_OURS);
+}
+
+/* Who is saved or killed, for an introduction or a nick change alike. */
+static void
+test_collision_outcomes(void **state)
+{
+	struct ts6_outcome o;
+
+	(void)state;
+	/* The older of two people keeps the nick; the other is saved. */
+	o = ts6_collide(100, "a@h", 150, "b@h", true);
+	assert_int_equal(o.old, TS6_FIX_NONE);
+	assert_int_equal(o.new, TS6_FIX_SAVE);
+	o = ts6_collide(100, "a@h", 50, "b@h", true);
+	assert_int_equal(o.old, TS6_FIX_SAVE);
+	assert_int_equal(o.new, TS6_FIX_NONE);
+	/* The same person (a reconnect): the newer keeps it. */
+	o = ts6_collide(100, "a@h", 150, "A@h", false);
+	assert_int_equal(o.old, TS6_FIX_KILL);
+	assert_int_equal(o.new, TS6_FIX_NONE);
+	o = ts6_collide(100, "a@h", 50, "a@h", false);
+	assert_int_equal(o.old, TS6_FIX_NONE);
+	assert_int_equal(o.new, TS6_FIX_KILL);
+	/* Equal timestamps: both go, saved or killed. */
+	o = ts6_collide(100, "a@h", 100, "b@h", true);
+	assert_int_equal(o.old, TS6_FIX_SAVE);
+	assert_int_equal(o.new, TS6_FIX_SAVE);
+	o = ts6_collide(100, "a@h", 100, "a@h", false);
+	assert_int_equal(o.old, TS6_FIX_KILL);
+	assert_int_equal(o.new, TS6_FIX_KILL);
+}
+
+static void
+test_save_and_timestamps(void **state)
+{
+	int64_t ts = 0;
+
+	(void)state;
+	assert_true(ts6_save_applies("alice", "1AAAAAAAB", 1700000000, 1700000000));
+	/* Already saved, or the SAVE was for an earlier nick. */
+	assert_false(ts6_save_applies("1AAAAAAAB", "1AAAAAAAB", 100, 100));
+	assert_false(ts6_save_applies("alice", "1AAAAAAAB", 1700000001, 1700000000));
+	assert_true(ts6_ts_parse("1700000000", &ts));
+	assert_true(ts == 1700000000);
+	assert_false(ts6_ts_parse("0", &ts));
+	assert_false(ts6_ts_parse("-5", &ts));
+	assert_false(ts6_ts_parse("12x", &ts));
+	assert_false(ts6_ts_parse("", &ts));
+	assert_false(ts6_ts_parse("9999999999999999999", &ts));
+	assert_true(ts == 1700000000);
 }
 
 static void
@@ -274,6 +330,8 @@ main(void)
 		cmocka_unit_test(test_parse_user_forms),
 		cmocka_unit_test(test_parse_user_refused),
 		cmocka_unit_test(test_collision_rules),
+		cmocka_unit_test(test_collision_outcomes),
+		cmocka_unit_test(test_save_and_timestamps),
 		cmocka_unit_test(test_sjoin_members),
 		cmocka_unit_test(test_network_tree),
 		cmocka_unit_test(test_peer_mode_kinds),
