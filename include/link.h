@@ -163,6 +163,16 @@ void    link_user_login(struct server *srv, struct client *cli);
  */
 void    link_account_set(struct server *srv, struct client *u, const char *account,
 	    bool tell);
+/*
+ * WHOIS <nicks> from cli, a user of this server, asked of s (another
+ * server): ":<uid> WHOIS <hunted> :<nicks>" towards it, hunted being the
+ * SID of s or the UID of a user there. The answers come back as numerics
+ * for cli's UID (link_remote_numeric()).
+ */
+void    link_whois(struct server *srv, struct client *cli, struct netserver *s,
+	    const char *hunted, const char *nicks);
+/* WALLOPS from cli, an operator of this server: ":<uid> WALLOPS" to every link. */
+void    link_user_wallops(struct server *srv, struct client *cli, const char *text);
 /* A user of this server set or cleared a user mode bit, or went away or back. */
 void    link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on);
 void    link_user_away(struct server *srv, struct client *cli);
@@ -225,6 +235,14 @@ void    link_remote_dispatch(struct server *srv, struct client *cli, struct clie
  */
 void    link_encap(struct server *srv, struct client *cli, struct client *u,
 	    const struct msg *msg);
+/*
+ * A numeric from the server src, behind the link cli, for the user whose
+ * UID is its first parameter (a remote WHOIS's answer): shown to that
+ * user here as from src, or passed on towards its server. Any other
+ * target (unknown, not a UID, or back the way it came) is dropped.
+ */
+void    link_remote_numeric(struct server *srv, struct client *cli,
+	    struct netserver *src, const struct msg *msg);
 /* KILL <target> :<path> from the link cli (a server's or a user's). */
 void    link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg);
 /*

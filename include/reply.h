@@ -168,6 +168,13 @@ void    reply_channel_kept(struct channel *chan, const struct client *from,
  * to cli itself when self is true; with cap non-zero, only to clients that
  * have that capability.
  */
+/*
+ * line, from from (NULL: a server), to every user of this server with user
+ * mode +w, or only to the operators among them (OPERWALL). Rare and
+ * operator-only, so it walks every client.
+ */
+void    reply_wallops(struct server *srv, const struct client *from,
+	    const char *line, size_t len, bool opers_only);
 void    reply_common_cap(struct server *srv, struct client *cli, bool self,
 	    uint32_t cap, const char *line, size_t len);
 /* reply_common_cap() to everyone. */

@@ -133,17 +133,12 @@ void
 cmd_wallops(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	char line[IRC_LINE_MAX];
-	struct relay r;
 
 	if (!require_oper(srv, cli))
 		return;
-	relay_init(&r, srv, cli, line, reply_format_from(line, cli, "WALLOPS :%s",
-	    msg->params[0]), NULL);
-	/* Rare and operator-only, so a walk over every client is fine. */
-	for (struct client *c = srv->clients; c; c = c->next)
-		if (client_is_registered(c) && (c->umodes & UMODE_WALLOPS))
-			relay_send(&r, c);
-	relay_done(&r);
+	reply_wallops(srv, cli, line, reply_format_from(line, cli, "WALLOPS :%s",
+	    msg->params[0]), false);
+	link_user_wallops(srv, cli, msg->params[0]);
 }
 
 void

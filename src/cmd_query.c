@@ -450,8 +450,28 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 	if (t->umodes & UMODE_BOT)
 		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
 	cmd_metadata_send_whois(srv, cli, t);
-	reply_numeric(srv, cli, RPL_WHOISIDLE, t->nick,
-	    (long)(srv->now - t->last_message), (long)t->signon);
+	/* Idle time is known on the user's own server (WHOIS <nick> <nick>). */
+	if (t->server == NULL)
+		reply_numeric(srv, cli, RPL_WHOISIDLE, t->nick,
+		    (long)(srv->now - t->last_message), (long)t->signon);
+}
+
+/*
+ * WHOIS <target> <nicks> with target a user or server of another server:
+ * that server is asked, and answers through the links. Returns false
+ * when the target is here or unknown.
+ */
+static bool
+whois_elsewhere(struct server *srv, struct client *cli, const char *target,
+    const char *nicks)
+{
+	const struct client *t = client_find_user(srv, target);
+	struct netserver *s = t != NULL ? t->server : network_find(srv->net, target);
+
+	if (s == NULL || s == &srv->net->me || s->via == NULL)
+		return false;
+	link_whois(srv, cli, s, t != NULL ? t->uid : s->sid, nicks);
+	return true;
 }
 
 void
@@ -462,13 +482,14 @@ cmd_whois(struct server *srv, struct client *cli, const struct msg *msg)
 	size_t n;
 
 	/* RFC 2812 3.6.2: WHOIS [<target>] <mask>{,<mask>}. */
-	if (msg->nparams >= 2 && !command_target_is_us(srv, cli, msg, 0))
-		return;
 	nicks = msg->nparams > 0 ? msg->params[msg->nparams >= 2 ? 1 : 0] : "";
 	if (nicks[0] == '\0') {
 		reply_numeric(srv, cli, ERR_NONICKNAMEGIVEN);
 		return;
 	}
+	if (msg->nparams >= 2 && (whois_elsewhere(srv, cli, msg->params[0], nicks) ||
+	    !command_target_is_us(srv, cli, msg, 0)))
+		return;
 	snprintf(list, sizeof(list), "%s", nicks);
 	/* ISUPPORT TARGMAX=WHOIS: answers the first IRC_MAXTARGETS nicks, once each. */
 	n = command_targets(&cursor, v, IRC_MAXTARGETS, &extra);

@@ -265,6 +265,18 @@ on_save(struct server *srv, struct client *cli, struct netserver *src,
 	link_nick_on_save(srv, cli, src->sid, msg);
 }
 
+/* :<sid> WALLOPS :<text>: to the users here with +w, then passed on. */
+static void
+on_wallops(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	char line[IRC_LINE_MAX];
+
+	reply_wallops(srv, NULL, line, msg_format(line, ":%s WALLOPS :%s", src->name,
+	    msg->params[0]), false);
+	link_broadcast(srv, cli, ":%s WALLOPS :%s", src->sid, msg->params[0]);
+}
+
 static void
 on_server(struct server *srv, struct client *cli, struct netserver *src,
     const struct msg *msg)
@@ -292,6 +304,7 @@ static const struct {
 	{ "SQUIT", 1, on_squit },
 	{ "SVINFO", 4, on_svinfo },
 	{ "UID", 0, on_uid },
+	{ "WALLOPS", 1, on_wallops },
 };
 
 void
@@ -304,6 +317,12 @@ link_proto_dispatch(struct server *srv, struct client *cli, const struct msg *ms
 		return;
 	if (source_of(srv, cli, msg) != NULL && link_rchan_server(srv, cli, msg))
 		return;
+	/* A numeric: the answer to a remote query, for a user. */
+	if (strlen(msg->command) == 3 && strspn(msg->command, "0123456789") == 3) {
+		if ((src = source_of(srv, cli, msg)) != NULL)
+			link_remote_numeric(srv, cli, src, msg);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(link_cmds) / sizeof(link_cmds[0]); i++) {
 		if (strcmp(msg->command, link_cmds[i].name) != 0)
 			continue;

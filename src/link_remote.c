@@ -15,6 +15,7 @@
 
 #include "casemap.h"
 #include "client.h"
+#include "command.h"
 #include "hmap.h"
 #include "irc.h"
 #include "log.h"
@@ -173,6 +174,89 @@ remote_umode(struct server *srv, struct client *cli, struct client *u,
 	link_broadcast(srv, cli, ":%s MODE %s :%s", u->uid, u->uid, modes);
 }
 
+/*
+ * :uid WALLOPS|OPERWALL :<text> from u: to the users here with +w (only
+ * the operators among them for OPERWALL), then passed on as it came.
+ */
+static void
+remote_wallops(struct server *srv, struct client *cli, struct client *u,
+    const struct msg *msg)
+{
+	char line[IRC_LINE_MAX];
+	bool operwall = strcmp(msg->command, "OPERWALL") == 0;
+
+	reply_wallops(srv, u, line, reply_format_from(line, u, "WALLOPS :%s",
+	    msg->params[0]), operwall);
+	link_broadcast(srv, cli, ":%s %s :%s", u->uid, msg->command, msg->params[0]);
+}
+
+/*
+ * :uid WHOIS <hunted> :<nicks> from u: answered here (the WHOIS command
+ * run for u, whose numerics go back through the links), or passed on
+ * towards the server hunted names (a UID, nick, SID or server name).
+ */
+static void
+remote_whois(struct server *srv, struct client *cli, struct client *u,
+    const struct msg *msg)
+{
+	const char *h = msg->params[0];
+	struct client *t = ts6_uid_is_valid(h) ? hmap_get(srv->net->users, h) :
+	    client_find_user(srv, h);
+	struct netserver *s = t != NULL ? t->server : network_find(srv->net, h);
+	const struct command *whois = command_find("WHOIS");
+	char name[] = "WHOIS";
+	struct msg q;
+
+	if (t == NULL && s == NULL)
+		return;
+	if (s != NULL && s != &srv->net->me) {
+		if (s->via != NULL && s->via != cli)
+			reply_send(s->via, ":%s WHOIS %s :%s", u->uid,
+			    t != NULL ? t->uid : s->sid, msg->params[1]);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.command = name;
+	q.params[0] = msg->params[1];
+	q.nparams = 1;
+	if (whois != NULL && msg->params[1][0] != '\0')
+		whois->handler(srv, u, &q);
+}
+
+void
+link_remote_numeric(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	struct client *t = msg->nparams >= 2 && ts6_uid_is_valid(msg->params[0]) ?
+	    hmap_get(srv->net->users, msg->params[0]) : NULL;
+	char rest[IRC_LINE_MAX];
+	size_t n = 0;
+
+	if (t == NULL || client_is_closing(t))
+		return;
+	/* The parameters after the target, the last one as a trailing one. */
+	for (int i = 1; i < msg->nparams && n < sizeof(rest); i++)
+		n += (size_t)snprintf(rest + n, sizeof(rest) - n, "%s%s%s",
+		    i > 1 ? " " : "", i == msg->nparams - 1 ? ":" : "", msg->params[i]);
+	if (t->server != NULL) {
+		if (t->server->via != NULL && t->server->via != cli)
+			reply_send(t->server->via, ":%s %s %s %s", src->sid,
+			    msg->command, t->uid, rest);
+		return;
+	}
+	if (t->local != NULL && t->local->link == NULL)
+		reply_send(t, ":%s %s %s %s", src->name, msg->command, t->nick, rest);
+}
+
+void
+link_whois(struct server *srv, struct client *cli, struct netserver *s,
+    const char *hunted, const char *nicks)
+{
+	(void)srv;
+	if (s->via != NULL && cli->uid[0] != '\0')
+		reply_send(s->via, ":%s WHOIS %s :%s", cli->uid, hunted, nicks);
+}
+
 void
 link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
     const struct msg *msg)
@@ -195,6 +279,11 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
 	    msg->nparams >= 2 && !name_is_channel(msg->params[0])) {
 		remote_message(srv, cli, u, msg);
+	} else if ((strcmp(c, "WALLOPS") == 0 || strcmp(c, "OPERWALL") == 0) &&
+	    msg->nparams >= 1) {
+		remote_wallops(srv, cli, u, msg);
+	} else if (strcmp(c, "WHOIS") == 0 && msg->nparams >= 2) {
+		remote_whois(srv, cli, u, msg);
 	} else if (strcmp(c, "MODE") == 0 && msg->nparams >= 2 &&
 	    strcmp(msg->params[0], u->uid) == 0) {
 		remote_umode(srv, cli, u, msg->params[1]);

@@ -116,6 +116,13 @@ link_user_mode(struct server *srv, struct client *cli, unsigned bit, bool on)
 }
 
 void
+link_user_wallops(struct server *srv, struct client *cli, const char *text)
+{
+	if (cli->uid[0] != '\0' && is_our_user(cli))
+		link_broadcast(srv, NULL, ":%s WALLOPS :%s", cli->uid, text);
+}
+
+void
 link_user_away(struct server *srv, struct client *cli)
 {
 	if (cli->uid[0] == '\0' || !is_our_user(cli))

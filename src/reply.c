@@ -18,6 +18,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "msg.h"
+#include "network.h"
 #include "server.h"
 
 void
@@ -121,13 +122,29 @@ vnumeric(struct server *srv, struct client *cli, const char *tag, const char *fm
 	int head, n;
 	size_t len;
 
-	/* fmt is "NNN rest": put ":server NNN target " in front of rest. */
-	head = snprintf(line, IRC_LINE_MAX - 1, ":%s %.3s %s ", srv->cfg.server_name,
-	    fmt, client_name(cli));
+	/*
+	 * fmt is "NNN rest": put ":server NNN target " in front of rest. A
+	 * user of another server (answered for a remote WHOIS) gets it through
+	 * the link towards it, as ":<sid> NNN <uid> rest", without tags.
+	 */
+	if (cli->local == NULL) {
+		if (cli->server == NULL || cli->server->via == NULL || cli->uid[0] == '\0')
+			return;
+		head = snprintf(line, IRC_LINE_MAX - 1, ":%s %.3s %s ", srv->net->me.sid,
+		    fmt, cli->uid);
+		tag = NULL;
+	} else {
+		head = snprintf(line, IRC_LINE_MAX - 1, ":%s %.3s %s ",
+		    srv->cfg.server_name, fmt, client_name(cli));
+	}
 	if (head < 0 || head >= IRC_LINE_MAX - 2)
 		return;
 	n = vsnprintf(line + head, IRC_LINE_MAX - 1 - (size_t)head, fmt + 4, ap);
 	len = msg_finish_line(line, head + (n < 0 ? 0 : n));
+	if (cli->local == NULL) {
+		client_send(cli->server->via, line, len);
+		return;
+	}
 	if (tag == NULL) {
 		client_send(cli, line, len);
 		return;
@@ -586,4 +603,18 @@ reply_format_time(time_t t, char *out, size_t outsz)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(out, outsz, "%A %B %d %Y -- %H:%M:%S UTC", &tm) == 0)
 		snprintf(out, outsz, "%lld", (long long)t);
+}
+
+void
+reply_wallops(struct server *srv, const struct client *from, const char *line,
+    size_t len, bool opers_only)
+{
+	unsigned want = UMODE_WALLOPS | (opers_only ? UMODE_OPER : 0);
+	struct relay r;
+
+	relay_init(&r, srv, from, line, len, NULL);
+	for (struct client *c = srv->clients; c; c = c->next)
+		if (client_is_registered(c) && c->local != NULL && (c->umodes & want) == want)
+			relay_send(&r, c);
+	relay_done(&r);
 }
