@@ -59,6 +59,9 @@ struct channel;
 #define LINK_CAP_EUID   (1u << 5)
 #define LINK_CAP_EOB    (1u << 6)
 #define LINK_CAP_SAVE   (1u << 7)
+/* Ours, between ircserv servers: client-only tags and TAGMSG cross. */
+#define LINK_CAP_CTAGS  (1u << 8)
+#define LINK_CAP_CTAGS_NAME "IRCSERV-CTAGS"
 
 /* The server side of a link connection; owned by its client. */
 struct link {
@@ -118,8 +121,9 @@ void    link_user_kill(struct server *srv, struct client *killer,
 	    struct client *victim, const char *why);
 /*
  * A user of this server joined (created: the channel is new), parted,
- * kicked victim, set the topic, or sent cmd (PRIVMSG, NOTICE) with text
- * to a channel target ("#chan", "@#chan"): every link is told, each once.
+ * kicked victim, set the topic, or sent cmd (PRIVMSG, NOTICE with text,
+ * TAGMSG) with its client-only tags (may be NULL) to a channel target
+ * ("#chan", "@#chan"): every link is told, each once (link_relay()).
  */
 void    link_chan_join(struct server *srv, struct client *cli,
 	    const struct channel *chan, bool created);
@@ -130,7 +134,7 @@ void    link_chan_kick(struct server *srv, struct client *cli,
 void    link_chan_topic(struct server *srv, struct client *cli,
 	    const struct channel *chan);
 void    link_chan_message(struct server *srv, struct client *cli, const char *cmd,
-	    const char *target, const char *text);
+	    const char *target, const char *text, const char *tags);
 /*
  * A user of this server changed chan's modes: modes ("+o-k") with args
  * (" <UID> *", statuses by UID, each after a space) go to every link as
@@ -144,9 +148,9 @@ void    link_chan_mode(struct server *srv, struct client *cli,
  */
 void    link_chan_invite(struct server *srv, struct client *cli,
 	    const struct client *target, const struct channel *chan);
-/* A user of this server sent cmd with text to to, a user of another server. */
+/* A user of this server sent cmd (and text, tags) to to, a user of another server. */
 void    link_remote_message(struct server *srv, struct client *from, struct client *to,
-	    const char *cmd, const char *text);
+	    const char *cmd, const char *text, const char *tags);
 /*
  * The UID of cli, a user of this server, given now if it has none (SASL
  * through services needs it before registration); "" without a sid.
@@ -215,6 +219,15 @@ void    link_connect_failed(struct server *srv, const char *name, const char *wh
 /* Send one formatted line to every established link but except. */
 void    link_broadcast(struct server *srv, struct client *except,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A user's message as one formatted line to the link only (NULL: every
+ * link but except), with its client-only tags ("+a=b;+c"; NULL or "":
+ * none) in front for links that take LINK_CAP_CTAGS and without them for
+ * the others; a TAGMSG (tagmsg) goes to the former only.
+ */
+void    link_relay(struct server *srv, struct client *only, struct client *except,
+	    const char *tags, bool tagmsg, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
 /* The commands of an established link (link_proto.c). */
 void    link_proto_dispatch(struct server *srv, struct client *cli,
 	    const struct msg *msg);

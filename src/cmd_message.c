@@ -312,9 +312,8 @@ to_channel(struct delivery *d, const char *target)
 	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);
 	outgoing_done(&o);
-	/* Other servers' members: TAGMSG and multiline batches stay here for now. */
-	if (!d->tagmsg)
-		link_chan_message(d->srv, d->from, d->cmd, target, d->text);
+	/* Other servers' members (multiline batches stay here for now). */
+	link_chan_message(d->srv, d->from, d->cmd, target, d->text, d->tags);
 }
 
 static void
@@ -351,8 +350,8 @@ to_nick(struct delivery *d, const char *target)
 			label_aside(to, at);
 	}
 	/* A user of another server: its link takes the message. */
-	if (to->server != NULL && !d->tagmsg)
-		link_remote_message(d->srv, d->from, to, d->cmd, d->text);
+	if (to->server != NULL)
+		link_remote_message(d->srv, d->from, to, d->cmd, d->text, d->tags);
 	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);
 	outgoing_done(&o);

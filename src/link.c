@@ -29,7 +29,7 @@
  * that does not list them (hybrid 8.2 does not) has them all the same.
  * SERVICES tells services that we take ENCAP SU and send ENCAP LOGIN.
  */
-#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID SERVICES SAVE"
+#define LINK_CAPAB      "QS ENCAP EX IE TB EOB EUID SERVICES SAVE " LINK_CAP_CTAGS_NAME
 
 static const struct {
 	const char *name;
@@ -38,6 +38,7 @@ static const struct {
 	{ "QS", LINK_CAP_QS }, { "ENCAP", LINK_CAP_ENCAP }, { "EX", LINK_CAP_EX },
 	{ "IE", LINK_CAP_IE }, { "TB", LINK_CAP_TB }, { "TBURST", LINK_CAP_TB },
 	{ "EUID", LINK_CAP_EUID }, { "EOB", LINK_CAP_EOB }, { "SAVE", LINK_CAP_SAVE },
+	{ LINK_CAP_CTAGS_NAME, LINK_CAP_CTAGS },
 };
 
 bool
@@ -115,6 +116,46 @@ link_broadcast(struct server *srv, struct client *except, const char *fmt, ...)
 	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
 		if (s->via != except && s->via != NULL)
 			client_send(s->via, line, n);
+}
+
+/* The line (n bytes) or its tagged form (tn bytes, 0: none) to the link l. */
+static void
+relay_one(struct client *l, const char *line, size_t n, const char *tagged,
+    size_t tn, bool tagmsg)
+{
+	bool takes = (l->local->link->caps & LINK_CAP_CTAGS) != 0;
+
+	if (takes && tn > 0)
+		client_send(l, tagged, tn);
+	else if (takes || !tagmsg)
+		client_send(l, line, n);
+}
+
+void
+link_relay(struct server *srv, struct client *only, struct client *except,
+    const char *tags, bool tagmsg, const char *fmt, ...)
+{
+	char text[IRC_LINE_MAX], line[IRC_LINE_MAX];
+	char tagged[IRC_CLIENT_TAGS_MAX + IRC_LINE_MAX];
+	size_t n, tn = 0;
+	va_list ap;
+	int w;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	n = msg_format(line, "%s", text);
+	if (tags != NULL && tags[0] != '\0') {
+		w = snprintf(tagged, sizeof(tagged), "@%s %.*s", tags, (int)n, line);
+		tn = w > 0 && (size_t)w < sizeof(tagged) ? (size_t)w : 0;
+	}
+	if (only != NULL) {
+		relay_one(only, line, n, tagged, tn, tagmsg);
+		return;
+	}
+	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next)
+		if (s->via != except && s->via != NULL)
+			relay_one(s->via, line, n, tagged, tn, tagmsg);
 }
 
 /* PASS <password> [TS <version> [:<SID>]]: kept until SERVER. */
@@ -301,12 +342,13 @@ link_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 {
 	struct msg msg;
 
-	if (len > IRC_LINE_MAX - 2) {
-		link_close(srv, cli, "Line too long");
-		return;
-	}
 	if (msg_parse(line, len, &msg) == -1) {
 		link_close(srv, cli, "Malformed line");
+		return;
+	}
+	/* Tags (IRCSERV-CTAGS) come on top of the 512 bytes of a line. */
+	if (len - (msg.tags ? msg.tags_len : 0) > IRC_LINE_MAX - 2) {
+		link_close(srv, cli, "Line too long");
 		return;
 	}
 	if (cli->local->link->up)

@@ -124,10 +124,15 @@ link_chan_topic(struct server *srv, struct client *cli, const struct channel *ch
 
 void
 link_chan_message(struct server *srv, struct client *cli, const char *cmd,
-    const char *target, const char *text)
+    const char *target, const char *text, const char *tags)
 {
-	if (known(srv, cli) && text != NULL)
-		link_broadcast(srv, NULL, ":%s %s %s :%s", cli->uid, cmd, target, text);
+	if (!known(srv, cli))
+		return;
+	if (strcmp(cmd, "TAGMSG") == 0)
+		link_relay(srv, NULL, NULL, tags, true, ":%s TAGMSG %s", cli->uid, target);
+	else if (text != NULL)
+		link_relay(srv, NULL, NULL, tags, false, ":%s %s %s :%s", cli->uid, cmd,
+		    target, text);
 }
 
 void

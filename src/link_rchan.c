@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cap.h"
 #include "casemap.h"
 #include "channel.h"
 #include "client.h"
@@ -139,13 +140,42 @@ remote_topic(struct channel *chan, struct client *u, const char *topic)
 static void
 forward(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	char line[IRC_LINE_MAX];
+	char line[IRC_LINE_MAX], tags[IRC_CLIENT_TAGS_MAX] = "";
 	size_t n = (size_t)snprintf(line, sizeof(line), ":%s %s", msg->source, msg->command);
 
 	for (int i = 0; i < msg->nparams && n < sizeof(line); i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, i == msg->nparams - 1 ?
 		    " :%s" : " %s", msg->params[i]);
-	link_broadcast(srv, cli, "%s", line);
+	/* Client-only tags go on to the links that take them. */
+	if (msg->tags != NULL)
+		msg_client_tags(msg->tags, tags, sizeof(tags));
+	link_relay(srv, NULL, cli, tags, strcmp(msg->command, "TAGMSG") == 0, "%s", line);
+}
+
+/*
+ * A channel PRIVMSG or NOTICE (kept in the history), or a TAGMSG (to
+ * message-tags clients only), from u with its client-only tags.
+ */
+static void
+chan_message(struct server *srv, struct channel *chan, struct client *u,
+    const struct msg *msg)
+{
+	char line[IRC_LINE_MAX], tags[IRC_CLIENT_TAGS_MAX] = "";
+	bool tagmsg = strcmp(msg->command, "TAGMSG") == 0;
+	struct relay r;
+
+	if (msg->tags != NULL)
+		msg_client_tags(msg->tags, tags, sizeof(tags));
+	relay_init(&r, srv, u, line, tagmsg ? reply_format_from(line, u, "TAGMSG %s",
+	    msg->params[0]) : reply_format_from(line, u, "%s %s :%s", msg->command,
+	    msg->params[0], msg->params[1]), tags);
+	if (!tagmsg)
+		relay_keep(&r, chan->name, NULL, msg->command[0] == 'P' ?
+		    HISTORY_PRIVMSG : HISTORY_NOTICE);
+	for (struct membership *m = chan->members; m; m = m->chan_next)
+		if (!tagmsg || (client_caps(m->cli) & CAP_MESSAGE_TAGS))
+			relay_send(&r, m->cli);
+	relay_done(&r);
 }
 
 /* Channel commands from u, a user behind cli: JOIN PART KICK TOPIC PRIVMSG NOTICE. */
@@ -182,12 +212,11 @@ user_channel_cmd(struct server *srv, struct client *cli, struct client *u,
 	    (chan = channel_find(srv, msg->params[0])) != NULL &&
 	    channel_member(chan, u) != NULL) {
 		remote_topic(chan, u, msg->params[1]);
-	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
-	    msg->nparams >= 2 && (chan = channel_find(srv, msg->params[0] +
+	} else if ((((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
+	    msg->nparams >= 2) || strcmp(c, "TAGMSG") == 0) &&
+	    (chan = channel_find(srv, msg->params[0] +
 	    (msg->params[0][0] == '@' || msg->params[0][0] == '+'))) != NULL) {
-		reply_channel_kept(chan, u, line, reply_format_from(line, u, "%s %s :%s", c,
-		    msg->params[0], msg->params[1]), c[0] == 'P' ? HISTORY_PRIVMSG :
-		    HISTORY_NOTICE);
+		chan_message(srv, chan, u, msg);
 	} else {
 		return false;
 	}

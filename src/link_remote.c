@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cap.h"
 #include "casemap.h"
 #include "client.h"
 #include "command.h"
@@ -136,24 +137,38 @@ link_remote_split(struct server *srv, struct netserver *s)
 			link_remote_close(srv, u, reason);
 }
 
-/* :uid PRIVMSG|NOTICE <target> :<text> to a user, here or farther on. */
+/*
+ * [@<client tags>] :uid PRIVMSG|NOTICE <target> :<text>, or TAGMSG
+ * <target> (message-tags clients only), to a user here or farther on.
+ */
 static void
 remote_message(struct server *srv, struct client *cli, struct client *u,
     const struct msg *msg)
 {
 	struct client *to = ts6_uid_is_valid(msg->params[0]) ?
 	    hmap_get(srv->net->users, msg->params[0]) : NULL;
+	bool tagmsg = strcmp(msg->command, "TAGMSG") == 0;
+	const char *text = tagmsg ? NULL : msg->params[1];
+	char tags[IRC_CLIENT_TAGS_MAX] = "", line[IRC_LINE_MAX];
+	struct relay r;
 
 	if (to == NULL && (to = client_find_user(srv, msg->params[0])) == NULL)
 		return;
+	if (msg->tags != NULL)
+		msg_client_tags(msg->tags, tags, sizeof(tags));
 	if (to->server != NULL) {
 		if (to->server->via != cli && !client_is_closing(to))
-			reply_send(to->server->via, ":%s %s %s :%s", u->uid, msg->command,
-			    to->uid, msg->params[1]);
+			link_remote_message(srv, u, to, msg->command, text, tags);
 		return;
 	}
-	if (!client_is_closing(to) && to->local != NULL && to->local->link == NULL)
-		reply_from(to, u, "%s %s :%s", msg->command, to->nick, msg->params[1]);
+	if (client_is_closing(to) || to->local == NULL || to->local->link != NULL ||
+	    (tagmsg && !(client_caps(to) & CAP_MESSAGE_TAGS)))
+		return;
+	relay_init(&r, srv, u, line, tagmsg ? reply_format_from(line, u, "TAGMSG %s",
+	    to->nick) : reply_format_from(line, u, "%s %s :%s", msg->command, to->nick,
+	    text), tags);
+	relay_send(&r, to);
+	relay_done(&r);
 }
 
 /* :uid MODE uid :+i-w: user modes of u, passed on. */
@@ -276,8 +291,9 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 		link_remote_close(srv, u, reason);
 	} else if (strcmp(c, "NICK") == 0 && msg->nparams >= 1) {
 		link_nick_change(srv, cli, u, msg);
-	} else if ((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
-	    msg->nparams >= 2 && !name_is_channel(msg->params[0])) {
+	} else if ((((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
+	    msg->nparams >= 2) || strcmp(c, "TAGMSG") == 0) &&
+	    !name_is_channel(msg->params[0])) {
 		remote_message(srv, cli, u, msg);
 	} else if ((strcmp(c, "WALLOPS") == 0 || strcmp(c, "OPERWALL") == 0) &&
 	    msg->nparams >= 1) {
@@ -319,9 +335,14 @@ link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg)
 
 void
 link_remote_message(struct server *srv, struct client *from, struct client *to,
-    const char *cmd, const char *text)
+    const char *cmd, const char *text, const char *tags)
 {
-	(void)srv;
-	if (to->server != NULL && from->uid[0] != '\0' && text != NULL)
-		reply_send(to->server->via, ":%s %s %s :%s", from->uid, cmd, to->uid, text);
+	if (to->server == NULL || to->server->via == NULL || from->uid[0] == '\0')
+		return;
+	if (strcmp(cmd, "TAGMSG") == 0)
+		link_relay(srv, to->server->via, NULL, tags, true, ":%s TAGMSG %s",
+		    from->uid, to->uid);
+	else if (text != NULL)
+		link_relay(srv, to->server->via, NULL, tags, false, ":%s %s %s :%s",
+		    from->uid, cmd, to->uid, text);
 }
