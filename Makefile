@@ -13,6 +13,7 @@
 #   make bench-history  memory of 100,000 kept messages, CPU of CHATHISTORY, compaction
 #   make bench-ws   server CPU per message over WebSocket against TCP
 #   make bench-upgrade  pause of a hot upgrade at 10,000 clients
+#   make bench-link server CPU of a 10,000-user burst and of fanout over 3 linked servers
 #   make install    PREFIX=/usr/local, DESTDIR for staging; install-systemd, uninstall
 #   make clean / fclean / re
 #   V=1             show full commands
@@ -88,7 +89,7 @@ DEP := $(OBJ:.o=.d) $(BOT_OBJ:.o=.d) $(UNIT_LIB:.o=.d) $(UNIT_BIN:=.d) \
 	$(BOT_UNIT_BIN:=.d) $(ITEST_LIB:.o=.d) $(ITEST_BIN:=.d) $(FUZZ_OBJ:.o=.d) \
 	$(FUZZ_BIN:=.d)
 
-.PHONY: all bonus bench bench-cost bench-history bench-upgrade bench-ws interop clean fclean re test unit integration e2e web irctest asan deps fuzz \
+.PHONY: all bonus bench bench-cost bench-history bench-link bench-upgrade bench-ws interop clean fclean re test unit integration e2e web irctest asan deps fuzz \
 	stress stress-sasl valgrind lint fuzz-build FORCE $(DEPS_SUITES:%=deps-%)
 # Keep intermediate test objects between builds.
 .SECONDARY:
@@ -250,6 +251,11 @@ bench-ws: $(NAME)
 # channels (goal: at most 500 ms; docs/performance.md); about a minute.
 bench-upgrade: $(NAME)
 	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/upgrade.py
+
+# Server links: CPU of bursting 10,000 users and 1,000 channels, and CPU
+# per delivered channel message over A - B - C against one server.
+bench-link: $(NAME)
+	$(Q)IRCSERV_BIN=$(CURDIR)/$(NAME) python3 tests/bench/link.py
 
 # Churn, hostile input, slow readers, descriptor exhaustion, against the binary.
 stress: deps-stress $(BIN)
