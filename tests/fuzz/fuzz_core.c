@@ -27,8 +27,8 @@
 #include "log.h"
 #include "server.h"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_conf.h"
+
 
 #define FUZZ_SLOTS      8
 #define FUZZ_PASSWORD   "pw"
@@ -68,12 +68,11 @@ fuzz_config(void)
 {
 	static struct config cfg;
 	static bool ready;
-	char hash[CRYPTO_HASH_MAX], text[2048], err[256];
+	char hash[CRYPTO_HASH_MAX], text[2048];
 
 	if (ready)
 		return &cfg;
-	if (crypto_hash_password("secret", 1, hash, sizeof(hash)) == -1 ||
-	    config_defaults(&cfg) == -1)
+	if (crypto_hash_password("secret", 1, hash, sizeof(hash)) == -1)
 		abort();
 	snprintf(text, sizeof(text),
 	    "server_name = irc.fuzz.test\n"
@@ -101,24 +100,11 @@ fuzz_config(void)
 	    "account acct {\n"
 	    "password = %s\n"
 	    "}\n", hash, hash);
-	if (config_parse_string(&cfg, text, "fuzz.conf", err, sizeof(err)) == -1) {
-		fprintf(stderr, "fuzz_core: %s\n", err);
-		abort();
-	}
+	fuzz_config_parse(&cfg, text, "fuzz_core");
 	if (config_set_string(&cfg.password, FUZZ_PASSWORD) == -1)
 		abort();
 	ready = true;
 	return &cfg;
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* The configuration sets log_level = error: quiet while fuzzing. */
-	fuzz_config();
-	return 0;
 }
 
 /* Membership m is on its client's list. */

@@ -29,8 +29,8 @@
 #include "network.h"
 #include "server.h"
 
-int	LLVMFuzzerInitialize(int *argc, char ***argv);
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_conf.h"
+
 
 #define FUZZ_WALL_MS    1704067200000LL
 #define FUZZ_MONO_MS    1000000LL
@@ -47,30 +47,17 @@ fuzz_config(void)
 {
 	static struct config cfg;
 	static bool ready;
-	char err[256];
 
 	if (ready)
 		return &cfg;
-	if (config_defaults(&cfg) == -1 || config_parse_string(&cfg,
+	fuzz_config_parse(&cfg,
 	    "server_name = irc.fuzz.test\nsid = 0AA\nlog_level = error\n"
 	    "registration_timeout = 40\nping_frequency = 60\nping_timeout = 30\n"
 	    "link fuzz1.test {\nhost = 127.0.0.*\npassword = pw\n}\n"
 	    "link fuzz2.test {\nhost = 127.0.0.1\nport = 7000\npassword = pw\n"
-	    "autoconnect = yes\n}\n", "fuzz.conf", err, sizeof(err)) == -1) {
-		fprintf(stderr, "fuzz_link: %s\n", err);
-		abort();
-	}
+	    "autoconnect = yes\n}\n", "fuzz_link");
 	ready = true;
 	return &cfg;
-}
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_config();
-	return 0;
 }
 
 static bool
