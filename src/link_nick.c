@@ -8,7 +8,8 @@
  * link, its KILL to all but the one the collision came from; the new
  * user's SAVE or KILL of an introduction goes back that way only, and
  * the KILL of a renamer everywhere. An unregistered local client that
- * holds the nick simply loses its connection.
+ * holds the nick simply loses its connection; one that is leaving
+ * already gives the nick up at once.
  */
 #include "link.h"
 
@@ -108,6 +109,12 @@ settle(struct server *srv, struct client *cli, struct client *old, const char *u
 	char olduh[IRC_USERLEN + IRC_HOSTLEN + 2];
 	struct ts6_outcome o;
 
+	if (client_is_closing(old)) {
+		/* Leaving already: the nick is free at once. */
+		if (hmap_get(srv->nicks, old->nick) == old)
+			hmap_del(srv->nicks, old->nick);
+		return TS6_FIX_NONE;
+	}
 	if (!client_is_registered(old)) {
 		kill_user(srv, old, NULL);
 		return TS6_FIX_NONE;
