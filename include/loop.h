@@ -25,6 +25,21 @@ enum loop_backend {
 typedef void loop_proc(void *ud, int fd, short revents);
 
 /*
+ * The new size of a per-descriptor table that must hold need entries:
+ * a quarter more than need, at least 64. Growth stays
+ * geometric (amortised O(1) per descriptor) and at 10,000 descriptors a
+ * table has at most a quarter to spare, where doubling left up to 64%
+ * of it unused (16,384 slots): memory that an idle client pays for.
+ */
+static inline size_t
+loop_grown(size_t need)
+{
+	size_t n = need + need / 4;
+
+	return n < 64 ? 64 : n;
+}
+
+/*
  * A loop on backend. Caller frees with loop_free(). NULL with the reason
  * in err when out of memory or when the backend is not available here.
  */

@@ -181,11 +181,9 @@ static int
 map_fd(struct conn *c, int fd, struct client *cli, bool sniff)
 {
 	if ((size_t)fd >= c->nslots) {
-		size_t n = c->nslots ? c->nslots : 64;
+		size_t n = loop_grown((size_t)fd + 1);
 		struct conn_slot *v;
 
-		while (n <= (size_t)fd)
-			n *= 2;
 		if ((v = realloc(c->slots, n * sizeof(*v))) == NULL)
 			return -1;
 		memset(v + c->nslots, 0, (n - c->nslots) * sizeof(*v));

@@ -72,11 +72,9 @@ static int
 reserve(struct loop *lp, int fd)
 {
 	if ((size_t)fd >= lp->nhandlers) {
-		size_t n = lp->nhandlers ? lp->nhandlers : 64;
+		size_t n = loop_grown((size_t)fd + 1);
 		struct handler *h;
 
-		while (n <= (size_t)fd)
-			n *= 2;
 		if ((h = realloc(lp->handlers, n * sizeof(*h))) == NULL)
 			return -1;
 		memset(h + lp->nhandlers, 0, (n - lp->nhandlers) * sizeof(*h));
@@ -84,7 +82,7 @@ reserve(struct loop *lp, int fd)
 		lp->nhandlers = n;
 	}
 	if (lp->nwatched == lp->cap) {
-		size_t cap = lp->cap ? lp->cap * 2 : 64;
+		size_t cap = loop_grown(lp->cap + 1);
 		struct loop_fired *f = realloc(lp->fired, cap * sizeof(*f));
 
 		if (f == NULL)

@@ -5,6 +5,7 @@
  * before the next poll(). The kernel still scans every entry on each call.
  */
 #include "loop_backend.h"
+#include "loop.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -44,11 +45,9 @@ static int
 grow(struct poll_state *ps, int fd)
 {
 	if ((size_t)fd >= ps->nslots) {
-		size_t n = ps->nslots ? ps->nslots : 64;
+		size_t n = loop_grown((size_t)fd + 1);
 		int *v;
 
-		while (n <= (size_t)fd)
-			n *= 2;
 		if ((v = realloc(ps->slot, n * sizeof(*v))) == NULL)
 			return -1;
 		for (size_t i = ps->nslots; i < n; i++)
@@ -57,7 +56,7 @@ grow(struct poll_state *ps, int fd)
 		ps->nslots = n;
 	}
 	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 64;
+		size_t cap = loop_grown(ps->cap + 1);
 		struct pollfd *p = realloc(ps->pfds, cap * sizeof(*p));
 
 		if (p == NULL)
