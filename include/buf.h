@@ -66,8 +66,9 @@ buf_data(const struct buf *b)
 /*
  * Move the few bytes (at most 512) left in storage over 1 KiB into the
  * smallest storage that holds them: a connection that stops in the middle
- * of a line then keeps 256 bytes, not the 16 KiB its read reserved. Does
- * nothing otherwise, or when out of memory.
+ * of a line then keeps 256 bytes, not the 16 KiB its read reserved. An
+ * empty buffer keeps no storage at all (an emptied small one is otherwise
+ * kept for the next bytes). Does nothing else, or when out of memory.
  */
 void    buf_shrink(struct buf *b);
 /* Keep only the first len unread bytes (len <= buf_len). */

@@ -50,6 +50,10 @@ buf_shrink(struct buf *b)
 	size_t len = buf_len(b), cap = BUF_MIN_CAP;
 	char *p;
 
+	if (len == 0) {
+		buf_free(b);
+		return;
+	}
 	if (b->cap <= BUF_KEEP_CAP || len > BUF_KEEP_CAP / 2)
 		return;
 	while (cap < len)

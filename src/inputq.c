@@ -71,8 +71,11 @@ inputq_begin_round(struct server *srv)
 		if (inputq_round_spent(srv))
 			break;
 		inputq_unlink(srv, cli);
-		if (!client_is_closing(cli))
+		if (!client_is_closing(cli)) {
 			server_on_input(srv, cli);
+			/* Read to the end, an idle client keeps no input storage. */
+			buf_shrink(&cli->local->recvq);
+		}
 		if (cli == last)
 			break;
 	}

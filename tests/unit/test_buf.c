@@ -495,6 +495,15 @@ test_shrink_keeps_partial_line(void **state)
 	p = b.data;
 	buf_shrink(&b);
 	assert_ptr_equal(b.data, p);
+	/* Emptied, the small storage goes too (an idle client keeps none). */
+	assert_int_equal(buf_append(&b, "\n", 1), 0);
+	take_all(&b, 64, events, sizeof(events));
+	assert_string_equal(events, "one|two|x");
+	assert_int_equal(buf_len(&b), 0);
+	assert_ptr_equal(b.data, p);
+	buf_shrink(&b);
+	assert_null(b.data);
+	assert_int_equal(b.cap, 0);
 	buf_free(&b);
 }
 
