@@ -1,8 +1,9 @@
 /*
  * The readiness loop: one wait call per round over every descriptor, through
  * a backend chosen at loop_new() (poll() everywhere, epoll on Linux). Both
- * are level-triggered and behave the same to callers. The loop knows fds and
- * callbacks, nothing about IRC.
+ * are level-triggered and behave the same to callers (epoll hands over at
+ * most 1,024 ready descriptors a round; the others stay ready for the
+ * next). The loop knows fds and callbacks, nothing about IRC.
  */
 #ifndef IRCSERV_LOOP_H
 #define IRCSERV_LOOP_H

@@ -18,6 +18,14 @@ struct loop_fired {
 
 struct loop_backend_ops {
 	const char *name;
+	/*
+	 * Most ready descriptors one wait needs room for; 0: every watched
+	 * one (poll() reports all that are ready, and what it does not
+	 * store is lost). A backend that keeps the rest ready for the next
+	 * wait (level-triggered epoll) bounds it, so that the ready table
+	 * does not grow with the number of clients.
+	 */
+	size_t  max_batch;
 	/* New backend state, or NULL with the reason in err. */
 	void   *(*create)(char *err, size_t errlen);
 	/* Free the state. Accepts NULL. */

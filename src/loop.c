@@ -30,7 +30,8 @@ struct loop {
 	size_t          nhandlers;
 	size_t          nwatched;
 	struct loop_fired *fired;       /* this round's ready descriptors */
-	size_t          nfired, cap;    /* cap >= nwatched: poll() may report all */
+	size_t          nfired, cap;    /* cap >= nwatched (poll() may report
+	                                 * all), or >= the backend's max_batch */
 };
 
 struct loop *
@@ -81,7 +82,8 @@ reserve(struct loop *lp, int fd)
 		lp->handlers = h;
 		lp->nhandlers = n;
 	}
-	if (lp->nwatched == lp->cap) {
+	if (lp->nwatched == lp->cap &&
+	    (lp->ops->max_batch == 0 || lp->cap < lp->ops->max_batch)) {
 		size_t cap = loop_grown(lp->cap + 1);
 		struct loop_fired *f = realloc(lp->fired, cap * sizeof(*f));
 

@@ -18,6 +18,15 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+/*
+ * Ready descriptors taken per epoll_wait(). The others stay on the
+ * kernel's ready list, level-triggered, and come first in the next
+ * round (epoll moves the ones it reported to the list's end): each
+ * ready descriptor is reached within (ready / 1024) rounds, and the
+ * loop's tables for them do not grow with the number of clients.
+ */
+#define LOOP_EPOLL_BATCH 1024
+
 struct epoll_state {
 	int                 epfd;
 	struct epoll_event *evs;        /* epoll_wait() output, grown to max */
@@ -140,7 +149,7 @@ epoll_wait_ready(void *st, struct loop_fired *fired, size_t max, int timeout_ms)
 }
 
 const struct loop_backend_ops loop_epoll_ops = {
-	"epoll", epoll_create_state, epoll_destroy, epoll_add, epoll_set, epoll_del,
+	"epoll", LOOP_EPOLL_BATCH, epoll_create_state, epoll_destroy, epoll_add, epoll_set, epoll_del,
 	epoll_wait_ready,
 };
 
@@ -166,7 +175,7 @@ epoll_nop_wait(void *st, struct loop_fired *f, size_t max, int timeout_ms)
 }
 
 const struct loop_backend_ops loop_epoll_ops = {
-	"epoll", epoll_unavailable, epoll_nop_destroy, epoll_nop_add, epoll_nop_set,
+	"epoll", 0, epoll_unavailable, epoll_nop_destroy, epoll_nop_add, epoll_nop_set,
 	epoll_nop_del, epoll_nop_wait,
 };
 

@@ -141,5 +141,5 @@ poll_wait(void *st, struct loop_fired *fired, size_t max, int timeout_ms)
 }
 
 const struct loop_backend_ops loop_poll_ops = {
-	"poll", poll_create, poll_destroy, poll_add, poll_set, poll_del, poll_wait,
+	"poll", 0, poll_create, poll_destroy, poll_add, poll_set, poll_del, poll_wait,
 };

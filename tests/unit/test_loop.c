@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -449,6 +451,72 @@ test_many_descriptors(void **state)
 }
 
 /* A bad descriptor cannot be watched by epoll; poll reports it as POLLNVAL. */
+/* Calls per descriptor, for more descriptors than struct seen holds. */
+struct tally {
+	unsigned *calls;        /* indexed by fd */
+	size_t    n;
+	unsigned  total;
+};
+
+static void
+on_tally(void *ud, int fd, short revents)
+{
+	struct tally *t = ud;
+
+	(void)revents;
+	assert_true(fd >= 0 && (size_t)fd < t->n);
+	t->calls[fd]++;
+	t->total++;
+}
+
+#define BATCH_FDS 1300
+
+/*
+ * More ready descriptors than epoll hands over at once (1,024): poll
+ * reports all of them in one round; epoll fewer, and the rest in the
+ * next, so that within two rounds every one is reached, once a round.
+ */
+static void
+test_many_ready(void **state)
+{
+	static int p[BATCH_FDS][2];
+	struct tally t = { 0 };
+	struct loop *lp;
+	struct rlimit rl;
+	unsigned first;
+
+	(void)state;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 2 * BATCH_FDS + 64)
+		skip();
+	lp = new_loop();
+	t.n = 2 * BATCH_FDS + 64;
+	assert_non_null(t.calls = calloc(t.n, sizeof(*t.calls)));
+	for (int i = 0; i < BATCH_FDS; i++) {
+		assert_int_equal(pipe(p[i]), 0);
+		assert_true((size_t)p[i][1] < t.n);
+		put_byte(p[i][1]);
+		assert_int_equal(loop_add(lp, p[i][0], POLLIN, on_tally, &t), 0);
+	}
+	assert_int_equal(loop_wait(lp, 0), 0);
+	loop_dispatch(lp);
+	first = t.total;
+	if (backend == LOOP_BACKEND_EPOLL)
+		assert_true(first > 0 && first < BATCH_FDS);
+	else
+		assert_int_equal(first, BATCH_FDS);
+	assert_int_equal(loop_wait(lp, 0), 0);
+	loop_dispatch(lp);
+	assert_true(t.total - first <= BATCH_FDS);
+	for (int i = 0; i < BATCH_FDS; i++) {
+		assert_true(t.calls[p[i][0]] >= 1 && t.calls[p[i][0]] <= 2);
+		loop_del(lp, p[i][0]);
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+	free(t.calls);
+	loop_free(lp);
+}
+
 static void
 test_bad_descriptor(void **state)
 {
@@ -486,6 +554,7 @@ main(void)
 		cmocka_unit_test(test_added_during_dispatch),
 		cmocka_unit_test(test_add_again_replaces),
 		cmocka_unit_test(test_many_descriptors),
+		cmocka_unit_test(test_many_ready),
 		cmocka_unit_test(test_bad_descriptor),
 	};
 	int failed;
