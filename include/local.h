@@ -38,8 +38,9 @@ typedef void client_drain_fn(struct server *srv, struct client *cli);
  * What a connection rarely uses, allocated on first use (local_extra())
  * so that an idle client does not carry it: registration before PASS,
  * SASL, password-check budget, MONITOR, invitations, metadata
- * subscriptions and rate timers, KNOCK's timer and a paced LIST.
- * Everything zero means nothing to remember (local_extra_trim()).
+ * subscriptions and rate timers, KNOCK's timer, a paced LIST and an open
+ * multiline batch. Everything zero means nothing to remember
+ * (local_extra_trim()).
  */
 struct local_extra {
 	char             pending_nick[IRC_NICKLEN + 1]; /* sent before PASS, not held */
@@ -75,6 +76,13 @@ struct local_extra {
 	char           (*list_names)[IRC_CHANNELLEN + 1];  /* owned; NULL, or the
 	                                 * channels left to list (chanlist.h) */
 	size_t           list_nnames;
+	/*
+	 * Held-back output to go on with once the send queue is empty (a
+	 * paced LIST); the handler that holds output back sets it and
+	 * clears it when done. NULL: none.
+	 */
+	client_drain_fn *on_drained;
+	struct multiline *batch;        /* owned; an open draft/multiline batch, or NULL */
 };
 
 /*
@@ -104,13 +112,6 @@ struct local {
 	uint32_t         timer_index;   /* position in the server's timer heap */
 
 	struct local_extra *extra;      /* owned; NULL until first needed */
-	/*
-	 * Held-back output to go on with once the send queue is empty (a
-	 * paced LIST); the handler that holds output back sets it and
-	 * clears it when done. NULL: none.
-	 */
-	client_drain_fn *on_drained;
-	struct multiline *batch;        /* owned; an open draft/multiline batch, or NULL */
 	struct link     *link;          /* owned; the connection is a server link (link.h), else NULL */
 	struct label    *label;         /* borrowed; the labelled command being run */
 
@@ -141,5 +142,13 @@ void    local_free(struct local *l);
 struct local_extra *local_extra(struct local *l);
 /* Free l's rarely used state if it holds nothing any more. */
 void    local_extra_trim(struct local *l);
+/* Free l's open batch, if any, and its rarely used state if now empty. */
+void    local_batch_end(struct local *l);
+/* l's open draft/multiline batch (in its rarely used state), or NULL. */
+static inline struct multiline *
+local_batch(const struct local *l)
+{
+	return l->extra != NULL ? l->extra->batch : NULL;
+}
 
 #endif

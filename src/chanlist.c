@@ -128,7 +128,7 @@ list_end(struct server *srv, struct client *cli)
 	x->list_filters = x->list_conds = NULL;
 	x->list_names = NULL;
 	x->list_nnames = 0;
-	cli->local->on_drained = NULL;
+	x->on_drained = NULL;
 	local_extra_trim(cli->local);
 	reply_numeric(srv, cli, RPL_LISTEND);
 }
@@ -186,7 +186,6 @@ install(struct client *cli, char *filters, char *conds,
 {
 	struct local_extra *x = local_extra(cli->local);
 
-	cli->local->on_drained = NULL;
 	if (x == NULL) {
 		free(filters);
 		free(conds);
@@ -202,7 +201,7 @@ install(struct client *cli, char *filters, char *conds,
 	x->list_names = names;
 	x->list_nnames = names != NULL ? n : 0;
 	x->list_it = 0;
-	cli->local->on_drained = list_continue;
+	x->on_drained = list_continue;
 	return true;
 }
 

@@ -40,7 +40,7 @@ static void
 refuse(struct server *srv, struct client *cli, const char *what, const char *text)
 {
 	char tag[LABEL_MAX + 8];
-	struct multiline *ml = cli->local->batch;
+	struct multiline *ml = local_batch(cli->local);
 
 	if (ml == NULL || ml->label[0] == '\0' || cli->local->label != NULL) {
 		fail(srv, cli, what, text);
@@ -73,6 +73,7 @@ batch_open(struct server *srv, struct client *cli, const struct msg *msg)
 {
 	const char *ref = msg->params[0] + 1;
 	struct multiline *ml;
+	struct local_extra *x;
 
 	if (!(client_caps(cli) & CAP_MULTILINE) || !(client_caps(cli) & CAP_BATCH)) {
 		fail(srv, cli, "MULTILINE_INVALID", "draft/multiline and batch are not enabled");
@@ -87,7 +88,7 @@ batch_open(struct server *srv, struct client *cli, const struct msg *msg)
 		fail(srv, cli, "MULTILINE_INVALID", "Invalid batch reference or target");
 		return;
 	}
-	if (cli->local->batch != NULL) {
+	if (local_batch(cli->local) != NULL) {
 		/* Both the open batch and this one are refused, whole. */
 		refuse(srv, cli, "MULTILINE_INVALID", "A multiline batch is already open");
 		return;
@@ -100,14 +101,19 @@ batch_open(struct server *srv, struct client *cli, const struct msg *msg)
 		msg_client_tags(msg->tags, ml->tags, sizeof(ml->tags));
 	/* Spec: the batch is answered at its end, under this line's label. */
 	label_take(cli, ml->label);
-	cli->local->batch = ml;
+	if ((x = local_extra(cli->local)) == NULL) {
+		multiline_free(ml);
+		client_close(cli, "Out of memory");
+		return;
+	}
+	x->batch = ml;
 	server_timer_update(srv, cli);
 }
 
 static void
 batch_close(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct multiline *ml = cli->local->batch;
+	struct multiline *ml = local_batch(cli->local);
 	struct label l, *outer = cli->local->label;
 
 	if (ml == NULL || strcmp(ml->ref, msg->params[0] + 1) != 0) {
@@ -128,8 +134,7 @@ batch_close(struct server *srv, struct client *cli, const struct msg *msg)
 			cli->local->label = outer;
 		}
 	}
-	multiline_free(ml);
-	cli->local->batch = NULL;
+	local_batch_end(cli->local);
 }
 
 void
@@ -155,7 +160,7 @@ has_tag(const char *tags, const char *key)
 bool
 batch_takes_line(const struct client *cli, const struct msg *msg)
 {
-	return (cli->local->batch != NULL || (client_caps(cli) & CAP_MULTILINE)) && msg->tags != NULL &&
+	return (local_batch(cli->local) != NULL || (client_caps(cli) & CAP_MULTILINE)) && msg->tags != NULL &&
 	    strcmp(msg->command, "BATCH") != 0 &&
 	    has_tag(msg->tags, "batch");
 }
@@ -164,7 +169,7 @@ batch_takes_line(const struct client *cli, const struct msg *msg)
 static bool
 line_fits(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct multiline *ml = cli->local->batch;
+	struct multiline *ml = local_batch(cli->local);
 	char what[2 * IRC_CHANNELLEN + 40];
 
 	if (strcmp(msg->command, "PRIVMSG") != 0 && strcmp(msg->command, "NOTICE") != 0) {
@@ -191,7 +196,7 @@ line_fits(struct server *srv, struct client *cli, const struct msg *msg)
 void
 batch_line(struct server *srv, struct client *cli, const struct msg *msg)
 {
-	struct multiline *ml = cli->local->batch;
+	struct multiline *ml = local_batch(cli->local);
 	char ref[MULTILINE_REF_MAX + 2], what[64];
 	bool concat;
 

@@ -403,7 +403,8 @@ cmd_list(struct server *srv, struct client *cli, const struct msg *msg)
 	char *filters, *conds;
 
 	/* A LIST going on is replaced: none of it goes on meanwhile. */
-	cli->local->on_drained = NULL;
+	if (cli->local->extra != NULL)
+		cli->local->extra->on_drained = NULL;
 	filters = list_clean_items(srv, cli, msg->nparams > 0 ? msg->params[0] : "");
 	conds = list_clean_items(srv, cli, msg->nparams > 1 ? msg->params[1] : "");
 	if (filters == NULL || conds == NULL) {

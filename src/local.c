@@ -43,6 +43,7 @@ extra_free(struct local_extra *x)
 	free(x->list_conds);
 	free(x->list_names);
 	metadata_free(&x->metadata_subs);
+	multiline_free(x->batch);
 	free(x);
 }
 
@@ -54,7 +55,6 @@ local_free(struct local *l)
 	buf_free(&l->recvq);
 	buf_free(&l->sendq);
 	extra_free(l->extra);
-	multiline_free(l->batch);
 	link_free(l->link);
 	free(l);
 }
@@ -76,8 +76,19 @@ local_extra_trim(struct local *l)
 	    x->sasl_step || x->sasl_buf || x->sasl_scram || x->sasl_relay_ms ||
 	    x->hash_debt_ms ||
 	    x->nmonitors || x->ninvited || x->metadata_subs.n ||
-	    x->metadata_at_ms || x->knock_ms || x->list_filters || x->list_conds)
+	    x->metadata_at_ms || x->knock_ms || x->list_filters || x->list_conds ||
+	    x->on_drained || x->batch)
 		return;
 	extra_free(l->extra);
 	l->extra = NULL;
+}
+
+void
+local_batch_end(struct local *l)
+{
+	if (l->extra == NULL)
+		return;
+	multiline_free(l->extra->batch);
+	l->extra->batch = NULL;
+	local_extra_trim(l);
 }

@@ -268,8 +268,8 @@ client_deadline(const struct server *srv, const struct client *cli)
 		due = cli->local->last_active_ms + (int64_t)c->ping_freq_s * 1000;
 	if (cli->local->throttled && flood_resume_ms(srv, cli) < due)
 		due = flood_resume_ms(srv, cli);
-	if (cli->local->batch && cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS < due)
-		due = cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS;
+	if (local_batch(cli->local) && local_batch(cli->local)->opened_ms + MULTILINE_TIMEOUT_MS < due)
+		due = local_batch(cli->local)->opened_ms + MULTILINE_TIMEOUT_MS;
 	if (sasl_relay_deadline(cli) < due)
 		due = sasl_relay_deadline(cli);
 	return due;
@@ -308,11 +308,11 @@ timer_fire(struct server *srv, struct client *cli)
 	char reason[64];
 
 	/* A client batch left open too long is dropped (draft/multiline). */
-	if (cli->local->batch && cli->local->batch->opened_ms + MULTILINE_TIMEOUT_MS <= srv->now_ms) {
+	if (local_batch(cli->local) &&
+	    local_batch(cli->local)->opened_ms + MULTILINE_TIMEOUT_MS <= srv->now_ms) {
 		reply_send(cli, ":%s FAIL BATCH MULTILINE_INVALID :Multiline batch "
 		    "timed out", srv->cfg.server_name);
-		multiline_free(cli->local->batch);
-		cli->local->batch = NULL;
+		local_batch_end(cli->local);
 		timer_rekey(srv, cli);
 		return;
 	}
@@ -652,8 +652,8 @@ server_on_input(struct server *srv, struct client *cli)
 void
 server_on_drained(struct server *srv, struct client *cli)
 {
-	if (cli->local->on_drained != NULL && !client_is_closing(cli))
-		cli->local->on_drained(srv, cli);
+	if (cli->local->extra && cli->local->extra->on_drained && !client_is_closing(cli))
+		cli->local->extra->on_drained(srv, cli);
 }
 
 struct client *

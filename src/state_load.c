@@ -147,6 +147,7 @@ static void
 load_batch(struct journal_rec *r, struct client *cli)
 {
 	struct multiline *ml;
+	struct local_extra *x;
 	char ref[MULTILINE_REF_MAX + 1], target[IRC_CHANNELLEN + 2], *text;
 	uint32_t n;
 	bool concat;
@@ -155,7 +156,8 @@ load_batch(struct journal_rec *r, struct client *cli)
 		return;
 	state_get_str(r, ref, sizeof(ref));
 	state_get_str(r, target, sizeof(target));
-	if (r->bad || (ml = cli->local->batch = multiline_new(ref, target, 0)) == NULL) {
+	if (r->bad || (x = local_extra(cli->local)) == NULL ||
+	    (ml = x->batch = multiline_new(ref, target, 0)) == NULL) {
 		r->bad = true;
 		return;
 	}

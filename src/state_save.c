@@ -274,7 +274,7 @@ save_client(struct state_w *w, const struct client *cli)
 	save_timers(w, cli);
 	save_sasl(w, cli);
 	save_lists(w, cli);
-	save_batch(w, cli->local->batch);
+	save_batch(w, local_batch(cli->local));
 	state_put_bytes(w, buf_data(&cli->local->recvq), buf_len(&cli->local->recvq));
 	state_put_bytes(w, buf_data(&cli->local->sendq), buf_len(&cli->local->sendq));
 	state_put_i64(w, (int64_t)cli->nick_ts);     /* CLNT 2 */

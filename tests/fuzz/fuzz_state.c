@@ -70,7 +70,7 @@ settle(struct server *srv)
 		while ((cli = server_pop_pending(srv)) != NULL) {
 			buf_truncate(&cli->local->sendq, 0);
 			server_on_drained(srv, cli);
-			more = more || cli->local->on_drained != NULL;
+			more = more || (cli->local->extra && cli->local->extra->on_drained);
 		}
 		if (!more)
 			return;

@@ -112,7 +112,7 @@ test_batch_delivery(void **state)
 	assert_null(strstr(out + 2, "label="));
 	assert_non_null(strstr(out, ":alice!u@127.0.0.1 BATCH -ml4\r\n"));
 	free(out);
-	assert_null(alice->local->batch);
+	assert_null(local_batch(alice->local));
 }
 
 static void
@@ -156,7 +156,7 @@ test_batch_limits(void **state)
 	fake_expect(alice, "");
 	fake_expect(bob, "");
 	fake_expect(carol, "");
-	assert_null(alice->local->batch);
+	assert_null(local_batch(alice->local));
 
 	fake_line(srv, alice, "BATCH +s draft/multiline #c");
 	for (int i = 0; i < 11; i++)
@@ -203,7 +203,7 @@ test_batch_invalid(void **state)
 	fake_expect_has(alice, "FAIL BATCH MULTILINE_INVALID :Only draft/multiline");
 	fake_line(srv, carol, "BATCH +f draft/multiline #c");
 	fake_expect_has(carol, "FAIL BATCH MULTILINE_INVALID :draft/multiline and batch");
-	assert_null(carol->local->batch);
+	assert_null(local_batch(carol->local));
 	/* Nothing of all that reached the channel. */
 	fake_expect(bob, "");
 	fake_expect(carol, "");
@@ -229,7 +229,7 @@ test_batch_refusals(void **state)
 	fake_expect_has(alice, ":Invalid batch reference or target");
 	fake_line(srv, alice, "BATCH +012345678901234567890123456789012 draft/multiline #c");
 	fake_expect_has(alice, ":Invalid batch reference or target");
-	assert_null(alice->local->batch);
+	assert_null(local_batch(alice->local));
 	/* A line for a batch when none is open is refused, not relayed. */
 	fake_line(srv, alice, "@batch=r PRIVMSG #c :hi");
 	fake_expect_has(alice, ":Line tagged for a batch that is not open");
@@ -244,7 +244,7 @@ test_batch_refusals(void **state)
 	fake_expect_has(alice, ":No open batch with that reference");
 	fake_line(srv, alice, "BATCH -a");
 	fake_expect(alice, "");
-	assert_null(alice->local->batch);
+	assert_null(local_batch(alice->local));
 
 	/*
 	 * A refusal that leaves the open batch alone is no answer to it: not
@@ -330,10 +330,10 @@ test_batch_timeout(void **state)
 	fake_line(srv, alice, "@batch=t PRIVMSG #c :hi");
 	fake_advance(srv, 29);
 	server_tick(srv);
-	assert_non_null(alice->local->batch);
+	assert_non_null(local_batch(alice->local));
 	fake_advance(srv, 1);
 	server_tick(srv);
-	assert_null(alice->local->batch);
+	assert_null(local_batch(alice->local));
 	fake_expect(alice, ":irc.local FAIL BATCH MULTILINE_INVALID :Multiline batch timed out\r\n");
 	fake_line(srv, alice, "BATCH -t");
 	fake_expect_has(alice, "No open batch");
@@ -366,14 +366,14 @@ test_batch_lines_are_paced(void **state)
 	server_on_input(srv, alice);
 	/* The burst took BATCH + and four lines; the rest wait. */
 	assert_true(alice->local->throttled);
-	assert_non_null(alice->local->batch);
-	assert_int_equal(alice->local->batch->nlines, 4);
+	assert_non_null(local_batch(alice->local));
+	assert_int_equal(local_batch(alice->local)->nlines, 4);
 	fake_expect(bob, "");
-	for (rounds = 0; alice->local->batch != NULL && rounds < 20; rounds++) {
+	for (rounds = 0; local_batch(alice->local) != NULL && rounds < 20; rounds++) {
 		fake_advance(srv, 1);
 		server_tick(srv);
 	}
-	assert_null(alice->local->batch);
+	assert_null(local_batch(alice->local));
 	assert_true(rounds >= 2);
 	assert_int_equal(fake_output_count(bob, "@batch="), 8);
 }

@@ -250,9 +250,9 @@ test_connection_state_kept(void **state)
 	assert_string_equal(dave->local->extra->sasl_agent, "1AAAAAAAS");
 	assert_non_null(dave->local->extra->sasl_scram);
 	assert_memory_equal(dave->local->extra->sasl_scram, b.dave->local->extra->sasl_scram, sizeof(struct scram));
-	assert_non_null(alice->local->batch);
-	assert_int_equal(alice->local->batch->nlines, 1);
-	assert_string_equal(alice->local->batch->command, "PRIVMSG");
+	assert_non_null(local_batch(alice->local));
+	assert_int_equal(local_batch(alice->local)->nlines, 1);
+	assert_string_equal(local_batch(alice->local)->command, "PRIVMSG");
 	assert_int_equal(client_caps(alice), client_caps(b.alice));
 	assert_int_equal(again->nusers, b.srv->nusers);
 	assert_int_equal(again->ninvisible, b.srv->ninvisible);
@@ -746,7 +746,7 @@ drain_all(struct server *srv, struct client *cli)
 		assert_non_null(all);
 		strcat(all, part);
 		free(part);
-		if (cli->local->on_drained == NULL)
+		if (cli->local->extra == NULL || cli->local->extra->on_drained == NULL)
 			break;
 		server_on_drained(srv, cli);
 	}
@@ -779,7 +779,8 @@ test_list_goes_on(void **state)
 		assert_non_null(chan->topic = strdup(topic));
 	}
 	fake_line(srv, bob, "LIST");
-	assert_non_null(bob->local->on_drained);
+	assert_non_null(bob->local->extra);
+	assert_non_null(bob->local->extra->on_drained);
 	assert_true(fake_output_count(bob, " 322 bob ") < 200);
 	save(srv, &blob);
 	again = restore(&blob);
