@@ -154,7 +154,8 @@ forward(struct server *srv, struct client *cli, const struct msg *msg)
 
 /*
  * A channel PRIVMSG or NOTICE (kept in the history), or a TAGMSG (to
- * message-tags clients only), from u with its client-only tags.
+ * message-tags clients only), from u with its client-only tags; with a
+ * STATUSMSG prefix on the target, to the members with that status only.
  */
 static void
 chan_message(struct server *srv, struct channel *chan, struct client *u,
@@ -162,6 +163,9 @@ chan_message(struct server *srv, struct channel *chan, struct client *u,
 {
 	char line[IRC_LINE_MAX], tags[IRC_CLIENT_TAGS_MAX] = "";
 	bool tagmsg = strcmp(msg->command, "TAGMSG") == 0;
+	char p = msg->params[0][0];
+	/* STATUSMSG: "@#chan" reaches ops, "+#chan" voiced users and ops. */
+	unsigned need = p == '@' ? MEMBER_OP : p == '+' ? MEMBER_OP | MEMBER_VOICE : 0;
 	struct relay r;
 
 	if (msg->tags != NULL)
@@ -169,11 +173,13 @@ chan_message(struct server *srv, struct channel *chan, struct client *u,
 	relay_init(&r, srv, u, line, tagmsg ? reply_format_from(line, u, "TAGMSG %s",
 	    msg->params[0]) : reply_format_from(line, u, "%s %s :%s", msg->command,
 	    msg->params[0], msg->params[1]), tags);
-	if (!tagmsg)
+	/* A STATUSMSG reaches only some members: it is no part of the history. */
+	if (!tagmsg && need == 0)
 		relay_keep(&r, chan->name, NULL, msg->command[0] == 'P' ?
 		    HISTORY_PRIVMSG : HISTORY_NOTICE);
 	for (struct membership *m = chan->members; m; m = m->chan_next)
-		if (!tagmsg || (client_caps(m->cli) & CAP_MESSAGE_TAGS))
+		if ((need == 0 || (m->prefix & need)) &&
+		    (!tagmsg || (client_caps(m->cli) & CAP_MESSAGE_TAGS)))
 			relay_send(&r, m->cli);
 	relay_done(&r);
 }

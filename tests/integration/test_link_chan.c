@@ -4,7 +4,8 @@
  * on the far server (+m, +k, +l, +b, +v), lists and topics in a burst
  * (BMASK, TB) by the peer's capabilities, the channel TS rules when a
  * split heals with the same channel made on both sides, and an INVITE
- * that lets a user of another server into a +i channel.
+ * that lets a user of another server into a +i channel, and STATUSMSG
+ * ("+#chan", "@#chan") reaching only the members with that status.
  */
 #include "itest_link.h"
 
@@ -251,6 +252,45 @@ test_invite_across_chain(void **state)
 }
 
 /*
+ * A STATUSMSG from A ("+#s") reaches only the voiced user of C, not the
+ * other member there, and is kept out of the history.
+ */
+static void
+test_statusmsg_across_chain(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *op, *ua, *uc, *ud;
+
+	(void)state;
+	chain_with_users(&a, &b, &c, &op, &ua, &uc);
+	ud = node_user(&c, "ud");
+	join(ua, "irc.a.test", "#s");
+	wait_member(uc, "irc.c.test", "#s", "@ua");
+	join(uc, "irc.c.test", "#s");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 JOIN #s");
+	join(ud, "irc.c.test", "#s");
+	itest_expect_next(ua, ":ud!ud@127.0.0.1 JOIN #s");
+	itest_expect_next(uc, ":ud!ud@127.0.0.1 JOIN #s");
+	itest_send(ua, "MODE #s +v uc");
+	itest_expect_next(ua, ":ua!ua@127.0.0.1 MODE #s +v uc");
+	itest_expect_next(uc, ":ua!ua@127.0.0.1 MODE #s +v uc");
+	itest_expect_next(ud, ":ua!ua@127.0.0.1 MODE #s +v uc");
+	itest_send(ua, "PRIVMSG +#s :voiced only");
+	itest_send(ua, "NOTICE @#s :ops only");
+	itest_send(ua, "PRIVMSG #s :everyone");
+	itest_expect_next(uc, ":ua!ua@127.0.0.1 PRIVMSG +#s :voiced only");
+	itest_expect_next(uc, ":ua!ua@127.0.0.1 PRIVMSG #s :everyone");
+	itest_expect_next(ud, ":ua!ua@127.0.0.1 PRIVMSG #s :everyone");
+	/* Back from C: ops on A get "@#s"; C's plain member does not. */
+	itest_send(uc, "PRIVMSG @#s :to the ops");
+	itest_send(uc, "PRIVMSG #s :to all");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 PRIVMSG @#s :to the ops");
+	itest_expect_next(ua, ":uc!uc@127.0.0.1 PRIVMSG #s :to all");
+	itest_expect_next(ud, ":uc!uc@127.0.0.1 PRIVMSG #s :to all");
+	chain_stop(&a, &b, &c);
+}
+
+/*
  * A split heals with #t made on both sides: A's is older, so on C the
  * channel takes A's TS and modes, and C's own modes, statuses and bans
  * go (its users see it); on A, C's user joins without status.
@@ -297,6 +337,7 @@ main(void)
 		itest_unit_test(test_modes_across_chain),
 		itest_unit_test(test_burst_lists_and_topic),
 		itest_unit_test(test_invite_across_chain),
+		itest_unit_test(test_statusmsg_across_chain),
 		itest_unit_test(test_ts_merge_after_split),
 	};
 
