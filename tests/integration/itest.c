@@ -1231,6 +1231,7 @@ itest_adopt(struct itest_server *s, int fd)
 
 	if (c == NULL)
 		itest_fail_at(ITEST_HERE, "out of memory");
+	set_cloexec(fd);        /* servers started later must not hold it */
 	c->srv = s;
 	c->fd = fd;
 	c->timeout_ms = ITEST_TIMEOUT_MS;

@@ -183,7 +183,7 @@ int     itest_free_port(void);
 #define itest_connect_rcvbuf(s, n)      itest_connect_at(ITEST_HERE, (s), (n))
 struct itest_client *itest_connect_at(const char *file, int line,
 	    struct itest_server *s, int rcvbuf);
-/* A client on fd, a connection of the test's own (one it accepted). */
+/* A client on fd, a connection of the test's own (one it accepted); made close-on-exec. */
 struct itest_client *itest_adopt(struct itest_server *s, int fd);
 void    itest_close(struct itest_client *c);
 void    itest_abort(struct itest_client *c);

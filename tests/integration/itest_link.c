@@ -8,9 +8,13 @@
  */
 #include "itest_link.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /* The oper block every node has; the hash is made once (it is slow). */
@@ -263,6 +267,46 @@ chain_with_users(struct node *a, struct node *b, struct node *c,
 	*uc = node_user(c, "uc");
 	wait_whois(*ua, "uc", "irc.c.test");
 	wait_whois(*uc, "ua", "irc.a.test");
+}
+
+int
+link_listen(int port, int backlog)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	/* Close-on-exec: the servers the test starts later must not hold it. */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 || listen(fd, backlog) == -1)
+		itest_fail_at(ITEST_HERE, "listen on %d", port);
+	return fd;
+}
+
+struct itest_client *
+link_accept(struct itest_server *s, int lfd, int ms)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	int fd;
+
+	if (poll(&p, 1, ms) != 1 || (fd = accept(lfd, NULL, NULL)) == -1)
+		itest_fail_at(ITEST_HERE, "no connection to the link port in %d ms", ms);
+	return itest_adopt(s, fd);
+}
+
+void
+fake_finish_handshake(struct itest_client *f, const char *name, const char *sid,
+    bool outgoing)
+{
+	itest_send(f, "SERVER %s 1 :fake server", name);
+	if (!outgoing) {
+		itest_expect_next(f, "PASS " LINK_PW " TS 6 :1AA");
+		itest_expect_next(f, "CAPAB :*");
+		itest_expect_next(f, "SERVER irc.a.test 1 1AA + :*");
+	}
+	itest_expect_next(f, ":1AA SVINFO 6 6 0 :*");
+	itest_send(f, ":%s SVINFO 6 6 0 :%lld", sid, (long long)time(NULL));
+	itest_skip_to(f, "PING :1AA");
 }
 
 void

@@ -75,6 +75,21 @@ struct itest_client *fake_linked_capab(struct node *a, const char *capab);
 /* The same, its whole burst read and answered: with "QS ENCAP EX IE", or capab. */
 struct itest_client *fake_linked(struct node *a);
 struct itest_client *fake_linked_with(struct node *a, const char *capab);
+/*
+ * A listener on 127.0.0.1:port with that backlog (SO_REUSEADDR), for a
+ * node to connect out to; fails the test when it cannot be made.
+ */
+int     link_listen(int port, int backlog);
+/* The connection a node makes to the listener lfd within ms, as a client of s. */
+struct itest_client *link_accept(struct itest_server *s, int lfd, int ms);
+/*
+ * The rest of the handshake of a fake server name (sid) with irc.a.test
+ * (1AA), whose PASS and CAPAB it has sent: SERVER, A's SVINFO (after
+ * A's PASS, CAPAB and SERVER when A did not connect out), its SVINFO, up
+ * to A's PING at the end of A's burst.
+ */
+void    fake_finish_handshake(struct itest_client *f, const char *name, const char *sid,
+	    bool outgoing);
 /* The fake server f introduces nick (user nick, host h.example, TS 1000). */
 void    fake_user(struct itest_client *f, const char *nick, const char *uid);
 /*

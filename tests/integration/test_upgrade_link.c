@@ -11,15 +11,10 @@
  */
 #include "itest_link.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define STREAM          400     /* numbered messages per user and upgrade */
@@ -240,48 +235,6 @@ test_upgrade_keeps_links(void **state)
 	itest_server_stop_ok(n.a.s);
 }
 
-/* A listening socket on 127.0.0.1:port, for a link to connect out to. */
-static int
-listen_on(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 || listen(fd, 4) == -1)
-		fail_msg("listen on %d", port);
-	return fd;
-}
-
-/* The connection a server makes to the listener lfd, as a client of s. */
-static struct itest_client *
-accept_from(struct itest_server *s, int lfd)
-{
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-	int fd;
-
-	if (poll(&p, 1, LINK_WAIT_MS) != 1 || (fd = accept(lfd, NULL, NULL)) == -1)
-		fail_msg("no connection to the link port");
-	return itest_adopt(s, fd);
-}
-
-/* The rest of a handshake from a fake server: A answers and bursts. */
-static void
-finish_handshake(struct itest_client *f, const char *name, const char *sid,
-    bool outgoing)
-{
-	itest_send(f, "SERVER %s 1 :fake server", name);
-	if (!outgoing) {
-		itest_expect_next(f, "PASS " LINK_PW " TS 6 :1AA");
-		itest_expect_next(f, "CAPAB :*");
-		itest_expect_next(f, "SERVER irc.a.test 1 1AA + :*");
-	}
-	itest_expect_next(f, ":1AA SVINFO 6 6 0 :*");
-	itest_send(f, ":%s SVINFO 6 6 0 :%lld", sid, (long long)time(NULL));
-	itest_skip_to(f, "PING :1AA");
-}
-
 /*
  * fake.test has connected to A and sent PASS and CAPAB; A has connected
  * out to far.test, which has read A's PASS, CAPAB and SERVER. SIGUSR2:
@@ -293,14 +246,14 @@ test_upgrade_keeps_handshakes(void **state)
 	struct node a;
 	struct itest_client *in, *out, *u;
 	char blk[512], blk2[512], conf[1200];
-	int fport = itest_free_port(), lfd = listen_on(fport);
+	int fport = itest_free_port(), lfd = link_listen(fport, 4);
 
 	(void)state;
 	link_block(blk, sizeof(blk), "fake.test", "127.0.0.1", 0, false);
 	link_block(blk2, sizeof(blk2), "far.test", "127.0.0.1", fport, true);
 	snprintf(conf, sizeof(conf), "%s%s", blk, blk2);
 	node_start(&a, "irc.a.test", "1AA", itest_free_port(), conf);
-	out = accept_from(a.s, lfd);
+	out = link_accept(a.s, lfd, LINK_WAIT_MS);
 	itest_expect_next(out, "PASS " LINK_PW " TS 6 :1AA");
 	itest_expect_next(out, "CAPAB :*");
 	itest_expect_next(out, "SERVER irc.a.test 1 1AA + :*");
@@ -312,8 +265,8 @@ test_upgrade_keeps_handshakes(void **state)
 	itest_sleep_ms(100);
 	itest_server_signal(a.s, SIGUSR2);
 	itest_wait_log(a.s, "replaced by", 1);
-	finish_handshake(in, "fake.test", "9ZZ", false);
-	finish_handshake(out, "far.test", "8YY", true);
+	fake_finish_handshake(in, "fake.test", "9ZZ", false);
+	fake_finish_handshake(out, "far.test", "8YY", true);
 	itest_wait_log(a.s, "link fake.test (9ZZ, 127.0.0.1) established", 1);
 	itest_wait_log(a.s, "link far.test (8YY, 127.0.0.1) established", 1);
 	assert_int_equal(itest_log_count(a.s, "): closing: "), 0);
