@@ -308,6 +308,19 @@ void    link_nick_on_save(struct server *srv, struct client *cli, const char *si
 void    link_remote_close(struct server *srv, struct client *u, const char *reason);
 /* u (of another server) leaves: out of the UID map, its server forgotten. */
 void    link_remote_forget(struct server *srv, struct client *u);
+/*
+ * Keep ip, as its server gave it in UID or EUID, as the address of u, a
+ * user of another server with its UID set (in srv->net->addrs); "0"
+ * (unknown or hidden) keeps nothing, as does an address longer than
+ * TS6_IP_MAX. Returns 0, or -1 when out of memory (nothing kept).
+ */
+int     link_remote_set_ip(struct server *srv, const struct client *u, const char *ip);
+/*
+ * The address of u as links carry it: a user of this server's
+ * (client_ip()), or what the server of a user of another server gave;
+ * "0" when it gave none.
+ */
+const char *link_remote_ip(const struct server *srv, const struct client *u);
 /* Introduce u (of this server or another) on the link l: UID or EUID. */
 void    link_send_user(struct server *srv, struct client *l, struct client *u);
 /* Introduce every user of this server on the link l (its burst). */

@@ -50,6 +50,10 @@ struct network {
 	uint64_t         next_uid;      /* ts6_uid_make() number of the next UID */
 	struct hmap     *users;         /* UID -> struct client, every user with one */
 	unsigned         nremote;       /* users of other servers (LUSERS) */
+	struct hmap     *addrs;         /* UID -> the address of a user of
+	                                 * another server, when its server gave
+	                                 * one (link_remote.c): plain
+	                                 * allocations, freed with the network */
 	char             sasl_mechs[NETWORK_MECHS_MAX + 1]; /* the SASL agent's
 	                                 * MECHLIST; "": none heard */
 };

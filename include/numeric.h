@@ -53,6 +53,7 @@
 #define RPL_CREATIONTIME        "329 %s %ld"
 #define RPL_WHOISACCOUNT        "330 %s %s :is logged in as"
 #define RPL_WHOISBOT            "335 %s :is a bot on %s"
+#define RPL_WHOISACTUALLY       "338 %s %s :actually using host"
 #define RPL_INVITELIST          "336 %s"
 #define RPL_ENDOFINVITELIST     "337 :End of /INVITE list"
 #define RPL_NOTOPIC             "331 %s :No topic is set"

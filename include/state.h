@@ -33,7 +33,7 @@ struct client;
  * the oldest it still reads: a server of the previous format can hand
  * its state to this one.
  */
-#define STATE_VERSION           2u
+#define STATE_VERSION           3u
 #define STATE_VERSION_OLDEST    1u
 #define STATE_HEADER_SIZE       16      /* magic, u32 version, u32 body length */
 #define STATE_SECTION_HEADER    12      /* u32 tag, u32 version, u32 length */
@@ -50,7 +50,7 @@ struct client;
 #define STATE_CLIENTS           STATE_TAG('C', 'L', 'N', 'T')
 #define STATE_CHANNELS          STATE_TAG('C', 'H', 'A', 'N')
 #define STATE_SHELL             STATE_TAG('S', 'H', 'E', 'L')  /* listeners, sockets */
-/* Linked servers, users of other servers, autoconnect (state version 2). */
+/* Linked servers, users of other servers, autoconnect (state version 2; 3: addresses). */
 #define STATE_LINKS             STATE_TAG('L', 'I', 'N', 'K')
 
 /* Writing: errors (out of memory) are sticky in bad. */

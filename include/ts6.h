@@ -32,6 +32,9 @@ void    ts6_uid_make(char out[TS6_UID_LEN + 1], const char *sid, uint64_t n);
 bool    ts6_ts_parse(const char *s, int64_t *ts);
 
 /* A user as a server introduces it. Absent fields are "". */
+/* Longest user address taken in UID and EUID. */
+#define TS6_IP_MAX      64
+
 struct ts6_user {
 	const char *nick;
 	unsigned    hops;

@@ -222,16 +222,39 @@ who_flags(const struct client *cli, const struct client *t,
 		channel_prefix(m->prefix, (client_caps(cli) & CAP_MULTI_PREFIX) != 0, out + n);
 }
 
+/*
+ * The address of t that cli may see, or NULL. A user of this server has
+ * its address as host, seen by all. A user of another server has the
+ * address its server gave ("0": none), seen by all when it is its host
+ * too, else only by operators (a cloak or hostname hides it).
+ */
+static const char *
+shown_ip(const struct server *srv, const struct client *cli, const struct client *t)
+{
+	const char *ip;
+
+	if (t->server == NULL)
+		return t->host;
+	ip = link_remote_ip(srv, t);
+	if (strcmp(ip, "0") == 0 || ip[0] == ':')
+		return NULL;
+	return strcmp(ip, t->host) == 0 || (cli->umodes & UMODE_OPER) || cli == t ? ip : NULL;
+}
+
 /* The value of WHOX field f for t (not 'l' or 'r', see whox_send()). */
 static const char *
-whox_value(struct server *srv, const struct who_query *q, char f,
+whox_value(struct server *srv, struct client *cli, const struct who_query *q, char f,
     const struct client *t, const char *chan, const char *flags)
 {
+	const char *ip;
+
 	switch (f) {
 	case 't': return q->token;
 	case 'c': return chan;
 	case 'u': return t->user;
-	case 'i': case 'h': return t->host;
+	/* modern.ircdocs.horse WHOX: an address not shown is 255.255.255.255. */
+	case 'i': return (ip = shown_ip(srv, cli, t)) != NULL ? ip : "255.255.255.255";
+	case 'h': return t->host;
 	case 's': return srv->cfg.server_name;
 	case 'n': return t->nick;
 	case 'f': return flags;
@@ -260,7 +283,7 @@ whox_send(struct server *srv, struct client *cli, const struct who_query *q,
 			reply_line_addc(l, ':');
 			reply_line_add(l, t->realname ? t->realname : "");
 		} else
-			reply_line_add(l, whox_value(srv, q, *f, t, chan, flags));
+			reply_line_add(l, whox_value(srv, cli, q, *f, t, chan, flags));
 	}
 	reply_line_send(l, cli);
 }
@@ -431,6 +454,7 @@ static void
 whois_one(struct server *srv, struct client *cli, const char *nick)
 {
 	const struct client *t = client_find_user(srv, nick);
+	const char *ip;
 
 	if (t == NULL) {
 		reply_numeric(srv, cli, ERR_NOSUCHNICK, nick);
@@ -449,6 +473,10 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, client_account(t));
 	if (t->umodes & UMODE_BOT)
 		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
+	/* Where a user of another server connects from, to those who may see it. */
+	if (t->server != NULL && (ip = shown_ip(srv, cli, t)) != NULL &&
+	    strcmp(ip, t->host) != 0)
+		reply_numeric(srv, cli, RPL_WHOISACTUALLY, t->nick, ip);
 	cmd_metadata_send_whois(srv, cli, t);
 	/* Idle time is known on the user's own server (WHOIS <nick> <nick>). */
 	if (t->server == NULL)

@@ -27,11 +27,55 @@
 #include "server.h"
 #include "ts6.h"
 
+/*
+ * The address of a user of another server, kept apart from struct client
+ * (most users are ours and have theirs in host): keyed on its own copy of
+ * the UID.
+ */
+struct remote_addr {
+	char uid[TS6_UID_LEN + 1];
+	char ip[];
+};
+
+int
+link_remote_set_ip(struct server *srv, const struct client *u, const char *ip)
+{
+	size_t n = strlen(ip);
+	struct remote_addr *a;
+
+	free(hmap_del(srv->net->addrs, u->uid));
+	/* "0": its server does not say (unknown or hidden). */
+	if (strcmp(ip, "0") == 0 || n == 0 || n > TS6_IP_MAX || u->uid[0] == '\0')
+		return 0;
+	if ((a = malloc(sizeof(*a) + n + 1)) == NULL)
+		return -1;
+	snprintf(a->uid, sizeof(a->uid), "%s", u->uid);
+	memcpy(a->ip, ip, n + 1);
+	if (hmap_put(srv->net->addrs, a->uid, a) == -1) {
+		free(a);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+link_remote_ip(const struct server *srv, const struct client *u)
+{
+	const struct remote_addr *a;
+
+	if (u->server == NULL)
+		return client_ip(u);
+	a = u->uid[0] != '\0' ? hmap_get(srv->net->addrs, u->uid) : NULL;
+	return a != NULL ? a->ip : "0";
+}
+
 void
 link_remote_forget(struct server *srv, struct client *u)
 {
-	if (u->uid[0] != '\0' && hmap_get(srv->net->users, u->uid) == u)
+	if (u->uid[0] != '\0' && hmap_get(srv->net->users, u->uid) == u) {
 		hmap_del(srv->net->users, u->uid);
+		free(hmap_del(srv->net->addrs, u->uid));
+	}
 	if (u->server != NULL)
 		srv->net->nremote--;
 	u->server = NULL;
@@ -72,6 +116,7 @@ remote_fill(struct server *srv, struct client *c, struct netserver *src,
 	if ((c->realname = strdup(u->realname)) == NULL ||
 	    client_set_nick(c, u->nick) == -1 ||
 	    hmap_put(srv->net->users, c->uid, c) == -1 ||
+	    link_remote_set_ip(srv, c, u->ip) == -1 ||
 	    (u->account[0] && client_set_account(c, u->account) == -1))
 		return -1;
 	client_set_registered(c);

@@ -53,8 +53,8 @@ link_send_user(struct server *srv, struct client *l, struct client *u)
 {
 	const char *sid = u->server ? u->server->sid : srv->net->me.sid;
 	const char *acct = client_account(u)[0] ? client_account(u) : "*";
-	/* The address of a user of another server is not kept: "0". */
-	const char *ip = u->server ? "0" : client_ip(u);
+	/* A user of another server's as its server gave it ("0": none). */
+	const char *ip = link_remote_ip(srv, u);
 	unsigned hops = u->server ? u->server->hops + 1 : 1;
 	char umodes[8];
 

@@ -29,18 +29,33 @@ network_new(const char *name, const char *sid, const char *desc)
 	net->by_sid = hmap_new();
 	net->peers = hmap_new();
 	net->users = hmap_new();
+	net->addrs = hmap_new();
 	copy_text(net->me.name, sizeof(net->me.name), name);
 	copy_text(net->me.desc, sizeof(net->me.desc), desc);
 	net->me.eob = true;
 	net->count = 1;
 	if (net->by_name == NULL || net->by_sid == NULL || net->peers == NULL ||
-	    net->users == NULL ||
+	    net->users == NULL || net->addrs == NULL ||
 	    hmap_put(net->by_name, net->me.name, &net->me) == -1 ||
 	    (sid != NULL && network_set_sid(net, sid) == -1)) {
 		network_free(net);
 		return NULL;
 	}
 	return net;
+}
+
+/* Free a map whose values are plain allocations, and the values. */
+static void
+free_values(struct hmap *m)
+{
+	size_t it = 0;
+	void *p;
+
+	if (m == NULL)
+		return;
+	while ((p = hmap_next(m, &it, NULL)) != NULL)
+		free(p);
+	hmap_free(m);
 }
 
 void
@@ -53,14 +68,8 @@ network_free(struct network *net)
 	hmap_free(net->by_name);
 	hmap_free(net->by_sid);
 	hmap_free(net->users);
-	if (net->peers != NULL) {
-		size_t it = 0;
-		void *p;
-
-		while ((p = hmap_next(net->peers, &it, NULL)) != NULL)
-			free(p);
-		hmap_free(net->peers);
-	}
+	free_values(net->peers);
+	free_values(net->addrs);
 	free(net);
 }
 

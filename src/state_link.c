@@ -129,7 +129,7 @@ save_peers(const struct network *net, struct state_w *w)
 }
 
 static void
-save_user(struct state_w *w, const struct client *c)
+save_user(struct server *srv, struct state_w *w, const struct client *c)
 {
 	state_put_u64(w, c->id);
 	state_put_str(w, c->uid);
@@ -146,6 +146,7 @@ save_user(struct state_w *w, const struct client *c)
 	state_put_str(w, c->server->sid);
 	state_save_metadata(w, &c->metadata);
 	state_save_chans(w, c);
+	state_put_str(w, link_remote_ip(srv, c));        /* LINK 3 */
 }
 
 /* Oldest first, as CLNT: the restore prepends each. */
@@ -162,7 +163,7 @@ save_users(struct server *srv, struct state_w *w)
 	state_put_u32(w, n);
 	for (struct client *c = last; c; c = c->prev)
 		if (state_kept_remote(c))
-			save_user(w, c);
+			save_user(srv, w, c);
 }
 
 void
@@ -170,7 +171,7 @@ state_link_save(struct server *srv, struct state_w *w)
 {
 	const struct network *net = srv->net;
 
-	state_section_begin(w, STATE_LINKS, 2);
+	state_section_begin(w, STATE_LINKS, 3);
 	state_put_str(w, net->me.sid);
 	state_put_u64(w, net->next_uid);
 	save_servers(net, w);
@@ -272,6 +273,13 @@ user_ok(struct server *srv, const struct client *c, const char *nick,
 	    c->realname != NULL;
 }
 
+/* An address as ts6_parse_user() takes it: one word, "0" when unknown. */
+static bool
+ip_ok(const char *ip)
+{
+	return ip[0] != '\0' && ip[0] != ':' && strpbrk(ip, " ,\r\n") == NULL;
+}
+
 static void
 load_user(struct state_load *ld, struct journal_rec *r)
 {
@@ -279,6 +287,7 @@ load_user(struct state_load *ld, struct journal_rec *r)
 	uint64_t next_id = srv->next_id;
 	struct client *c = client_new_remote(srv);
 	char nick[IRC_NICKLEN + 1], account[IRC_ACCOUNTLEN + 1], sid[NETWORK_SID_LEN + 1];
+	char ip[TS6_IP_MAX + 1] = "0";
 	struct netserver *s;
 
 	srv->next_id = next_id;         /* the user keeps its saved id */
@@ -302,9 +311,12 @@ load_user(struct state_load *ld, struct journal_rec *r)
 	state_get_str(r, sid, sizeof(sid));
 	state_load_metadata(r, &c->metadata, true);
 	state_load_chans(r, &ld->v[ld->n - 1]);
+	if (ld->version >= 3)
+		state_get_str(r, ip, sizeof(ip));
 	if (r->bad || !user_ok(srv, c, nick, s = network_find(srv->net, sid)) ||
 	    client_set_nick(c, nick) == -1 || hmap_put(srv->net->users, c->uid, c) == -1 ||
-	    client_set_account(c, account) == -1) {
+	    client_set_account(c, account) == -1 || !ip_ok(ip) ||
+	    link_remote_set_ip(srv, c, ip) == -1) {
 		r->bad = true;
 		return;
 	}

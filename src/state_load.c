@@ -617,11 +617,12 @@ load_section(struct state_load *ld, const void *data, size_t len, uint32_t tag,
 	/*
 	 * SRVR 2 added the highest local count, CLNT 2 the nick timestamp,
 	 * CLNT 3 the UID, the link state and a LIST's rest, CLNT 4 a SASL
-	 * exchange relayed to services, LINK 2 the services' SASL mechanisms;
-	 * every other section is at 1.
+	 * exchange relayed to services, LINK 2 the services' SASL mechanisms,
+	 * LINK 3 the addresses of users of other servers; every other section
+	 * is at 1.
 	 */
 	if (version < 1 || version > (tag == STATE_CLIENTS ? 4u :
-	    tag == STATE_SERVER || tag == STATE_LINKS ? 2u : 1u)) {
+	    tag == STATE_LINKS ? 3u : tag == STATE_SERVER ? 2u : 1u)) {
 		snprintf(err, errlen, "state section %s version %u unknown", name, version);
 		return -1;
 	}

@@ -93,7 +93,7 @@ check_user(struct ts6_user *u)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(u->umodes + 1))
 		return "Bogus user modes";
 	if (!word(u->user, IRC_USERLEN) || !word(u->host, IRC_HOSTLEN) ||
-	    !word(u->ip, 64) || (u->realhost[0] && !word(u->realhost, IRC_HOSTLEN)))
+	    !word(u->ip, TS6_IP_MAX) || (u->realhost[0] && !word(u->realhost, IRC_HOSTLEN)))
 		return "Bogus user, host or address";
 	if (!ts6_uid_is_valid(u->uid))
 		return "Bogus UID";

@@ -4,7 +4,9 @@
  * routed back to the asker by UID over one or two links (A - B - C), with
  * the idle time from the user's own server; a fake server's WHOIS of a
  * user here is answered, and numerics it sends for targets that are not
- * users beyond it are dropped. WALLOPS reaches the +w users of every
+ * users beyond it are dropped. The address of a user (here, or of a
+ * fake server behind A) reaches C and a server C bursts to, and an
+ * operator on C sees it (338, WHOX %i). WALLOPS reaches the +w users of every
  * server once; a server's WALLOPS and an OPERWALL are shown too.
  */
 #include "itest_link.h"
@@ -99,6 +101,80 @@ test_remote_whois_fake(void **state)
 	itest_server_stop_ok(a.s);
 }
 
+/*
+ * Read g's burst up to its PING: it must introduce ua (of irc.a.test)
+ * and bob (of fake.test) with their addresses, not "0".
+ */
+static void
+burst_has_addresses(struct itest_client *g)
+{
+	char l[ITEST_LINE_MAX + 1];
+	bool ua = false, bob = false;
+
+	do {
+		if (itest_poll_line(g, ITEST_TIMEOUT_MS, l, sizeof(l)) != 1)
+			itest_fail_at(ITEST_HERE, "no PING in the burst");
+		ua |= itest_match(":1AA EUID ua 3 * +* ua 127.0.0.1 127.0.0.1 1AA?????? "
+		    "127.0.0.1 * :ua", l);
+		bob |= itest_match(":9ZZ EUID bob 4 1000 +i bob h.example 192.0.2.1 "
+		    "9ZZAAAAAB h.example * :bob", l);
+	} while (!itest_match("PING :3CC", l));
+	if (!ua || !bob)
+		itest_fail_at(ITEST_HERE, "burst without the address of%s%s",
+		    ua ? "" : " ua", bob ? "" : " bob");
+}
+
+static void
+test_address_chain(void **state)
+{
+	struct node a, b, c;
+	struct itest_client *f, *g, *op, *ua;
+	char blk[512], blk2[512], both[1024];
+	int bport = itest_free_port();
+
+	(void)state;
+	/* A - B - C, and fake.test on A; C takes fake2.test too. */
+	link_block(blk, sizeof(blk), "irc.b.test", "127.0.0.1", 0, false);
+	link_block(blk2, sizeof(blk2), "fake.test", "127.0.0.1", 0, false);
+	snprintf(both, sizeof(both), "%s%s", blk, blk2);
+	node_start(&a, "irc.a.test", "1AA", itest_free_port(), both);
+	link_block(blk, sizeof(blk), "irc.a.test", "127.0.0.1", a.lport, true);
+	link_block(blk2, sizeof(blk2), "irc.c.test", "127.0.0.1", 0, false);
+	snprintf(both, sizeof(both), "%s%s", blk, blk2);
+	node_start(&b, "irc.b.test", "2BB", bport, both);
+	link_block(blk, sizeof(blk), "irc.b.test", "127.0.0.1", bport, true);
+	link_block(blk2, sizeof(blk2), "fake2.test", "127.0.0.1", 0, false);
+	snprintf(both, sizeof(both), "%s%s", blk, blk2);
+	node_start(&c, "irc.c.test", "3CC", itest_free_port(), both);
+	op = node_oper(&c, "op");
+	wait_links(op, 3);
+	ua = node_user(&a, "ua");
+	f = fake_linked(&a);
+	/* bob: host h.example, address 192.0.2.1, two links from C. */
+	fake_user(f, "bob", "9ZZAAAAAB");
+	wait_whois(op, "ua", "irc.a.test");
+	wait_whois(op, "bob", "fake.test");
+	itest_send(op, "WHOIS bob");
+	itest_skip_to(op, ":irc.c.test 338 op bob 192.0.2.1 :actually using host");
+	itest_skip_to(op, ":irc.c.test 318 op bob :*");
+	itest_send(op, "WHO bob %%ni");
+	itest_expect_next(op, ":irc.c.test 354 op 192.0.2.1 bob");
+	itest_expect_next(op, ":* 315 *");
+	itest_send(op, "WHO ua %%ni");
+	itest_expect_next(op, ":irc.c.test 354 op 127.0.0.1 ua");
+	itest_expect_next(op, ":* 315 *");
+	/* ua (host 127.0.0.1) sees the address that is bob's host to no one. */
+	itest_send(ua, "WHO bob %%ni");
+	itest_expect_next(ua, ":irc.a.test 354 ua 255.255.255.255 bob");
+	itest_expect_next(ua, ":* 315 *");
+	/* A server that links to C gets both addresses in its burst. */
+	g = fake_server(&c, LINK_PW, "8YY", "QS ENCAP EX IE EUID", "fake2.test");
+	burst_has_addresses(g);
+	itest_server_stop_ok(c.s);
+	itest_server_stop_ok(b.s);
+	itest_server_stop_ok(a.s);
+}
+
 /* Set user mode +w on c (a user of server). */
 static void
 wallops_on(struct itest_client *c)
@@ -164,6 +240,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_remote_whois_chain),
 		itest_unit_test(test_remote_whois_fake),
+		itest_unit_test(test_address_chain),
 		itest_unit_test(test_wallops_chain),
 		itest_unit_test(test_wallops_fake),
 	};

@@ -1,0 +1,160 @@
+/*
+ * The address of a user of another server (link_remote.c, link_user.c):
+ * irc.local (1AA) linked to b.test (2BB, EUID) and c.test (3CC, hybrid's
+ * UID). The address a UID or EUID gives is kept ("0" keeps nothing),
+ * passed on unchanged in both forms and in a later burst, shown to
+ * operators in WHOIS (338) and WHOX %i, and forgotten when the user
+ * leaves.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client.h"
+#include "config.h"
+#include "fake.h"
+#include "hmap.h"
+#include "link.h"
+#include "network.h"
+#include "server.h"
+
+static void
+with_links(struct config *cfg)
+{
+	char err[256];
+	static const char text[] =
+	    "sid = 1AA\n"
+	    "link b.test {\n\thost = 192.0.2.2\n\tpassword = pw\n}\n"
+	    "link c.test {\n\thost = 192.0.2.3\n\tpassword = pw\n}\n";
+
+	if (config_parse_string(cfg, text, "test", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+/* An incoming link from ip that registers as name (sid), with capab. */
+static struct client *
+peer(struct server *srv, const char *ip, const char *name, const char *sid,
+    const char *capab)
+{
+	struct client *p = fake_client(srv, ip);
+
+	assert_int_equal(link_attach(srv, p, NULL), 0);
+	fake_linef(srv, p, "PASS pw TS 6 :%s", sid);
+	fake_linef(srv, p, "CAPAB :%s", capab);
+	fake_linef(srv, p, "SERVER %s 1 :%s", name, name);
+	fake_linef(srv, p, "SVINFO 6 6 0 :%lld", (long long)srv->now);
+	assert_true(link_is_up(p));
+	return p;
+}
+
+static void
+test_address_relayed(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_links);
+	struct client *b = peer(srv, "192.0.2.2", "b.test", "2BB", "QS ENCAP EX IE EUID");
+	struct client *c, *bob;
+	long long ts = (long long)srv->now;
+	char line[256];
+
+	(void)state;
+	fake_drop_all(srv);
+	fake_linef(srv, b, ":2BB EUID bob 1 %lld +i b bhost 192.0.2.20 2BBAAAAAA "
+	    "bhost * :Bob", ts);
+	fake_linef(srv, b, ":2BB UID dan 1 %lld + d dhost 0 2BBAAAAAD :Dan", ts);
+	fake_linef(srv, b, ":2BB EUID v6 1 %lld + v vhost 0::1 2BBAAAAAE * * :V6", ts);
+	bob = client_find_nick(srv, "bob");
+	assert_non_null(bob);
+	assert_string_equal(link_remote_ip(srv, bob), "192.0.2.20");
+	assert_string_equal(link_remote_ip(srv, client_find_nick(srv, "dan")), "0");
+	/* Only known addresses take memory. */
+	assert_int_equal(hmap_count(srv->net->addrs), 2);
+
+	/* c.test's burst (hybrid's UID form) carries them as they came. */
+	c = peer(srv, "192.0.2.3", "c.test", "3CC", "QS ENCAP EX IE");
+	snprintf(line, sizeof(line), ":2BB UID bob 2 %lld +i b bhost bhost 192.0.2.20 "
+	    "2BBAAAAAA * :Bob\r\n", ts);
+	assert_true(fake_output_has(c, line));
+	snprintf(line, sizeof(line), ":2BB UID dan 2 %lld + d dhost dhost 0 "
+	    "2BBAAAAAD * :Dan\r\n", ts);
+	assert_true(fake_output_has(c, line));
+	snprintf(line, sizeof(line), ":2BB UID v6 2 %lld + v vhost vhost 0::1 "
+	    "2BBAAAAAE * :V6\r\n", ts);
+	assert_true(fake_output_has(c, line));
+	fake_drop_all(srv);
+
+	/* A new user of c.test goes on to b.test as EUID with its address. */
+	fake_linef(srv, c, ":3CC UID carl 1 %lld + c chost chost 198.51.100.7 "
+	    "3CCAAAAAC * :Carl", ts);
+	snprintf(line, sizeof(line), ":3CC EUID carl 2 %lld + c chost 198.51.100.7 "
+	    "3CCAAAAAC chost * :Carl\r\n", ts);
+	fake_expect(b, line);
+
+	/* Leaving forgets the address; a split too. */
+	fake_line(srv, b, ":2BBAAAAAA QUIT :bye");
+	assert_int_equal(hmap_count(srv->net->addrs), 2);
+	fake_line(srv, c, ":3CC SQUIT 3CC :gone");
+	fake_reap(srv);
+	assert_int_equal(hmap_count(srv->net->addrs), 1);
+	fake_free(srv);
+}
+
+static void
+test_address_shown_to_operators(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_links);
+	struct client *b = peer(srv, "192.0.2.2", "b.test", "2BB", "QS ENCAP EX IE EUID");
+	struct client *oper = fake_registered(srv, "oper");
+	struct client *user = fake_registered(srv, "user");
+	long long ts = (long long)srv->now;
+
+	(void)state;
+	oper->umodes |= UMODE_OPER;
+	fake_linef(srv, b, ":2BB EUID bob 1 %lld + b cloak.example 192.0.2.20 2BBAAAAAA "
+	    "* * :Bob", ts);
+	fake_linef(srv, b, ":2BB EUID dan 1 %lld + d dhost 0 2BBAAAAAD * * :Dan", ts);
+	fake_linef(srv, b, ":2BB EUID pub 1 %lld + p 192.0.2.30 192.0.2.30 2BBAAAAAP "
+	    "* * :Pub", ts);
+	fake_drop_all(srv);
+
+	fake_line(srv, oper, "WHOIS bob");
+	fake_expect_has(oper, " 338 oper bob 192.0.2.20 :actually using host\r\n");
+	fake_line(srv, user, "WHOIS bob");
+	assert_false(fake_output_has(user, " 338 "));
+	fake_drop_all(srv);
+	/* Nothing known, or nothing more than the host: no 338. */
+	fake_line(srv, oper, "WHOIS dan");
+	assert_false(fake_output_has(oper, " 338 "));
+	fake_line(srv, oper, "WHOIS pub");
+	assert_false(fake_output_has(oper, " 338 "));
+	fake_drop_all(srv);
+
+	fake_line(srv, oper, "WHO bob %ni");
+	fake_expect_has(oper, " 354 oper 192.0.2.20 bob\r\n");
+	fake_line(srv, user, "WHO bob %ni");
+	fake_expect_has(user, " 354 user 255.255.255.255 bob\r\n");
+	fake_line(srv, oper, "WHO dan %ni");
+	fake_expect_has(oper, " 354 oper 255.255.255.255 dan\r\n");
+	fake_line(srv, user, "WHO pub %ni");
+	fake_expect_has(user, " 354 user 192.0.2.30 pub\r\n");
+	/* Users of this server: their address is their host, for all. */
+	fake_line(srv, user, "WHO oper %ni");
+	fake_expect_has(user, " 354 user 127.0.0.1 oper\r\n");
+	fake_free(srv);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_address_relayed),
+		cmocka_unit_test(test_address_shown_to_operators),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
