@@ -112,6 +112,7 @@ struct load {
 	uint64_t        registered, joined, deliveries, loss, reorder;
 	uint64_t        errors, failures, bytes_in;
 	int64_t         last_reg_ns, last_input_ns, pong_ns;
+	double          steal;          /* steal_ms() in the timed phase */
 	unsigned        errshown;
 };
 
@@ -230,6 +231,31 @@ proc_cpu_s(long pid)
 	}
 	closedir(d);
 	return found ? (double)sum / 1e9 : proc_stat_cpu_s(pid);
+}
+
+/*
+ * Time the hypervisor ran something else while this machine wanted its
+ * CPUs (the "steal" field of /proc/stat's cpu line, all CPUs), in ms;
+ * NAN if unknown. A virtual machine's latency tails follow it, so the
+ * timed phases print how much of it fell inside them.
+ */
+static double
+steal_ms(void)
+{
+	unsigned long long v[8];
+	char line[512];
+	FILE *f;
+	int n = 0;
+
+	if ((f = fopen("/proc/stat", "r")) == NULL)
+		return NAN;
+	if (fgets(line, sizeof(line), f) != NULL)
+		n = sscanf(line, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return NAN;
+	return (double)v[7] * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* Server resident set size in KiB; -1 if unknown. */
@@ -755,6 +781,7 @@ load_new(const struct opts *o, size_t nc)
 		return NULL;
 	l->o = *o;
 	l->nc = nc;
+	l->steal = NAN;
 	l->c = calloc(nc + 1, sizeof(*l->c));
 	l->dirty = calloc(nc + 1, sizeof(*l->dirty));
 	l->reg = calloc(1, sizeof(*l->reg));
@@ -869,7 +896,7 @@ sc_connect(struct load *l)
 static int
 measure(struct load *l, double *secs, double *cpu)
 {
-	double cpu0 = proc_cpu_s(l->o.pid);
+	double cpu0 = proc_cpu_s(l->o.pid), steal0 = steal_ms();
 	int64_t t0 = mono_ns(), period;
 	int rc;
 
@@ -889,6 +916,7 @@ measure(struct load *l, double *secs, double *cpu)
 	load_progress(l, "drained");
 	*secs = (double)(mono_ns() - t0) / (double)NS;
 	*cpu = proc_cpu_s(l->o.pid) - cpu0;
+	l->steal = steal_ms() - steal0;
 	/* Whatever a receiver still misses now is lost. */
 	for (size_t i = 0; i <= l->nc; i++)
 		if (l->c[i].src && l->c[i].expect < l->c[i].src->sent)
@@ -919,6 +947,7 @@ report_traffic(struct load *l, const char *unit, int rc, double secs, double cpu
 	print_num(key, (double)l->deliveries / cpu, 0);
 	print_num("p50_ms", hist_ms(l->lat, 0.50), 3);
 	print_num("p99_ms", hist_ms(l->lat, 0.99), 3);
+	print_num("steal_ms", l->steal, 0);
 	return print_status(l, rc);
 }
 
@@ -984,6 +1013,7 @@ static int
 ping_probe(struct load *l, struct lconn *p, struct hist *h)
 {
 	char tok[32];
+	double steal0 = steal_ms();
 
 	p->ping_tok = tok;
 	l->spin = l->o.spin;
@@ -1007,6 +1037,7 @@ ping_probe(struct load *l, struct lconn *p, struct hist *h)
 	}
 	p->ping_tok = NULL;
 	l->spin = false;
+	l->steal = steal_ms() - steal0;
 	return 0;
 }
 
@@ -1037,6 +1068,7 @@ sc_idle(struct load *l)
 	print_num("ping_p50_ms", hist_ms(l->lat, 0.50), 3);
 	print_num("ping_p99_ms", hist_ms(l->lat, 0.99), 3);
 	print_num("ping_max_ms", hist_ms(l->lat, 1.0), 3);
+	print_num("steal_ms", l->steal, 0);
 	return print_status(l, rc);
 }
 
