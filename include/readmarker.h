@@ -25,8 +25,6 @@
 #define READMARKER_CONNS        4096
 /* An owner name made by readmarker_conn_owner(), with its NUL. */
 #define READMARKER_OWNER_SIZE   24
-/* "YYYY-MM-DDThh:mm:ss.sssZ" and its NUL. */
-#define READMARKER_TIME_SIZE    25
 
 struct readmarkers;
 
@@ -65,14 +63,5 @@ int     readmarker_walk(const struct readmarkers *rm, readmarker_walk_fn *fn, vo
 /* Owners in the store, and targets of owner (0 when unknown). */
 size_t  readmarker_owners(const struct readmarkers *rm);
 size_t  readmarker_targets(const struct readmarkers *rm, const char *owner);
-
-/*
- * Parse exactly "YYYY-MM-DDThh:mm:ss.sssZ" (server-time form, UTC, years
- * 1970-9999, a real calendar date, no leap second) into milliseconds since
- * the epoch. Returns 0, or -1 for anything else.
- */
-int     readmarker_parse_time(const char *s, int64_t *ms);
-/* Format ms (>= 0, before year 10000) in that form into out. */
-void    readmarker_format_time(int64_t ms, char out[READMARKER_TIME_SIZE]);
 
 #endif

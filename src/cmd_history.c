@@ -21,6 +21,7 @@
 #include "readmarker.h"
 #include "reply.h"
 #include "server.h"
+#include "servertime.h"
 
 #define MSGID_PREFIX            "msgid="
 #define TIMESTAMP_PREFIX        "timestamp="
@@ -54,7 +55,7 @@ parse_ref(const char *s, bool star, struct history_ref *r)
 		return 0;
 	}
 	if (strncmp(s, TIMESTAMP_PREFIX, strlen(TIMESTAMP_PREFIX)) == 0 &&
-	    readmarker_parse_time(s + strlen(TIMESTAMP_PREFIX), &r->time_ms) == 0) {
+	    servertime_parse(s + strlen(TIMESTAMP_PREFIX), &r->time_ms) == 0) {
 		r->kind = HISTORY_REF_TIME;
 		return 0;
 	}
@@ -386,7 +387,7 @@ list_targets(struct server *srv, struct client *cli, const struct msg *msg)
 	int64_t times[HISTORY_QUERY_MAX], from, to;
 	struct history_ref a, b;
 	size_t limit, n = 0, nconv = 0;
-	char id[24], tag[32], ts[READMARKER_TIME_SIZE];
+	char id[24], tag[32], ts[SERVERTIME_SIZE];
 
 	if (msg->nparams < 4) {
 		fail(srv, cli, "CHATHISTORY", "NEED_MORE_PARAMS", "TARGETS", "Missing parameters");
@@ -419,7 +420,7 @@ list_targets(struct server *srv, struct client *cli, const struct msg *msg)
 	batch_open(srv, cli, id, "draft/chathistory-targets", NULL);
 	snprintf(tag, sizeof(tag), "batch=%s", id);
 	for (size_t i = 0; i < n && i < limit; i++) {
-		readmarker_format_time(v[i].ms, ts);
+		servertime_format(v[i].ms, ts);
 		if (id[0])
 			reply_send_tagged(cli, tag, ":%s CHATHISTORY TARGETS %s %s",
 			    srv->cfg.server_name, v[i].name, ts);

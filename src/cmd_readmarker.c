@@ -17,6 +17,7 @@
 #include "readmarker.h"
 #include "reply.h"
 #include "server.h"
+#include "servertime.h"
 
 #define TIMESTAMP_PREFIX "timestamp="
 
@@ -38,13 +39,13 @@ markers_of(struct server *srv, const struct client *cli, char owner[READMARKER_O
 static void
 send_marker(struct server *srv, struct client *cli, const char *target, int64_t ms)
 {
-	char ts[READMARKER_TIME_SIZE];
+	char ts[SERVERTIME_SIZE];
 
 	if (ms < 0) {
 		reply_send(cli, ":%s MARKREAD %s *", srv->cfg.server_name, target);
 		return;
 	}
-	readmarker_format_time(ms, ts);
+	servertime_format(ms, ts);
 	reply_send(cli, ":%s MARKREAD %s " TIMESTAMP_PREFIX "%s", srv->cfg.server_name,
 	    target, ts);
 }
@@ -113,7 +114,7 @@ cmd_markread(struct server *srv, struct client *cli, const struct msg *msg)
 	/* A client may not set "*"; only server-time timestamps count. */
 	ts = msg->params[1];
 	if (strncmp(ts, TIMESTAMP_PREFIX, strlen(TIMESTAMP_PREFIX)) != 0 ||
-	    readmarker_parse_time(ts + strlen(TIMESTAMP_PREFIX), &ms) == -1) {
+	    servertime_parse(ts + strlen(TIMESTAMP_PREFIX), &ms) == -1) {
 		markread_fail(srv, cli, "INVALID_PARAMS", ts, "Invalid timestamp");
 		return;
 	}

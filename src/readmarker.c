@@ -6,15 +6,11 @@
  */
 #include "readmarker.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "hmap.h"
-
-static const int month_days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 struct rm_entry {
 	struct rm_entry *prev, *next;   /* newer first */
@@ -214,78 +210,4 @@ readmarker_targets(const struct readmarkers *rm, const char *owner)
 	const struct rm_owner *o = hmap_get(rm->owners, owner);
 
 	return o ? hmap_count(o->targets) : 0;
-}
-
-/* n decimal digits at s, or -1 if any is not a digit. */
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-static bool
-is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
-static int64_t
-days_since_epoch(int y, int m, int d)
-{
-	/* Leap days of the years before y, less those before 1970. */
-	int64_t days = (int64_t)(y - 1970) * 365 +
-	    ((y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400) - (1969 / 4 - 1969 / 100 + 1969 / 400);
-
-	for (int i = 0; i < m - 1; i++)
-		days += month_days[i];
-	return days + (m > 2 && is_leap(y)) + d - 1;
-}
-
-int
-readmarker_parse_time(const char *s, int64_t *ms)
-{
-	int y, mo, d, h, mi, sec, milli;
-
-	if (s == NULL || strlen(s) != READMARKER_TIME_SIZE - 1 || s[4] != '-' ||
-	    s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-	    s[19] != '.' || s[23] != 'Z')
-		return -1;
-	y = digits(s, 4);
-	mo = digits(s + 5, 2);
-	d = digits(s + 8, 2);
-	h = digits(s + 11, 2);
-	mi = digits(s + 14, 2);
-	sec = digits(s + 17, 2);
-	milli = digits(s + 20, 3);
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || sec < 0 || sec > 59 || milli < 0)
-		return -1;
-	if (d > month_days[mo - 1] + (mo == 2 && is_leap(y)))
-		return -1;
-	*ms = ((days_since_epoch(y, mo, d) * 24 + h) * 60 + mi) * 60000 +
-	    (int64_t)sec * 1000 + milli;
-	return 0;
-}
-
-void
-readmarker_format_time(int64_t ms, char out[READMARKER_TIME_SIZE])
-{
-	time_t secs = (time_t)(ms / 1000);
-	char tmp[64];
-	struct tm tm;
-
-	if (ms < 0 || gmtime_r(&secs, &tm) == NULL ||
-	    snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)(ms % 1000)) != READMARKER_TIME_SIZE - 1)
-		snprintf(tmp, sizeof(tmp), "1970-01-01T00:00:00.000Z");
-	memcpy(out, tmp, READMARKER_TIME_SIZE);
 }

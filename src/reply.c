@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "network.h"
 #include "server.h"
+#include "servertime.h"
 
 void
 reply_send(struct client *cli, const char *fmt, ...)
@@ -214,22 +215,42 @@ relay_init(struct relay *r, struct server *srv, const struct client *from,
 		r->variant[i] = NULL;
 }
 
+/* v in lower-case hex at p, no leading zeros; returns the digits written. */
+static size_t
+put_hex(char *p, unsigned long long v)
+{
+	char tmp[16];
+	size_t n = 0;
+
+	do
+		tmp[n++] = "0123456789abcdef"[v & 15];
+	while ((v >>= 4) != 0);
+	for (size_t i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
 const char *
 relay_stamp(struct relay *r, int64_t ms, const char *msgid)
 {
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	size_t n;
+	/* IRCv3 server-time: UTC with milliseconds. Made for every kept message. */
+	memcpy(r->time, "time=", 5);
+	servertime_format(ms, r->time + 5);
+	memcpy(r->msgid, "msgid=", 6);
+	if (msgid != NULL) {
+		size_t n = strnlen(msgid, sizeof(r->msgid) - 7);
 
-	/* IRCv3 server-time: UTC with milliseconds. */
-	gmtime_r(&secs, &tm);
-	n = strftime(r->time, sizeof(r->time), "time=%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(r->time + n, sizeof(r->time) - n, ".%03dZ", (int)(ms % 1000));
-	if (msgid != NULL)
-		snprintf(r->msgid, sizeof(r->msgid), "msgid=%s", msgid);
-	else    /* IRCv3 msgid: unique for the server's lifetime and across restarts. */
-		snprintf(r->msgid, sizeof(r->msgid), "msgid=%lx-%llx",
-		    (unsigned long)r->srv->started, (unsigned long long)++r->srv->msgid_seq);
+		memcpy(r->msgid + 6, msgid, n);
+		r->msgid[6 + n] = '\0';
+	} else {
+		/* IRCv3 msgid: unique for the server's lifetime and across restarts. */
+		char *p = r->msgid + 6;
+
+		p += put_hex(p, (unsigned long)r->srv->started);
+		*p++ = '-';
+		p += put_hex(p, ++r->srv->msgid_seq);
+		*p = '\0';
+	}
 	return r->msgid + 6;
 }
 

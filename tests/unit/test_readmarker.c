@@ -1,8 +1,7 @@
 /*
  * Read markers (draft/read-marker): the store (forward only, casefolded
- * names, bounds per owner and in total, forgetting a connection), strict
- * timestamp parsing, and MARKREAD through server_on_line(): get, set, the
- * MARKREAD of the join burst, the other sessions of an account, markers of
+ * names, bounds per owner and in total, forgetting a connection), and
+ * MARKREAD through server_on_line(): get, set, the MARKREAD of the join burst, the other sessions of an account, markers of
  * connections without an account, and the FAIL replies for bad input.
  */
 #include <setjmp.h>
@@ -116,48 +115,6 @@ test_store_bounds(void **state)
 	assert_int_equal(readmarker_owners(rm), 3);
 	assert_true(readmarker_targets(rm, name) <= 3);
 	readmarker_free(rm);
-}
-
-static void
-test_parse_time(void **state)
-{
-	static const char *bad[] = {
-		"", "*", "2019-01-04T14:33:26.123", "2019-01-04T14:33:26.123z",
-		"2019-01-04t14:33:26.123Z", "2019-01-04T14:33:26Z",
-		"2019-01-04T14:33:26.1234Z", "2019-01-04T14:33:26.12Z",
-		"2019-01-04 14:33:26.123Z", "2019/01/04T14:33:26.123Z",
-		"2019-1-04T14:33:26.123ZZ", "+019-01-04T14:33:26.123Z",
-		"2019-01-04T14:33:-1.123Z", "2019-01-04T14:33:2a.123Z",
-		"1969-12-31T23:59:59.999Z", "2019-00-04T14:33:26.123Z",
-		"2019-13-04T14:33:26.123Z", "2019-01-00T14:33:26.123Z",
-		"2019-01-32T14:33:26.123Z", "2019-02-29T00:00:00.000Z",
-		"1900-02-29T00:00:00.000Z", "2019-04-31T00:00:00.000Z",
-		"2019-01-04T24:00:00.000Z", "2019-01-04T14:60:26.123Z",
-		"2019-01-04T14:33:60.000Z", "2019-01-04T14:33:26.123Z ",
-		"not-a-timestamp",
-	};
-	static const char *good[] = {
-		"1970-01-01T00:00:00.000Z", "2019-01-04T14:33:26.123Z",
-		"2020-02-29T23:59:59.999Z", "2000-02-29T12:00:00.001Z",
-		"2023-11-14T22:13:20.000Z", "9999-12-31T23:59:59.999Z",
-	};
-	char out[READMARKER_TIME_SIZE];
-	int64_t ms;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (readmarker_parse_time(bad[i], &ms) != -1)
-			fail_msg("accepted \"%s\"", bad[i]);
-	assert_int_equal(readmarker_parse_time("1970-01-01T00:00:01.500Z", &ms), 0);
-	assert_int_equal(ms, 1500);
-	assert_int_equal(readmarker_parse_time("2023-11-14T22:13:20.000Z", &ms), 0);
-	assert_int_equal(ms, (int64_t)FAKE_NOW * 1000);
-	/* Every good timestamp comes back the same from the formatter. */
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(readmarker_parse_time(good[i], &ms), 0);
-		readmarker_format_time(ms, out);
-		assert_string_equal(out, good[i]);
-	}
 }
 
 static void
@@ -320,7 +277,6 @@ main(void)
 		cmocka_unit_test(test_store_forward_only),
 		cmocka_unit_test(test_store_bounds),
 		cmocka_unit_test(test_bounds_from_settings),
-		cmocka_unit_test(test_parse_time),
 		T(test_markread_get_set),
 		T(test_markread_refused),
 		T(test_markread_on_join),
