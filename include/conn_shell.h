@@ -137,8 +137,6 @@ void    conn_ws_read(struct conn *c, struct client *cli, struct ws_link *ws);
  * frames made from it (all: frame everything now, before closing).
  */
 struct buf *conn_out_queue(struct conn *c, struct client *cli, bool all);
-/* Whether anything is left to write to cli. */
-bool    conn_has_output(const struct conn *c, const struct client *cli);
 /* The last bytes before closing, a WebSocket client's Close included. */
 struct buf *conn_last_words(struct conn *c, struct client *cli);
 

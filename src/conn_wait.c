@@ -529,15 +529,6 @@ conn_out_queue(struct conn *c, struct client *cli, bool all)
 	return &ws->out;
 }
 
-/* Whether anything is left to write to cli. */
-bool
-conn_has_output(const struct conn *c, const struct client *cli)
-{
-	const struct ws_link *ws = conn_ws_of(c, cli);
-
-	return buf_len(&cli->local->sendq) > 0 || (ws != NULL && buf_len(&ws->out) > 0);
-}
-
 
 /*
  * The last bytes before closing: the ERROR line, and for a WebSocket
