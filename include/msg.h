@@ -89,5 +89,17 @@ size_t  msg_format(char *out, const char *fmt, ...)
  * out with CR LF, cutting it to fit 512 bytes. Returns the length.
  */
 size_t  msg_finish_line(char *out, int n);
+/*
+ * Append s to the string of length len in out (size cap >= 1), as
+ * snprintf() would: what fits, always NUL-terminated. Returns the length
+ * the string would have uncut, so calls chain and the total tells whether
+ * anything was cut.
+ */
+size_t  msg_cat(char *out, size_t cap, size_t len, const char *s);
+/*
+ * msg_format(out, "%s%s...", parts[0], ..., parts[n - 1]) without the
+ * format machinery: the line every channel message is made of.
+ */
+size_t  msg_concat(char *out, const char *const parts[], size_t n);
 
 #endif

@@ -77,6 +77,14 @@ void    reply_from(struct client *to, const struct client *from, const char *fmt
 /* Format ":nick!user@host <fmt>" into out; returns its length with CR LF. */
 size_t  reply_format_from(char *out, const struct client *from, const char *fmt, ...)
 	    REPLY_PRINTF(3, 4);
+/*
+ * The same with the text after the prefix given as n (at most
+ * REPLY_JOIN_MAX) strings put together, without a format string: the
+ * line of every channel message.
+ */
+#define REPLY_JOIN_MAX 8
+size_t  reply_join_from(char *out, const struct client *from,
+	    const char *const parts[], size_t n);
 
 /*
  * A message from a user on its way to one or more clients. IRCv3 tags are

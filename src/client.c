@@ -173,8 +173,17 @@ client_ip(const struct client *cli)
 void
 client_prefix(const struct client *cli, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "%s!%s@%s", client_name(cli),
-	    cli->user[0] ? cli->user : "*", cli->host);
+	size_t n;
+
+	/* Made for every message a client sends: no format string. */
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	n = msg_cat(out, outsz, 0, client_name(cli));
+	n = msg_cat(out, outsz, n, "!");
+	n = msg_cat(out, outsz, n, cli->user[0] ? cli->user : "*");
+	n = msg_cat(out, outsz, n, "@");
+	msg_cat(out, outsz, n, cli->host);
 }
 
 /* Put cli, whose connection is l, at the head of the pending-write list. */

@@ -186,11 +186,10 @@ outgoing_init(const struct delivery *d, struct outgoing *o, const char *target)
 	memset(o, 0, sizeof(*o));
 	relay_init(&o->r, d->srv, d->from, o->line, 0, d->tags);
 	if (d->ml == NULL) {
-		if (d->text == NULL)
-			o->r.len = reply_format_from(o->line, d->from, "%s %s", d->cmd, target);
-		else
-			o->r.len = reply_format_from(o->line, d->from, "%s %s :%s", d->cmd,
-			    target, d->text);
+		const char *parts[] = { d->cmd, " ", target, " :", d->text };
+
+		/* "<cmd> <target> :<text>", or without " :<text>" (TAGMSG). */
+		o->r.len = reply_join_from(o->line, d->from, parts, d->text ? 5 : 3);
 		return 0;
 	}
 	snprintf(id, sizeof(id), "ml%llx", (unsigned long long)++d->srv->msgid_seq);
@@ -307,7 +306,11 @@ to_channel(struct delivery *d, const char *target)
 	for (struct membership *m = chan->members; m; m = m->chan_next) {
 		if (m->cli == d->from || (need && !(m->prefix & need)) || !wants(d, m->cli))
 			continue;
-		outgoing_send(&o, m->cli, NULL);
+		/* A single line, the common case: straight to the relay. */
+		if (o.body == NULL)
+			relay_send(&o.r, m->cli);
+		else
+			outgoing_send(&o, m->cli, NULL);
 	}
 	if ((client_caps(d->from) & CAP_ECHO_MESSAGE) && wants(d, d->from))
 		outgoing_echo(d, &o);

@@ -5,6 +5,7 @@
  */
 #include "msg.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -291,6 +292,32 @@ msg_finish_line(char *out, int n)
 	out[len++] = '\r';
 	out[len++] = '\n';
 	return len;
+}
+
+size_t
+msg_cat(char *out, size_t cap, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (len < cap - 1) {
+		size_t k = n < cap - 1 - len ? n : cap - 1 - len;
+
+		memcpy(out + len, s, k);
+		out[len + k] = '\0';
+	}
+	return len + n;
+}
+
+size_t
+msg_concat(char *out, const char *const parts[], size_t n)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len = msg_cat(out, IRC_LINE_MAX - 1, len, parts[i]);
+	/* Parts are bounded strings; a total past INT_MAX is cut all the same. */
+	return msg_finish_line(out, len > INT_MAX ? INT_MAX : (int)len);
 }
 
 size_t

@@ -179,11 +179,25 @@ reply_numeric_tagged(struct server *srv, struct client *cli, const char *tag,
 static size_t
 vformat_from(char *out, const struct client *from, const char *fmt, va_list ap)
 {
-	char text[IRC_LINE_MAX], prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+	char text[IRC_LINE_MAX];
+	const char *parts[1] = { text };
 
-	client_prefix(from, prefix, sizeof(prefix));
 	vsnprintf(text, sizeof(text), fmt, ap);
-	return msg_format(out, ":%s %s", prefix, text);
+	return reply_join_from(out, from, parts, 1);
+}
+
+size_t
+reply_join_from(char *out, const struct client *from, const char *const parts[],
+    size_t n)
+{
+	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+	const char *all[REPLY_JOIN_MAX + 3] = { ":", prefix, " " };
+
+	if (n > REPLY_JOIN_MAX)
+		n = REPLY_JOIN_MAX;
+	client_prefix(from, prefix, sizeof(prefix));
+	memcpy(all + 3, parts, n * sizeof(*parts));
+	return msg_concat(out, all, n + 3);
 }
 
 size_t

@@ -1,7 +1,8 @@
 /*
  * Unit tests for msg.c: the RFC 2812 2.3.1 message grammar (source,
  * command, middle and trailing parameters, the 15-parameter rule), IRCv3
- * tag sections, lines that hold no command, and tag value unescaping.
+ * tag sections, lines that hold no command, and tag value unescaping;
+ * msg_cat() and msg_concat() against snprintf() and msg_format().
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -298,6 +299,64 @@ test_tags_through_parse(void **state)
 	assert_string_equal(m.command, "PRIVMSG");
 }
 
+static void
+test_cat_like_snprintf(void **state)
+{
+	static const char *parts[] = { "", "a", "nick", "!", "0123456789abcdef" };
+	char want[16], got[16];
+
+	(void)state;
+	/* Every chain of three parts into every size from 1 to 16. */
+	for (size_t cap = 1; cap <= sizeof(got); cap++)
+		for (size_t i = 0; i < 5; i++)
+			for (size_t j = 0; j < 5; j++)
+				for (size_t k = 0; k < 5; k++) {
+					int w = snprintf(want, cap, "%s%s%s", parts[i], parts[j], parts[k]);
+					size_t n;
+
+					memset(got, 'x', sizeof(got));
+					got[0] = '\0';
+					n = msg_cat(got, cap, 0, parts[i]);
+					n = msg_cat(got, cap, n, parts[j]);
+					n = msg_cat(got, cap, n, parts[k]);
+					assert_int_equal(n, (size_t)w);
+					assert_string_equal(got, want);
+				}
+}
+
+static void
+test_concat_like_format(void **state)
+{
+	char long_text[700], want[IRC_LINE_MAX], got[IRC_LINE_MAX];
+
+	(void)state;
+	/* Multi-byte characters across the 510-byte cut, at every offset. */
+	for (size_t shift = 0; shift < 4; shift++) {
+		size_t n = 0;
+
+		for (; n < shift; n++)
+			long_text[n] = 'a';
+		while (n + 4 < sizeof(long_text)) {
+			memcpy(long_text + n, "\xe2\x82\xac", 3);        /* the euro sign */
+			n += 3;
+		}
+		long_text[n] = '\0';
+		for (size_t cut = 0; cut < 600; cut += 37) {
+			char text[700];
+			const char *parts[] = { ":nick!user@host ", "PRIVMSG", " ", "#chan",
+			    " :", text };
+			size_t wl, gl;
+
+			memcpy(text, long_text, cut);
+			text[cut] = '\0';
+			wl = msg_format(want, ":nick!user@host PRIVMSG #chan :%s", text);
+			gl = msg_concat(got, parts, 6);
+			assert_int_equal(gl, wl);
+			assert_memory_equal(got, want, wl);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -308,6 +367,8 @@ main(void)
 		cmocka_unit_test(test_tag_get),
 		cmocka_unit_test(test_tag_get_hostile),
 		cmocka_unit_test(test_tags_through_parse),
+		cmocka_unit_test(test_cat_like_snprintf),
+		cmocka_unit_test(test_concat_like_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
