@@ -27,6 +27,7 @@
 #define MAX_CHILDREN    16
 #define WATCHDOG_S      150     /* a test binary that runs longer is hung */
 #define SHOW_LINES      25      /* lines shown when an expectation fails */
+#define MAX_PORTS       512     /* ports held by itest_free_port() */
 
 static struct {
 	char    dir[256];                       /* private, from mkdtemp() */
@@ -37,6 +38,8 @@ static struct {
 	int     teardown_failures;              /* cmocka does not count them */
 	struct itest_client *clients;           /* open clients */
 	struct itest_server *servers[MAX_CHILDREN];  /* servers not yet freed */
+	int     ports[MAX_PORTS];               /* sockets holding our ports */
+	int     nports;
 } harness;
 
 /* Written outside handlers only; the handlers just read it. */
@@ -222,22 +225,35 @@ reap_within(pid_t pid, int timeout_ms, int *status)
 	}
 }
 
+/*
+ * The probe socket stays bound (SO_REUSEADDR, never listening) until the
+ * binary exits: the kernel then gives the port to no other bind(0) and to
+ * no outgoing connection, so test binaries running side by side never get
+ * each other's ports, not even while a server is down between a stop and
+ * a restart; our servers and listeners, with SO_REUSEADDR too, can still
+ * listen on it.
+ */
 int
 itest_free_port(void)
 {
 	struct sockaddr_in sin;
 	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1, one = 1;
 
 	if (fd == -1)
 		return -1;
+	set_cloexec(fd);
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
 		port = ntohs(sin.sin_port);
-	close(fd);
+	if (port != -1 && harness.nports < MAX_PORTS)
+		harness.ports[harness.nports++] = fd;
+	else
+		close(fd);
 	return port;
 }
 

@@ -171,7 +171,11 @@ void    itest_mkpasswd(const char *password, char *hash, size_t hashsz);
 struct itest_server *itest_server_start_ok(const char *conf);
 /* Stop and free s; fails the test unless it exited with status 0. */
 void    itest_server_stop_ok(struct itest_server *s);
-/* A port on 127.0.0.1 that was free a moment ago. */
+/*
+ * A free port on 127.0.0.1, held for this binary until it exits: no other
+ * process is given it, and only a socket with SO_REUSEADDR (as ircserv's
+ * listeners) can bind it.
+ */
 int     itest_free_port(void);
 
 /*
