@@ -65,7 +65,14 @@ BOT_UNIT_SRC := $(wildcard tests/unit/test_bot_*.c)
 BOT_UNIT_BIN := $(BOT_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
-ITEST_BIN := $(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%)
+# The slowest first (their protocol timers, not the CPU, set their pace), so
+# that TEST_JOBS binaries at once finish close together.
+ITEST_FIRST := $(BUILD)/itests/test_bot $(BUILD)/itests/test_link \
+	$(BUILD)/itests/test_ops $(BUILD)/itests/test_upgrade $(BUILD)/itests/test_proxy
+ITEST_BIN := $(ITEST_FIRST) \
+	$(filter-out $(ITEST_FIRST),$(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%))
+# How many integration test binaries run at once (tests/run-unit.sh).
+TEST_JOBS ?= 3
 ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o $(BUILD)/itests/itest_link.o
 
 DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web interop
@@ -173,7 +180,8 @@ unit: deps-unit $(UNIT_BIN) $(BOT_UNIT_BIN)
 	$(Q)sh tests/run-unit.sh $(UNIT_BIN) $(BOT_UNIT_BIN)
 
 integration: deps-integration $(BIN) $(BOT_BIN) $(ITEST_BIN)
-	$(Q)IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/run-unit.sh $(ITEST_BIN)
+	$(Q)TEST_JOBS=$(TEST_JOBS) IRCSERV_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) \
+	    sh tests/run-unit.sh $(ITEST_BIN)
 
 # A stage of make test: it needs root and unshare (else skipped); deps
 # brings Atheme and ircd-hybrid (docs/linking.md).
