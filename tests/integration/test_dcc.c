@@ -528,6 +528,6 @@ main(void)
 		itest_unit_test(test_ctcp_relay_byte_exact),
 	};
 
-	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup,
+	return itest_finish(cmocka_run_group_tests(tests, itest_group_setup_fast,
 	    itest_group_teardown));
 }
