@@ -602,11 +602,14 @@ test_oper_deoper(void **state)
 	s = itest_server_start_ok(conf);
 	op = itest_user(s, "odOp");
 	u = itest_user(s, "odU");
+	/* The hash has --mkpasswd's full cost: slow under ASan and load. */
+	op->timeout_ms = ITEST_HASH_MS;
 	itest_send(op, "OPER " OPER_NAME " wrong-password");
 	itest_expect_next(op, ":" SRV " 464 odOp :Password incorrect");
 	itest_send(op, "OPER " OPER_NAME " " OPER_PASSWORD);
 	itest_expect_next(op, ":%s MODE odOp :+o", itest_pfx(op));
 	itest_expect_next(op, ":" SRV " 381 odOp :*");
+	op->timeout_ms = ITEST_TIMEOUT_MS;
 	itest_send(op, "MODE odOp");
 	itest_expect_next(op, ":" SRV " 221 odOp +o");
 	itest_send(u, "LUSERS");

@@ -915,9 +915,12 @@ test_oper_queries(void **state)
 	(void)state;
 	op = itest_user(s, "qoOp");
 	u = itest_user(s, "qoU");
+	/* The hash has --mkpasswd's full cost: slow under ASan and load. */
+	op->timeout_ms = ITEST_HASH_MS;
 	itest_send(op, "OPER " OPER_NAME " " OPER_PASSWORD);
 	itest_expect_next(op, ":%s MODE qoOp :+o", itest_pfx(op));
 	itest_expect_next(op, ":" SRV " 381 qoOp :You are now an IRC operator");
+	op->timeout_ms = ITEST_TIMEOUT_MS;
 	itest_join(op, "#qo");
 	itest_join(u, "#qo");
 	itest_sync(op);
