@@ -120,8 +120,8 @@ void    send_plain_at(const char *file, int line, struct itest_client *c,
 void    authenticate_at(const char *file, int line, struct itest_client *c,
 	    const char *authzid, const char *authcid, const char *password);
 /*
- * A configuration with one SASL account, ACCT, whose password hash comes
- * from --mkpasswd (made once per run), plus extra. Static storage.
+ * A configuration with one SASL account, ACCT (password ACCT_PASS, hashed
+ * at a low cost), plus extra. Static storage.
  */
 const char *sasl_conf(const char *extra);
 
