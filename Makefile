@@ -67,8 +67,8 @@ BOT_UNIT_BIN := $(BOT_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
 # The slowest first (their protocol timers, not the CPU, set their pace), so
 # that TEST_JOBS binaries at once finish close together.
-ITEST_FIRST := $(BUILD)/itests/test_bot $(BUILD)/itests/test_link \
-	$(BUILD)/itests/test_ops $(BUILD)/itests/test_upgrade $(BUILD)/itests/test_proxy
+ITEST_FIRST := $(addprefix $(BUILD)/itests/,test_bot test_link_chan test_ops test_link \
+	test_link_query test_modes test_upgrade test_proxy)
 ITEST_BIN := $(ITEST_FIRST) \
 	$(filter-out $(ITEST_FIRST),$(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%))
 # How many integration test binaries run at once (tests/run-unit.sh).
