@@ -67,13 +67,13 @@ BOT_UNIT_BIN := $(BOT_UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_SRC := $(wildcard tests/integration/test_*.c)
 # The slowest first (their protocol timers, not the CPU, set their pace), so
 # that TEST_JOBS binaries at once finish close together.
-ITEST_FIRST := $(addprefix $(BUILD)/itests/,test_bot test_link_chan test_ops test_link \
-	test_link_query test_modes test_upgrade test_proxy)
+ITEST_FIRST := $(addprefix $(BUILD)/itests/,test_bot test_bot_robust test_link_chan test_ops \
+	test_link test_link_query test_modes test_upgrade test_proxy)
 ITEST_BIN := $(ITEST_FIRST) \
 	$(filter-out $(ITEST_FIRST),$(ITEST_SRC:tests/integration/%.c=$(BUILD)/itests/%))
 # How many integration test binaries run at once (tests/run-unit.sh).
 TEST_JOBS ?= 3
-ITEST_LIB := $(BUILD)/itests/itest.o $(BUILD)/itests/itest_v3.o $(BUILD)/itests/itest_link.o
+ITEST_LIB := $(addprefix $(BUILD)/itests/,itest.o itest_v3.o itest_link.o itest_bot.o)
 
 DEPS_SUITES := unit integration e2e stress lint fuzz valgrind irctest web interop
 
@@ -275,10 +275,10 @@ stress-sasl: deps-stress $(BIN)
 	$(Q)IRCSERV_BIN=$(BIN) python3 tests/stress/sasl_storm.py
 
 # The integration tests with the server under valgrind memcheck (release
-# build). Left out: test_proxy and test_bot, whose fixed protocol deadlines
+# build). Left out: test_proxy and test_bot*, whose fixed protocol deadlines
 # (PROXY header timeout, the bot's pacing and backoff) a server slowed down
 # by valgrind cannot meet; their code paths run under ASan in make test.
-VALGRIND_ITEST_BIN := $(filter-out %/test_proxy %/test_bot,$(ITEST_BIN))
+VALGRIND_ITEST_BIN := $(filter-out %/test_proxy %/test_bot %/test_bot_robust,$(ITEST_BIN))
 valgrind: deps-valgrind $(BIN) $(BOT_BIN) $(VALGRIND_ITEST_BIN)
 	$(Q)IRCSERV_REAL_BIN=$(BIN) IRCBOT_BIN=$(BOT_BIN) sh tests/stress/valgrind.sh \
 	    $(VALGRIND_ITEST_BIN)
