@@ -226,6 +226,19 @@ client_send(struct client *cli, const char *p, size_t n)
 		pending_add(cli, l);
 }
 
+/* Who the log says is closing: a link's server or link block, else the nick. */
+static const char *
+log_name(const struct client *cli)
+{
+	const struct link *l = cli->local != NULL ? cli->local->link : NULL;
+
+	if (l != NULL && l->server != NULL)
+		return l->server->name;
+	if (l != NULL && l->name[0] != '\0')
+		return l->name;
+	return client_name(cli);
+}
+
 void
 client_close(struct client *cli, const char *reason)
 {
@@ -250,7 +263,7 @@ client_close(struct client *cli, const char *reason)
 	cli->dead_next = cli->srv->dead;
 	cli->srv->dead = cli;
 	/* What users type stays out of the log: "Quit: <text>" is logged as Quit. */
-	log_msg(&cli->srv->log, LOG_INFO, "closing %s (%s): %s", client_name(cli), cli->host,
+	log_msg(&cli->srv->log, LOG_INFO, "closing %s (%s): %s", log_name(cli), cli->host,
 	    strncmp(reason, "Quit", 4) == 0 ? "Quit" : reason);
 }
 

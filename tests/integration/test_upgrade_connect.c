@@ -266,6 +266,8 @@ test_connect_refused_after_upgrade(void **state)
 	close(r.h.lfd);
 	itest_wait_log(r.a.s, "error: Connection refused", 1);
 	refused = itest_now_ms();
+	/* The log names the link that failed. */
+	assert_int_equal(itest_log_count(r.a.s, "closing far.test (127.0.0.1): "), 1);
 	/* The retry waits its delay. */
 	assert_int_equal(itest_log_count(r.a.s, "link far.test: connecting to"), 1);
 	r.h.lfd = link_listen(r.h.port, 4);
