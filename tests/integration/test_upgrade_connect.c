@@ -8,8 +8,10 @@
  * is drained and the new image completes that same connection (same
  * socket, same source port; A connects once) and the link comes up
  * once; or the port closes, the connect is refused, and the new image
- * closes it and connects again after autoconnect's first delay. A user
- * stays connected throughout and A ends with the descriptors it had.
+ * closes it and connects again after autoconnect's first delay; or the
+ * connect is left to its registration_timeout, which the new image
+ * applies from when the old one started it. A user stays connected
+ * throughout and A ends with the descriptors it had.
  */
 #include "itest_link.h"
 
@@ -28,6 +30,8 @@
 #define RETRY_MS        2000
 /* A SYN dropped at 0 s is sent again after 1, 3, 7 and 15 s. */
 #define SYN_WAIT_MS     (20000 * itest_slow())
+/* The registration_timeout of the last test, in seconds. */
+#define REG_S           (4 * itest_slow())
 
 /* A port whose accept queue is full: connects to it stay in SYN-SENT. */
 struct held {
@@ -152,31 +156,37 @@ struct run {
 	unsigned lport;         /* the source port of A's connect */
 	int      nfds;          /* A's descriptors */
 	int      closed;        /* "closing" lines in A's log */
+	int64_t  seen_ms;       /* when the connect was seen in progress */
 };
 
 /*
- * irc.a.test autoconnecting to far.test at a held port, its connect in
- * progress, a user u on it, then upgraded with SIGUSR2: the connect is
- * still in progress in the new image, on the same socket, and A holds
- * the descriptors it had.
+ * irc.a.test (with the settings conf) autoconnecting to far.test at a
+ * held port, its connect in progress, a user u on it, then upgraded with
+ * SIGUSR2 wait_ms after the connect was seen: the connect is still in
+ * progress in the new image, on the same socket, and A holds the
+ * descriptors it had.
  */
 static void
-upgrade_while_connecting(struct run *r)
+upgrade_while_connecting(struct run *r, const char *conf, int wait_ms)
 {
-	char blk[512];
+	char blk[512], links[1024];
 	unsigned lport;
 	unsigned long inode, inode2;
 	pid_t pid;
 
 	hold_port(&r->h);
 	link_block(blk, sizeof(blk), "far.test", "127.0.0.1", r->h.port, true);
-	node_start(&r->a, "irc.a.test", "1AA", itest_free_port(), blk);
+	snprintf(links, sizeof(links), "%s%s", conf, blk);
+	node_start(&r->a, "irc.a.test", "1AA", itest_free_port(), links);
 	pid = r->a.s->pid;
 	wait_syn_sent(r->a.s, &r->h, &r->lport, &inode);
+	r->seen_ms = itest_now_ms();
 	r->u = node_user(&r->a, "u");
 	r->nfds = itest_server_nfds(r->a.s);
 	r->closed = itest_log_count(r->a.s, "closing");
 	assert_true(r->nfds > 0);
+	if (itest_now_ms() < r->seen_ms + wait_ms)
+		itest_sleep_ms((int)(r->seen_ms + wait_ms - itest_now_ms()));
 	itest_server_signal(r->a.s, SIGUSR2);
 	itest_wait_log(r->a.s, "replaced by", 1);
 	assert_int_equal(r->a.s->pid, pid);
@@ -236,7 +246,7 @@ test_connect_completes_after_upgrade(void **state)
 	int fd;
 
 	(void)state;
-	upgrade_while_connecting(&r);
+	upgrade_while_connecting(&r, "", 0);
 	if ((fd = accept(r.h.lfd, NULL, NULL)) == -1)
 		fail_msg("the filler is not in the queue");
 	close(fd);
@@ -261,7 +271,7 @@ test_connect_refused_after_upgrade(void **state)
 	int64_t refused;
 
 	(void)state;
-	upgrade_while_connecting(&r);
+	upgrade_while_connecting(&r, "", 0);
 	close(r.h.filler);
 	close(r.h.lfd);
 	itest_wait_log(r.a.s, "error: Connection refused", 1);
@@ -281,12 +291,44 @@ test_connect_refused_after_upgrade(void **state)
 	check_linked(&r, far, 1);
 }
 
+/*
+ * The registration_timeout of a connect counts from when the old image
+ * started it: upgraded half way through, the new image gives up at the
+ * old deadline, not a whole timeout after the exec.
+ */
+static void
+test_connect_deadline_kept(void **state)
+{
+	struct run r;
+	char conf[64];
+	int64_t took;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "registration_timeout = %d\n", REG_S);
+	upgrade_while_connecting(&r, conf, REG_S * 1000 / 2);
+	itest_wait_log(r.a.s, "closing far.test (127.0.0.1): Registration timeout", 1);
+	/* At the deadline (seen a little after it was set), or a whole timeout later. */
+	took = itest_now_ms() - r.seen_ms;
+	if (took >= REG_S * 1000 * 5 / 4) {
+		itest_server_dump_log(r.a.s);
+		fail_msg("gave up %lld ms after the connect began, not %d", (long long)took,
+		    REG_S * 1000);
+	}
+	assert_int_equal(itest_log_count(r.a.s, "closing"), r.closed + 1);
+	wait_links(r.u, 1);
+	itest_close(r.u);
+	close(r.h.filler);
+	close(r.h.lfd);
+	itest_server_stop_ok(r.a.s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		itest_unit_test(test_connect_completes_after_upgrade),
 		itest_unit_test(test_connect_refused_after_upgrade),
+		itest_unit_test(test_connect_deadline_kept),
 	};
 
 	return itest_finish(cmocka_run_group_tests(tests, NULL, NULL));
