@@ -14,6 +14,7 @@
 #include "cap.h"
 #include "channel.h"
 #include "client.h"
+#include "fmt.h"
 #include "history.h"
 #include "log.h"
 #include "monitor.h"
@@ -114,6 +115,28 @@ reply_param(const char *s)
 	return s[0] == '\0' || s[0] == ':' || strchr(s, ' ') != NULL ? "*" : s;
 }
 
+/*
+ * ":src NNN target " (NNN: fmt's first three bytes) at the start of line,
+ * copied; its length, or -1 when it leaves no room for text.
+ */
+static int
+numeric_head(char *line, const char *src, const char *fmt, const char *target)
+{
+	size_t ls = strlen(src), lf = strnlen(fmt, 3), lt = strlen(target);
+	size_t n = ls + lf + lt + 4;
+
+	if (n >= IRC_LINE_MAX - 2)
+		return -1;
+	line[0] = ':';
+	memcpy(line + 1, src, ls);
+	line[1 + ls] = ' ';
+	memcpy(line + 2 + ls, fmt, lf);
+	line[2 + ls + lf] = ' ';
+	memcpy(line + 3 + ls + lf, target, lt);
+	line[n - 1] = ' ';
+	return (int)n;
+}
+
 /* ":server NNN target rest" from a numeric.h fmt, with "@tag " first unless tag is NULL. */
 static void
 vnumeric(struct server *srv, struct client *cli, const char *tag, const char *fmt,
@@ -131,16 +154,15 @@ vnumeric(struct server *srv, struct client *cli, const char *tag, const char *fm
 	if (cli->local == NULL) {
 		if (cli->server == NULL || cli->server->via == NULL || cli->uid[0] == '\0')
 			return;
-		head = snprintf(line, IRC_LINE_MAX - 1, ":%s %.3s %s ", srv->net->me.sid,
-		    fmt, cli->uid);
+		head = numeric_head(line, srv->net->me.sid, fmt, cli->uid);
 		tag = NULL;
 	} else {
-		head = snprintf(line, IRC_LINE_MAX - 1, ":%s %.3s %s ",
-		    srv->cfg.server_name, fmt, client_name(cli));
+		head = numeric_head(line, srv->cfg.server_name, fmt, client_name(cli));
 	}
-	if (head < 0 || head >= IRC_LINE_MAX - 2)
+	if (head < 0)
 		return;
-	n = vsnprintf(line + head, IRC_LINE_MAX - 1 - (size_t)head, fmt + 4, ap);
+	/* Most numerics take only %s and %u: no stdio for them (fmt.h). */
+	n = fmt_vsnprintf(line + head, IRC_LINE_MAX - 1 - (size_t)head, fmt + 4, ap);
 	len = msg_finish_line(line, head + (n < 0 ? 0 : n));
 	if (cli->local == NULL) {
 		client_send(cli->server->via, line, len);
