@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "hmap.h"
 #include "link.h"
 #include "log.h"
@@ -31,7 +32,7 @@ client_new(struct server *srv, int fd, const char *ip)
 	cli->srv = srv;
 	cli->id = ++srv->next_id;
 	cli->state = CLIENT_UNREGISTERED;
-	snprintf(cli->host, sizeof(cli->host), "%s", ip);
+	fmt_snprintf(cli->host, sizeof(cli->host), "%s", ip);
 	cli->signon = srv->now;
 	cli->last_message = srv->now;
 	cli->next = srv->clients;
@@ -346,7 +347,7 @@ client_set_nick(struct client *cli, const char *nick)
 	memcpy(old, cli->nick, sizeof(old));
 	if (cli->nick[0])
 		hmap_del(nicks, cli->nick);
-	snprintf(cli->nick, sizeof(cli->nick), "%s", nick);
+	fmt_snprintf(cli->nick, sizeof(cli->nick), "%s", nick);
 	if (hmap_put(nicks, cli->nick, cli) == -1) {
 		memcpy(cli->nick, old, sizeof(old));
 		if (old[0])

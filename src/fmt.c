@@ -40,7 +40,7 @@ put_num(struct sink *s, unsigned long long v, bool negative)
 	put(s, digits + i, sizeof(digits) - i);
 }
 
-/* Only %s %c %d %u %ld %lu %zu %%, each bare. */
+/* Only %s %c %d %u %ld %lu %lld %llu %zu %%, each bare. */
 static bool
 simple(const char *fmt)
 {
@@ -49,6 +49,8 @@ simple(const char *fmt)
 		case 's': case 'c': case 'd': case 'u': case '%':
 			break;
 		case 'l':
+			if (p[1] == 'l')
+				p++;
 			if (p[1] != 'd' && p[1] != 'u')
 				return false;
 			p++;
@@ -96,10 +98,16 @@ convert(struct sink *s, const char *p, va_list *ap)
 		put_num(s, va_arg(*ap, unsigned), false);
 		break;
 	case 'l':
-		if (*++p == 'd')
+		if (p[1] == 'l') {
+			if (*(p += 2) == 'd')
+				put_signed(s, va_arg(*ap, long long));
+			else
+				put_num(s, va_arg(*ap, unsigned long long), false);
+		} else if (*++p == 'd') {
 			put_signed(s, va_arg(*ap, long));
-		else
+		} else {
 			put_num(s, va_arg(*ap, unsigned long), false);
+		}
 		break;
 	case 'z':
 		p++;
@@ -131,4 +139,16 @@ fmt_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
 	if (size > 0)
 		out[s.len < size ? s.len : size - 1] = '\0';
 	return s.len > INT_MAX ? -1 : (int)s.len;
+}
+
+int
+fmt_snprintf(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	return n;
 }

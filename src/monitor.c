@@ -172,6 +172,8 @@ monitor_notify(struct server *srv, struct client *cli, bool online)
 	struct client **w = monitor_watchers(srv->monitor, cli->nick, &n);
 	char prefix[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
 
+	if (n == 0)
+		return;
 	client_prefix(cli, prefix, sizeof(prefix));
 	for (size_t i = 0; i < n; i++) {
 		if (online)

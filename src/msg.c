@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
+
 static char *
 skip_spaces(char *p)
 {
@@ -323,7 +325,7 @@ msg_concat(char *out, const char *const parts[], size_t n)
 size_t
 msg_vformat(char *out, const char *fmt, va_list ap)
 {
-	return msg_finish_line(out, vsnprintf(out, IRC_LINE_MAX - 1, fmt, ap));
+	return msg_finish_line(out, fmt_vsnprintf(out, IRC_LINE_MAX - 1, fmt, ap));
 }
 
 size_t

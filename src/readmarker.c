@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "hmap.h"
 
 struct rm_entry {
@@ -183,7 +184,7 @@ readmarker_forget(struct readmarkers *rm, const char *owner)
 void
 readmarker_conn_owner(uint64_t id, char out[READMARKER_OWNER_SIZE])
 {
-	snprintf(out, READMARKER_OWNER_SIZE, "%llu", (unsigned long long)id);
+	fmt_snprintf(out, READMARKER_OWNER_SIZE, "%llu", (unsigned long long)id);
 }
 
 int

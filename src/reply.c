@@ -204,7 +204,7 @@ vformat_from(char *out, const struct client *from, const char *fmt, va_list ap)
 	char text[IRC_LINE_MAX];
 	const char *parts[1] = { text };
 
-	vsnprintf(text, sizeof(text), fmt, ap);
+	fmt_vsnprintf(text, sizeof(text), fmt, ap);
 	return reply_join_from(out, from, parts, 1);
 }
 

@@ -10,6 +10,7 @@
 
 #include "casemap.h"
 #include "client.h"
+#include "fmt.h"
 
 struct whowas {
 	struct whowas_entry *v;
@@ -49,10 +50,10 @@ whowas_add(struct whowas *w, const struct client *cli, time_t at)
 
 	if (cli->nick[0] == '\0')
 		return;
-	snprintf(e.nick, sizeof(e.nick), "%s", cli->nick);
-	snprintf(e.user, sizeof(e.user), "%s", cli->user);
-	snprintf(e.host, sizeof(e.host), "%s", cli->host);
-	snprintf(e.realname, sizeof(e.realname), "%s",
+	fmt_snprintf(e.nick, sizeof(e.nick), "%s", cli->nick);
+	fmt_snprintf(e.user, sizeof(e.user), "%s", cli->user);
+	fmt_snprintf(e.host, sizeof(e.host), "%s", cli->host);
+	fmt_snprintf(e.realname, sizeof(e.realname), "%s",
 	    cli->realname ? cli->realname : "");
 	e.at = at;
 	whowas_put(w, &e);

@@ -1,9 +1,10 @@
 /*
  * fmt_vsnprintf() writes the same bytes and returns the same length as
- * vsnprintf() for every format, whether it takes the short path (%s %c %d
- * %u %ld %lu %zu %%) or hands the format on, at every buffer size down to
- * 0; and numerics built with it and the copied ":server NNN nick " head
- * are the lines the C library's formatting made, cut at 510 bytes.
+ * vsnprintf() for every format, whether it takes the short path (%s %c
+ * %d %u %ld %lu %lld %llu %zu %%) or hands the format on, at every buffer
+ * size down to 0; and numerics built with it and the copied ":server NNN
+ * nick " head are the lines the C library's formatting made, cut at 510
+ * bytes.
  */
 #include <limits.h>
 #include <setjmp.h>
@@ -70,6 +71,7 @@ test_short_path(void **state)
 	check("%ld %ld %lu %lu", LONG_MAX, LONG_MIN, 0ul, ULONG_MAX);
 	check("There are %u users and %u invisible on %zu servers", 12u, 3u, (size_t)2);
 	check("%zu", SIZE_MAX);
+	check("%lld %lld %llu %llu", LLONG_MIN, LLONG_MAX, 0ULL, ULLONG_MAX);
 	check("ACCOUNTEXTBAN=%c%c%c", 'a', '~', 0x7f);
 	check("a NUL %c in the middle", '\0');
 	check("100%% sure, %s%%", "quite");
@@ -85,12 +87,13 @@ test_other_formats_handed_on(void **state)
 	check("%02ld:%02ld", 3L, 45L);
 	check("%5s|%-5s|", "ab", "cd");
 	check("%x %X %o", 255u, 255u, 8u);
-	check("%lld %llu", LLONG_MIN, ULLONG_MAX);
+	check("%lli %llx", LLONG_MIN, ULLONG_MAX);
 	check("%.*s", 4, "abcdefgh");
 	check("%p", (void *)0);
 	check("%zd", (ssize_t)-5);
 	check("%s then %5u", "short path first", 42u);
 	check("%lx", 255ul);
+	check("%hu %hhd", (unsigned short)7, (signed char)-3);
 }
 
 /* A numeric for a local user is ":server NNN nick text", cut at 510 bytes. */
