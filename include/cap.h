@@ -36,6 +36,9 @@
 #define CAP_EVENT_PLAYBACK      (1u << 23)
 #define CAP_MESSAGE_REDACTION   (1u << 24)
 
+/* Room for a capability's value (the SASL agent's mechanisms are the longest). */
+#define CAP_VALUE_MAX           224
+
 struct server;
 struct client;
 
@@ -58,7 +61,8 @@ const char *cap_value(const struct server *srv, const struct cap *cap, char *out
 const struct cap *cap_find(const char *name);
 /*
  * Whether srv offers cap now: sasl only while the configuration has
- * accounts to log in to. A change is announced with cap-notify.
+ * accounts to log in to or the SASL agent is on the network. A change is
+ * announced with cap-notify (cap_sasl_update()).
  */
 bool    cap_is_offered(const struct server *srv, const struct cap *cap);
 /* The bits of every capability srv offers now. */
@@ -70,7 +74,32 @@ uint32_t cap_offered(const struct server *srv);
  */
 void    cap_send_list(struct server *srv, struct client *cli, const char *sub,
 	    uint32_t bits, bool values);
-/* Tell cap-notify clients that capabilities were added or removed. */
+/*
+ * Tell cap-notify clients that capabilities were added (NEW, with values
+ * for 302 clients) or removed (DEL; those who had them enabled lose them).
+ * O(connections with cap-notify): the server keeps a list of them.
+ */
 void    cap_notify(struct server *srv, uint32_t added, uint32_t removed);
+/*
+ * Set the capabilities cli's connection has enabled to bits, keeping the
+ * server's list of cap-notify connections. Returns 0, or -1 when out of
+ * memory (nothing changed).
+ */
+int     cap_set(struct server *srv, struct client *cli, uint32_t bits);
+/* cli leaves: off the list of cap-notify connections (from the reaper). */
+void    cap_unlink(struct server *srv, struct client *cli);
+/*
+ * The sasl capability comes and goes: with configured accounts (a
+ * reload), and while sasl_service names a user of another server (the
+ * SASL agent; sasl_relay.h), whose MECHLIST makes its value. Called after
+ * anything that may change it (a line from a link, a user of another
+ * server leaving, a reload), in O(1) when nothing changed: cap-notify
+ * clients get NEW when it appears, DEL when it goes, and 302 clients a
+ * NEW with the new value when only the value changed.
+ * cap_sasl_reset() takes the present state as announced (at start and
+ * after a hot upgrade), saying nothing.
+ */
+void    cap_sasl_update(struct server *srv);
+void    cap_sasl_reset(struct server *srv);
 
 #endif

@@ -126,6 +126,8 @@ struct local {
 	int64_t          flood_at_ms;   /* message timer (RFC 1459 8.10) */
 	uint32_t         held_scanned;  /* recvq bytes counted in held_lines, while throttled */
 	uint32_t         held_lines;    /* lines found in them */
+	uint32_t         notify_index;  /* 1 + its place in the server's list of
+	                                 * cap-notify connections; 0: not there */
 
 	/* The server's lists of connections (struct client, all local). */
 	struct client   *pending_prev, *pending_next;  /* output to write */

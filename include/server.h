@@ -80,6 +80,12 @@ struct server {
 	struct client   *dead;          /* clients marked by client_close() */
 	struct client  **timers;        /* min-heap on client_deadline() */
 	size_t           ntimers, timers_cap;
+	struct client  **notify;        /* connections with cap-notify, in no
+	                                 * order (cap.c: cap_set()) */
+	uint32_t         nnotify, notify_cap;
+	char             sasl_shown[256]; /* cap.c: the sasl capability as last
+	                                 * announced: "" not offered, else
+	                                 * "=" and its value */
 
 	time_t           now;           /* wall clock, seconds */
 	int64_t          now_ms;        /* monotonic clock, milliseconds */

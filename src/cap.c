@@ -6,6 +6,7 @@
 #include "cap.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
@@ -74,10 +75,13 @@ cap_value(const struct server *srv, const struct cap *cap, char *out, size_t out
 	else if (cap->bit == CAP_MULTILINE)
 		snprintf(out, outsz, "max-bytes=%u,max-lines=%u",
 		    c->multiline_max_bytes, c->multiline_max_lines);
-	else if (cap->bit == CAP_SASL && sasl_relay_mechs(srv) != NULL)
-		snprintf(out, outsz, "%s", sasl_relay_mechs(srv));
-	else
+	else if (cap->bit != CAP_SASL || sasl_relay_agent(srv) == NULL)
 		return cap->value;
+	/* Relayed to the agent: its MECHLIST; none heard yet, no value (as Solanum). */
+	else if (sasl_relay_mechs(srv) == NULL)
+		return NULL;
+	else
+		snprintf(out, outsz, "%s", sasl_relay_mechs(srv));
 	return out;
 }
 
@@ -106,7 +110,7 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
     uint32_t bits, bool values)
 {
 	size_t n = sizeof(caps) / sizeof(caps[0]), len = 0, room;
-	char list[IRC_LINE_MAX], word[128], buf[96];
+	char list[IRC_LINE_MAX], word[CAP_VALUE_MAX + 32], buf[CAP_VALUE_MAX];
 	const char *value;
 	/* What the line holds besides the list: ":server CAP nick sub * :" and CR LF. */
 	int head = snprintf(NULL, 0, ":%s CAP %s %s * :", srv->cfg.server_name,
@@ -136,11 +140,54 @@ cap_send_list(struct server *srv, struct client *cli, const char *sub,
 	    client_name(cli), sub, list);
 }
 
+int
+cap_set(struct server *srv, struct client *cli, uint32_t bits)
+{
+	struct local *l = cli->local;
+	struct client **v;
+	uint32_t n;
+
+	if ((bits & CAP_CAP_NOTIFY) && l->notify_index == 0) {
+		if (srv->nnotify == srv->notify_cap) {
+			n = srv->notify_cap ? srv->notify_cap * 2 : 64;
+			if ((v = realloc(srv->notify, n * sizeof(*v))) == NULL)
+				return -1;
+			srv->notify = v;
+			srv->notify_cap = n;
+		}
+		srv->notify[srv->nnotify++] = cli;
+		l->notify_index = srv->nnotify;
+	} else if (!(bits & CAP_CAP_NOTIFY)) {
+		cap_unlink(srv, cli);
+	}
+	l->caps = bits;
+	return 0;
+}
+
+void
+cap_unlink(struct server *srv, struct client *cli)
+{
+	uint32_t i = cli->local != NULL ? cli->local->notify_index : 0;
+	struct client *last;
+
+	if (i == 0)
+		return;
+	/* The last one takes its place: O(1), the order does not matter. */
+	last = srv->notify[--srv->nnotify];
+	srv->notify[i - 1] = last;
+	last->local->notify_index = i;
+	cli->local->notify_index = 0;
+}
+
 void
 cap_notify(struct server *srv, uint32_t added, uint32_t removed)
 {
-	for (struct client *cli = srv->clients; cli; cli = cli->next) {
-		if (client_is_closing(cli) || !(client_caps(cli) & CAP_CAP_NOTIFY))
+	/* cap-notify is always offered: no DEL of it changes the list walked. */
+	removed &= ~CAP_CAP_NOTIFY;
+	for (uint32_t i = 0; i < srv->nnotify; i++) {
+		struct client *cli = srv->notify[i];
+
+		if (client_is_closing(cli))
 			continue;
 		if (added)
 			cap_send_list(srv, cli, "NEW", added, cli->local->cap_version >= 302);
@@ -149,4 +196,50 @@ cap_notify(struct server *srv, uint32_t added, uint32_t removed)
 			cli->local->caps &= ~removed;
 		}
 	}
+}
+
+/* The sasl capability now: "" when not offered, else "=" and its value. */
+static void
+sasl_now(const struct server *srv, char *out, size_t outsz)
+{
+	const struct cap *sasl = cap_find("sasl");
+	char buf[CAP_VALUE_MAX];
+	const char *value;
+
+	if (!cap_is_offered(srv, sasl)) {
+		out[0] = '\0';
+		return;
+	}
+	value = cap_value(srv, sasl, buf, sizeof(buf));
+	snprintf(out, outsz, "=%s", value != NULL ? value : "");
+}
+
+void
+cap_sasl_reset(struct server *srv)
+{
+	sasl_now(srv, srv->sasl_shown, sizeof(srv->sasl_shown));
+}
+
+void
+cap_sasl_update(struct server *srv)
+{
+	char now[sizeof(srv->sasl_shown)];
+	bool was = srv->sasl_shown[0] != '\0';
+
+	sasl_now(srv, now, sizeof(now));
+	if (strcmp(now, srv->sasl_shown) == 0)
+		return;
+	memcpy(srv->sasl_shown, now, sizeof(now));
+	if (!was || now[0] == '\0') {
+		cap_notify(srv, was ? 0 : CAP_SASL, was ? CAP_SASL : 0);
+		return;
+	}
+	/*
+	 * Offered still, with another value (sasl-3.2: the mechanisms
+	 * changed): a NEW with the value, to those who see values (302).
+	 */
+	for (uint32_t i = 0; i < srv->nnotify; i++)
+		if (!client_is_closing(srv->notify[i]) &&
+		    srv->notify[i]->local->cap_version >= 302)
+			cap_send_list(srv, srv->notify[i], "NEW", CAP_SASL, true);
 }

@@ -277,7 +277,10 @@ cap_req(struct server *srv, struct client *cli, const char *req)
 		    client_name(cli), req);
 		return;
 	}
-	cli->local->caps = (client_caps(cli) | add) & ~del;
+	if (cap_set(srv, cli, (client_caps(cli) | add) & ~del) == -1) {
+		client_close(cli, "Out of memory");
+		return;
+	}
 	reply_send(cli, ":%s CAP %s ACK :%s", srv->cfg.server_name,
 	    client_name(cli), req);
 	/* draft/metadata-3: requesting it sends one's metadata (before it: at 001). */
@@ -295,7 +298,10 @@ cmd_cap(struct server *srv, struct client *cli, const struct msg *msg)
 			cli->local->cap_negotiating = true;
 		if (msg->nparams > 1 && atoi(msg->params[1]) >= 302) {
 			cli->local->cap_version = 302;
-			cli->local->caps |= CAP_CAP_NOTIFY;
+			if (cap_set(srv, cli, client_caps(cli) | CAP_CAP_NOTIFY) == -1) {
+				client_close(cli, "Out of memory");
+				return;
+			}
 		}
 		cap_send_list(srv, cli, "LS", cap_offered(srv), cli->local->cap_version >= 302);
 	} else if (strcasecmp(sub, "LIST") == 0) {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cap.h"
 #include "casemap.h"
 #include "client.h"
 #include "config_block.h"
@@ -355,6 +356,8 @@ link_on_line(struct server *srv, struct client *cli, char *line, size_t len)
 		link_proto_dispatch(srv, cli, &msg);
 	else
 		handshake(srv, cli, &msg);
+	/* The SASL agent may have come, gone, or listed new mechanisms. */
+	cap_sasl_update(srv);
 }
 
 void

@@ -79,6 +79,8 @@ link_remote_forget(struct server *srv, struct client *u)
 	if (u->server != NULL)
 		srv->net->nremote--;
 	u->server = NULL;
+	/* It may have been the SASL agent. */
+	cap_sasl_update(srv);
 }
 
 void

@@ -33,8 +33,12 @@ sasl_relay_agent(const struct server *srv)
 	if (srv->cfg.sasl_service == NULL || srv->net->me.sid[0] == '\0')
 		return NULL;
 	a = hmap_get(srv->nicks, srv->cfg.sasl_service);
-	if (a == NULL || a->server == NULL || a->server->via == NULL ||
-	    client_is_closing(a))
+	/*
+	 * Closing first: a user closed at shutdown may still name a server
+	 * its link's reaping has freed.
+	 */
+	if (a == NULL || client_is_closing(a) || a->server == NULL ||
+	    a->server->via == NULL)
 		return NULL;
 	return a;
 }

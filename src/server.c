@@ -148,8 +148,7 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	    srv->history == NULL ||
 	    srv->accounts == NULL || srv->markers == NULL || srv->conn_markers == NULL ||
 	    srv->limits == NULL || srv->monitor == NULL || srv->hashq == NULL ||
-	    srv->net == NULL ||
-	    srv->cmd_counts == NULL ||
+	    srv->net == NULL || srv->cmd_counts == NULL ||
 	    srv->cmd_bytes == NULL || config_copy(&srv->cfg, cfg) == -1 ||
 	    build_isupport(srv) == -1) {
 		server_free(srv);
@@ -160,6 +159,7 @@ server_new(const struct config *cfg, int64_t wall_ms, int64_t now_ms)
 	/* Without randomness stand-in salts are predictable: names show, nothing more. */
 	if (crypto_random(srv->scram_secret, sizeof(srv->scram_secret)) == -1)
 		log_msg(&srv->log, LOG_WARN, "no random bytes (getentropy): SCRAM stand-in salts are predictable");
+	cap_sasl_reset(srv);
 	srv->started = now;
 	gmtime_r(&now, &tm);
 	strftime(srv->created, sizeof(srv->created), "%a %b %d %Y at %H:%M:%S UTC", &tm);
@@ -196,6 +196,7 @@ server_free(struct server *srv)
 	network_free(srv->net);
 	hashq_free(srv->hashq);
 	free(srv->timers);
+	free(srv->notify);
 	free_isupport(srv);
 	free(srv->cmd_counts);
 	free(srv->cmd_bytes);
@@ -691,6 +692,7 @@ unlink_local(struct server *srv, struct client *cli)
 	}
 	timer_del(srv, cli);
 	inputq_unlink(srv, cli);
+	cap_unlink(srv, cli);
 	if (l->ip_counted)
 		limits_release(srv->limits, cli->host, srv->now_ms);
 }
@@ -741,7 +743,6 @@ int
 server_rehash(struct server *srv, char *err, size_t errlen)
 {
 	struct config cfg, old;
-	uint32_t offered = cap_offered(srv);
 
 	if (srv->config_path == NULL) {
 		snprintf(err, errlen, "no configuration file was given (-c FILE)");
@@ -774,9 +775,8 @@ server_rehash(struct server *srv, char *err, size_t errlen)
 	history_set_limits(srv->history, &(struct history_limits){ srv->cfg.history_lines,
 	    (int64_t)srv->cfg.history_age_s * 1000, srv->cfg.history_size },
 	    srv->now_wall_ms);
-	/* IRCv3 cap-notify: e.g. sasl comes and goes with configured accounts. */
-	if (cap_offered(srv) != offered)
-		cap_notify(srv, cap_offered(srv) & ~offered, offered & ~cap_offered(srv));
+	/* IRCv3 cap-notify: sasl comes and goes with configured accounts. */
+	cap_sasl_update(srv);
 	/* Timeouts may be shorter now: re-key every timer. */
 	for (struct client *cli = srv->clients; cli; cli = cli->next) {
 		if (cli->local == NULL)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cap.h"
 #include "casemap.h"
 #include "channel.h"
 #include "chanlist.h"
@@ -242,7 +243,8 @@ load_identity(struct journal_rec *r, struct client *cli, bool *registered)
 	cli->local->cap_negotiating = state_get_bool(r);
 	cli->local->got_user = state_get_bool(r);
 	cli->local->cap_version = journal_get_u32(r);
-	cli->local->caps = journal_get_u32(r);
+	if (cap_set(cli->srv, cli, journal_get_u32(r)) == -1)
+		r->bad = true;
 	cli->umodes = journal_get_u32(r);
 	state_get_str(r, nick, sizeof(nick));
 	state_get_str(r, cli->local->extra->pending_nick, sizeof(cli->local->extra->pending_nick));
@@ -673,8 +675,11 @@ state_load(struct server *srv, const void *data, size_t len, char *err,
 		    load_section(&ld, data, len, STATE_LINKS, false, state_link_load, err, errlen) == 0 &&
 		    load_section(&ld, data, len, STATE_CHANNELS, true, load_channels, err, errlen) == 0)
 			rc = state_link_check(&ld);
-		if (rc == 0)
+		if (rc == 0) {
 			resume_lists(&ld);
+			/* What the clients were told of sasl before the upgrade. */
+			cap_sasl_reset(srv);
+		}
 		if (rc == -1 && err[0] == '\0')
 			snprintf(err, errlen, "state: a server link without its server");
 		if (max_users > srv->max_users)

@@ -4,7 +4,8 @@
  * and to c.test (3CC), behind which is d.test (4DD). ENCAP goes on only
  * toward the servers its mask matches and never back; LOGIN and SU set
  * accounts; a client's AUTHENTICATE goes to the SaslServ of c.test and
- * its answers come back.
+ * its answers come back. The sasl capability comes and goes with the
+ * agent: CAP NEW and DEL to cap-notify clients.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "cap.h"
 #include "client.h"
 #include "config.h"
 #include "crypto.h"
@@ -146,14 +148,21 @@ test_encap_login_su(void **state)
 	fake_free(n.srv);
 }
 
+/* The services link l introduces an agent-like user nick (uid). */
+static void
+agent_euid(struct server *srv, struct client *l, const char *nick, const char *uid)
+{
+	fake_linef(srv, l, ":3CC EUID %s 1 %lld +S s services.int 0 %s services.int * "
+	    ":SASL", nick, (long long)srv->now, uid);
+}
+
 /* SaslServ on c.test, and carol registering with CAP REQ sasl. */
 static struct client *
 with_saslserv(struct net *n)
 {
 	struct client *carol;
 
-	fake_linef(n->srv, n->c, ":3CC EUID SaslServ 1 %lld +S s services.int 0 "
-	    "3CCAAAAAA services.int * :SASL", (long long)n->srv->now);
+	agent_euid(n->srv, n->c, "SaslServ", "3CCAAAAAA");
 	fake_line(n->srv, n->c, ":3CC ENCAP * MECHLIST :PLAIN,EXTERNAL");
 	fake_drop_all(n->srv);
 	carol = fake_client(n->srv, "127.0.0.1");
@@ -299,6 +308,119 @@ test_local_login_told(void **state)
 	fake_free(n.srv);
 }
 
+/* A registered client that sent CAP LS (302 or not) and asked for caps. */
+static struct client *
+cap_client(struct server *srv, const char *nick, const char *ls, const char *req)
+{
+	struct client *cli = fake_client(srv, "127.0.0.1");
+
+	fake_line(srv, cli, "PASS " FAKE_PASSWORD);
+	fake_line(srv, cli, ls);
+	fake_linef(srv, cli, "NICK %s", nick);
+	fake_linef(srv, cli, "USER %s 0 * :%s", nick, nick);
+	if (req != NULL)
+		fake_linef(srv, cli, "CAP REQ :%s", req);
+	fake_line(srv, cli, "CAP END");
+	assert_true(client_is_registered(cli));
+	fake_drop_output(cli);
+	return cli;
+}
+
+static void
+test_sasl_cap_follows_agent(void **state)
+{
+	struct net n = net_up();
+	struct client *v302 = cap_client(n.srv, "new", "CAP LS 302", NULL);
+	struct client *old = cap_client(n.srv, "old", "CAP LS", "cap-notify");
+	struct client *plain = cap_client(n.srv, "plain", "CAP LS", NULL);
+	long long ts = (long long)n.srv->now;
+
+	(void)state;
+	/* The server's list: cap-notify clients, 302 ones implicitly. */
+	assert_int_equal(n.srv->nnotify, 2);
+	fake_drop_all(n.srv);
+	/* No agent: no sasl in CAP LS. */
+	fake_line(n.srv, plain, "CAP LS");
+	assert_false(fake_output_has(plain, "sasl"));
+	fake_drop_all(n.srv);
+
+	/* The agent comes: NEW, without a value until its MECHLIST. */
+	agent_euid(n.srv, n.c, "SaslServ", "3CCAAAAAA");
+	fake_expect(v302, ":irc.local CAP new NEW :sasl\r\n");
+	fake_expect(old, ":irc.local CAP old NEW :sasl\r\n");
+	fake_expect(plain, "");
+	fake_line(n.srv, n.c, ":3CC ENCAP * MECHLIST :PLAIN,EXTERNAL");
+	fake_expect(v302, ":irc.local CAP new NEW :sasl=PLAIN,EXTERNAL\r\n");
+	fake_expect(old, "");
+	/* The same list again changes nothing. */
+	fake_line(n.srv, n.c, ":3CC ENCAP * MECHLIST :PLAIN,EXTERNAL");
+	fake_expect(v302, "");
+	fake_line(n.srv, v302, "CAP REQ :sasl");
+	fake_expect(v302, ":irc.local CAP new ACK :sasl\r\n");
+
+	/* It leaves: DEL, and those who had sasl lose it. */
+	fake_line(n.srv, n.c, ":3CCAAAAAA QUIT :restarting");
+	fake_expect(v302, ":irc.local CAP new DEL :sasl\r\n");
+	fake_expect(old, ":irc.local CAP old DEL :sasl\r\n");
+	fake_expect(plain, "");
+	assert_false(client_caps(v302) & CAP_SASL);
+	fake_line(n.srv, plain, "CAP LS");
+	assert_false(fake_output_has(plain, "sasl"));
+	fake_drop_all(n.srv);
+
+	/* Back by a nick change, with the list it gave; gone with its server. */
+	agent_euid(n.srv, n.c, "sasl2", "3CCAAAAAB");
+	fake_expect(v302, "");
+	fake_linef(n.srv, n.c, ":3CCAAAAAB NICK SaslServ :%lld", ts + 1);
+	fake_expect(v302, ":irc.local CAP new NEW :sasl=PLAIN,EXTERNAL\r\n");
+	fake_expect(old, ":irc.local CAP old NEW :sasl\r\n");
+	fake_line(n.srv, n.c, "ERROR :services down");
+	fake_reap(n.srv);
+	fake_expect_has(v302, ":irc.local CAP new DEL :sasl\r\n");
+
+	/* Leaving takes a client off the list. */
+	fake_line(n.srv, old, "QUIT");
+	fake_reap(n.srv);
+	assert_int_equal(n.srv->nnotify, 1);
+	fake_free(n.srv);
+}
+
+/* With accounts of its own, sasl stays; the agent changes only its value. */
+static void
+with_accounts(struct config *cfg)
+{
+	char err[256];
+	static const char text[] =
+	    "account acct {\n\tpassword = $pbkdf2-sha256$1000$ZK5owaJuJKhZ7tBYTE9Zew$"
+	    "3CO9C1Qb10p2is/HzsryCmbUq+7PrSCA3xfSd+gMgXs\n}\n";
+
+	with_links(cfg);
+	if (config_parse_string(cfg, text, "test", err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+}
+
+static void
+test_sasl_cap_with_accounts(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_accounts);
+	struct client *c = peer(srv, "192.0.2.3", "c.test", "3CC");
+	struct client *v302 = cap_client(srv, "new", "CAP LS 302", NULL);
+	struct client *old = cap_client(srv, "old", "CAP LS", "cap-notify sasl");
+
+	(void)state;
+	fake_drop_all(srv);
+	agent_euid(srv, c, "SaslServ", "3CCAAAAAA");
+	fake_line(srv, c, ":3CC ENCAP * MECHLIST :EXTERNAL");
+	fake_expect(v302, ":irc.local CAP new NEW :sasl\r\n"
+	    ":irc.local CAP new NEW :sasl=EXTERNAL\r\n");
+	fake_expect(old, "");
+	fake_line(srv, c, ":3CCAAAAAA QUIT :restarting");
+	fake_expect(v302, ":irc.local CAP new NEW :sasl=PLAIN,SCRAM-SHA-256\r\n");
+	fake_expect(old, "");
+	assert_true(client_caps(old) & CAP_SASL);
+	fake_free(srv);
+}
+
 int
 main(void)
 {
@@ -309,6 +431,8 @@ main(void)
 		cmocka_unit_test(test_sasl_relay_fail_abort_timeout),
 		cmocka_unit_test(test_sasl_relay_unregistered_quit),
 		cmocka_unit_test(test_local_login_told),
+		cmocka_unit_test(test_sasl_cap_follows_agent),
+		cmocka_unit_test(test_sasl_cap_with_accounts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
