@@ -3,7 +3,8 @@
 # (twice: event_backend poll, the default, and epoll as "ircserv_epoll"), a
 # bare line relay (the kernel's limit) and three peers (ngIRCd, InspIRCd,
 # ircd-hybrid), ROUNDS times each; prints a table of medians with ratios to
-# the best peer, then a callgrind count of ircserv instructions per delivery.
+# the best peer, then callgrind counts of ircserv instructions per delivery,
+# private message and registration.
 #
 #   sh tests/bench/run.sh            full run (~13 minutes on 2 cores)
 #   QUICK=1 sh tests/bench/run.sh    smaller N, shorter runs, 1 round (~3 minutes)
@@ -295,9 +296,11 @@ cg_total() {
 	sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$1" | head -1
 }
 
-# ircserv under callgrind for a fixed fanout of $1 messages per sender;
-# prints "<Ir> <deliveries>".
+# ircserv under callgrind for one ircload run (arguments: $2...); prints
+# "<Ir> <count>", the count being the value of key $1 in ircload's line.
 cg_run() {
+	key=$1
+	shift
 	port=$(port_of callgrind)
 	rm -f "$RUN/callgrind.out"
 	SPID=
@@ -306,45 +309,69 @@ cg_run() {
 	    2>"$RUN/callgrind.err" &
 	SPID=$!
 	wait_port "$port" 600 || { stop_server; return 1; }
-	line=$("$LOAD" -p "$port" -w "$PASS" -S ircserv -C 2 -m 50 -W 1 -x "$1" \
-	    -D 300 fanout 2>>"$RUN/callgrind.err") || { stop_server; return 1; }
+	line=$("$LOAD" -p "$port" -w "$PASS" -S ircserv -D 300 "$@" \
+	    2>>"$RUN/callgrind.err") || { stop_server; return 1; }
 	stop_server
-	d=$(echo "$line" | sed -n 's/.* deliveries=\([0-9]*\).*/\1/p')
+	d=$(echo "$line" | sed -n "s/.* $key=\([0-9]*\).*/\1/p")
 	echo "$(cg_total "$RUN/callgrind.out") $d"
 }
 
+# One figure: instructions per unit of key $2, from a small run (ircload
+# arguments $3) and a large one ($4), whose difference cancels start-up
+# and set-up. Appends "<name>=<Ir>" to callgrind.txt; keeps the large
+# run's output as callgrind.<name>.out.
+cg_figure() {
+	name=$1 key=$2
+	a=$(cg_run "$key" $3) || { say "bench: callgrind run failed ($name)"; return 1; }
+	b=$(cg_run "$key" $4) || { say "bench: callgrind run failed ($name)"; return 1; }
+	cp "$RUN/callgrind.out" "$OUT/callgrind.$name.out"
+	ir=$(echo "$a $b" | awk '{ printf "%.0f", ($3 - $1) / ($4 - $2) }')
+	echo "$name=$ir" >>"$OUT/callgrind.txt"
+	say "callgrind $name=$ir"
+}
+
+# Instructions per delivered channel message (fanout 2 x 50, window 1), per
+# private message (20 pairs, window 1) and per registration (PASS, NICK,
+# USER to the end of the welcome, 100 at a time), each checked against
+# tests/bench/baseline.txt: a warning above 110% of it.
 callgrind_check() {
 	command -v valgrind >/dev/null || { say "bench: no valgrind: callgrind check skipped"; return 0; }
-	say "== callgrind: ircserv instructions per delivered message"
-	a=$(cg_run 200) || { say "bench: callgrind run failed"; return 0; }
-	cp "$RUN/callgrind.out" "$OUT/callgrind.small.out"
-	b=$(cg_run 2000) || { say "bench: callgrind run failed"; return 0; }
-	cp "$RUN/callgrind.out" "$OUT/callgrind.out"
-	# The difference of two runs cancels start-up, registration and JOINs.
-	ir=$(echo "$a $b" | awk '{ printf "%.0f", ($3 - $1) / ($4 - $2) }')
-	echo "callgrind ir_per_delivery=$ir (fanout 2 x 50, window 1)" | tee "$OUT/callgrind.txt"
+	say "== callgrind: ircserv instructions per delivery, private message and registration"
+	: >"$OUT/callgrind.txt"
+	cg_figure ir_per_delivery deliveries "-C 2 -m 50 -W 1 -x 200 fanout" \
+	    "-C 2 -m 50 -W 1 -x 2000 fanout" || return 0
+	cp "$OUT/callgrind.ir_per_delivery.out" "$OUT/callgrind.out"
+	cg_figure ir_per_privmsg deliveries "-k 20 -W 1 -x 200 privmsg" \
+	    "-k 20 -W 1 -x 2000 privmsg" || return 0
+	cg_figure ir_per_registration registered "-n 500 -c 100 connect" \
+	    "-n 2500 -c 100 connect" || return 0
 	if command -v callgrind_annotate >/dev/null; then
 		callgrind_annotate --inclusive=no "$OUT/callgrind.out" 2>/dev/null |
 		    sed -n '/^-* *$/d; /Ir/,$p' | head -40 >"$OUT/callgrind-hotspots.txt" || true
-		say "-- hotspots (self Ir, whole run): $OUT/callgrind-hotspots.txt"
+		say "-- hotspots of the fanout (self Ir, whole run): $OUT/callgrind-hotspots.txt"
 		head -22 "$OUT/callgrind-hotspots.txt" >&2
 	fi
-	base=$(sed -n 's/^ir_per_delivery=\([0-9]*\).*/\1/p' "$BENCH/baseline.txt" 2>/dev/null || true)
 	if [ "$UPDATE_BASELINE" = 1 ]; then
 		{
-			echo "# ircserv instructions per delivered message under callgrind"
-			echo "# (tests/bench/run.sh; rewrite with UPDATE_BASELINE=1)."
+			echo "# ircserv instructions under callgrind, per delivered channel message,"
+			echo "# per private message and per registration (tests/bench/run.sh;"
+			echo "# rewrite with UPDATE_BASELINE=1)."
 			echo "# Measured $(date -u +%Y-%m-%d) at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)."
-			printf 'ir_per_delivery=%s\n' "$ir"
+			cat "$OUT/callgrind.txt"
 		} >"$BENCH/baseline.txt"
-		say "bench: baseline.txt updated to $ir"
-	elif [ -z "$base" ]; then
-		say "bench: no baseline in tests/bench/baseline.txt"
-	elif [ "$ir" -gt $((base + base / 10)) ]; then
-		say "bench: WARNING: $ir instructions per delivery, more than 10% over the baseline $base"
-	else
-		say "bench: $ir instructions per delivery (baseline $base): ok"
+		say "bench: baseline.txt updated"
+		return 0
 	fi
+	while IFS='=' read -r name ir; do
+		base=$(sed -n "s/^$name=\([0-9]*\).*/\1/p" "$BENCH/baseline.txt" 2>/dev/null || true)
+		if [ -z "$base" ]; then
+			say "bench: no baseline for $name in tests/bench/baseline.txt"
+		elif [ "$ir" -gt $((base + base / 10)) ]; then
+			say "bench: WARNING: $name=$ir, more than 10% over the baseline $base"
+		else
+			say "bench: $name=$ir (baseline $base): ok"
+		fi
+	done <"$OUT/callgrind.txt"
 }
 
 # ---------------------------------------------------------------- table
