@@ -3,7 +3,8 @@
  * Invariant: start <= end <= cap, and end - start <= limit. Bytes are
  * appended at end and consumed from start; the buffer compacts only when it
  * needs room at the end, and releases its storage when it empties (keeping
- * only a small one, up to 1 KiB), so an idle client holds little or none.
+ * only a small one, up to 1 KiB), so an idle client holds little or none;
+ * the next fill allocates at once the size the released one reached.
  */
 #ifndef IRCSERV_BUF_H
 #define IRCSERV_BUF_H
@@ -27,6 +28,12 @@ struct buf {
 	uint32_t limit;         /* most bytes it may hold; 0 = no limit */
 	uint32_t scan;          /* bytes after start known to hold no line end */
 	bool     discard;       /* dropping the rest of an over-long line */
+	/*
+	 * log2 of the storage the last fill needed, when it was released on
+	 * emptying: the next fill starts there, not at 256 bytes through a
+	 * chain of reallocs (a send queue refilled each round); 0: none.
+	 */
+	uint8_t  hint;
 };
 
 enum buf_line {

@@ -17,6 +17,12 @@
  * hold nothing.
  */
 #define BUF_KEEP_CAP 1024
+/*
+ * The largest first allocation a size hint asks for: far below malloc's
+ * mmap threshold, so that a fill after a huge one (a long LIST) costs no
+ * mmap/munmap pair.
+ */
+#define BUF_HINT_MAX_SHIFT 14
 
 void
 buf_init(struct buf *b, size_t limit)
@@ -38,7 +44,13 @@ static void
 buf_emptied(struct buf *b)
 {
 	if (b->cap > BUF_KEEP_CAP) {
+		/* What this fill reached (end: nothing was consumed in between). */
+		uint8_t shift = 8;
+
+		while (shift < BUF_HINT_MAX_SHIFT && ((uint32_t)1 << shift) < b->end)
+			shift++;
 		buf_free(b);
+		b->hint = shift;
 		return;
 	}
 	b->start = b->end = b->scan = 0;
@@ -106,7 +118,7 @@ buf_room(struct buf *b, size_t n)
 	if (n > BUF_MAX_CAP - len)
 		return -1;
 	need = len + n;
-	cap = b->cap ? b->cap : BUF_MIN_CAP;
+	cap = b->cap ? b->cap : b->hint ? (size_t)1 << b->hint : BUF_MIN_CAP;
 	while (cap < need)
 		cap *= 2;
 	if (b->start > 0) {

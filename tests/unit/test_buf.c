@@ -95,6 +95,39 @@ test_storage_released_when_empty(void **state)
 	buf_free(&b);
 }
 
+/*
+ * A fill after a released one starts at the size that one reached (a
+ * send queue refilled each round takes one allocation, not a chain of
+ * reallocs), at most 16 KiB; a small fill brings the hint back down.
+ */
+static void
+test_refill_starts_at_last_size(void **state)
+{
+	static const struct {
+		size_t fill, want_cap;
+	} cases[] = {
+		{ 3000, 4096 }, { 1500, 2048 }, { 100000, 16384 }, { 4096, 4096 },
+		{ 1025, 2048 },
+	};
+	static char big[100000];
+	struct buf b;
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	buf_init(&b, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(buf_append(&b, big, cases[i].fill), 0);
+		buf_consume(&b, cases[i].fill);
+		assert_null(b.data);
+		assert_int_equal(buf_append(&b, "a", 1), 0);
+		assert_int_equal(b.cap, cases[i].want_cap);
+		assert_memory_equal(buf_data(&b), "a", 1);
+		buf_consume(&b, 1);
+		buf_free(&b);
+	}
+	buf_free(&b);
+}
+
 struct limit_case {
 	size_t       limit;
 	size_t       held;          /* bytes appended first (must fit) */
@@ -574,6 +607,7 @@ main(void)
 		cmocka_unit_test(test_append_consume),
 		cmocka_unit_test(test_append_empty_allocates_nothing),
 		cmocka_unit_test(test_storage_released_when_empty),
+		cmocka_unit_test(test_refill_starts_at_last_size),
 		cmocka_unit_test(test_append_limit),
 		cmocka_unit_test(test_limit_counts_held_bytes),
 		cmocka_unit_test(test_reserve_commit),
