@@ -110,13 +110,19 @@ struct local {
 	                                     * lines wait for a later round's budget */
 	bool             want_write : 1;    /* POLLOUT armed (owned by conn.c) */
 	uint32_t         timer_index;   /* position in the server's timer heap */
+	/*
+	 * Output not yet written, and the pending-write list (struct client,
+	 * all local). With caps and write_pending above them, these are the
+	 * first 64 bytes: all that a delivery and its write touch.
+	 */
+	struct buf       sendq;
+	struct client   *pending_prev, *pending_next;
 
 	struct local_extra *extra;      /* owned; NULL until first needed */
 	struct link     *link;          /* owned; the connection is a server link (link.h), else NULL */
 	struct label    *label;         /* borrowed; the labelled command being run */
 
 	struct buf       recvq;         /* unprocessed input */
-	struct buf       sendq;         /* output not yet written */
 
 	/* Timers and pacing (server.c, timer.c, inputq.c, limit.c). */
 	int64_t          connected_ms;  /* monotonic, for timers */
@@ -129,9 +135,8 @@ struct local {
 	uint32_t         notify_index;  /* 1 + its place in the server's list of
 	                                 * cap-notify connections; 0: not there */
 
-	/* The server's lists of connections (struct client, all local). */
-	struct client   *pending_prev, *pending_next;  /* output to write */
-	struct client   *input_prev, *input_next;      /* input pending */
+	/* The input-pending list (struct client, all local). */
+	struct client   *input_prev, *input_next;
 };
 
 /*
