@@ -24,8 +24,12 @@ struct client;
 void    inputq_defer(struct server *srv, struct client *cli, bool served);
 /* Take cli off the list (nothing if it is not on it). O(1). */
 void    inputq_unlink(struct server *srv, struct client *cli);
-/* The round has handled a line and spent its work budget. */
-bool    inputq_round_spent(const struct server *srv);
+/*
+ * The round has handled a line and spent its work budget. The clock is
+ * read on every call (a cheap monotonic one); the CPU clock only once the
+ * monotonic one says the budget is spent.
+ */
+bool    inputq_round_spent(struct server *srv);
 /*
  * Start a loop round (after server_set_clock()): reset the round's work
  * budget, then serve the clients on the input-pending list first, oldest

@@ -36,7 +36,11 @@ struct network;
 /*
  * Work budget of one loop round for client lines, in nanoseconds of the
  * shell's clock (server.clock_ns): once it is spent, the clients whose
- * lines are left wait on the input-pending list for the next round.
+ * lines are left wait on the input-pending list for the next round. Time
+ * the process did not run (a virtual machine's steal, other processes)
+ * is no work: when the shell also gives its CPU clock (server.cpu_clock_ns),
+ * a round ends only once that too says the budget is spent; cutting it
+ * earlier would only add a wait and a write per client.
  */
 #define SERVER_ROUND_BUDGET_NS ((int64_t)3000000)
 
@@ -75,7 +79,10 @@ struct server {
 	struct client   *input_cut;     /* on it, cut off after some lines:
 	                                 * goes last at the next round */
 	server_clock_fn *clock_ns;      /* the shell's; NULL: rounds unbounded */
-	int64_t          round_start_ns; /* clock_ns() at inputq_begin_round() */
+	server_clock_fn *cpu_clock_ns;  /* the shell's CPU time; NULL: none */
+	int64_t          round_start_ns; /* clock_ns() at inputq_begin_round(),
+	                                 * moved on by time the process did not run */
+	int64_t          round_cpu_ns;  /* cpu_clock_ns() then */
 	unsigned long    round_lines;   /* lines handled since then */
 	struct client   *dead;          /* clients marked by client_close() */
 	struct client  **timers;        /* min-heap on client_deadline() */

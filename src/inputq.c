@@ -46,10 +46,20 @@ inputq_unlink(struct server *srv, struct client *cli)
 }
 
 bool
-inputq_round_spent(const struct server *srv)
+inputq_round_spent(struct server *srv)
 {
-	return srv->clock_ns != NULL && srv->round_lines > 0 &&
-	    srv->clock_ns() - srv->round_start_ns >= SERVER_ROUND_BUDGET_NS;
+	int64_t now, cpu;
+
+	if (srv->clock_ns == NULL || srv->round_lines == 0 ||
+	    (now = srv->clock_ns()) - srv->round_start_ns < SERVER_ROUND_BUDGET_NS)
+		return false;
+	if (srv->cpu_clock_ns == NULL)
+		return true;
+	if ((cpu = srv->cpu_clock_ns() - srv->round_cpu_ns) >= SERVER_ROUND_BUDGET_NS)
+		return true;
+	/* The rest of the budget, on the monotonic clock again. */
+	srv->round_start_ns = now - cpu;
+	return false;
 }
 
 void
@@ -59,6 +69,7 @@ inputq_begin_round(struct server *srv)
 
 	srv->round_lines = 0;
 	srv->round_start_ns = srv->clock_ns != NULL ? srv->clock_ns() : 0;
+	srv->round_cpu_ns = srv->cpu_clock_ns != NULL ? srv->cpu_clock_ns() : 0;
 	if ((cli = srv->input_cut) != NULL) {
 		inputq_unlink(srv, cli);
 		inputq_defer(srv, cli, false);

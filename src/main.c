@@ -321,6 +321,13 @@ mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+/* ... and the CPU time this thread has run (server.cpu_clock_ns). */
+static int64_t
+cpu_ns(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
 /* Nanoseconds on clock id (CLOCK_MONOTONIC, or this thread's CPU time). */
 static int64_t
 clock_ns(clockid_t id)
@@ -369,6 +376,7 @@ serve(struct server *srv, struct conn *c, struct loop *lp, struct run_state *st)
 	int64_t wall0, cpu0;
 
 	srv->clock_ns = mono_ns;
+	srv->cpu_clock_ns = cpu_ns;
 	server_set_clock(srv, wall_ms(), mono_ms());
 	timeout = server_tick(srv);
 	/* Autoconnects are due at once. */

@@ -34,6 +34,20 @@ fake_ns(void)
 	return (int64_t)(clock_lines + clock_srv->round_lines) * LINE_NS;
 }
 
+/* The CPU time of those lines: the process ran half the time (steal). */
+static int64_t
+fake_cpu_half_ns(void)
+{
+	return fake_ns() / 2;
+}
+
+/* ... or all of it. */
+static int64_t
+fake_cpu_all_ns(void)
+{
+	return fake_ns();
+}
+
 static void
 round_begin(struct server *srv)
 {
@@ -183,6 +197,47 @@ test_round_budget_empty_queue(void **state)
 	fake_free(srv);
 }
 
+/*
+ * With the CPU clock given, time the process did not run is not charged:
+ * at half speed a round serves six lines of 1 ms (3 ms of work), not
+ * three; a CPU clock that agrees with the monotonic one changes nothing.
+ */
+static void
+test_round_budget_cpu_time(void **state)
+{
+	static const struct {
+		server_clock_fn *cpu;
+		const char *want[2];
+	} cases[] = {
+		{ fake_cpu_half_ns, { "111111....", "......1111" } },
+		{ fake_cpu_all_ns, { "111.......", "...111...." } },
+	};
+	struct client *cli[NCLI];
+	char got[NCLI + 1];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct server *srv = budget_server();
+
+		srv->cpu_clock_ns = cases[k].cpu;
+		for (size_t i = 0; i < NCLI; i++) {
+			char nick[8];
+
+			snprintf(nick, sizeof(nick), "c%zu", i);
+			cli[i] = fake_registered(srv, nick);
+		}
+		round_begin(srv);
+		for (size_t i = 0; i < NCLI; i++)
+			queue(srv, cli[i], "PING :x\r\n");
+		served(cli, NCLI, got);
+		assert_string_equal(got, cases[k].want[0]);
+		round_begin(srv);
+		served(cli, NCLI, got);
+		assert_string_equal(got, cases[k].want[1]);
+		fake_free(srv);
+	}
+}
+
 int
 main(void)
 {
@@ -190,6 +245,7 @@ main(void)
 		cmocka_unit_test(test_round_budget_serves_in_turn),
 		cmocka_unit_test(test_round_budget_round_robin),
 		cmocka_unit_test(test_round_budget_empty_queue),
+		cmocka_unit_test(test_round_budget_cpu_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
