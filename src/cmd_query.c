@@ -24,9 +24,6 @@
 #include "server.h"
 #include "whowas.h"
 
-/* RFC 2812 3.6.2 hopcount: every user is on this server. */
-#define QUERY_HOPCOUNT          0
-
 /*
  * Join params[from..] with spaces into out: lists such as ISON's arrive
  * as separate parameters or as one trailing parameter holding spaces.
@@ -241,7 +238,21 @@ shown_ip(const struct server *srv, const struct client *cli, const struct client
 	return strcmp(ip, t->host) == 0 || (cli->umodes & UMODE_OPER) || cli == t ? ip : NULL;
 }
 
-/* The value of WHOX field f for t (not 'l' or 'r', see whox_send()). */
+/* The server t is on, for WHO: its own, or this one. */
+static const char *
+who_server(const struct server *srv, const struct client *t)
+{
+	return t->server != NULL ? t->server->name : srv->cfg.server_name;
+}
+
+/* RFC 2812 3.6.2 hopcount: links between us and t's server (0: this one). */
+static unsigned
+who_hops(const struct client *t)
+{
+	return t->server != NULL ? t->server->hops : 0;
+}
+
+/* The value of WHOX field f for t (not 'd', 'l' or 'r', see whox_send()). */
 static const char *
 whox_value(struct server *srv, struct client *cli, const struct who_query *q, char f,
     const struct client *t, const char *chan, const char *flags)
@@ -255,10 +266,9 @@ whox_value(struct server *srv, struct client *cli, const struct who_query *q, ch
 	/* modern.ircdocs.horse WHOX: an address not shown is 255.255.255.255. */
 	case 'i': return (ip = shown_ip(srv, cli, t)) != NULL ? ip : "255.255.255.255";
 	case 'h': return t->host;
-	case 's': return srv->cfg.server_name;
+	case 's': return who_server(srv, t);
 	case 'n': return t->nick;
 	case 'f': return flags;
-	case 'd': return "0";
 	case 'a': return client_account(t)[0] ? client_account(t) : "0";
 	case 'o': return "n/a";
 	default: return "";
@@ -279,6 +289,8 @@ whox_send(struct server *srv, struct client *cli, const struct who_query *q,
 		if (*f == 'l')
 			reply_line_add_uint(l, (unsigned long long)(srv->now > t->last_message ?
 			    srv->now - t->last_message : 0));
+		else if (*f == 'd')
+			reply_line_add_uint(l, who_hops(t));
 		else if (*f == 'r') {
 			reply_line_addc(l, ':');
 			reply_line_add(l, t->realname ? t->realname : "");
@@ -313,13 +325,13 @@ who_send(struct server *srv, struct client *cli, const struct who_query *q,
 	reply_line_addc(l, ' ');
 	reply_line_add(l, t->host);
 	reply_line_addc(l, ' ');
-	reply_line_add(l, srv->cfg.server_name);
+	reply_line_add(l, who_server(srv, t));
 	reply_line_addc(l, ' ');
 	reply_line_add(l, t->nick);
 	reply_line_addc(l, ' ');
 	reply_line_add(l, flags);
 	reply_line_add(l, " :");
-	reply_line_add_uint(l, QUERY_HOPCOUNT);
+	reply_line_add_uint(l, who_hops(t));
 	reply_line_addc(l, ' ');
 	reply_line_add(l, t->realname ? t->realname : "");
 	reply_line_send(l, cli);

@@ -148,12 +148,44 @@ test_address_shown_to_operators(void **state)
 	fake_free(srv);
 }
 
+/*
+ * WHO and WHOX name the server a user is on, and count the links to it
+ * (RFC 2812 3.6.2 hopcount): b.test is linked to us, d.test behind it.
+ */
+static void
+test_who_server_and_hops(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_links);
+	struct client *b = peer(srv, "192.0.2.2", "b.test", "2BB", "QS ENCAP EX IE EUID");
+	struct client *user = fake_registered(srv, "user");
+	long long ts = (long long)srv->now;
+
+	(void)state;
+	fake_line(srv, b, ":2BB SID d.test 2 4DD :Behind b");
+	fake_linef(srv, b, ":2BB EUID bob 1 %lld + b bhost 0 2BBAAAAAA * * :Bob", ts);
+	fake_linef(srv, b, ":4DD EUID dan 2 %lld + d dhost 0 4DDAAAAAD * * :Dan", ts);
+	fake_drop_all(srv);
+
+	fake_line(srv, user, "WHO bob");
+	fake_expect_has(user, " 352 user * b bhost b.test bob H :1 Bob\r\n");
+	fake_line(srv, user, "WHO dan");
+	fake_expect_has(user, " 352 user * d dhost d.test dan H :2 Dan\r\n");
+	fake_line(srv, user, "WHO user");
+	fake_expect_has(user, " 352 user * u 127.0.0.1 irc.local user H :0 ");
+	fake_line(srv, user, "WHO dan %nsd");
+	fake_expect_has(user, " 354 user d.test dan 2\r\n");
+	fake_line(srv, user, "WHO user %nsd");
+	fake_expect_has(user, " 354 user irc.local user 0\r\n");
+	fake_free(srv);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address_relayed),
 		cmocka_unit_test(test_address_shown_to_operators),
+		cmocka_unit_test(test_who_server_and_hops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
