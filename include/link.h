@@ -301,6 +301,13 @@ const char *link_nick_intro(struct server *srv, struct client *cli,
 /* :uid NICK <nick> [<ts>] from u, behind the link cli. */
 void    link_nick_change(struct server *srv, struct client *cli, struct client *u,
 	    const struct msg *msg);
+/*
+ * ENCAP RSFNC <uid> <new nick> <new TS> <nick TS> [<override>] from a
+ * server (services), p[0] the UID: a user of this server whose nick TS
+ * is still <nick TS> takes the new nick, shown here and to every link;
+ * whoever held it is killed. Anything else is ignored.
+ */
+void    link_nick_on_rsfnc(struct server *srv, const char *const *p, int n);
 /* SAVE <uid> <ts> from the server sid, behind the link cli. */
 void    link_nick_on_save(struct server *srv, struct client *cli, const char *sid,
 	    const struct msg *msg);

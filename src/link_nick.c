@@ -9,7 +9,8 @@
  * user's SAVE or KILL of an introduction goes back that way only, and
  * the KILL of a renamer everywhere. An unregistered local client that
  * holds the nick simply loses its connection; one that is leaving
- * already gives the nick up at once.
+ * already gives the nick up at once. Services rename a user of this
+ * server with ENCAP RSFNC (a NickServ guest nick or a regained one).
  */
 #include "link.h"
 
@@ -74,17 +75,17 @@ save_user(struct server *srv, struct client *u, struct client *skip, const char 
 	}
 }
 
-/* u is killed for a nick collision, the KILL sent to every link but skip. */
+/* u is killed (for a nick collision: why), the KILL sent to every link but skip. */
 static void
-kill_user(struct server *srv, struct client *u, struct client *skip)
+kill_user(struct server *srv, struct client *u, struct client *skip, const char *why)
 {
 	if (u->uid[0] != '\0')
-		link_broadcast(srv, skip, ":%s KILL %s :%s (Nick collision)",
-		    srv->net->me.sid, u->uid, srv->net->me.name);
+		link_broadcast(srv, skip, ":%s KILL %s :%s (%s)",
+		    srv->net->me.sid, u->uid, srv->net->me.name, why);
 	/* The nick is free at once; the reaper leaves a new holder's entry. */
 	if (hmap_get(srv->nicks, u->nick) == u)
 		hmap_del(srv->nicks, u->nick);
-	link_remote_close(srv, u, "Nick collision");
+	link_remote_close(srv, u, why);
 }
 
 /* Whether the collision of old with a user from cli may be settled by SAVE. */
@@ -116,7 +117,7 @@ settle(struct server *srv, struct client *cli, struct client *old, const char *u
 		return TS6_FIX_NONE;
 	}
 	if (!client_is_registered(old)) {
-		kill_user(srv, old, NULL);
+		kill_user(srv, old, NULL, "Nick collision");
 		return TS6_FIX_NONE;
 	}
 	snprintf(olduh, sizeof(olduh), "%s@%s", old->user, old->host);
@@ -128,7 +129,7 @@ settle(struct server *srv, struct client *cli, struct client *old, const char *u
 	if (o.old == TS6_FIX_SAVE)
 		save_user(srv, old, NULL, srv->net->me.sid);
 	else if (o.old == TS6_FIX_KILL)
-		kill_user(srv, old, cli);
+		kill_user(srv, old, cli, "Nick collision");
 	return o.new;
 }
 
@@ -172,7 +173,7 @@ link_nick_change(struct server *srv, struct client *cli, struct client *u,
 	switch (other != NULL && other != u ? settle(srv, cli, other, uh, ts) :
 	    TS6_FIX_NONE) {
 	case TS6_FIX_KILL:
-		kill_user(srv, u, NULL);
+		kill_user(srv, u, NULL, "Nick collision");
 		return;
 	case TS6_FIX_SAVE:
 		reply_send(cli, ":%s SAVE %s %lld", srv->net->me.sid, u->uid, (long long)ts);
@@ -206,4 +207,34 @@ link_nick_on_save(struct server *srv, struct client *cli, const char *sid,
 		return;
 	log_msg(&srv->log, LOG_INFO, "%s saved from a nick collision", t->nick);
 	save_user(srv, t, cli, sid);
+}
+
+void
+link_nick_on_rsfnc(struct server *srv, const char *const *p, int n)
+{
+	struct client *t = n >= 4 && ts6_uid_is_valid(p[0]) ?
+	    hmap_get(srv->net->users, p[0]) : NULL;
+	struct client *other;
+	int64_t new_ts, nick_ts;
+
+	/*
+	 * Solanum's ts6.md: for a user of this server, and only while its
+	 * nick TS is still the one services saw (else the user renamed
+	 * itself meanwhile and the order is stale).
+	 */
+	if (t == NULL || t->local == NULL || client_is_closing(t) ||
+	    !client_is_registered(t) || !ts6_ts_parse(p[2], &new_ts) ||
+	    !ts6_ts_parse(p[3], &nick_ts) || (int64_t)t->nick_ts != nick_ts ||
+	    !name_nick_is_valid(p[1], IRC_NICKLEN) || strcmp(t->nick, p[1]) == 0)
+		return;
+	/* Whoever holds the new nick is killed off. */
+	other = client_find_nick(srv, p[1]);
+	if (other != NULL && other != t)
+		kill_user(srv, other, NULL, "Nickname regained by services");
+	log_msg(&srv->log, LOG_INFO, "services rename %s to %s", t->nick, p[1]);
+	if (rename_shown(srv, t, p[1], new_ts) == -1) {
+		client_close(t, "Out of memory");
+		return;
+	}
+	link_broadcast(srv, NULL, ":%s NICK %s :%lld", t->uid, t->nick, (long long)new_ts);
 }

@@ -148,6 +148,64 @@ test_encap_login_su(void **state)
 	fake_free(n.srv);
 }
 
+/*
+ * Services rename a user of this server (ENCAP RSFNC): shown to it and
+ * its channels, told to every link as NICK with the new TS; one who held
+ * the nick is killed; a stale nick TS, a user of another server, an
+ * invalid nick or a user as source change nothing.
+ */
+static void
+test_encap_rsfnc(void **state)
+{
+	struct net n = net_up();
+	struct client *alice = with_bob(&n), *bob = client_find_nick(n.srv, "bob");
+	long long ts = (long long)alice->nick_ts;
+	char line[160];
+
+	(void)state;
+	assert_non_null(bob);
+	/* Ignored: stale TS, not ours, bad nick, a user's word, too few. */
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local RSFNC %s Guest1 %lld %lld",
+	    alice->uid, ts + 5, ts - 1);
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local RSFNC %s Guest1 %lld %lld",
+	    bob->uid, ts + 5, (long long)bob->nick_ts);
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local RSFNC %s 1abc %lld %lld",
+	    alice->uid, ts + 5, ts);
+	fake_linef(n.srv, n.b, ":2BBAAAAAA ENCAP irc.local RSFNC %s Guest1 %lld %lld",
+	    alice->uid, ts + 5, ts);
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local RSFNC %s Guest1 %lld",
+	    alice->uid, ts + 5);
+	assert_string_equal(alice->nick, "alice");
+	fake_drop_all(n.srv);
+
+	/* A guest nick: the user, the links (services too) see it. */
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local RSFNC %s Guest1 %lld %lld 1",
+	    alice->uid, ts + 5, ts);
+	assert_string_equal(alice->nick, "Guest1");
+	assert_int_equal((long long)alice->nick_ts, ts + 5);
+	fake_expect(alice, ":alice!u@127.0.0.1 NICK :Guest1\r\n");
+	snprintf(line, sizeof(line), ":%s NICK Guest1 :%lld\r\n", alice->uid, ts + 5);
+	fake_expect(n.b, line);
+	fake_expect(n.c, line);
+	assert_ptr_equal(client_find_nick(n.srv, "Guest1"), alice);
+	assert_null(client_find_nick(n.srv, "alice"));
+
+	/* Regaining a nick someone holds: the holder is killed everywhere. */
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local RSFNC %s bob %lld %lld",
+	    alice->uid, ts + 9, ts + 5);
+	assert_string_equal(alice->nick, "bob");
+	assert_ptr_equal(client_find_nick(n.srv, "bob"), alice);
+	assert_true(client_is_closing(bob));
+	snprintf(line, sizeof(line), ":1AA KILL 2BBAAAAAA :irc.local (Nickname regained "
+	    "by services)\r\n");
+	assert_true(fake_output_has(n.b, line));
+	assert_true(fake_output_has(n.c, line));
+	snprintf(line, sizeof(line), ":%s NICK bob :%lld\r\n", alice->uid, ts + 9);
+	assert_true(fake_output_has(n.b, line));
+	fake_expect_has(alice, ":Guest1!u@127.0.0.1 NICK :bob\r\n");
+	fake_free(n.srv);
+}
+
 /* The services link l introduces an agent-like user nick (uid). */
 static void
 agent_euid(struct server *srv, struct client *l, const char *nick, const char *uid)
@@ -427,6 +485,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encap_routing),
 		cmocka_unit_test(test_encap_login_su),
+		cmocka_unit_test(test_encap_rsfnc),
 		cmocka_unit_test(test_sasl_relayed),
 		cmocka_unit_test(test_sasl_relay_fail_abort_timeout),
 		cmocka_unit_test(test_sasl_relay_unregistered_quit),
