@@ -256,6 +256,17 @@ void    link_encap(struct server *srv, struct client *cli, struct client *u,
  */
 void    link_remote_numeric(struct server *srv, struct client *cli,
 	    struct netserver *src, const struct msg *msg);
+/*
+ * CHGHOST <uid> <host> from source (a SID or UID) behind the link cli, or
+ * its ENCAP * form (encap: ENCAP passed it on already). A valid host
+ * (Solanum's ts6.md: letters, digits, "-./:", not starting with ":", no
+ * digit after the last "/") goes on to the other links, as CHGHOST to
+ * those with EUID and as ENCAP to the others; a user of another server
+ * takes it, shown to the users here who share a channel with it and
+ * have the chghost capability. A user of this server keeps its host.
+ */
+void    link_remote_chghost(struct server *srv, struct client *cli, const char *source,
+	    const char *uid, const char *host, bool encap);
 /* KILL <target> :<path> from the link cli (a server's or a user's). */
 void    link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg);
 /*

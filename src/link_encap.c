@@ -4,7 +4,8 @@
  * toward at least one server whose name matches the mask, and is handled
  * here when this server's name does. Subcommands handled: LOGIN (a
  * user's server says it logged in), SU (services set or clear a user's
- * account), RSFNC (services rename a user of this server), and for SASL
+ * account), CHGHOST (a user's host changes), RSFNC (services rename a
+ * user of this server), and for SASL
  * through services SASL, SVSLOGIN and MECHLIST (sasl_relay.h). Others
  * only pass through.
  */
@@ -95,6 +96,9 @@ handle(struct server *srv, struct client *cli, struct client *u,
 		sasl_relay_on_svslogin(srv, cli, p + 1, n - 1);
 	} else if (strcmp(p[0], "MECHLIST") == 0 && n >= 2) {
 		sasl_relay_on_mechlist(srv, p[1]);
+	} else if (strcmp(p[0], "CHGHOST") == 0 && n >= 3) {
+		/* :<source> ENCAP * CHGHOST <uid> :<host>: passed on above. */
+		link_remote_chghost(srv, cli, u != NULL ? u->uid : "", p[1], p[2], true);
 	} else if (strcmp(p[0], "RSFNC") == 0 && u == NULL) {
 		/* :<services> ENCAP <us> RSFNC <uid> <nick> <new TS> <nick TS> */
 		link_nick_on_rsfnc(srv, p + 1, n - 1);

@@ -259,6 +259,13 @@ on_encap(struct server *srv, struct client *cli, struct netserver *src,
 }
 
 static void
+on_chghost(struct server *srv, struct client *cli, struct netserver *src,
+    const struct msg *msg)
+{
+	link_remote_chghost(srv, cli, src->sid, msg->params[0], msg->params[1], false);
+}
+
+static void
 on_save(struct server *srv, struct client *cli, struct netserver *src,
     const struct msg *msg)
 {
@@ -291,6 +298,7 @@ static const struct {
 	int min_params;
 	link_cmd_fn *fn;
 } link_cmds[] = {
+	{ "CHGHOST", 2, on_chghost },
 	{ "ENCAP", 2, on_encap },
 	{ "EOB", 0, on_eob },
 	{ "ERROR", 0, on_error },

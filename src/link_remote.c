@@ -2,8 +2,8 @@
  * Users of other servers (link.h): introduced by UID or EUID, they are
  * struct clients without a local connection (client_new_remote()), in
  * the nick map like everyone and in the network's UID map. Their QUIT,
- * NICK, AWAY and private messages come through the link they are behind
- * and go on to the other links; a netsplit makes every user behind the
+ * NICK, AWAY, CHGHOST and private messages come through the link they
+ * are behind and go on to the other links; a netsplit makes every user behind the
  * split server quit with "<near server> <far server>". Nick collisions
  * are link_nick.c's.
  */
@@ -338,6 +338,8 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 		link_remote_close(srv, u, reason);
 	} else if (strcmp(c, "NICK") == 0 && msg->nparams >= 1) {
 		link_nick_change(srv, cli, u, msg);
+	} else if (strcmp(c, "CHGHOST") == 0 && msg->nparams >= 2) {
+		link_remote_chghost(srv, cli, u->uid, msg->params[0], msg->params[1], false);
 	} else if ((((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
 	    msg->nparams >= 2) || strcmp(c, "TAGMSG") == 0) &&
 	    !name_is_channel(msg->params[0])) {
@@ -357,6 +359,55 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 		link_broadcast(srv, cli, u->away ? ":%s AWAY :%s" : ":%s AWAY%s", u->uid,
 		    u->away ? u->away : "");
 	}
+}
+
+/* A host CHGHOST may set (Solanum's ts6.md, "CHGHOST"). */
+static bool
+chghost_valid(const char *host)
+{
+	const char *slash = strrchr(host, '/');
+	size_t len = strlen(host);
+
+	if (len == 0 || len > IRC_HOSTLEN || host[0] == ':' ||
+	    strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-./:") != len)
+		return false;
+	/* "a/24" would read as a CIDR mask in a ban. */
+	return slash == NULL || !(slash[1] >= '0' && slash[1] <= '9');
+}
+
+void
+link_remote_chghost(struct server *srv, struct client *cli, const char *source,
+    const char *uid, const char *host, bool encap)
+{
+	struct client *t = ts6_uid_is_valid(uid) ? hmap_get(srv->net->users, uid) : NULL;
+	char line[IRC_LINE_MAX];
+	size_t n;
+
+	if (t == NULL || client_is_closing(t) || !client_is_registered(t) ||
+	    !chghost_valid(host))
+		return;
+	if (!encap) {
+		for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next) {
+			if (s->via == NULL || s->via == cli)
+				continue;
+			if (s->via->local->link->caps & LINK_CAP_EUID)
+				reply_send(s->via, ":%s CHGHOST %s %s", source, t->uid, host);
+			else
+				reply_send(s->via, ":%s ENCAP * CHGHOST %s :%s", source, t->uid, host);
+		}
+	}
+	if (t->server == NULL) {
+		log_msg(&srv->log, LOG_INFO, "CHGHOST for %s (a user here) not applied",
+		    t->nick);
+		return;
+	}
+	if (strcmp(t->host, host) == 0)
+		return;
+	/* ircv3.net chghost: ":nick!user@old CHGHOST <user> <new host>". */
+	n = reply_format_from(line, t, "CHGHOST %s %s", t->user, host);
+	reply_common_cap(srv, t, false, CAP_CHGHOST, line, n);
+	memcpy(t->host, host, strlen(host) + 1);
 }
 
 void

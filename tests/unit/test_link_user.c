@@ -179,6 +179,66 @@ test_who_server_and_hops(void **state)
 	fake_free(srv);
 }
 
+/*
+ * CHGHOST (b.test, with EUID) and ENCAP * CHGHOST (c.test, without): a
+ * user of another server takes the host, shown to the chghost clients
+ * sharing a channel; it goes on to the other link in the form that link
+ * takes; a bad host changes nothing; a user here keeps its host.
+ */
+static void
+test_chghost(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_links);
+	struct client *b = peer(srv, "192.0.2.2", "b.test", "2BB", "QS ENCAP EX IE EUID");
+	struct client *c = peer(srv, "192.0.2.3", "c.test", "3CC", "QS ENCAP EX IE");
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *carol = fake_joined(srv, "carol", "#c");
+	struct client *bob;
+	long long ts = (long long)srv->now;
+	static const char *const bad[] = { "bad_host", "::x", "a/24", "x\x02y" };
+	char line[160];
+
+	(void)state;
+	fake_linef(srv, b, ":2BB EUID bob 1 %lld + b bhost 0 2BBAAAAAA * * :Bob", ts);
+	fake_linef(srv, b, ":2BB SJOIN %lld #c + :2BBAAAAAA", ts);
+	bob = client_find_nick(srv, "bob");
+	assert_non_null(bob);
+	fake_cap_on(srv, alice, "chghost");
+	fake_drop_all(srv);
+
+	fake_line(srv, b, ":2BB CHGHOST 2BBAAAAAA new.example");
+	assert_string_equal(bob->host, "new.example");
+	fake_expect(alice, ":bob!b@bhost CHGHOST b new.example\r\n");
+	fake_expect(carol, "");
+	fake_expect(c, ":2BB ENCAP * CHGHOST 2BBAAAAAA :new.example\r\n");
+	fake_expect(b, "");
+
+	fake_line(srv, c, ":3CC ENCAP * CHGHOST 2BBAAAAAA :0::1");
+	assert_string_equal(bob->host, "0::1");
+	fake_expect(alice, ":bob!b@new.example CHGHOST b 0::1\r\n");
+	fake_expect(b, ":3CC ENCAP * CHGHOST 2BBAAAAAA :0::1\r\n");
+
+	/* Its own word, from the user. */
+	fake_line(srv, b, ":2BBAAAAAA CHGHOST 2BBAAAAAA cloak/bob");
+	assert_string_equal(bob->host, "cloak/bob");
+	fake_expect(c, ":2BBAAAAAA ENCAP * CHGHOST 2BBAAAAAA :cloak/bob\r\n");
+	fake_drop_all(srv);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		fake_linef(srv, b, ":2BB CHGHOST 2BBAAAAAA %s", bad[i]);
+		assert_string_equal(bob->host, "cloak/bob");
+	}
+	fake_expect(alice, "");
+	fake_expect(c, "");
+
+	/* A user of this server: passed on, its host kept. */
+	fake_linef(srv, b, ":2BB CHGHOST %s v.example", alice->uid);
+	assert_string_equal(alice->host, "127.0.0.1");
+	snprintf(line, sizeof(line), ":2BB ENCAP * CHGHOST %s :v.example\r\n", alice->uid);
+	fake_expect(c, line);
+	fake_free(srv);
+}
+
 int
 main(void)
 {
@@ -186,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_address_relayed),
 		cmocka_unit_test(test_address_shown_to_operators),
 		cmocka_unit_test(test_who_server_and_hops),
+		cmocka_unit_test(test_chghost),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
