@@ -120,7 +120,15 @@ void    client_umode_string(const struct client *cli, char out[8]);
 void    client_set_registered(struct client *cli);
 void    client_set_umode(struct client *cli, unsigned bit, bool on);
 void    client_uncount(struct client *cli);
-/* The address as the peer has it: host without the "0" of "0::1". */
+/*
+ * The address of a user of this server as its host first held it ("0::1"
+ * for "::1"): host, or the address kept aside while services show another
+ * host. The key of the per-address limits and budgets.
+ */
+const char *client_addr(const struct client *cli);
+/* Whether services show another host than the address (client_addr()). */
+bool    client_host_changed(const struct client *cli);
+/* The address as the peer has it: client_addr() without the "0" of "0::1". */
 const char *client_ip(const struct client *cli);
 /* Write "nick!user@host" into out (size outsz). */
 void    client_prefix(const struct client *cli, char *out, size_t outsz);

@@ -261,9 +261,10 @@ void    link_remote_numeric(struct server *srv, struct client *cli,
  * its ENCAP * form (encap: ENCAP passed it on already). A valid host
  * (Solanum's ts6.md: letters, digits, "-./:", not starting with ":", no
  * digit after the last "/") goes on to the other links, as CHGHOST to
- * those with EUID and as ENCAP to the others; a user of another server
- * takes it, shown to the users here who share a channel with it and
- * have the chghost capability. A user of this server keeps its host.
+ * those with EUID and as ENCAP to the others, and the user takes it,
+ * shown to the users here who share a channel with it and have the
+ * chghost capability. A user of this server keeps its address aside
+ * (client_addr(): limits, bans, operator blocks) and is told with 396.
  */
 void    link_remote_chghost(struct server *srv, struct client *cli, const char *source,
 	    const char *uid, const char *host, bool encap);

@@ -44,6 +44,11 @@ typedef void client_drain_fn(struct server *srv, struct client *cli);
  */
 struct local_extra {
 	char             pending_nick[IRC_NICKLEN + 1]; /* sent before PASS, not held */
+	/*
+	 * The connection's address (as host held it) while services show
+	 * another host (CHGHOST over a link); "": host is the address.
+	 */
+	char             addr[IRC_HOSTLEN + 1];
 
 	/* SASL (cmd_sasl.c) and queued password checks (hashq.c). */
 	bool             sasl_started;  /* AUTHENTICATE PLAIN seen */

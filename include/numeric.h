@@ -82,6 +82,7 @@
 #define RPL_YOUREOPER           "381 :You are now an IRC operator"
 #define RPL_REHASHING           "382 %s :Rehashing"
 #define RPL_TIME                "391 %s :%s"
+#define RPL_HOSTHIDDEN          "396 %s :is now your displayed host"
 
 /* Errors. */
 #define ERR_NOSUCHNICK          "401 %s :No such nick/channel"

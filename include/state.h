@@ -33,7 +33,7 @@ struct client;
  * the oldest it still reads: a server of the previous format can hand
  * its state to this one.
  */
-#define STATE_VERSION           3u
+#define STATE_VERSION           4u
 #define STATE_VERSION_OLDEST    1u
 #define STATE_HEADER_SIZE       16      /* magic, u32 version, u32 body length */
 #define STATE_SECTION_HEADER    12      /* u32 tag, u32 version, u32 length */

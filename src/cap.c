@@ -24,7 +24,7 @@ static const struct cap caps[] = {
 	{ "draft/channel-rename", CAP_CHANNEL_RENAME, NULL },
 	/* Work in progress, hence draft/: CHATHISTORY and its event playback. */
 	{ "draft/chathistory",  CAP_CHATHISTORY, NULL },
-	/* A host changes only for users of other servers (CHGHOST over a link). */
+	/* A host changes when services say so (CHGHOST over a link). */
 	{ "chghost",            CAP_CHGHOST, NULL },
 	{ "echo-message",       CAP_ECHO_MESSAGE, NULL },
 	{ "draft/event-playback", CAP_EVENT_PLAYBACK, NULL },

@@ -10,6 +10,7 @@
 
 #include "casemap.h"
 #include "client.h"
+#include "fmt.h"
 #include "hmap.h"
 #include "server.h"
 
@@ -134,13 +135,13 @@ channel_is_hidden(const struct channel *chan)
 
 /* Whether one entry, plain mask or extban, matches cli (full: its prefix). */
 static bool
-entry_matches(const char *mask, const char *full, const struct client *cli)
+entry_matches(const char *mask, const char *full, const char *real, const struct client *cli)
 {
 	if (mask[0] == EXTBAN_ACCOUNT && mask[1] == ':')
 		return client_account(cli)[0] != '\0' && casemap_match(mask + 2, client_account(cli));
 	if (mask[0] == EXTBAN_MUTE && mask[1] == ':')
-		return casemap_match(mask + 2, full);
-	return casemap_match(mask, full);
+		mask += 2;
+	return casemap_match(mask, full) || (real != NULL && casemap_match(mask, real));
 }
 
 /*
@@ -152,14 +153,21 @@ channel_mask_match_kind(const struct mask_list *l, const struct client *cli,
     bool bans, bool mutes)
 {
 	char full[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+	char real[IRC_NICKLEN + IRC_USERLEN + IRC_HOSTLEN + 3];
+	bool changed = client_host_changed(cli);
 
 	if (l->n == 0)
 		return false;
 	client_prefix(cli, full, sizeof(full));
+	/* A host services gave hides no ban on the address. */
+	if (changed)
+		fmt_snprintf(real, sizeof(real), "%s!%s@%s", cli->nick, cli->user,
+		    client_addr(cli));
 	for (size_t i = 0; i < l->n; i++) {
 		bool mute = l->v[i].mask[0] == EXTBAN_MUTE && l->v[i].mask[1] == ':';
 
-		if ((mute ? mutes : bans) && entry_matches(l->v[i].mask, full, cli))
+		if ((mute ? mutes : bans) &&
+		    entry_matches(l->v[i].mask, full, changed ? real : NULL, cli))
 			return true;
 	}
 	return false;

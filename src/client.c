@@ -164,11 +164,25 @@ client_uncount(struct client *cli)
 	cli->was_registered = false;
 }
 
+bool
+client_host_changed(const struct client *cli)
+{
+	return cli->local != NULL && cli->local->extra != NULL &&
+	    cli->local->extra->addr[0] != '\0';
+}
+
+const char *
+client_addr(const struct client *cli)
+{
+	return client_host_changed(cli) ? cli->local->extra->addr : cli->host;
+}
+
 const char *
 client_ip(const struct client *cli)
 {
-	return cli->host[0] == '0' && cli->host[1] == ':' && cli->host[2] == ':' ?
-	    cli->host + 1 : cli->host;
+	const char *a = client_addr(cli);
+
+	return a[0] == '0' && a[1] == ':' && a[2] == ':' ? a + 1 : a;
 }
 
 void

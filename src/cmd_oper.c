@@ -36,8 +36,11 @@ oper_host_matches(const struct config_oper *op, const struct client *cli)
 {
 	char shown[IRC_USERLEN + IRC_HOSTLEN + 2], raw[IRC_USERLEN + IRC_HOSTLEN + 2];
 
-	/* Masks may name the host as shown ("0::1") or as written ("::1"). */
-	snprintf(shown, sizeof(shown), "%s@%s", cli->user, cli->host);
+	/*
+	 * Masks name the address, as shown ("0::1") or as written ("::1");
+	 * never a host services gave.
+	 */
+	snprintf(shown, sizeof(shown), "%s@%s", cli->user, client_addr(cli));
 	snprintf(raw, sizeof(raw), "%s@%s", cli->user, client_ip(cli));
 	for (size_t i = 0; i < op->hosts.n; i++)
 		if (casemap_match(op->hosts.v[i], shown) || casemap_match(op->hosts.v[i], raw))

@@ -221,9 +221,10 @@ who_flags(const struct client *cli, const struct client *t,
 
 /*
  * The address of t that cli may see, or NULL. A user of this server has
- * its address as host, seen by all. A user of another server has the
- * address its server gave ("0": none), seen by all when it is its host
- * too, else only by operators (a cloak or hostname hides it).
+ * its address as host, seen by all, unless services gave it another host:
+ * then only operators and the user see it. A user of another server has
+ * the address its server gave ("0": none), seen by all when it is its
+ * host too, else only by operators (a cloak or hostname hides it).
  */
 static const char *
 shown_ip(const struct server *srv, const struct client *cli, const struct client *t)
@@ -231,7 +232,8 @@ shown_ip(const struct server *srv, const struct client *cli, const struct client
 	const char *ip;
 
 	if (t->server == NULL)
-		return t->host;
+		return !client_host_changed(t) || (cli->umodes & UMODE_OPER) || cli == t ?
+		    client_ip(t) : NULL;
 	ip = link_remote_ip(srv, t);
 	if (strcmp(ip, "0") == 0 || ip[0] == ':')
 		return NULL;
@@ -485,8 +487,12 @@ whois_one(struct server *srv, struct client *cli, const char *nick)
 		reply_numeric(srv, cli, RPL_WHOISACCOUNT, t->nick, client_account(t));
 	if (t->umodes & UMODE_BOT)
 		reply_numeric(srv, cli, RPL_WHOISBOT, t->nick, srv->cfg.network);
-	/* Where a user of another server connects from, to those who may see it. */
-	if (t->server != NULL && (ip = shown_ip(srv, cli, t)) != NULL &&
+	/*
+	 * Where a user behind a host not its address (of another server, or
+	 * one services gave) connects from, to those who may see it.
+	 */
+	if ((t->server != NULL || client_host_changed(t)) &&
+	    (ip = shown_ip(srv, cli, t)) != NULL &&
 	    strcmp(ip, t->host) != 0)
 		reply_numeric(srv, cli, RPL_WHOISACTUALLY, t->nick, ip);
 	cmd_metadata_send_whois(srv, cli, t);

@@ -229,7 +229,7 @@ hashq_add(struct hashq *q, struct client *cli, const char *password,
     const char *encoded, unsigned iterations, const char *name,
     hashq_done *done, int64_t now_ms)
 {
-	struct hashq_addr *a = addr_get(q, cli->host, now_ms);
+	struct hashq_addr *a = addr_get(q, client_addr(cli), now_ms);
 	struct hashq_job *job;
 	enum hashq_status st;
 

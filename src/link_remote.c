@@ -23,6 +23,7 @@
 #include "monitor.h"
 #include "msg.h"
 #include "network.h"
+#include "numeric.h"
 #include "reply.h"
 #include "server.h"
 #include "ts6.h"
@@ -376,6 +377,27 @@ chghost_valid(const char *host)
 	return slash == NULL || !(slash[1] >= '0' && slash[1] <= '9');
 }
 
+/*
+ * A user of this server is to show host: its address is kept aside the
+ * first time, and forgotten when host is the address again. False: out
+ * of memory (nothing changes).
+ */
+static bool
+keep_addr(struct client *t, const char *host)
+{
+	struct local_extra *x;
+
+	if (!client_host_changed(t)) {
+		if ((x = local_extra(t->local)) == NULL)
+			return false;
+		memcpy(x->addr, t->host, strlen(t->host) + 1);
+	} else if (strcmp(host, client_addr(t)) == 0) {
+		t->local->extra->addr[0] = '\0';
+		local_extra_trim(t->local);
+	}
+	return true;
+}
+
 void
 link_remote_chghost(struct server *srv, struct client *cli, const char *source,
     const char *uid, const char *host, bool encap)
@@ -397,17 +419,14 @@ link_remote_chghost(struct server *srv, struct client *cli, const char *source,
 				reply_send(s->via, ":%s ENCAP * CHGHOST %s :%s", source, t->uid, host);
 		}
 	}
-	if (t->server == NULL) {
-		log_msg(&srv->log, LOG_INFO, "CHGHOST for %s (a user here) not applied",
-		    t->nick);
-		return;
-	}
-	if (strcmp(t->host, host) == 0)
+	if (strcmp(t->host, host) == 0 || (t->local != NULL && !keep_addr(t, host)))
 		return;
 	/* ircv3.net chghost: ":nick!user@old CHGHOST <user> <new host>". */
 	n = reply_format_from(line, t, "CHGHOST %s %s", t->user, host);
-	reply_common_cap(srv, t, false, CAP_CHGHOST, line, n);
+	reply_common_cap(srv, t, t->local != NULL, CAP_CHGHOST, line, n);
 	memcpy(t->host, host, strlen(host) + 1);
+	if (t->local != NULL)
+		reply_numeric(srv, t, RPL_HOSTHIDDEN, host);
 }
 
 void

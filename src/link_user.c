@@ -56,6 +56,8 @@ link_send_user(struct server *srv, struct client *l, struct client *u)
 	/* A user of another server's as its server gave it ("0": none). */
 	const char *ip = link_remote_ip(srv, u);
 	unsigned hops = u->server ? u->server->hops + 1 : 1;
+	/* The real host: a user here behind a host services gave has its address. */
+	const char *real = u->server == NULL ? client_addr(u) : u->host;
 	char umodes[8];
 
 	/* A user restored by a hot upgrade has no nick timestamp saved. */
@@ -64,15 +66,15 @@ link_send_user(struct server *srv, struct client *l, struct client *u)
 	client_umode_string(u, umodes);
 	/* An address starting with ':' would read as the last parameter. */
 	if (ip[0] == ':')
-		ip = u->host;
+		ip = real;
 	if (l->local->link->caps & LINK_CAP_EUID)
 		reply_send(l, ":%s EUID %s %u %lld %s %s %s %s %s %s %s :%s", sid,
 		    u->nick, hops, (long long)u->nick_ts, umodes, u->user, u->host, ip,
-		    uid_of(srv, u), u->host, acct, u->realname ? u->realname : "");
+		    uid_of(srv, u), real, acct, u->realname ? u->realname : "");
 	else
 		reply_send(l, ":%s UID %s %u %lld %s %s %s %s %s %s %s :%s", sid,
 		    u->nick, hops, (long long)u->nick_ts, umodes, u->user, u->host,
-		    u->host, ip, uid_of(srv, u), acct, u->realname ? u->realname : "");
+		    real, ip, uid_of(srv, u), acct, u->realname ? u->realname : "");
 }
 
 static bool

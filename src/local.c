@@ -72,7 +72,7 @@ local_extra_trim(struct local *l)
 {
 	const struct local_extra *x = l->extra;
 
-	if (x == NULL || x->pending_nick[0] || x->sasl_started || x->sasl_discard ||
+	if (x == NULL || x->pending_nick[0] || x->addr[0] || x->sasl_started || x->sasl_discard ||
 	    x->sasl_step || x->sasl_buf || x->sasl_scram || x->sasl_relay_ms ||
 	    x->hash_debt_ms ||
 	    x->nmonitors || x->ninvited || x->metadata_subs.n ||

@@ -694,7 +694,7 @@ unlink_local(struct server *srv, struct client *cli)
 	inputq_unlink(srv, cli);
 	cap_unlink(srv, cli);
 	if (l->ip_counted)
-		limits_release(srv->limits, cli->host, srv->now_ms);
+		limits_release(srv->limits, client_addr(cli), srv->now_ms);
 }
 
 struct client *

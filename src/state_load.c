@@ -336,7 +336,7 @@ load_adopt(struct server *srv, struct journal_rec *r, struct state_load_cli *lc,
 		client_set_registered(cli);
 	cli->local->timer_at = srv->now_ms;
 	if (timer_heap_add(srv, cli) == -1 || (cli->local->ip_counted &&
-	    limits_admit(srv->limits, cli->host, UINT_MAX, 0, srv->now_ms) != NULL)) {
+	    limits_admit(srv->limits, client_addr(cli), UINT_MAX, 0, srv->now_ms) != NULL)) {
 		r->bad = true;
 		return;
 	}
@@ -419,6 +419,8 @@ load_client(struct state_load *ld, struct journal_rec *r, struct state_load_cli 
 		state_get_str(r, cli->local->extra->sasl_agent,
 		    sizeof(cli->local->extra->sasl_agent));
 	}
+	if (ld->version >= 5)
+		state_get_str(r, cli->local->extra->addr, sizeof(cli->local->extra->addr));
 	local_extra_trim(cli->local);
 	if (!r->bad)
 		load_adopt(ld->srv, r, lc, registered);
@@ -619,11 +621,11 @@ load_section(struct state_load *ld, const void *data, size_t len, uint32_t tag,
 	/*
 	 * SRVR 2 added the highest local count, CLNT 2 the nick timestamp,
 	 * CLNT 3 the UID, the link state and a LIST's rest, CLNT 4 a SASL
-	 * exchange relayed to services, LINK 2 the services' SASL mechanisms,
-	 * LINK 3 the addresses of users of other servers; every other section
-	 * is at 1.
+	 * exchange relayed to services, CLNT 5 the address of a user behind a
+	 * host services gave, LINK 2 the services' SASL mechanisms, LINK 3 the
+	 * addresses of users of other servers; every other section is at 1.
 	 */
-	if (version < 1 || version > (tag == STATE_CLIENTS ? 4u :
+	if (version < 1 || version > (tag == STATE_CLIENTS ? 5u :
 	    tag == STATE_LINKS ? 3u : tag == STATE_SERVER ? 2u : 1u)) {
 		snprintf(err, errlen, "state section %s version %u unknown", name, version);
 		return -1;

@@ -284,6 +284,8 @@ save_client(struct state_w *w, const struct client *cli)
 	/* CLNT 4: a SASL exchange relayed to services. */
 	state_put_i64(w, extra_of(cli)->sasl_relay_ms);
 	state_put_str(w, extra_of(cli)->sasl_agent);
+	/* CLNT 5: the address, while services show another host. */
+	state_put_str(w, extra_of(cli)->addr);
 }
 
 /* Oldest first: the restore prepends each, as client_new() does. */
@@ -297,7 +299,7 @@ save_clients(struct server *srv, struct state_w *w)
 		last = cli;
 		n += state_kept(cli);
 	}
-	state_section_begin(w, STATE_CLIENTS, 4);
+	state_section_begin(w, STATE_CLIENTS, 5);
 	state_put_u32(w, n);
 	for (struct client *cli = last; cli; cli = cli->prev)
 		if (state_kept(cli))

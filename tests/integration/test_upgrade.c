@@ -228,7 +228,7 @@ check_unchanged(struct world *w)
 	itest_send(w->alice, "PRIVMSG #room :after");
 	itest_expect(w->alice, "@time=* :%s PRIVMSG #room :after", itest_pfx(w->alice));
 	itest_expect(w->carol, ":" SRV " NOTICE carol :*** Upgraded from ircserv-* (binary of "
-	    "*Z) to ircserv-* (binary of *Z) (state version 3); paused * ms");
+	    "*Z) to ircserv-* (binary of *Z) (state version 4); paused * ms");
 	assert_true(itest_server_alive(w->s));
 }
 
@@ -328,16 +328,16 @@ test_bad_binary_keeps_serving(void **state)
 	itest_join(d, "#room");
 	refused_with(s, c, d, 1, "#!/bin/sh\nexit 3\n", "failed (exit status 3)");
 	refused_with(s, c, d, 2, "#!/bin/sh\necho ircserv-upgrade 999 ircserv-9.9\n",
-	    "reads state versions 999 to 999, this server writes 3");
+	    "reads state versions 999 to 999, this server writes 4");
 	refused_with(s, c, d, 3, "#!/bin/sh\necho hello\n", "not an ircserv answer");
 	refused_with(s, c, d, 4, NULL, "cannot run");
 	refused_with(s, c, d, 5, "#!/bin/sh\nexec sleep 30\n", "gave no answer in 5000 ms");
 	/* A binary of the previous format cannot read what this one writes. */
 	refused_with(s, c, d, 6, "#!/bin/sh\necho ircserv-upgrade 1 ircserv-0.0\n",
-	    "reads state versions 1 to 1, this server writes 3");
-	/* Nor one of version 2, which would not read LINK 3. */
-	refused_with(s, c, d, 7, "#!/bin/sh\necho ircserv-upgrade 1 ircserv-0.1 2\n",
-	    "reads state versions 1 to 2, this server writes 3");
+	    "reads state versions 1 to 1, this server writes 4");
+	/* Nor one of version 3, which would not read CLNT 5. */
+	refused_with(s, c, d, 7, "#!/bin/sh\necho ircserv-upgrade 1 ircserv-0.1 3\n",
+	    "reads state versions 1 to 3, this server writes 4");
 	itest_send(c, "PRIVMSG #room :final");
 	itest_expect(d, ":%s PRIVMSG #room :final", itest_pfx(c));
 	/* The real binary back: the upgrade goes through. */

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "fake.h"
 #include "hmap.h"
+#include "limit.h"
 #include "link.h"
 #include "network.h"
 #include "server.h"
@@ -183,7 +184,7 @@ test_who_server_and_hops(void **state)
  * CHGHOST (b.test, with EUID) and ENCAP * CHGHOST (c.test, without): a
  * user of another server takes the host, shown to the chghost clients
  * sharing a channel; it goes on to the other link in the form that link
- * takes; a bad host changes nothing; a user here keeps its host.
+ * takes; a bad host changes nothing.
  */
 static void
 test_chghost(void **state)
@@ -196,7 +197,6 @@ test_chghost(void **state)
 	struct client *bob;
 	long long ts = (long long)srv->now;
 	static const char *const bad[] = { "bad_host", "::x", "a/24", "x\x02y" };
-	char line[160];
 
 	(void)state;
 	fake_linef(srv, b, ":2BB EUID bob 1 %lld + b bhost 0 2BBAAAAAA * * :Bob", ts);
@@ -231,11 +231,76 @@ test_chghost(void **state)
 	fake_expect(alice, "");
 	fake_expect(c, "");
 
-	/* A user of this server: passed on, its host kept. */
+	fake_free(srv);
+}
+
+/*
+ * A user of this server given a host by services: told (CHGHOST with the
+ * capability, 396), shown with it, its address kept for operators, bans,
+ * the per-address limits and the links' real host; the address again
+ * puts it back.
+ */
+static void
+test_chghost_local(void **state)
+{
+	struct server *srv = fake_server_adjusted(with_links);
+	struct client *b = peer(srv, "192.0.2.2", "b.test", "2BB", "QS ENCAP EX IE EUID");
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	struct client *carol = fake_joined(srv, "carol", "#c");
+	struct client *oper = fake_registered(srv, "oper");
+	struct client *c, *gone;
+	char line[160];
+
+	(void)state;
+	oper->umodes |= UMODE_OPER;
+	fake_cap_on(srv, alice, "chghost");
+	/* alice's connection is counted in the per-address limits. */
+	assert_null(limits_admit(srv->limits, "127.0.0.1", 0, 0, srv->now_ms));
+	alice->local->ip_counted = true;
+	fake_line(srv, carol, "JOIN #d");
+	fake_line(srv, carol, "MODE #d +b *!*@127.0.0.1");
+	fake_drop_all(srv);
+
 	fake_linef(srv, b, ":2BB CHGHOST %s v.example", alice->uid);
+	assert_string_equal(alice->host, "v.example");
+	assert_true(client_host_changed(alice));
+	assert_string_equal(client_addr(alice), "127.0.0.1");
+	fake_expect(alice, ":alice!u@127.0.0.1 CHGHOST u v.example\r\n"
+	    ":irc.local 396 alice v.example :is now your displayed host\r\n");
+	fake_expect(carol, "");
+
+	/* The address: to operators and the user only; bans still see it. */
+	fake_line(srv, carol, "WHO alice %ni");
+	fake_expect_has(carol, " 354 carol 255.255.255.255 alice\r\n");
+	fake_line(srv, alice, "WHO alice %ni");
+	fake_expect_has(alice, " 354 alice 127.0.0.1 alice\r\n");
+	fake_line(srv, oper, "WHOIS alice");
+	fake_expect_has(oper, " 338 oper alice 127.0.0.1 :actually using host\r\n");
+	fake_line(srv, carol, "WHOIS alice");
+	assert_false(fake_output_has(carol, " 338 "));
+	fake_drop_all(srv);
+	fake_line(srv, alice, "JOIN #d");
+	fake_expect_has(alice, " 474 alice #d :Cannot join channel (+b)\r\n");
+
+	/* A link's burst: the host services gave, the address as real host. */
+	c = peer(srv, "192.0.2.3", "c.test", "3CC", "QS ENCAP EX IE");
+	snprintf(line, sizeof(line), " u v.example 127.0.0.1 127.0.0.1 %s ", alice->uid);
+	assert_true(fake_output_has(c, line));
+	fake_drop_all(srv);
+
+	/* The address again: nothing kept aside. */
+	fake_linef(srv, b, ":2BB CHGHOST %s 127.0.0.1", alice->uid);
 	assert_string_equal(alice->host, "127.0.0.1");
-	snprintf(line, sizeof(line), ":2BB ENCAP * CHGHOST %s :v.example\r\n", alice->uid);
-	fake_expect(c, line);
+	assert_false(client_host_changed(alice));
+	fake_expect_has(alice, " 396 alice 127.0.0.1 ");
+	fake_linef(srv, b, ":2BB CHGHOST %s v2.example", alice->uid);
+	assert_string_equal(client_addr(alice), "127.0.0.1");
+
+	/* Leaving releases the address it was counted under. */
+	client_close(alice, "bye");
+	while ((gone = server_reap_next(srv)) != NULL)
+		client_free(gone);
+	assert_null(limits_admit(srv->limits, "127.0.0.1", 1, 0, srv->now_ms));
 	fake_free(srv);
 }
 
@@ -247,6 +312,7 @@ main(void)
 		cmocka_unit_test(test_address_shown_to_operators),
 		cmocka_unit_test(test_who_server_and_hops),
 		cmocka_unit_test(test_chghost),
+		cmocka_unit_test(test_chghost_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

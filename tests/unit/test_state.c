@@ -98,6 +98,11 @@ busy_server(void)
 	b.carol = fake_registered(b.srv, "carol");
 	busy_channel(&b);
 	fake_line(b.srv, b.bob, "AWAY :gone fishing");
+	/* bob shows a host services gave him; his address is kept aside. */
+	assert_non_null(local_extra(b.bob->local));
+	snprintf(b.bob->local->extra->addr, sizeof(b.bob->local->extra->addr), "%s",
+	    b.bob->host);
+	snprintf(b.bob->host, sizeof(b.bob->host), "bob.users.example");
 	fake_line(b.srv, b.carol, "MODE carol +i");
 	fake_line(b.srv, b.carol, "MONITOR + alice,bob,nobody");
 	fake_line(b.srv, b.alice, "METADATA * SET avatar :https://example.org/a.png");
@@ -245,6 +250,10 @@ test_connection_state_kept(void **state)
 	assert_memory_equal(buf_data(&dave->local->recvq), "USER d 0 * :Da", 14);
 	assert_int_equal(buf_len(&dave->local->sendq), buf_len(&b.dave->local->sendq));
 	assert_int_equal(alice->nick_ts, 1699999999);
+	assert_string_equal(by_nick(again, "bob")->host, "bob.users.example");
+	assert_true(client_host_changed(by_nick(again, "bob")));
+	assert_string_equal(client_addr(by_nick(again, "bob")), "127.0.0.1");
+	assert_false(client_host_changed(alice));
 	assert_int_equal(dave->local->extra->sasl_step, 1);
 	assert_int_equal(dave->local->extra->sasl_relay_ms, FAKE_NOW_MS - 500);
 	assert_string_equal(dave->local->extra->sasl_agent, "1AAAAAAAS");
