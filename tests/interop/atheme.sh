@@ -8,6 +8,9 @@
 # (sasl_service = SaslServ: 900, 903) and sees its account in WHOIS, and
 # a wrong password gets 904. The first registers a channel with ChanServ,
 # and when it joins the channel again ChanServ gives it +o (TMODE).
+# NickServ REGAIN renames whoever holds a registered nick to a guest nick
+# and gives the owner its nick (ENCAP RSFNC), and HostServ VHOST gives a
+# user of ircserv a host (CHGHOST): 396, chghost to a channel peer, WHOIS.
 # Runs in a private network and mount namespace (tests/interop/common.sh);
 # Atheme runs as nobody. Usage (from the top directory):
 #   sh tests/interop/atheme.sh [path/to/ircserv]
@@ -44,6 +47,10 @@ s = re.sub(r'uplink "irc\.example\.net" \{.*?\n\};\n',
            '\treceive_password = "linkpw";\n\tport = %s;\n};\n' % sys.argv[3], s, flags=re.S)
 s = re.sub(r'uplink "irc6\.example\.net" \{.*?\n\};\n', '', s, flags=re.S)
 s = s.replace('name = "services.int";', 'name = "services.test";')
+# NickServ REGAIN (enforce), HostServ VHOST, and an account allowed to set one.
+for m in ('nickserv/enforce', 'hostserv/main', 'hostserv/vhost'):
+    s = s.replace('#loadmodule "modules/%s";' % m, 'loadmodule "modules/%s";' % m)
+s += '\noperator "hostop" {\n\toperclass = "ircop";\n};\n'
 open(sys.argv[2], 'w').write(s)
 EOP
 chmod 644 "$RUN/atheme.conf"
@@ -106,6 +113,42 @@ def main():
     alice.expect(r" 366 alice #svc ")
     alice.expect(r"^:ChanServ!\S+ MODE #svc \+o alice")
     for c in (alice, other, sasl, bad):
+        c.close()
+
+irc.run(main)
+EOP
+
+interop_scenario "NickServ REGAIN (RSFNC), HostServ VHOST (CHGHOST)" <<'EOP'
+import os
+import irc
+
+A = int(os.environ["CLIENT_PORT"])
+
+def main():
+    owner = irc.Client(A, "owner")
+    owner.send("PRIVMSG NickServ :REGISTER ownerpass owner@example.com")
+    owner.expect(r" 900 owner owner!\S+ owner ")
+    owner.send("NICK owner_")
+    owner.expect(r"^:owner!\S+ NICK :owner_")
+    squatter = irc.Client(A, "owner")
+    owner.send("PRIVMSG NickServ :REGAIN owner ownerpass")
+    squatter.expect(r"^:owner!\S+ NICK :Guest\d+")
+    owner.expect(r"^:owner_!\S+ NICK :owner")
+    owner.send("WHOIS owner")
+    owner.expect(r" 311 owner owner ")
+    # An account with the vhost privilege gives owner a host.
+    hostop = irc.Client(A, "hostop", caps=["chghost"])
+    hostop.send("PRIVMSG NickServ :REGISTER hostoppass hostop@example.com")
+    hostop.expect(r" 900 hostop hostop!\S+ hostop ")
+    for c, nick in ((owner, "owner"), (hostop, "hostop")):
+        c.send("JOIN #vh")
+        c.expect(r" 366 %s #vh " % nick)
+    hostop.send("PRIVMSG HostServ :VHOST owner owner.users.example")
+    owner.expect(r" 396 owner owner\.users\.example :is now your displayed host")
+    hostop.expect(r"^:owner!~?\w+@127\.0\.0\.1 CHGHOST \S+ owner\.users\.example")
+    hostop.send("WHOIS owner")
+    hostop.expect(r" 311 hostop owner \S+ owner\.users\.example ")
+    for c in (owner, squatter, hostop):
         c.close()
 
 irc.run(main)
