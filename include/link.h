@@ -268,6 +268,19 @@ void    link_remote_numeric(struct server *srv, struct client *cli,
  */
 void    link_remote_chghost(struct server *srv, struct client *cli, const char *source,
 	    const char *uid, const char *host, bool encap);
+/* Whether CHGHOST may set host (the rules above). */
+bool    link_host_valid(const char *host);
+/*
+ * t (of this server or another; a user of this server may be still
+ * registering) shows host, valid: a user of this server keeps its
+ * address aside; once registered, its channels' chghost clients see
+ * CHGHOST and a user of this server gets 396. False: out of memory
+ * (nothing changed). The links are told by link_host_announce().
+ */
+bool    link_host_show(struct server *srv, struct client *t, const char *host);
+/* t's new host, as CHGHOST from source to each link but skip (ENCAP without EUID). */
+void    link_host_announce(struct server *srv, struct client *skip, const char *source,
+	    const struct client *t, const char *host);
 /* KILL <target> :<path> from the link cli (a server's or a user's). */
 void    link_remote_kill(struct server *srv, struct client *cli, const struct msg *msg);
 /*

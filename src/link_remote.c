@@ -362,9 +362,8 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 	}
 }
 
-/* A host CHGHOST may set (Solanum's ts6.md, "CHGHOST"). */
-static bool
-chghost_valid(const char *host)
+bool
+link_host_valid(const char *host)
 {
 	const char *slash = strrchr(host, '/');
 	size_t len = strlen(host);
@@ -399,34 +398,55 @@ keep_addr(struct client *t, const char *host)
 }
 
 void
-link_remote_chghost(struct server *srv, struct client *cli, const char *source,
-    const char *uid, const char *host, bool encap)
+link_host_announce(struct server *srv, struct client *skip, const char *source,
+    const struct client *t, const char *host)
 {
-	struct client *t = ts6_uid_is_valid(uid) ? hmap_get(srv->net->users, uid) : NULL;
+	for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next) {
+		if (s->via == NULL || s->via == skip)
+			continue;
+		if (s->via->local->link->caps & LINK_CAP_EUID)
+			reply_send(s->via, ":%s CHGHOST %s %s", source, t->uid, host);
+		else
+			reply_send(s->via, ":%s ENCAP * CHGHOST %s :%s", source, t->uid, host);
+	}
+}
+
+bool
+link_host_show(struct server *srv, struct client *t, const char *host)
+{
 	char line[IRC_LINE_MAX];
 	size_t n;
 
-	if (t == NULL || client_is_closing(t) || !client_is_registered(t) ||
-	    !chghost_valid(host))
-		return;
-	if (!encap) {
-		for (struct netserver *s = srv->net->me.child; s != NULL; s = s->next) {
-			if (s->via == NULL || s->via == cli)
-				continue;
-			if (s->via->local->link->caps & LINK_CAP_EUID)
-				reply_send(s->via, ":%s CHGHOST %s %s", source, t->uid, host);
-			else
-				reply_send(s->via, ":%s ENCAP * CHGHOST %s :%s", source, t->uid, host);
-		}
+	if (strcmp(t->host, host) == 0)
+		return true;
+	if (t->local != NULL && !keep_addr(t, host))
+		return false;
+	if (!client_is_registered(t)) {
+		/* Not shown yet: its introduction and welcome carry the host. */
+		memcpy(t->host, host, strlen(host) + 1);
+		return true;
 	}
-	if (strcmp(t->host, host) == 0 || (t->local != NULL && !keep_addr(t, host)))
-		return;
 	/* ircv3.net chghost: ":nick!user@old CHGHOST <user> <new host>". */
 	n = reply_format_from(line, t, "CHGHOST %s %s", t->user, host);
 	reply_common_cap(srv, t, t->local != NULL, CAP_CHGHOST, line, n);
 	memcpy(t->host, host, strlen(host) + 1);
 	if (t->local != NULL)
 		reply_numeric(srv, t, RPL_HOSTHIDDEN, host);
+	return true;
+}
+
+void
+link_remote_chghost(struct server *srv, struct client *cli, const char *source,
+    const char *uid, const char *host, bool encap)
+{
+	struct client *t = ts6_uid_is_valid(uid) ? hmap_get(srv->net->users, uid) : NULL;
+
+	if (t == NULL || client_is_closing(t) || !client_is_registered(t) ||
+	    !link_host_valid(host))
+		return;
+	if (!encap)
+		link_host_announce(srv, cli, source, t, host);
+	link_host_show(srv, t, host);
 }
 
 void

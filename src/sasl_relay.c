@@ -221,10 +221,17 @@ sasl_relay_on_svslogin(struct server *srv, struct client *link,
 	struct client *cli;
 	struct client *a = sasl_relay_agent(srv);
 
-	/* SVSLOGIN <target> <nick> <user> <host> <account>: the account only. */
+	/*
+	 * SVSLOGIN <target> <nick> <user> <host> <account> ("*": no change):
+	 * the account, and the host the account has (a vhost); the nick and
+	 * the user stay the client's own.
+	 */
 	if (n < 5 || a == NULL || a->server->via != link ||
 	    (cli = relayed_client(srv, a->uid, p[0])) == NULL)
 		return;
+	if (strcmp(p[3], "*") != 0 && link_host_valid(p[3]) && strcmp(cli->host, p[3]) != 0 &&
+	    link_host_show(srv, cli, p[3]) && client_is_registered(cli))
+		link_host_announce(srv, NULL, srv->net->me.sid, cli, p[3]);
 	if (strlen(p[4]) <= IRC_ACCOUNTLEN)
 		link_account_set(srv, cli, strcmp(p[4], "0") == 0 ? "" : p[4], true);
 }

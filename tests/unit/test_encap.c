@@ -274,6 +274,50 @@ test_sasl_relayed(void **state)
 	fake_free(n.srv);
 }
 
+/*
+ * SVSLOGIN with a host (the account's vhost): the client registers with
+ * it, its address kept aside; links get it as the host, the address as
+ * the real host. A host CHGHOST could not set is ignored.
+ */
+static void
+test_sasl_svslogin_host(void **state)
+{
+	struct net n = net_up();
+	struct client *carol = with_saslserv(&n);
+	char line[256];
+
+	(void)state;
+	fake_line(n.srv, carol, "AUTHENTICATE PLAIN");
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local SVSLOGIN %s * * bad_host 0",
+	    carol->uid);
+	assert_string_equal(carol->host, "127.0.0.1");
+	fake_drop_all(n.srv);
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local SVSLOGIN %s * * carol.users.example "
+	    "carolacct", carol->uid);
+	assert_string_equal(carol->host, "carol.users.example");
+	assert_string_equal(client_addr(carol), "127.0.0.1");
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local SASL 3CCAAAAAA %s D S", carol->uid);
+	fake_expect(carol, ":irc.local 900 carol carol!c@carol.users.example carolacct "
+	    ":You are now logged in as carolacct\r\n"
+	    ":irc.local 903 carol :SASL authentication successful\r\n");
+	fake_line(n.srv, carol, "CAP END");
+	fake_expect_has(carol, " carol!c@carol.users.example\r\n");
+	snprintf(line, sizeof(line), " c carol.users.example 127.0.0.1 %s 127.0.0.1 carolacct "
+	    ":Carol\r\n", carol->uid);
+	fake_expect_has(n.b, line);
+	fake_drop_all(n.srv);
+	/* Registered, logging in again: the change is shown and passed on. */
+	fake_line(n.srv, carol, "AUTHENTICATE PLAIN");
+	assert_true(sasl_relay_busy(carol));
+	fake_linef(n.srv, n.c, ":3CC ENCAP irc.local SVSLOGIN %s * * c2.users.example "
+	    "carolacct", carol->uid);
+	fake_expect_has(carol, " 396 carol c2.users.example :is now your displayed host\r\n");
+	snprintf(line, sizeof(line), ":1AA CHGHOST %s c2.users.example\r\n", carol->uid);
+	fake_expect_has(n.b, line);
+	assert_string_equal(client_addr(carol), "127.0.0.1");
+	fake_free(n.srv);
+}
+
 static void
 test_sasl_relay_fail_abort_timeout(void **state)
 {
@@ -487,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_encap_login_su),
 		cmocka_unit_test(test_encap_rsfnc),
 		cmocka_unit_test(test_sasl_relayed),
+		cmocka_unit_test(test_sasl_svslogin_host),
 		cmocka_unit_test(test_sasl_relay_fail_abort_timeout),
 		cmocka_unit_test(test_sasl_relay_unregistered_quit),
 		cmocka_unit_test(test_local_login_told),
