@@ -219,7 +219,7 @@ user_channel_cmd(struct server *srv, struct client *cli, struct client *u,
 	    channel_member(chan, u) != NULL) {
 		remote_topic(chan, u, msg->params[1]);
 	} else if ((((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
-	    msg->nparams >= 2) || strcmp(c, "TAGMSG") == 0) &&
+	    msg->nparams >= 2) || (strcmp(c, "TAGMSG") == 0 && msg->nparams >= 1)) &&
 	    (chan = channel_find(srv, msg->params[0] +
 	    (msg->params[0][0] == '@' || msg->params[0][0] == '+'))) != NULL) {
 		chan_message(srv, chan, u, msg);

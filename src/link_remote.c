@@ -342,7 +342,7 @@ link_remote_dispatch(struct server *srv, struct client *cli, struct client *u,
 	} else if (strcmp(c, "CHGHOST") == 0 && msg->nparams >= 2) {
 		link_remote_chghost(srv, cli, u->uid, msg->params[0], msg->params[1], false);
 	} else if ((((strcmp(c, "PRIVMSG") == 0 || strcmp(c, "NOTICE") == 0) &&
-	    msg->nparams >= 2) || strcmp(c, "TAGMSG") == 0) &&
+	    msg->nparams >= 2) || (strcmp(c, "TAGMSG") == 0 && msg->nparams >= 1)) &&
 	    !name_is_channel(msg->params[0])) {
 		remote_message(srv, cli, u, msg);
 	} else if ((strcmp(c, "WALLOPS") == 0 || strcmp(c, "OPERWALL") == 0) &&

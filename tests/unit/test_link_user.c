@@ -304,6 +304,41 @@ test_chghost_local(void **state)
 	fake_free(srv);
 }
 
+/*
+ * A user's line of every kind without its parameters (found by fuzz_link:
+ * a bare TAGMSG read a parameter that was not there): ignored, the link
+ * and the user stay.
+ */
+static void
+test_user_lines_without_parameters(void **state)
+{
+	static const char *const cmds[] = {
+		"TAGMSG", "PRIVMSG", "NOTICE", "NICK", "AWAY", "MODE", "JOIN", "PART",
+		"KICK", "TOPIC", "INVITE", "WHOIS", "CHGHOST", "ENCAP", "WALLOPS",
+		"OPERWALL",
+	};
+	struct server *srv = fake_server_adjusted(with_links);
+	struct client *b = peer(srv, "192.0.2.2", "b.test", "2BB", "QS ENCAP EX IE EUID");
+	struct client *alice = fake_joined(srv, "alice", "#c");
+	long long ts = (long long)srv->now;
+
+	(void)state;
+	fake_linef(srv, b, ":2BB EUID bob 1 %lld + b bhost 0 2BBAAAAAA * * :Bob", ts);
+	fake_linef(srv, b, ":2BB SJOIN %lld #c + :2BBAAAAAA", ts);
+	fake_cap_on(srv, alice, "message-tags");
+	fake_drop_all(srv);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		fake_linef(srv, b, ":2BBAAAAAA %s", cmds[i]);
+		fake_linef(srv, b, "@+typing=active :2BBAAAAAA %s", cmds[i]);
+	}
+	assert_true(link_is_up(b));
+	assert_non_null(client_find_nick(srv, "bob"));
+	fake_expect(alice, "");
+	fake_linef(srv, b, "@+typing=active :2BBAAAAAA TAGMSG #c");
+	assert_true(fake_output_has(alice, " TAGMSG #c\r\n"));
+	fake_free(srv);
+}
+
 int
 main(void)
 {
@@ -313,6 +348,7 @@ main(void)
 		cmocka_unit_test(test_who_server_and_hops),
 		cmocka_unit_test(test_chghost),
 		cmocka_unit_test(test_chghost_local),
+		cmocka_unit_test(test_user_lines_without_parameters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
