@@ -3,8 +3,9 @@
 Starts the server binary ($IRCSERV_BIN, default ./ircserv) once per test
 with a configuration file written to a fresh directory: the server name
 irctest expects, an oper operuser/operpassword, loopback exempt from flood
-control. ircserv has no services, so account registration for the SASL
-tests adds an "account" block to that file and reloads it with SIGHUP.
+control. No services are started: account registration for the SASL
+tests adds an "account" block to that file and reloads it with SIGHUP
+(SASL through services is tested with Atheme in tests/interop).
 """
 
 import base64

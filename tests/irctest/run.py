@@ -43,8 +43,9 @@ SELECTIONS = {
 }
 # Tests that cannot apply to ircserv, left out with the reason printed.
 DESELECTED = {
-    "testLinksWithServices": "needs a services server linked to the IRC "
-    "server (ircserv links to no servers; accounts live in its configuration)",
+    "testLinksWithServices": "needs irctest to start services linked to "
+    "the server (this controller keeps accounts in ircserv's configuration; "
+    "links to Atheme are tested in tests/interop/atheme.sh)",
     "testReadMarkerPersistsAcrossReconnect": "needs always-on clients, which "
     "the server keeps in channels after they disconnect (ircserv has none)",
     "testReadMarkerPropagatedToOtherSessions": "needs two connections sharing "
