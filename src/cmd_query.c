@@ -384,7 +384,7 @@ who_matches(const struct server *srv, const char *mask, const struct client *t)
 {
 	return casemap_match(mask, t->nick) || casemap_match(mask, t->user) ||
 	    casemap_match(mask, t->host) ||
-	    casemap_match(mask, srv->cfg.server_name) ||
+	    casemap_match(mask, who_server(srv, t)) ||
 	    (t->realname && casemap_match(mask, t->realname));
 }
 

@@ -173,6 +173,11 @@ test_who_server_and_hops(void **state)
 	fake_expect_has(user, " 352 user * d dhost d.test dan H :2 Dan\r\n");
 	fake_line(srv, user, "WHO user");
 	fake_expect_has(user, " 352 user * u 127.0.0.1 irc.local user H :0 ");
+	/* A mask matches the server a user is on. */
+	fake_line(srv, user, "WHO b.test");
+	fake_expect_has(user, " 352 user * b bhost b.test bob H :1 Bob\r\n");
+	fake_line(srv, user, "WHO b.test");
+	assert_false(fake_output_has(user, " dan "));
 	fake_line(srv, user, "WHO dan %nsd");
 	fake_expect_has(user, " 354 user d.test dan 2\r\n");
 	fake_line(srv, user, "WHO user %nsd");
